@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Hookwire: a gRPC-style binary RPC server for webhooks. No package
+// dependencies: the toolchain and the machine's system libraries only.
+//
+// Modules, dependencies pointing inward:
+//   HookwireWire    codec, frames, status codes (no Foundation, no Glibc)
+//   HookwireRPC     RPC core: errors, metadata, descriptors, router, caller seam
+//   HookwireAPI     code generated from Schema/ (messages, services, clients)
+//   HookwireSchema  the schema language: parser, checker, Swift emitter
+//   hookwire-gen    regenerates HookwireAPI (and the frame payloads) from Schema/
+//   hookwire-bench  benchmarks (`swift run -c release hookwire-bench …`)
+var targets: [Target] = [
+  .target(name: "HookwireWire"),
+  .target(name: "HookwireRPC", dependencies: ["HookwireWire"]),
+  .target(name: "HookwireAPI", dependencies: ["HookwireWire", "HookwireRPC"]),
+  .target(name: "HookwireSchema"),
+  .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
+  .executableTarget(name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI"]),
+
+  .target(
+    name: "HookwireTestSupport",
+    dependencies: ["HookwireWire", "HookwireRPC", "HookwireAPI"],
+    path: "Tests/HookwireTestSupport"
+  ),
+  .testTarget(name: "HookwireWireTests", dependencies: ["HookwireWire", "HookwireTestSupport"]),
+  .testTarget(name: "HookwireRPCTests", dependencies: ["HookwireRPC", "HookwireAPI", "HookwireTestSupport"]),
+  .testTarget(
+    name: "HookwireAPITests", dependencies: ["HookwireAPI", "HookwireWire", "HookwireTestSupport"],
+    exclude: ["Schema"]
+  ),
+  .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
+]
+
+// The libFuzzer target exists only when asked for (see README, "Fuzzing"):
+// it has no `main` of its own and needs `-sanitize=fuzzer`.
+if Context.environment["HOOKWIRE_FUZZ"] != nil {
+  targets.append(
+    .executableTarget(
+      name: "hookwire-fuzz",
+      dependencies: ["HookwireWire", "HookwireAPI"],
+      path: "Tests/Fuzz",
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+  )
+}
+
+let package = Package(
+  name: "Hookwire",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "HookwireAPI", targets: ["HookwireAPI"]),
+    .executable(name: "hookwire-gen", targets: ["hookwire-gen"]),
+    .executable(name: "hookwire-bench", targets: ["hookwire-bench"]),
+  ],
+  targets: targets,
+  swiftLanguageModes: [.v6]
+)
