@@ -11,6 +11,8 @@ struct ElementCodec {
   var isSet: (String) -> String
   /// For packable types: the packed reader call and the conversion of `$0`.
   var packed: (reader: String, convert: String)?
+  /// Expression giving the encoded size of `v` without its tag.
+  var size: (String) -> String = { _ in "0" }
 }
 
 extension SwiftEmitter {
@@ -21,11 +23,13 @@ extension SwiftEmitter {
         swiftType: name, wireType: 0, defaultValue: "\(name)()",
         write: { "writer.writeVarint(UInt64(bitPattern: Int64(\($0).rawValue)))" },
         read: "\(name)(rawValue: try reader.readInt32())", isSet: { "\($0).rawValue != 0" },
-        packed: ("readPackedVarints", "\(name)(rawValue: Int32(truncatingIfNeeded: $0))"))
+        packed: ("readPackedVarints", "\(name)(rawValue: Int32(truncatingIfNeeded: $0))"),
+        size: { "WireSize.varint(UInt64(bitPattern: Int64(\($0).rawValue)))" })
     case .message(let name), .named(let name):
       return ElementCodec(
         swiftType: name, wireType: 2, defaultValue: "\(name)()", write: { _ in "" },
-        read: "try reader.readMessage(\(name).self)", isSet: { _ in "true" }, packed: nil)
+        read: "try reader.readMessage(\(name).self)", isSet: { _ in "true" }, packed: nil,
+        size: { "WireSize.lengthDelimited(\($0).encodedSize)" })
     case .scalar(let scalar):
       return scalarCodec(scalar)
     }
@@ -33,20 +37,27 @@ extension SwiftEmitter {
 
   private func scalarCodec(_ scalar: ScalarType) -> ElementCodec {
     func varint(_ type: String, _ write: @escaping (String) -> String, _ read: String, _ convert: String) -> ElementCodec {
-      ElementCodec(
+      // The size expression mirrors the write expression's argument.
+      let size: (String) -> String = { value in
+        let written = write(value)
+        let argument = written.dropFirst("writer.writeVarint(".count).dropLast()
+        return "WireSize.varint(\(argument))"
+      }
+      return ElementCodec(
         swiftType: type, wireType: 0, defaultValue: "0", write: write, read: read, isSet: { "\($0) != 0" },
-        packed: ("readPackedVarints", convert))
+        packed: ("readPackedVarints", convert), size: size)
     }
     func fixed(_ type: String, _ width: Int, _ write: @escaping (String) -> String, _ read: String, _ convert: String, float: Bool = false) -> ElementCodec {
       ElementCodec(
         swiftType: type, wireType: width == 32 ? 5 : 1, defaultValue: "0", write: write, read: read,
-        isSet: { float ? "\($0).bitPattern != 0" : "\($0) != 0" }, packed: ("readPackedFixed\(width)", convert))
+        isSet: { float ? "\($0).bitPattern != 0" : "\($0) != 0" }, packed: ("readPackedFixed\(width)", convert),
+        size: { _ in "\(width / 8)" })
     }
     switch scalar {
     case .bool:
       return ElementCodec(
         swiftType: "Bool", wireType: 0, defaultValue: "false", write: { "writer.writeByte(\($0) ? 1 : 0)" },
-        read: "try reader.readBool()", isSet: { $0 }, packed: ("readPackedVarints", "$0 != 0"))
+        read: "try reader.readBool()", isSet: { $0 }, packed: ("readPackedVarints", "$0 != 0"), size: { _ in "1" })
     case .int32:
       return varint("Int32", { "writer.writeVarint(UInt64(bitPattern: Int64(\($0))))" }, "try reader.readInt32()", "Int32(truncatingIfNeeded: $0)")
     case .int64:
@@ -74,11 +85,13 @@ extension SwiftEmitter {
     case .string:
       return ElementCodec(
         swiftType: "String", wireType: 2, defaultValue: "\"\"", write: { "writer.writeLengthPrefixed(\($0))" },
-        read: "try reader.readString()", isSet: { "!\($0).isEmpty" }, packed: nil)
+        read: "try reader.readString()", isSet: { "!\($0).isEmpty" }, packed: nil,
+        size: { "WireSize.lengthDelimited(\($0).utf8.count)" })
     case .bytes:
       return ElementCodec(
         swiftType: "[UInt8]", wireType: 2, defaultValue: "[]", write: { "writer.writeLengthPrefixed(\($0))" },
-        read: "try reader.readBytes()", isSet: { "!\($0).isEmpty" }, packed: nil)
+        read: "try reader.readBytes()", isSet: { "!\($0).isEmpty" }, packed: nil,
+        size: { "WireSize.lengthDelimited(\($0).count)" })
     }
   }
 
@@ -139,6 +152,8 @@ extension SwiftEmitter {
         }
       }
       w.line()
+      emitSize(decl, &w)
+      w.line()
       emitEncode(decl, &w)
       w.line()
       emitMerge(decl, &w)
@@ -160,7 +175,10 @@ extension SwiftEmitter {
             w.line("writer.endLengthDelimited(start)")
           }
           if field.label == .repeated {
-            w.block("for value in \(name)") { body(&$0, "value") }
+            w.indented("\(name).withUnsafeBufferPointer { values in") { w in
+              w.block("for index in values.indices") { body(&$0, "values[index]") }
+            }
+            w.line("}")
           } else {
             w.block("if let value = \(name)") { body(&$0, "value") }
           }
@@ -185,13 +203,59 @@ extension SwiftEmitter {
             w.line("writer.endLengthDelimited(start)")
           }
         case .repeated:
-          w.block("for value in \(name)") { w in
-            w.line(writeTag(field.number, element.wireType))
-            w.line(element.write("value"))
+          w.indented("\(name).withUnsafeBufferPointer { values in") { w in
+            w.block("for index in values.indices") { w in
+              w.line(writeTag(field.number, element.wireType))
+              w.line(element.write("values[index]"))
+            }
           }
+          w.line("}")
         }
       }
       w.line("if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }")
+    }
+  }
+
+  private func tagSize(_ field: Int) -> Int {
+    var size = 1
+    var tag = (field << 3) >> 7
+    while tag > 0 { size += 1; tag >>= 7 }
+    return size
+  }
+
+  private func emitSize(_ decl: MessageDecl, _ w: inout CodeWriter) {
+    w.line("/// The exact number of bytes `encode(to:)` writes.")
+    w.line("@inlinable")
+    w.block("public var encodedSize: Int") { w in
+      w.line("var size = unknownFields.bytes.count")
+      for field in decl.fields.sorted(by: { $0.number < $1.number }) {
+        let name = "self." + SwiftNames.lowerCamel(snake: field.name).replacingBackticks
+        let element = codec(for: field.type)
+        let tag = tagSize(field.number)
+        if isMessage(field.type) {
+          if field.label == .repeated {
+            w.line("for value in \(name) { size &+= \(tag) &+ \(element.size("value")) }")
+          } else {
+            w.line("if let value = \(name) { size &+= \(tag) &+ \(element.size("value")) }")
+          }
+          continue
+        }
+        switch field.label {
+        case .singular:
+          w.line("if \(element.isSet(name)) { size &+= \(tag) &+ \(element.size(name)) }")
+        case .optional:
+          w.line("if let value = \(name) { size &+= \(tag) &+ \(element.size("value")) }")
+        case .repeated where element.packed != nil:
+          w.block("if !\(name).isEmpty") { w in
+            w.line("var body = 0")
+            w.line("for value in \(name) { body &+= \(element.size("value")) }")
+            w.line("size &+= \(tag) &+ WireSize.lengthDelimited(body)")
+          }
+        case .repeated:
+          w.line("for value in \(name) { size &+= \(tag) &+ \(element.size("value")) }")
+        }
+      }
+      w.line("return size")
     }
   }
 
@@ -209,7 +273,10 @@ extension SwiftEmitter {
             wrongTypeCases.append((field.number, element.wireType))
             if isMessage(field.type) {
               if field.label == .repeated {
-                w.line("case \(tag): \(name).append(\(element.read))")
+                w.indented("case \(tag):") { w in
+                  w.line("if \(name).isEmpty { \(name).reserveCapacity(reader.countOccurrences(of: \(tag))) }")
+                  w.line("\(name).append(\(element.read))")
+                }
               } else {
                 w.indented("case \(tag):") { w in
                   w.line("var value = \(name) ?? \(element.defaultValue)")
@@ -222,6 +289,11 @@ extension SwiftEmitter {
             switch field.label {
             case .singular, .optional:
               w.line("case \(tag): \(name) = \(element.read)")
+            case .repeated where element.packed == nil:
+              w.indented("case \(tag):") { w in
+                w.line("if \(name).isEmpty { \(name).reserveCapacity(reader.countOccurrences(of: \(tag))) }")
+                w.line("\(name).append(\(element.read))")
+              }
             case .repeated:
               w.line("case \(tag): \(name).append(\(element.read))")
               if let packed = element.packed {

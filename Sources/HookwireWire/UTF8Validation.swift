@@ -4,13 +4,12 @@ public enum UTF8Validation {
   @inlinable
   public static func string(from bytes: UnsafeRawBufferPointer) -> String? {
     let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
-    if isASCII(bytes) {
-      return String(unsafeUninitializedCapacity: utf8.count, initializingUTF8With: { target in
-        _ = target.initialize(fromContentsOf: utf8)
-        return utf8.count
-      })
-    }
-    return String(validating: utf8, as: UTF8.self)
+    // `String(decoding:)` is the fastest constructor but repairs invalid
+    // input with U+FFFD; ASCII needs no repair, and anything else is valid
+    // exactly when the repair changed nothing.
+    let string = String(decoding: utf8, as: UTF8.self)
+    if isASCII(bytes) || string.utf8.elementsEqual(utf8) { return string }
+    return nil
   }
 
   /// Whether every byte is below 0x80, checked eight bytes at a time.

@@ -14,6 +14,9 @@ public protocol WireMessage: Sendable, Equatable {
   /// Writes every non-default field, then the unknown fields.
   func encode(to writer: inout WireWriter)
 
+  /// The exact number of bytes `encode(to:)` writes.
+  var encodedSize: Int { get }
+
   /// Fields that arrived but are not in this type's schema.
   var unknownFields: UnknownFields { get set }
 }
@@ -30,20 +33,32 @@ extension WireMessage {
   /// Decodes a message from `bytes`, enforcing `limits`.
   @inlinable
   public init(serializedBytes bytes: [UInt8], limits: WireLimits = .default) throws(WireError) {
-    let result: Result<Self, WireError> = bytes.withUnsafeBytes { raw in
+    self.init()
+    var failure: WireError?
+    bytes.withUnsafeBytes { raw in
       do throws(WireError) {
-        return .success(try Self(serializedBytes: raw, limits: limits))
+        var reader = try WireReader(raw, limits: limits)
+        try self.merge(from: &reader)
       } catch {
-        return .failure(error)
+        failure = error
       }
     }
-    self = try result.get()
+    if let failure { throw failure }
   }
 
-  /// The message's encoding as a new array.
+  /// The message's encoding as a new array, allocated once at its exact size.
   @inlinable
   public func serializedBytes() -> [UInt8] {
-    var writer = WireWriter(capacity: 256)
+    let size = encodedSize
+    var bytes = [UInt8](repeating: 0, count: size)
+    let exact = bytes.withUnsafeMutableBytes { buffer -> Bool in
+      var writer = WireWriter(borrowing: buffer)
+      encode(to: &writer)
+      return writer.isBorrowing && writer.count == size
+    }
+    if exact { return bytes }
+    // Only reachable if `encodedSize` disagreed with `encode(to:)`.
+    var writer = WireWriter(capacity: size)
     encode(to: &writer)
     return writer.bytes()
   }

@@ -242,6 +242,26 @@ public struct WireReader {
     while !nested.isAtEnd { body(try nested.readFixed64()) }
   }
 
+  /// How many fields with `tag` follow, counting the one whose value is next.
+  ///
+  /// Generated decoders use it to size a repeated field once; it only reads,
+  /// and stops quietly at malformed input, which the decoder then reports.
+  @inlinable
+  public func countOccurrences(of tag: UInt32) -> Int {
+    var scan = self
+    var count = 1
+    do throws(WireError) {
+      try scan.skipValue(tag)
+      while let next = try scan.nextTag() {
+        if next == tag { count &+= 1 }
+        try scan.skipValue(next)
+      }
+    } catch {
+      return count
+    }
+    return count
+  }
+
   // MARK: - Unknown and mismatched fields
 
   /// Skips the value of a field with tag `tag` and keeps tag and value in `unknown`.

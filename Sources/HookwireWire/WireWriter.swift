@@ -8,6 +8,8 @@ public struct WireWriter: ~Copyable {
   @usableFromInline var base: UnsafeMutableRawPointer
   @usableFromInline var capacity: Int
   @usableFromInline var written: Int
+  /// Whether `base` belongs to someone else (and must not be freed).
+  @usableFromInline var borrowed: Bool
 
   /// The number of bytes written so far.
   @inlinable
@@ -20,11 +22,32 @@ public struct WireWriter: ~Copyable {
     base = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
     self.capacity = size
     written = 0
+    borrowed = false
   }
 
-  deinit { base.deallocate() }
-
+  /// Creates a writer over memory the caller owns and sized for what will
+  /// be written; should it run out, it moves to a block of its own.
   @inlinable
+  public init(borrowing buffer: UnsafeMutableRawBufferPointer) {
+    if let start = buffer.baseAddress, buffer.count > 0 {
+      base = start
+      capacity = buffer.count
+      borrowed = true
+    } else {
+      base = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+      capacity = 16
+      borrowed = false
+    }
+    written = 0
+  }
+
+  /// Whether the writer still writes into the memory it was created over.
+  @inlinable
+  public var isBorrowing: Bool { borrowed }
+
+  deinit { if !borrowed { base.deallocate() } }
+
+  @inlinable @inline(__always)
   mutating func reserve(_ extra: Int) {
     if capacity &- written < extra { grow(extra) }
   }
@@ -35,7 +58,8 @@ public struct WireWriter: ~Copyable {
     while size &- written < extra { size &*= 2 }
     let bigger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
     bigger.copyMemory(from: base, byteCount: written)
-    base.deallocate()
+    if !borrowed { base.deallocate() }
+    borrowed = false
     base = bigger
     capacity = size
   }
@@ -45,7 +69,7 @@ public struct WireWriter: ~Copyable {
   public mutating func removeAll() { written = 0 }
 
   /// Appends one byte.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func writeByte(_ byte: UInt8) {
     reserve(1)
     base.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
@@ -53,9 +77,10 @@ public struct WireWriter: ~Copyable {
   }
 
   /// Appends a base-128 varint of 1 to 10 bytes.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func writeVarint(_ value: UInt64) {
-    reserve(10)
+    // Reserve exactly near the end, so a buffer sized by `encodedSize` never grows.
+    if capacity &- written < 10 { reserve(WireSize.varint(value)) }
     var v = value
     var at = written
     while v >= 0x80 {
@@ -98,7 +123,7 @@ public struct WireWriter: ~Copyable {
   }
 
   /// Appends raw bytes.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func writeRaw(_ bytes: UnsafeRawBufferPointer) {
     guard let source = bytes.baseAddress, bytes.count > 0 else { return }
     reserve(bytes.count)
@@ -120,20 +145,27 @@ public struct WireWriter: ~Copyable {
   }
 
   /// Appends a varint length and the string's UTF-8 bytes.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func writeLengthPrefixed(_ string: String) {
-    let utf8 = string.utf8
-    let copied: Void? = utf8.withContiguousStorageIfAvailable { buffer in
-      writeVarint(UInt64(buffer.count))
-      writeRaw(UnsafeRawBufferPointer(buffer))
+    let length = string.utf8.count
+    reserve(WireSize.lengthDelimited(length))
+    writeVarint(UInt64(truncatingIfNeeded: length))
+    let target = base + written
+    let copied: Bool? = string.utf8.withContiguousStorageIfAvailable { utf8 in
+      if let source = utf8.baseAddress { target.copyMemory(from: source, byteCount: length) }
+      return true
     }
-    if copied == nil {
-      var native = string
-      native.makeContiguousUTF8()
-      native.utf8.withContiguousStorageIfAvailable { buffer in
-        writeVarint(UInt64(buffer.count))
-        writeRaw(UnsafeRawBufferPointer(buffer))
-      }
+    if copied == nil { copyNonContiguous(string, to: target) }
+    written &+= length
+  }
+
+  /// Bridged or foreign strings have no contiguous UTF-8: copy byte by byte.
+  @usableFromInline @inline(never)
+  func copyNonContiguous(_ string: String, to target: UnsafeMutableRawPointer) {
+    var at = 0
+    for byte in string.utf8 {
+      target.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
+      at &+= 1
     }
   }
 

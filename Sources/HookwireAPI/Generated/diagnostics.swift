@@ -84,6 +84,14 @@ public struct HealthCheckRequest: WireMessage {
     self.service = service
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.service.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.service.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -129,6 +137,14 @@ public struct HealthCheckResponse: WireMessage {
     status: ServingStatus = ServingStatus()
   ) {
     self.status = status
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.status.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.status.rawValue))) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -178,6 +194,14 @@ public struct EchoRequest: WireMessage {
     self.payload = payload
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.payload.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payload.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -223,6 +247,14 @@ public struct EchoResponse: WireMessage {
     payload: [UInt8] = []
   ) {
     self.payload = payload
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.payload.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payload.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.

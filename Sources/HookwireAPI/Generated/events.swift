@@ -62,6 +62,20 @@ public struct Event: WireMessage {
     self.idempotencyKey = idempotencyKey
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.id.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.id.utf8.count) }
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if !self.programmeID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmeID.utf8.count) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    if !self.payloadJSON.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payloadJSON.utf8.count) }
+    if self.publishedAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.publishedAtMs)) }
+    if !self.idempotencyKey.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.idempotencyKey.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -176,6 +190,19 @@ public struct PublishEventRequest: WireMessage {
     self.idempotencyKey = idempotencyKey
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if !self.programmeID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmeID.utf8.count) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    if !self.payloadJSON.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payloadJSON.utf8.count) }
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    if !self.idempotencyKey.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.idempotencyKey.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -265,6 +292,16 @@ public struct PublishEventResponse: WireMessage {
     self.deliveries = deliveries
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.event { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if self.duplicate { size &+= 1 &+ 1 }
+    if self.deliveries != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.deliveries)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -329,14 +366,24 @@ public struct PublishEventsRequest: WireMessage {
     self.events = events
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.events { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.events {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.events.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -346,7 +393,9 @@ public struct PublishEventsRequest: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.events.append(try reader.readMessage(PublishEventRequest.self))
+        case 10:
+          if self.events.isEmpty { self.events.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.events.append(try reader.readMessage(PublishEventRequest.self))
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -378,14 +427,24 @@ public struct PublishEventsResponse: WireMessage {
     self.results = results
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.results { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.results {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.results.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -395,7 +454,9 @@ public struct PublishEventsResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.results.append(try reader.readMessage(PublishEventResponse.self))
+        case 10:
+          if self.results.isEmpty { self.results.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.results.append(try reader.readMessage(PublishEventResponse.self))
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)

@@ -218,6 +218,25 @@ public struct DeliveryAttempt: WireMessage {
     self.succeeded = succeeded
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.deliveryID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.deliveryID.utf8.count) }
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    if self.attemptNumber != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.attemptNumber)) }
+    if self.trigger.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.trigger.rawValue))) }
+    if self.attemptedAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.attemptedAtMs)) }
+    if self.httpStatus != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.httpStatus)) }
+    if self.latencyMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.latencyMs)) }
+    if !self.responseExcerpt.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.responseExcerpt.utf8.count) }
+    if !self.error.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.error.utf8.count) }
+    if self.succeeded { size &+= 1 &+ 1 }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -391,6 +410,24 @@ public struct EventLogEntry: WireMessage {
     self.lastError = lastError
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.deliveryID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.deliveryID.utf8.count) }
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    if self.status.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.status.rawValue))) }
+    if self.attempts != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.attempts)) }
+    if self.createdAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.createdAtMs)) }
+    if self.lastAttemptAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.lastAttemptAtMs)) }
+    if self.nextAttemptAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.nextAttemptAtMs)) }
+    if self.lastHTTPStatus != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.lastHTTPStatus)) }
+    if !self.lastError.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.lastError.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -534,6 +571,20 @@ public struct ListEventLogsRequest: WireMessage {
     self.untilMs = untilMs
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if self.pageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.pageSize)) }
+    if !self.pageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.pageToken.utf8.count) }
+    if self.status.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.status.rawValue))) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    if self.sinceMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.sinceMs)) }
+    if self.untilMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.untilMs)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -623,14 +674,25 @@ public struct ListEventLogsResponse: WireMessage {
     self.nextPageToken = nextPageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.entries { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.nextPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextPageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.entries {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.entries.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !self.nextPageToken.isEmpty {
       writer.writeByte(18)
@@ -644,7 +706,9 @@ public struct ListEventLogsResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.entries.append(try reader.readMessage(EventLogEntry.self))
+        case 10:
+          if self.entries.isEmpty { self.entries.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.entries.append(try reader.readMessage(EventLogEntry.self))
         case 18: self.nextPageToken = try reader.readString()
         default:
           switch tag >> 3 {
@@ -682,6 +746,15 @@ public struct GetEventLogRequest: WireMessage {
   ) {
     self.webhookID = webhookID
     self.eventID = eventID
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -749,6 +822,16 @@ public struct GetEventLogResponse: WireMessage {
     self.attempts = attempts
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.entry { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if let value = self.event { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    for value in self.attempts { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -764,11 +847,13 @@ public struct GetEventLogResponse: WireMessage {
       value.encode(to: &writer)
       writer.endLengthDelimited(start)
     }
-    for value in self.attempts {
-      writer.writeByte(26)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.attempts.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(26)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -786,7 +871,9 @@ public struct GetEventLogResponse: WireMessage {
           var value = self.event ?? Event()
           try reader.readMessage(into: &value)
           self.event = value
-        case 26: self.attempts.append(try reader.readMessage(DeliveryAttempt.self))
+        case 26:
+          if self.attempts.isEmpty { self.attempts.reserveCapacity(reader.countOccurrences(of: 26)) }
+          self.attempts.append(try reader.readMessage(DeliveryAttempt.self))
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -830,6 +917,16 @@ public struct SearchEventLogsRequest: WireMessage {
     self.eventID = eventID
     self.pageSize = pageSize
     self.pageToken = pageToken
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    if self.pageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.pageSize)) }
+    if !self.pageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.pageToken.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -897,14 +994,25 @@ public struct SearchEventLogsResponse: WireMessage {
     self.nextPageToken = nextPageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.entries { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.nextPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextPageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.entries {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.entries.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !self.nextPageToken.isEmpty {
       writer.writeByte(18)
@@ -918,7 +1026,9 @@ public struct SearchEventLogsResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.entries.append(try reader.readMessage(EventLogEntry.self))
+        case 10:
+          if self.entries.isEmpty { self.entries.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.entries.append(try reader.readMessage(EventLogEntry.self))
         case 18: self.nextPageToken = try reader.readString()
         default:
           switch tag >> 3 {
@@ -956,6 +1066,15 @@ public struct RedeliverRequest: WireMessage {
   ) {
     self.webhookID = webhookID
     self.eventID = eventID
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -1009,6 +1128,14 @@ public struct RedeliverResponse: WireMessage {
     entry: EventLogEntry? = nil
   ) {
     self.entry = entry
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.entry { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -1069,6 +1196,15 @@ public struct RecoverFailedRequest: WireMessage {
     self.sinceMs = sinceMs
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if self.sinceMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.sinceMs)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1122,6 +1258,14 @@ public struct RecoverFailedResponse: WireMessage {
     self.scheduled = scheduled
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.scheduled != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.scheduled)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1167,6 +1311,14 @@ public struct TailDeliveriesRequest: WireMessage {
     webhookID: String = ""
   ) {
     self.webhookID = webhookID
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.

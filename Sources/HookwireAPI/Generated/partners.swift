@@ -144,6 +144,16 @@ public struct BusinessUnit: WireMessage {
     self.createdAtMs = createdAtMs
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.id != 0 { size &+= 1 &+ WireSize.varint(self.id) }
+    if !self.name.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.name.utf8.count) }
+    if self.createdAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.createdAtMs)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -219,6 +229,17 @@ public struct Programme: WireMessage {
     self.buID = buID
     self.name = name
     self.createdAtMs = createdAtMs
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.id.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.id.utf8.count) }
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if !self.name.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.name.utf8.count) }
+    if self.createdAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.createdAtMs)) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -322,6 +343,24 @@ public struct Partner: WireMessage {
     self.createdAtMs = createdAtMs
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.id != 0 { size &+= 1 &+ WireSize.varint(self.id) }
+    if !self.name.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.name.utf8.count) }
+    if self.kind.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.kind.rawValue))) }
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if !self.reachBUIDs.isEmpty {
+      var body = 0
+      for value in self.reachBUIDs { body &+= WireSize.varint(value) }
+      size &+= 1 &+ WireSize.lengthDelimited(body)
+    }
+    if self.reachesAllBUs { size &+= 1 &+ 1 }
+    if self.createdAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.createdAtMs)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -396,6 +435,13 @@ public struct WhoAmIRequest: WireMessage {
   @inlinable
   public init() {}
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -465,6 +511,19 @@ public struct WhoAmIResponse: WireMessage {
     self.currentBUID = currentBUID
     self.keyPrefix = keyPrefix
     self.serviceName = serviceName
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.principalKind.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.principalKind.rawValue))) }
+    if let value = self.caller { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if let value = self.actingAs { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if self.currentBUID != 0 { size &+= 1 &+ WireSize.varint(self.currentBUID) }
+    if !self.keyPrefix.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.keyPrefix.utf8.count) }
+    if !self.serviceName.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.serviceName.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -566,6 +625,16 @@ public struct SearchPartnersRequest: WireMessage {
     self.pageToken = pageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.query.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.query.utf8.count) }
+    if self.pageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.pageSize)) }
+    if !self.pageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.pageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -631,14 +700,25 @@ public struct SearchPartnersResponse: WireMessage {
     self.nextPageToken = nextPageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.partners { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.nextPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextPageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.partners {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.partners.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !self.nextPageToken.isEmpty {
       writer.writeByte(18)
@@ -652,7 +732,9 @@ public struct SearchPartnersResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.partners.append(try reader.readMessage(Partner.self))
+        case 10:
+          if self.partners.isEmpty { self.partners.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.partners.append(try reader.readMessage(Partner.self))
         case 18: self.nextPageToken = try reader.readString()
         default:
           switch tag >> 3 {
@@ -684,6 +766,14 @@ public struct GetPartnerRequest: WireMessage {
     partnerID: UInt64 = 0
   ) {
     self.partnerID = partnerID
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.partnerID != 0 { size &+= 1 &+ WireSize.varint(self.partnerID) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -731,6 +821,14 @@ public struct GetPartnerResponse: WireMessage {
     partner: Partner? = nil
   ) {
     self.partner = partner
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.partner { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -789,6 +887,15 @@ public struct ListBusinessUnitsRequest: WireMessage {
   ) {
     self.pageSize = pageSize
     self.pageToken = pageToken
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.pageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.pageSize)) }
+    if !self.pageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.pageToken.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -850,14 +957,25 @@ public struct ListBusinessUnitsResponse: WireMessage {
     self.nextPageToken = nextPageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.businessUnits { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.nextPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextPageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.businessUnits {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.businessUnits.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !self.nextPageToken.isEmpty {
       writer.writeByte(18)
@@ -871,7 +989,9 @@ public struct ListBusinessUnitsResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.businessUnits.append(try reader.readMessage(BusinessUnit.self))
+        case 10:
+          if self.businessUnits.isEmpty { self.businessUnits.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.businessUnits.append(try reader.readMessage(BusinessUnit.self))
         case 18: self.nextPageToken = try reader.readString()
         default:
           switch tag >> 3 {
@@ -915,6 +1035,16 @@ public struct ListProgrammesRequest: WireMessage {
     self.buID = buID
     self.pageSize = pageSize
     self.pageToken = pageToken
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if self.pageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.pageSize)) }
+    if !self.pageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.pageToken.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -982,14 +1112,25 @@ public struct ListProgrammesResponse: WireMessage {
     self.nextPageToken = nextPageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.programmes { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.nextPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextPageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.programmes {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.programmes.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !self.nextPageToken.isEmpty {
       writer.writeByte(18)
@@ -1003,7 +1144,9 @@ public struct ListProgrammesResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.programmes.append(try reader.readMessage(Programme.self))
+        case 10:
+          if self.programmes.isEmpty { self.programmes.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.programmes.append(try reader.readMessage(Programme.self))
         case 18: self.nextPageToken = try reader.readString()
         default:
           switch tag >> 3 {

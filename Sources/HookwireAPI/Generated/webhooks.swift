@@ -202,6 +202,16 @@ public struct EventType: WireMessage {
     self.scope = scope
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.name.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.name.utf8.count) }
+    if !self.description.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.description.utf8.count) }
+    if self.scope.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.scope.rawValue))) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -277,6 +287,17 @@ public struct ChangeAuthor: WireMessage {
     self.callerPartnerID = callerPartnerID
     self.keyPrefix = keyPrefix
     self.atMs = atMs
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.partnerID != 0 { size &+= 1 &+ WireSize.varint(self.partnerID) }
+    if self.callerPartnerID != 0 { size &+= 1 &+ WireSize.varint(self.callerPartnerID) }
+    if !self.keyPrefix.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.keyPrefix.utf8.count) }
+    if self.atMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.atMs)) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -440,6 +461,30 @@ public struct Webhook: WireMessage {
     self.description = description
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.id.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.id.utf8.count) }
+    if self.partnerID != 0 { size &+= 1 &+ WireSize.varint(self.partnerID) }
+    if !self.payloadURL.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payloadURL.utf8.count) }
+    for value in self.events { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    if self.createdAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.createdAtMs)) }
+    if self.state.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.state.rawValue))) }
+    if !self.programmeID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmeID.utf8.count) }
+    if self.kind.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.kind.rawValue))) }
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if self.allBUs { size &+= 1 &+ 1 }
+    if !self.secretHint.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.secretHint.utf8.count) }
+    if !self.disabledReason.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.disabledReason.utf8.count) }
+    if self.version != 0 { size &+= 1 &+ WireSize.varint(self.version) }
+    if self.updatedAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.updatedAtMs)) }
+    if let value = self.createdBy { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if let value = self.updatedBy { size &+= 2 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.description.isEmpty { size &+= 2 &+ WireSize.lengthDelimited(self.description.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -455,9 +500,11 @@ public struct Webhook: WireMessage {
       writer.writeByte(26)
       writer.writeLengthPrefixed(self.payloadURL)
     }
-    for value in self.events {
-      writer.writeByte(34)
-      writer.writeLengthPrefixed(value)
+    self.events.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(34)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
     if self.createdAtMs != 0 {
       writer.writeByte(40)
@@ -526,7 +573,9 @@ public struct Webhook: WireMessage {
         case 10: self.id = try reader.readString()
         case 16: self.partnerID = try reader.readUInt64()
         case 26: self.payloadURL = try reader.readString()
-        case 34: self.events.append(try reader.readString())
+        case 34:
+          if self.events.isEmpty { self.events.reserveCapacity(reader.countOccurrences(of: 34)) }
+          self.events.append(try reader.readString())
         case 40: self.createdAtMs = try reader.readInt64()
         case 48: self.state = WebhookState(rawValue: try reader.readInt32())
         case 58: self.programmeID = try reader.readString()
@@ -609,6 +658,17 @@ public struct ListWebhooksRequest: WireMessage {
     self.globalPageToken = globalPageToken
     self.programmePageToken = programmePageToken
     self.kind = kind
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.pageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.pageSize)) }
+    if !self.globalPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.globalPageToken.utf8.count) }
+    if !self.programmePageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmePageToken.utf8.count) }
+    if self.kind.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.kind.rawValue))) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -694,20 +754,35 @@ public struct ListWebhooksResponse: WireMessage {
     self.nextProgrammePageToken = nextProgrammePageToken
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.globalWebhooks { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    for value in self.programmeWebhooks { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.nextGlobalPageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextGlobalPageToken.utf8.count) }
+    if !self.nextProgrammePageToken.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.nextProgrammePageToken.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.globalWebhooks {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.globalWebhooks.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
-    for value in self.programmeWebhooks {
-      writer.writeByte(18)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.programmeWebhooks.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(18)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !self.nextGlobalPageToken.isEmpty {
       writer.writeByte(26)
@@ -725,8 +800,12 @@ public struct ListWebhooksResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.globalWebhooks.append(try reader.readMessage(Webhook.self))
-        case 18: self.programmeWebhooks.append(try reader.readMessage(Webhook.self))
+        case 10:
+          if self.globalWebhooks.isEmpty { self.globalWebhooks.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.globalWebhooks.append(try reader.readMessage(Webhook.self))
+        case 18:
+          if self.programmeWebhooks.isEmpty { self.programmeWebhooks.reserveCapacity(reader.countOccurrences(of: 18)) }
+          self.programmeWebhooks.append(try reader.readMessage(Webhook.self))
         case 26: self.nextGlobalPageToken = try reader.readString()
         case 34: self.nextProgrammePageToken = try reader.readString()
         default:
@@ -761,6 +840,14 @@ public struct GetWebhookRequest: WireMessage {
     webhookID: String = ""
   ) {
     self.webhookID = webhookID
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -808,6 +895,14 @@ public struct GetWebhookResponse: WireMessage {
     webhook: Webhook? = nil
   ) {
     self.webhook = webhook
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.webhook { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -892,6 +987,19 @@ public struct CreateWebhookRequest: WireMessage {
     self.description = description
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.payloadURL.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payloadURL.utf8.count) }
+    if !self.secret.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.secret.utf8.count) }
+    if self.generateSecret { size &+= 1 &+ 1 }
+    for value in self.events { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    if self.allBUs { size &+= 1 &+ 1 }
+    if !self.description.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.description.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -907,9 +1015,11 @@ public struct CreateWebhookRequest: WireMessage {
       writer.writeByte(24)
       writer.writeByte(self.generateSecret ? 1 : 0)
     }
-    for value in self.events {
-      writer.writeByte(34)
-      writer.writeLengthPrefixed(value)
+    self.events.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(34)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
     if self.allBUs {
       writer.writeByte(40)
@@ -930,7 +1040,9 @@ public struct CreateWebhookRequest: WireMessage {
         case 10: self.payloadURL = try reader.readString()
         case 18: self.secret = try reader.readString()
         case 24: self.generateSecret = try reader.readBool()
-        case 34: self.events.append(try reader.readString())
+        case 34:
+          if self.events.isEmpty { self.events.reserveCapacity(reader.countOccurrences(of: 34)) }
+          self.events.append(try reader.readString())
         case 40: self.allBUs = try reader.readBool()
         case 50: self.description = try reader.readString()
         default:
@@ -973,6 +1085,15 @@ public struct CreateWebhookResponse: WireMessage {
   ) {
     self.webhook = webhook
     self.secret = secret
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.webhook { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.secret.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.secret.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -1069,6 +1190,20 @@ public struct UpdateWebhookEventsRequest: WireMessage {
     self.secret = secret
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    for value in self.setEvents { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    for value in self.addEvents { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    for value in self.removeEvents { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    if let value = self.expectedVersion { size &+= 1 &+ WireSize.varint(value) }
+    if let value = self.payloadURL { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    if let value = self.secret { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1076,17 +1211,23 @@ public struct UpdateWebhookEventsRequest: WireMessage {
       writer.writeByte(10)
       writer.writeLengthPrefixed(self.webhookID)
     }
-    for value in self.setEvents {
-      writer.writeByte(18)
-      writer.writeLengthPrefixed(value)
+    self.setEvents.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(18)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
-    for value in self.addEvents {
-      writer.writeByte(26)
-      writer.writeLengthPrefixed(value)
+    self.addEvents.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(26)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
-    for value in self.removeEvents {
-      writer.writeByte(34)
-      writer.writeLengthPrefixed(value)
+    self.removeEvents.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(34)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
     if let value = self.expectedVersion {
       writer.writeByte(40)
@@ -1109,9 +1250,15 @@ public struct UpdateWebhookEventsRequest: WireMessage {
     while let tag = try reader.nextTag() {
       switch tag {
         case 10: self.webhookID = try reader.readString()
-        case 18: self.setEvents.append(try reader.readString())
-        case 26: self.addEvents.append(try reader.readString())
-        case 34: self.removeEvents.append(try reader.readString())
+        case 18:
+          if self.setEvents.isEmpty { self.setEvents.reserveCapacity(reader.countOccurrences(of: 18)) }
+          self.setEvents.append(try reader.readString())
+        case 26:
+          if self.addEvents.isEmpty { self.addEvents.reserveCapacity(reader.countOccurrences(of: 26)) }
+          self.addEvents.append(try reader.readString())
+        case 34:
+          if self.removeEvents.isEmpty { self.removeEvents.reserveCapacity(reader.countOccurrences(of: 34)) }
+          self.removeEvents.append(try reader.readString())
         case 40: self.expectedVersion = try reader.readUInt64()
         case 50: self.payloadURL = try reader.readString()
         case 58: self.secret = try reader.readString()
@@ -1150,6 +1297,14 @@ public struct UpdateWebhookEventsResponse: WireMessage {
     webhook: Webhook? = nil
   ) {
     self.webhook = webhook
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.webhook { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -1210,6 +1365,15 @@ public struct SetWebhookStateRequest: WireMessage {
     self.expectedVersion = expectedVersion
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if let value = self.expectedVersion { size &+= 1 &+ WireSize.varint(value) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1261,6 +1425,14 @@ public struct SetWebhookStateResponse: WireMessage {
     webhook: Webhook? = nil
   ) {
     self.webhook = webhook
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.webhook { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -1319,6 +1491,15 @@ public struct DeleteWebhookRequest: WireMessage {
   ) {
     self.webhookID = webhookID
     self.expectedVersion = expectedVersion
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if let value = self.expectedVersion { size &+= 1 &+ WireSize.varint(value) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -1380,6 +1561,15 @@ public struct DeleteWebhookResponse: WireMessage {
     self.cancelledDeliveries = cancelledDeliveries
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if self.cancelledDeliveries != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.cancelledDeliveries)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1433,6 +1623,14 @@ public struct ListEventTypesRequest: WireMessage {
     self.scope = scope
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.scope.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.scope.rawValue))) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1480,14 +1678,24 @@ public struct ListEventTypesResponse: WireMessage {
     self.eventTypes = eventTypes
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.eventTypes { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
-    for value in self.eventTypes {
-      writer.writeByte(10)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.eventTypes.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -1497,7 +1705,9 @@ public struct ListEventTypesResponse: WireMessage {
   public mutating func merge(from reader: inout WireReader) throws(WireError) {
     while let tag = try reader.nextTag() {
       switch tag {
-        case 10: self.eventTypes.append(try reader.readMessage(EventType.self))
+        case 10:
+          if self.eventTypes.isEmpty { self.eventTypes.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.eventTypes.append(try reader.readMessage(EventType.self))
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -1559,6 +1769,19 @@ public struct CreateProgrammeWebhookRequest: WireMessage {
     self.description = description
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.programmeID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmeID.utf8.count) }
+    if !self.payloadURL.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payloadURL.utf8.count) }
+    if !self.secret.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.secret.utf8.count) }
+    if self.generateSecret { size &+= 1 &+ 1 }
+    for value in self.events { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    if !self.description.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.description.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -1578,9 +1801,11 @@ public struct CreateProgrammeWebhookRequest: WireMessage {
       writer.writeByte(32)
       writer.writeByte(self.generateSecret ? 1 : 0)
     }
-    for value in self.events {
-      writer.writeByte(42)
-      writer.writeLengthPrefixed(value)
+    self.events.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(42)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
     if !self.description.isEmpty {
       writer.writeByte(50)
@@ -1598,7 +1823,9 @@ public struct CreateProgrammeWebhookRequest: WireMessage {
         case 18: self.payloadURL = try reader.readString()
         case 26: self.secret = try reader.readString()
         case 32: self.generateSecret = try reader.readBool()
-        case 42: self.events.append(try reader.readString())
+        case 42:
+          if self.events.isEmpty { self.events.reserveCapacity(reader.countOccurrences(of: 42)) }
+          self.events.append(try reader.readString())
         case 50: self.description = try reader.readString()
         default:
           switch tag >> 3 {

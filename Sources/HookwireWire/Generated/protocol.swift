@@ -29,6 +29,15 @@ public struct MetadataEntry: WireMessage {
     self.value = value
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.key.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.key.utf8.count) }
+    if !self.value.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.value.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -104,6 +113,18 @@ public struct Settings: WireMessage {
     self.maxConcurrentCalls = maxConcurrentCalls
     self.initialCallWindow = initialCallWindow
     self.maxMetadataSize = maxMetadataSize
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.maxFrameSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.maxFrameSize)) }
+    if self.maxMessageSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.maxMessageSize)) }
+    if self.maxConcurrentCalls != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.maxConcurrentCalls)) }
+    if self.initialCallWindow != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.initialCallWindow)) }
+    if self.maxMetadataSize != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.maxMetadataSize)) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -189,6 +210,16 @@ public struct CallOpen: WireMessage {
     self.metadata = metadata
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.method.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.method.utf8.count) }
+    if self.timeoutUs != 0 { size &+= 1 &+ WireSize.varint(self.timeoutUs) }
+    for value in self.metadata { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -200,11 +231,13 @@ public struct CallOpen: WireMessage {
       writer.writeByte(16)
       writer.writeVarint(self.timeoutUs)
     }
-    for value in self.metadata {
-      writer.writeByte(26)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.metadata.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(26)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -216,7 +249,9 @@ public struct CallOpen: WireMessage {
       switch tag {
         case 10: self.method = try reader.readString()
         case 16: self.timeoutUs = try reader.readUInt64()
-        case 26: self.metadata.append(try reader.readMessage(MetadataEntry.self))
+        case 26:
+          if self.metadata.isEmpty { self.metadata.reserveCapacity(reader.countOccurrences(of: 26)) }
+          self.metadata.append(try reader.readMessage(MetadataEntry.self))
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -262,6 +297,16 @@ public struct CallStatus: WireMessage {
     self.metadata = metadata
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.code != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.code)) }
+    if !self.message.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.message.utf8.count) }
+    for value in self.metadata { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -273,11 +318,13 @@ public struct CallStatus: WireMessage {
       writer.writeByte(18)
       writer.writeLengthPrefixed(self.message)
     }
-    for value in self.metadata {
-      writer.writeByte(26)
-      let start = writer.beginLengthDelimited()
-      value.encode(to: &writer)
-      writer.endLengthDelimited(start)
+    self.metadata.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(26)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -289,7 +336,9 @@ public struct CallStatus: WireMessage {
       switch tag {
         case 8: self.code = try reader.readUInt32()
         case 18: self.message = try reader.readString()
-        case 26: self.metadata.append(try reader.readMessage(MetadataEntry.self))
+        case 26:
+          if self.metadata.isEmpty { self.metadata.reserveCapacity(reader.countOccurrences(of: 26)) }
+          self.metadata.append(try reader.readMessage(MetadataEntry.self))
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .varint)
@@ -321,6 +370,14 @@ public struct CallCancel: WireMessage {
     code: UInt32 = 0
   ) {
     self.code = code
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.code != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.code)) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.
@@ -380,6 +437,16 @@ public struct GoAway: WireMessage {
     self.lastCallID = lastCallID
     self.errorCode = errorCode
     self.debugText = debugText
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.lastCallID != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.lastCallID)) }
+    if self.errorCode != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.errorCode)) }
+    if !self.debugText.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.debugText.utf8.count) }
+    return size
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.

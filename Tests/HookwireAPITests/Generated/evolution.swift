@@ -132,6 +132,15 @@ public struct NoteV2: WireMessage {
     self.score = score
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.text.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.text.utf8.count) }
+    if self.score != 0 { size &+= 1 &+ WireSize.varint(ZigZag.encode(self.score)) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -203,6 +212,17 @@ public struct RecordV1: WireMessage {
     self.tags = tags
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.id.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.id.utf8.count) }
+    if self.ownerID != 0 { size &+= 1 &+ WireSize.varint(self.ownerID) }
+    if self.state.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.state.rawValue))) }
+    for value in self.tags { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -218,9 +238,11 @@ public struct RecordV1: WireMessage {
       writer.writeByte(24)
       writer.writeVarint(UInt64(bitPattern: Int64(self.state.rawValue)))
     }
-    for value in self.tags {
-      writer.writeByte(34)
-      writer.writeLengthPrefixed(value)
+    self.tags.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(34)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -233,7 +255,9 @@ public struct RecordV1: WireMessage {
         case 10: self.id = try reader.readString()
         case 16: self.ownerID = try reader.readUInt64()
         case 24: self.state = StateV1(rawValue: try reader.readInt32())
-        case 34: self.tags.append(try reader.readString())
+        case 34:
+          if self.tags.isEmpty { self.tags.reserveCapacity(reader.countOccurrences(of: 34)) }
+          self.tags.append(try reader.readString())
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -328,6 +352,28 @@ public struct RecordV2: WireMessage {
     self.blob = blob
   }
 
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.id.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.id.utf8.count) }
+    if self.ownerID != 0 { size &+= 1 &+ WireSize.varint(self.ownerID) }
+    if self.state.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.state.rawValue))) }
+    for value in self.tags { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    if self.createdAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.createdAtMs)) }
+    if let value = self.note { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if !self.counts.isEmpty {
+      var body = 0
+      for value in self.counts { body &+= WireSize.varint(UInt64(value)) }
+      size &+= 1 &+ WireSize.lengthDelimited(body)
+    }
+    if self.checksum != 0 { size &+= 1 &+ 8 }
+    if self.ratio.bitPattern != 0 { size &+= 1 &+ 8 }
+    if let value = self.flagged { size &+= 1 &+ 1 }
+    if !self.blob.isEmpty { size &+= 2 &+ WireSize.lengthDelimited(self.blob.count) }
+    return size
+  }
+
   /// Writes every non-default field in field-number order, then the unknown fields.
   @inlinable
   public func encode(to writer: inout WireWriter) {
@@ -343,9 +389,11 @@ public struct RecordV2: WireMessage {
       writer.writeByte(24)
       writer.writeVarint(UInt64(bitPattern: Int64(self.state.rawValue)))
     }
-    for value in self.tags {
-      writer.writeByte(34)
-      writer.writeLengthPrefixed(value)
+    self.tags.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(34)
+        writer.writeLengthPrefixed(values[index])
+      }
     }
     if self.createdAtMs != 0 {
       writer.writeByte(40)
@@ -390,7 +438,9 @@ public struct RecordV2: WireMessage {
         case 10: self.id = try reader.readString()
         case 16: self.ownerID = try reader.readUInt64()
         case 24: self.state = StateV2(rawValue: try reader.readInt32())
-        case 34: self.tags.append(try reader.readString())
+        case 34:
+          if self.tags.isEmpty { self.tags.reserveCapacity(reader.countOccurrences(of: 34)) }
+          self.tags.append(try reader.readString())
         case 40: self.createdAtMs = try reader.readInt64()
         case 50:
           var value = self.note ?? NoteV2()

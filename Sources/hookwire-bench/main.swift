@@ -1,0 +1,30 @@
+// hookwire-bench: Hookwire's benchmarks. Each prints one `key=value` line
+// per measurement, starting with the benchmark's name.
+//
+//   swift run -c release hookwire-bench codec [--iterations N] [--runs N]
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = """
+  usage: hookwire-bench <benchmark> [options]
+
+  benchmarks:
+    codec   encode/decode ns/op of a Webhook and of a page of 100 event-log entries
+            --iterations N (default 1000000, at most 20000000)  --runs N (default 5, at most 21)
+            --message webhook|log_page_100 (default both)
+  """
+
+guard let name = arguments.first else {
+  print(usage)
+  exit(2)
+}
+let options = BenchOptions(Array(arguments.dropFirst()))
+switch name {
+case "codec":
+  CodecBench.run(options)
+case "-h", "--help", "help":
+  print(usage)
+default:
+  FileHandle.standardError.write(Data("hookwire-bench: unknown benchmark '\(name)'\n\(usage)\n".utf8))
+  exit(2)
+}
