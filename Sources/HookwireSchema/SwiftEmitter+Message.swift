@@ -227,6 +227,10 @@ extension SwiftEmitter {
     w.line("/// The exact number of bytes `encode(to:)` writes.")
     w.line("@inlinable")
     w.block("public var encodedSize: Int") { w in
+      if decl.fields.isEmpty {
+        w.line("unknownFields.bytes.count")
+        return
+      }
       w.line("var size = unknownFields.bytes.count")
       for field in decl.fields.sorted(by: { $0.number < $1.number }) {
         let name = "self." + SwiftNames.lowerCamel(snake: field.name).replacingBackticks
@@ -243,8 +247,14 @@ extension SwiftEmitter {
         switch field.label {
         case .singular:
           w.line("if \(element.isSet(name)) { size &+= \(tag) &+ \(element.size(name)) }")
+        case .optional where !element.size("value").contains("value"):
+          w.line("if \(name) != nil { size &+= \(tag) &+ \(element.size("value")) }")
         case .optional:
           w.line("if let value = \(name) { size &+= \(tag) &+ \(element.size("value")) }")
+        case .repeated where element.packed != nil && !element.size("value").contains("value"):
+          w.block("if !\(name).isEmpty") { w in
+            w.line("size &+= \(tag) &+ WireSize.lengthDelimited(\(name).count &* \(element.size("value")))")
+          }
         case .repeated where element.packed != nil:
           w.block("if !\(name).isEmpty") { w in
             w.line("var body = 0")

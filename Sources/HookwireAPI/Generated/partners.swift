@@ -438,8 +438,7 @@ public struct WhoAmIRequest: WireMessage {
   /// The exact number of bytes `encode(to:)` writes.
   @inlinable
   public var encodedSize: Int {
-    var size = unknownFields.bytes.count
-    return size
+    unknownFields.bytes.count
   }
 
   /// Writes every non-default field in field-number order, then the unknown fields.

@@ -369,7 +369,7 @@ public struct RecordV2: WireMessage {
     }
     if self.checksum != 0 { size &+= 1 &+ 8 }
     if self.ratio.bitPattern != 0 { size &+= 1 &+ 8 }
-    if let value = self.flagged { size &+= 1 &+ 1 }
+    if self.flagged != nil { size &+= 1 &+ 1 }
     if !self.blob.isEmpty { size &+= 2 &+ WireSize.lengthDelimited(self.blob.count) }
     return size
   }
@@ -465,6 +465,80 @@ public struct RecordV2: WireMessage {
           case 10: throw reader.wrongWireType(tag, expected: .fixed64)
           case 11: throw reader.wrongWireType(tag, expected: .varint)
           case 300: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          default: try reader.skipUnknown(tag, into: &unknownFields)
+          }
+      }
+    }
+  }
+}
+
+/// A recursive message, for the nesting-depth limit.
+public struct Node: WireMessage {
+  /// Field `label`.
+  ///
+  /// Field 1.
+  public var label: String = ""
+  /// Field `children`.
+  ///
+  /// Field 2.
+  public var children: [Node] = []
+  /// Fields that arrived but are not in this build's schema; written back on encode.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  @inlinable
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  @inlinable
+  public init(
+    label: String = "",
+    children: [Node] = []
+  ) {
+    self.label = label
+    self.children = children
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.label.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.label.utf8.count) }
+    for value in self.children { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
+  /// Writes every non-default field in field-number order, then the unknown fields.
+  @inlinable
+  public func encode(to writer: inout WireWriter) {
+    if !self.label.isEmpty {
+      writer.writeByte(10)
+      writer.writeLengthPrefixed(self.label)
+    }
+    self.children.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(18)
+        let start = writer.beginLengthDelimited()
+        values[index].encode(to: &writer)
+        writer.endLengthDelimited(start)
+      }
+    }
+    if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
+  }
+
+  /// Reads fields until the reader is exhausted; unknown fields are kept.
+  @inlinable
+  public mutating func merge(from reader: inout WireReader) throws(WireError) {
+    while let tag = try reader.nextTag() {
+      switch tag {
+        case 10: self.label = try reader.readString()
+        case 18:
+          if self.children.isEmpty { self.children.reserveCapacity(reader.countOccurrences(of: 18)) }
+          self.children.append(try reader.readMessage(Node.self))
+        default:
+          switch tag >> 3 {
+          case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }
