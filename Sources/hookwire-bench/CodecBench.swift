@@ -41,7 +41,12 @@ enum CodecBench {
     return ListEventLogsResponse(entries: entries, nextPageToken: "cGFnZToyOmV2dF8wMUpEUUE")
   }
 
+  nonisolated(unsafe) static var onlyOp: String?
+
+  static func wanted(_ op: String) -> Bool { onlyOp == nil || onlyOp == op }
+
   static func run(_ options: BenchOptions) {
+    onlyOp = options.string("op")
     let iterations = options.int("iterations", default: 1_000_000, in: 1_000...20_000_000)
     let runs = options.int("runs", default: 5, in: 1...21)
     let only = options.string("message")
@@ -65,11 +70,11 @@ enum CodecBench {
     var reused: [Double] = []
     var decodes: [Double] = []
     for _ in 0..<runs {
-      encodes.append(encode(message, iterations))
-      reused.append(encodeReusingBuffer(message, iterations))
-      decodes.append(decode(M.self, bytes, iterations))
+      if wanted("encode") { encodes.append(encode(message, iterations)) }
+      if wanted("encode_reused_buffer") { reused.append(encodeReusingBuffer(message, iterations)) }
+      if wanted("decode") { decodes.append(decode(M.self, bytes, iterations)) }
     }
-    for (op, values) in [("encode", encodes), ("encode_reused_buffer", reused), ("decode", decodes)] {
+    for (op, values) in [("encode", encodes), ("encode_reused_buffer", reused), ("decode", decodes)] where !values.isEmpty {
       print(
         "codec message=\(name) op=\(op) bytes=\(bytes.count) iterations=\(iterations) runs=\(runs) ns_per_op=\(String(format: "%.1f", median(values)))"
       )

@@ -11,7 +11,7 @@ let usage = """
   benchmarks:
     codec   encode/decode ns/op of a Webhook and of a page of 100 event-log entries
             --iterations N (default 1000000, at most 20000000)  --runs N (default 5, at most 21)
-            --message webhook|log_page_100 (default both)
+            --message webhook|log_page_100 (default both)  --op encode|encode_reused_buffer|decode (default all)
   """
 
 guard let name = arguments.first else {

@@ -112,6 +112,8 @@ struct FrameDecoderTests {
     BodyCase(name: "DATA with the compressed flag", frame: Frame(type: .data, flags: FrameFlags.compressed, callID: 1)),
     BodyCase(name: "WINDOW_UPDATE of 3 bytes", frame: Frame(type: .windowUpdate, callID: 1, payload: [0, 0, 1])),
     BodyCase(name: "WINDOW_UPDATE of 0", frame: Frame(type: .windowUpdate, callID: 1, payload: [0, 0, 0, 0])),
+    BodyCase(name: "SETTINGS with max_frame_size below 16 KiB", frame: Frame(type: .settings, callID: 0, payload: Settings(maxFrameSize: 1_000).serializedBytes())),
+    BodyCase(name: "SETTINGS with a window above 2^31-1", frame: Frame(type: .settings, callID: 0, payload: Settings(initialCallWindow: 0x8000_0000).serializedBytes())),
     BodyCase(name: "OPEN with a malformed payload", frame: Frame(type: .open, callID: 1, payload: [0x0A, 0x09])),
   ]
 

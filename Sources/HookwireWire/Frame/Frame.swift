@@ -47,7 +47,9 @@ public struct Frame: Sendable, Equatable {
       if ack && !payload.isEmpty {
         throw WireError(.malformedFrame, at: -1, "SETTINGS acknowledgement must have an empty payload")
       }
-      return .settings(try Settings(serializedBytes: payload, limits: limits), ack: ack)
+      let settings = try Settings(serializedBytes: payload, limits: limits)
+      try settings.validate()
+      return .settings(settings, ack: ack)
     case .open:
       return .open(try CallOpen(serializedBytes: payload, limits: limits))
     case .data:
@@ -79,5 +81,21 @@ public struct Frame: Sendable, Equatable {
     default:
       return .unknown(type)
     }
+  }
+}
+
+extension Settings {
+  /// Checks each stated value against the range `Schema/PROTOCOL.md` §3.1 allows.
+  public func validate() throws(WireError) {
+    func check(_ value: UInt32, _ name: String, _ range: ClosedRange<UInt32>) throws(WireError) {
+      guard value == 0 || range.contains(value) else {
+        throw WireError(.malformedFrame, at: -1, "SETTINGS \(name) \(value) is outside \(range.lowerBound)…\(range.upperBound)")
+      }
+    }
+    try check(maxFrameSize, "max_frame_size", UInt32(ProtocolDefaults.minFrameSize)...UInt32(ProtocolDefaults.maxFrameSizeLimit))
+    try check(maxMessageSize, "max_message_size", 1_024...UInt32.max)
+    try check(maxConcurrentCalls, "max_concurrent_calls", 1...UInt32.max)
+    try check(initialCallWindow, "initial_call_window", 65_536...0x7FFF_FFFF)
+    try check(maxMetadataSize, "max_metadata_size", 1_024...UInt32.max)
   }
 }
