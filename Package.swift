@@ -16,7 +16,14 @@ var targets: [Target] = [
   .target(name: "HookwireRPC", dependencies: ["HookwireWire"]),
   .target(name: "HookwireAPI", dependencies: ["HookwireWire", "HookwireRPC"]),
   .target(name: "HookwireSchema"),
+  .target(name: "CHookwirePosix"),
+  .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
+  .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI"]),
+  .target(
+    name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire"],
+    path: "Clients/HookwireClient"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
+  .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI"]),
   .executableTarget(name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI"]),
 
   .target(
@@ -31,6 +38,7 @@ var targets: [Target] = [
     exclude: ["Schema"]
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
+  .testTarget(name: "HookwireServerTests", dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport"]),
 ]
 
 // The libFuzzer target exists only when asked for (see README, "Fuzzing"):
@@ -51,7 +59,9 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "HookwireAPI", targets: ["HookwireAPI"]),
+    .library(name: "HookwireClient", targets: ["HookwireClient"]),
     .executable(name: "hookwire-gen", targets: ["hookwire-gen"]),
+    .executable(name: "hookwire-server", targets: ["hookwire-server"]),
     .executable(name: "hookwire-bench", targets: ["hookwire-bench"]),
   ],
   targets: targets,

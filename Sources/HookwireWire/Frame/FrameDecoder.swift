@@ -18,6 +18,9 @@ public struct FrameDecoder: Sendable {
   /// Bytes received but not yet returned as frames.
   public var bufferedByteCount: Int { buffer.count - start }
 
+  /// Bytes consumed as prefaces and frames since the decoder was created.
+  public var consumedByteCount: Int { consumed }
+
   /// Whether a frame has started arriving but is not complete.
   public var hasPartialFrame: Bool { bufferedByteCount > 0 }
 

@@ -1,0 +1,306 @@
+@_exported import HookwireAPI
+@_exported import HookwireRPC
+@_exported import HookwireWire
+import Synchronization
+
+/// A connection to a Hookwire server that many tasks share: calls are
+/// multiplexed over one connection, opened lazily, reopened after it drops
+/// (with exponential backoff after failed attempts), and moved to a new
+/// connection when the server sends GOAWAY.
+///
+/// Generated clients sit on top of it:
+/// `Webhooks.Client(wrapping: client).getWebhook(request)`.
+public final class RPCClient: RPCCaller, @unchecked Sendable {
+  // Unchecked: the mutable state below is touched only on the transport's
+  // thread; public entry points hop there with `transport.execute`.
+
+  /// How the client connects and calls.
+  public struct Configuration: Sendable {
+    /// Protocol limits this client announces and enforces.
+    public var limits = ConnectionLimits()
+    /// Delays between failed connection attempts.
+    public var backoff = ConnectionBackoff()
+    /// Keepalive pings on an open connection; off by default, as in gRPC.
+    public var keepalive: Keepalive?
+
+    /// The defaults.
+    public init() {}
+  }
+
+  /// Keepalive settings: ping every `interval`, give up after `timeout`.
+  public struct Keepalive: Sendable {
+    /// Time between pings (at least 10 s is polite to servers).
+    public var interval: Duration
+    /// How long to wait for a ping's acknowledgement.
+    public var timeout: Duration
+
+    /// Creates keepalive settings.
+    public init(interval: Duration = .seconds(30), timeout: Duration = .seconds(20)) {
+      self.interval = interval
+      self.timeout = timeout
+    }
+  }
+
+  let transport: any ClientTransport
+  let configuration: Configuration
+  private var connection: ClientConnection?
+  private var connecting = false
+  private var waiting: [OutgoingCall] = []
+  private var failedAttempts = 0
+  private var nextAttemptAt: UInt64 = 0
+  private var reconnectTimer: UInt64?
+  private var closed = false
+
+  /// A client that reaches `host:port` over TCP.
+  public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) throws {
+    try self.init(transport: TCPClientTransport(host: host, port: port), configuration: configuration)
+  }
+
+  /// A client over any transport (TCP, or in-process for tests).
+  public init(transport: any ClientTransport, configuration: Configuration = Configuration()) {
+    self.transport = transport
+    self.configuration = configuration
+  }
+
+  /// Closes the connection; calls in flight fail with UNAVAILABLE.
+  public func close() async {
+    await withCheckedContinuation { continuation in
+      transport.execute { [self] in
+        closed = true
+        let pending = waiting
+        waiting = []
+        for call in pending { call.finish(RPCError(code: .unavailable, message: "the client was closed"), on: transport) }
+        connection?.close(RPCError(code: .unavailable, message: "the client was closed"))
+        connection = nil
+        continuation.resume()
+      }
+    }
+    transport.shutdown()
+  }
+
+  // MARK: - RPCCaller
+
+  public func unary<Request: WireMessage, Response: WireMessage>(
+    _ request: Request, method: MethodDescriptor, responseType: Response.Type,
+    metadata: Metadata, options: CallOptions
+  ) async throws -> Response {
+    let call = try makeCall(request, method: method, metadata: metadata, options: options, unary: true)
+    let bytes: [UInt8] = try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        call.setUnaryContinuation(continuation)
+        transport.execute { [self] in start(call) }
+      }
+    } onCancel: {
+      transport.execute { [self] in cancel(call, RPCError(code: .cancelled, message: "the call was cancelled")) }
+    }
+    if let limit = options.maxResponseMessageBytes, bytes.count > limit {
+      throw RPCError(code: .resourceExhausted, message: "response of \(bytes.count) bytes exceeds the limit of \(limit)")
+    }
+    do {
+      return try Response(serializedBytes: bytes)
+    } catch {
+      throw RPCError(code: .internal, message: "could not decode the response: \(error)")
+    }
+  }
+
+  public func serverStreaming<Request: WireMessage, Response: WireMessage, Result: Sendable>(
+    _ request: Request, method: MethodDescriptor, responseType: Response.Type,
+    metadata: Metadata, options: CallOptions,
+    onResponse: @Sendable (RPCResponseStream<Response>) async throws -> Result
+  ) async throws -> Result {
+    let call = try makeCall(request, method: method, metadata: metadata, options: options, unary: false)
+    let buffer = ResponseBuffer(client: self, call: call)
+    call.streamBuffer = buffer
+    transport.execute { [self] in start(call) }
+    defer {
+      // A reader that stops early ends the call.
+      transport.execute { [self] in cancel(call, RPCError(code: .cancelled, message: "the reader stopped")) }
+    }
+    return try await withTaskCancellationHandler {
+      try await onResponse(RPCResponseStream(source: buffer))
+    } onCancel: {
+      transport.execute { [self] in cancel(call, RPCError(code: .cancelled, message: "the call was cancelled")) }
+    }
+  }
+
+  private func makeCall<Request: WireMessage>(
+    _ request: Request, method: MethodDescriptor, metadata: Metadata, options: CallOptions, unary: Bool
+  ) throws -> OutgoingCall {
+    let bytes = request.serializedBytes()
+    if let limit = options.maxRequestMessageBytes, bytes.count > limit {
+      throw RPCError(code: .resourceExhausted, message: "request of \(bytes.count) bytes exceeds the limit of \(limit)")
+    }
+    let entries: [MetadataEntry]
+    do {
+      entries = try metadata.wireEntries()
+    } catch {
+      throw RPCError(code: .invalidArgument, message: "invalid metadata: \(error.detail)")
+    }
+    let deadline = options.timeout.map { transport.now() &+ $0.clampedNanoseconds }
+    return OutgoingCall(
+      method: method.path, metadata: entries, request: bytes, unary: unary, deadline: deadline,
+      waitForReady: options.waitForReady)
+  }
+
+  // MARK: - On the transport thread
+
+  private func start(_ call: OutgoingCall) {
+    guard !call.isDone else { return }
+    if closed { return call.finish(RPCError(code: .unavailable, message: "the client was closed"), on: transport) }
+    if let deadline = call.deadline, call.deadlineTimer == nil {
+      guard deadline > transport.now() else {
+        return call.finish(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call started"), on: transport)
+      }
+      call.deadlineTimer = transport.scheduleTimer(at: deadline) { [weak self, weak call] in
+        guard let self, let call else { return }
+        call.deadlineTimer = nil
+        self.cancel(call, RPCError(code: .deadlineExceeded, message: "the deadline passed"), code: .deadlineExceeded)
+      }
+    }
+    if let connection, connection.acceptsCalls {
+      open(call, on: connection)
+    } else {
+      waiting.append(call)
+      connect()
+    }
+  }
+
+  private func open(_ call: OutgoingCall, on connection: ClientConnection) {
+    var timeout: UInt64 = 0
+    if let deadline = call.deadline {
+      let now = transport.now()
+      timeout = deadline > now ? max(1, (deadline - now) / 1_000) : 1
+    }
+    let id = connection.startCall(
+      method: call.method, metadata: call.metadata, timeoutMicroseconds: timeout, request: call.request,
+      unary: call.unary,
+      handlers: .init(
+        onMessage: { [weak call] bytes in call?.received(bytes) },
+        onEnd: { [weak self, weak call] error in
+          guard let self, let call else { return }
+          call.finish(error, on: self.transport)
+        }))
+    guard let id else {
+      waiting.append(call)
+      return connect()
+    }
+    call.attach(id: id, connection: connection)
+  }
+
+  private func cancel(_ call: OutgoingCall, _ error: RPCError, code: StatusCode = .cancelled) {
+    guard !call.isDone else { return }
+    if let (id, connection) = call.attachment { connection.cancel(id, code: code) }
+    waiting.removeAll { $0 === call }
+    call.finish(error, on: transport)
+  }
+
+  /// Consumed streaming bytes go back to the server as window.
+  func consumed(_ bytes: Int, by call: OutgoingCall) {
+    transport.execute {
+      if let (id, connection) = call.attachment { connection.consumed(bytes, on: id) }
+    }
+  }
+
+  private func connect() {
+    guard !connecting, !closed else { return }
+    let now = transport.now()
+    if now < nextAttemptAt {
+      failFastCalls(RPCError(code: .unavailable, message: "the server is unreachable; retrying after a backoff"))
+      if reconnectTimer == nil && !waiting.isEmpty {
+        reconnectTimer = transport.scheduleTimer(at: nextAttemptAt) { [weak self] in
+          self?.reconnectTimer = nil
+          self?.connect()
+        }
+      }
+      return
+    }
+    connecting = true
+    transport.connect { [weak self] result in
+      guard let self else { return }
+      self.connecting = false
+      switch result {
+      case .success(let link):
+        self.failedAttempts = 0
+        self.established(link)
+      case .failure(let error):
+        self.failedAttempts += 1
+        self.nextAttemptAt = self.transport.now() &+ self.configuration.backoff.delay(afterFailures: self.failedAttempts).clampedNanoseconds
+        self.failFastCalls(error)
+        if !self.waiting.isEmpty { self.connect() }
+      }
+    }
+  }
+
+  private func failFastCalls(_ error: RPCError) {
+    let failing = waiting.filter { !$0.waitForReady }
+    waiting.removeAll { !$0.waitForReady }
+    for call in failing { call.finish(error, on: transport) }
+  }
+
+  private func established(_ link: any ClientLink) {
+    let connection = ClientConnection(host: link, limits: configuration.limits) { [weak self] _ in
+      guard let self else { return }
+      if self.connection?.isClosed == true { self.connection = nil }
+    }
+    link.setReceivers(
+      received: { [weak connection] in connection?.received($0) }, drained: {},
+      closed: { [weak connection] in connection?.transportClosed() })
+    if closed { return connection.close(RPCError(code: .unavailable, message: "the client was closed")) }
+    self.connection = connection
+    if let keepalive = configuration.keepalive { scheduleKeepalive(connection, keepalive) }
+    let ready = waiting
+    waiting = []
+    for call in ready where !call.isDone { open(call, on: connection) }
+  }
+
+  private func scheduleKeepalive(_ connection: ClientConnection, _ keepalive: Keepalive) {
+    _ = transport.scheduleTimer(at: transport.now() &+ keepalive.interval.clampedNanoseconds) { [weak self, weak connection] in
+      guard let self, let connection, !connection.isClosed else { return }
+      var answered = false
+      let timeout = self.transport.scheduleTimer(at: self.transport.now() &+ keepalive.timeout.clampedNanoseconds) {
+        if !answered { connection.close(RPCError(code: .unavailable, message: "keepalive ping timed out")) }
+      }
+      connection.ping { ok in
+        answered = true
+        self.transport.cancelTimer(timeout)
+        if ok { self.scheduleKeepalive(connection, keepalive) }
+      }
+    }
+  }
+}
+
+/// gRPC's connection backoff: 1 s, ×1.6 per failure, at most 120 s, ±20 % jitter.
+public struct ConnectionBackoff: Sendable {
+  public var initial: Duration = .seconds(1)
+  public var multiplier = 1.6
+  public var maximum: Duration = .seconds(120)
+  public var jitter = 0.2
+
+  /// The defaults of gRPC's connection-backoff document.
+  public init() {}
+
+  /// The wait before the next attempt after `failures` consecutive failures.
+  public func delay(afterFailures failures: Int) -> Duration {
+    guard failures > 0 else { return .zero }
+    let base = min(
+      Double(initial.clampedNanoseconds) * pow(multiplier, Double(failures - 1)), Double(maximum.clampedNanoseconds))
+    let spread = base * jitter
+    return .nanoseconds(Int64(max(0, base + Double.random(in: -spread...spread))))
+  }
+
+  private func pow(_ base: Double, _ exponent: Double) -> Double {
+    var result = 1.0
+    for _ in 0..<Int(exponent) { result *= base }
+    return result
+  }
+}
+
+extension Duration {
+  /// Whole nanoseconds, clamped to what fits.
+  var clampedNanoseconds: UInt64 {
+    let (seconds, attoseconds) = components
+    guard seconds >= 0 else { return 0 }
+    let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+    return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
+  }
+}

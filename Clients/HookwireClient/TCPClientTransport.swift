@@ -1,0 +1,85 @@
+import HookwirePosix
+import HookwireRPC
+
+/// Reaches a server over TCP, on an event loop the transport owns.
+public final class TCPClientTransport: ClientTransport {
+  /// Numeric host.
+  public let host: String
+  /// Port.
+  public let port: Int
+  let loop: EventLoop
+  let ownsLoop: Bool
+
+  /// A transport to `host:port` with its own event loop thread.
+  public init(host: String, port: Int) throws(IOError) {
+    self.host = host
+    self.port = port
+    loop = try EventLoop(name: "hookwire-client")
+    ownsLoop = true
+  }
+
+  public func execute(_ work: @escaping @Sendable () -> Void) { loop.execute(work) }
+  public var inTransportThread: Bool { loop.inEventLoop }
+  public func now() -> UInt64 { MonotonicClock.now() }
+  public func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { loop.scheduleTimer(at: deadline, work) }
+  public func cancelTimer(_ id: UInt64) { loop.cancelTimer(id) }
+
+  public func connect(_ completion: @escaping (Result<any ClientLink, RPCError>) -> Void) {
+    TCPConnector.connect(host: host, port: port, loop: loop) { [host, port] result in
+      switch result {
+      case .success(let stream):
+        let link = StreamClientLink(stream: stream)
+        stream.delegate = link
+        do throws(IOError) {
+          try stream.start()
+          completion(.success(link))
+        } catch {
+          stream.close(error)
+          completion(.failure(RPCError(code: .unavailable, message: "cannot reach \(host):\(port): \(error)")))
+        }
+      case .failure(let error):
+        completion(.failure(RPCError(code: .unavailable, message: "cannot reach \(host):\(port): \(error)")))
+      }
+    }
+  }
+
+  public func shutdown() {
+    if ownsLoop {
+      if loop.inEventLoop { loop.shutdown() } else { loop.shutdownAndWait() }
+    }
+  }
+}
+
+/// A client's side of a TCP stream.
+final class StreamClientLink: ClientLink, TCPStreamDelegate, @unchecked Sendable {
+  // Unchecked: used only on the stream's loop; `execute` goes through the loop's inbox.
+  let stream: TCPStream
+  private var received: (UnsafeRawBufferPointer) -> Void = { _ in }
+  private var drained: () -> Void = {}
+  private var closed: () -> Void = {}
+
+  init(stream: TCPStream) { self.stream = stream }
+
+  func setReceivers(
+    received: @escaping (UnsafeRawBufferPointer) -> Void, drained: @escaping () -> Void, closed: @escaping () -> Void
+  ) {
+    self.received = received
+    self.drained = drained
+    self.closed = closed
+  }
+
+  func send(_ bytes: UnsafeRawBufferPointer) { stream.write(bytes) }
+  func closeWhenFlushed() { stream.closeWhenFlushed() }
+  var isBackedUp: Bool { stream.isBackedUp }
+  func now() -> UInt64 { MonotonicClock.now() }
+  func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { stream.loop.scheduleTimer(at: deadline, work) }
+  func cancelTimer(_ id: UInt64) { stream.loop.cancelTimer(id) }
+  func atEndOfTurn(_ work: @escaping () -> Void) { stream.loop.atEndOfTurn(work) }
+  func execute(_ work: @escaping @Sendable () -> Void) { stream.loop.execute(work) }
+  var inHostThread: Bool { stream.loop.inEventLoop }
+  var taskExecutor: any TaskExecutor { stream.loop }
+
+  func streamReceived(_ bytes: UnsafeRawBufferPointer) { received(bytes) }
+  func streamDrained() { drained() }
+  func streamClosed(_ error: IOError?) { closed() }
+}

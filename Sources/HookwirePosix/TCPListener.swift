@@ -1,0 +1,122 @@
+import CHookwirePosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A listening socket on one event loop that hands accepted connections on.
+public final class TCPListener: EventLoopHandler {
+  /// The loop that accepts.
+  public let loop: EventLoop
+  /// The listening socket.
+  public let fd: Int32
+  /// The port bound (useful after binding port 0).
+  public let port: Int
+  /// Called on the loop thread with each accepted socket; set before `start()`.
+  public var onAccept: (Int32) -> Void
+  private var closed = false
+
+  /// Binds `host:port` (numeric host; port 0 picks one) and listens.
+  /// With `reusePort`, several loops may listen on the same port and the
+  /// kernel spreads connections across them.
+  public init(host: String, port: Int, reusePort: Bool, loop: EventLoop, onAccept: @escaping (Int32) -> Void = { _ = Glibc.close($0) }) throws(IOError) {
+    let fd = Int32(try Syscall.blocking("socket") { Int(hw_tcp_socket(hw_is_ipv6(host))) })
+    do throws(IOError) {
+      _ = try Syscall.blocking("bind/listen") { Int(hw_bind_listen(fd, host, Int32(port), 1024, reusePort ? 1 : 0)) }
+    } catch {
+      Glibc.close(fd)
+      throw error
+    }
+    self.fd = fd
+    self.port = Int(hw_local_port(fd))
+    self.loop = loop
+    self.onAccept = onAccept
+  }
+
+  /// Starts accepting (loop thread).
+  public func start() throws(IOError) {
+    try loop.register(fd, events: UInt32(HW_EPOLLIN), handler: self)
+  }
+
+  public func handleEvents(_ events: UInt32) {
+    while !closed {
+      do {
+        switch try Syscall.run("accept4", { Int(hw_accept(fd)) }) {
+        case .wouldBlock: return
+        case .processed(let client): onAccept(Int32(client))
+        }
+      } catch {
+        // EMFILE and the like: stop this turn; epoll will report the socket again.
+        return
+      }
+    }
+  }
+
+  /// Closes a listener that was never started (any thread).
+  public func closeUnregistered() {
+    guard !closed else { return }
+    closed = true
+    Glibc.close(fd)
+  }
+
+  /// Stops accepting and closes the socket (loop thread).
+  public func close() {
+    guard !closed else { return }
+    closed = true
+    loop.deregister(fd)
+    Glibc.close(fd)
+  }
+}
+
+/// Starting an outgoing connection.
+public enum TCPConnector {
+  /// Connects to `host:port` (numeric host) on `loop`, calling `completion`
+  /// on the loop thread with the connected stream or the error.
+  public static func connect(
+    host: String, port: Int, loop: EventLoop, completion: @escaping (Result<TCPStream, IOError>) -> Void
+  ) {
+    let fd: Int32
+    do {
+      fd = Int32(try Syscall.blocking("socket") { Int(hw_tcp_socket(hw_is_ipv6(host))) })
+    } catch {
+      completion(.failure(error))
+      return
+    }
+    do {
+      switch try Syscall.run("connect", { Int(hw_connect(fd, host, Int32(port))) }) {
+      case .processed:
+        completion(.success(TCPStream(fd: fd, loop: loop)))
+      case .wouldBlock:
+        let waiter = ConnectWaiter(fd: fd, loop: loop, completion: completion)
+        try loop.register(fd, events: UInt32(HW_EPOLLOUT), handler: waiter)
+      }
+    } catch {
+      Glibc.close(fd)
+      completion(.failure(error))
+    }
+  }
+}
+
+/// Waits for a non-blocking connect to finish.
+final class ConnectWaiter: EventLoopHandler {
+  let fd: Int32
+  let loop: EventLoop
+  let completion: (Result<TCPStream, IOError>) -> Void
+
+  init(fd: Int32, loop: EventLoop, completion: @escaping (Result<TCPStream, IOError>) -> Void) {
+    self.fd = fd
+    self.loop = loop
+    self.completion = completion
+  }
+
+  func handleEvents(_ events: UInt32) {
+    loop.deregister(fd)
+    let error = hw_socket_error(fd)
+    if error == 0 {
+      completion(.success(TCPStream(fd: fd, loop: loop)))
+    } else {
+      Glibc.close(fd)
+      completion(.failure(IOError(call: "connect", errno: error == -1 ? Glibc.errno : error)))
+    }
+  }
+}

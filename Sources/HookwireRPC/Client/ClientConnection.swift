@@ -1,0 +1,263 @@
+import HookwireWire
+
+/// The client side of one connection: opens calls, matches frames to them
+/// by call id, and reports each call's messages and end, as
+/// `Schema/PROTOCOL.md` specifies.
+///
+/// Everything here runs on the host's thread; callers hop there first.
+public final class ClientConnection: @unchecked Sendable {
+  // Unchecked: confined to the host thread (see the type's documentation).
+
+  /// How a call hears what arrives for it (on the host thread).
+  public struct CallHandlers {
+    /// One complete response message.
+    public var onMessage: ([UInt8]) -> Void
+    /// The call ended: nil for OK, else the error.
+    public var onEnd: (RPCError?) -> Void
+
+    /// Creates handlers.
+    public init(onMessage: @escaping ([UInt8]) -> Void, onEnd: @escaping (RPCError?) -> Void) {
+      self.onMessage = onMessage
+      self.onEnd = onEnd
+    }
+  }
+
+  final class Call {
+    let handlers: CallHandlers
+    let grantsAsReceived: Bool
+    var partial: [UInt8] = []
+    var inboundWindow: Int
+    var unacknowledged = 0
+    var messages = 0
+    let unary: Bool
+
+    init(handlers: CallHandlers, unary: Bool, window: Int) {
+      self.handlers = handlers
+      self.unary = unary
+      grantsAsReceived = unary
+      inboundWindow = window
+    }
+  }
+
+  let host: any ConnectionHost
+  let limits: ConnectionLimits
+  private let onClose: (RPCError) -> Void
+  private var decoder: FrameDecoder
+  private var output = WireWriter(capacity: 16 * 1024)
+  private var flushScheduled = false
+  private var prefaceReceived = false
+  private var peer = PeerSettings()
+  private var calls: [UInt32: Call] = [:]
+  private var nextCallID: UInt32 = 1
+  private var pingWaiters: [UInt64: (Bool) -> Void] = [:]
+  private var nextPing: UInt64 = 1
+  /// Set by GOAWAY: no new calls; calls above the id failed.
+  public private(set) var goAwayLastID: UInt32?
+  /// Set once the connection has closed.
+  public private(set) var isClosed = false
+
+  /// Creates the connection and sends the client's preface and SETTINGS.
+  public init(host: any ConnectionHost, limits: ConnectionLimits = ConnectionLimits(), onClose: @escaping (RPCError) -> Void) {
+    self.host = host
+    self.limits = limits
+    self.onClose = onClose
+    decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
+    ConnectionPreface.write(to: &output)
+    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &output)
+    scheduleFlush()
+  }
+
+  /// Whether new calls may start here.
+  public var acceptsCalls: Bool { !isClosed && goAwayLastID == nil && nextCallID <= FrameHeader.maxCallID }
+
+  /// Calls in progress.
+  public var activeCalls: Int { calls.count }
+
+  // MARK: - Calls
+
+  /// Opens a call and sends its one request; returns the call id.
+  public func startCall(
+    method: String, metadata: [MetadataEntry], timeoutMicroseconds: UInt64, request: [UInt8], unary: Bool,
+    handlers: CallHandlers
+  ) -> UInt32? {
+    guard acceptsCalls else { return nil }
+    let id = nextCallID
+    nextCallID += 1
+    calls[id] = Call(handlers: handlers, unary: unary, window: limits.initialCallWindow)
+    FrameEncoder.write(.open, callID: id, message: CallOpen(method: method, timeoutUs: timeoutMicroseconds, metadata: metadata), to: &output)
+    // Requests are small next to the window (1 MiB); a larger one is sent in
+    // frames of the peer's size and relies on the server's window updates.
+    request.withUnsafeBytes {
+      FrameEncoder.writeData(callID: id, message: $0, endStream: true, maxFrameSize: peer.maxFrameSize, to: &output)
+    }
+    scheduleFlush()
+    return id
+  }
+
+  /// Abandons a call: sends CANCEL; nothing more is reported for it.
+  public func cancel(_ id: UInt32, code: StatusCode = .cancelled) {
+    guard calls.removeValue(forKey: id) != nil, !isClosed else { return }
+    FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: code.rawValue), to: &output)
+    scheduleFlush()
+  }
+
+  /// The reader of a streaming call consumed `bytes`: grant them back.
+  public func consumed(_ bytes: Int, on id: UInt32) {
+    guard let call = calls[id], !isClosed else { return }
+    grant(bytes, to: call, id: id)
+  }
+
+  private func grant(_ bytes: Int, to call: Call, id: UInt32) {
+    call.unacknowledged += bytes
+    guard call.unacknowledged >= limits.initialCallWindow / 4 else { return }
+    FrameEncoder.writeWindowUpdate(callID: id, increment: UInt32(call.unacknowledged), to: &output)
+    call.inboundWindow += call.unacknowledged
+    call.unacknowledged = 0
+    scheduleFlush()
+  }
+
+  /// Sends a PING; `completion(true)` when its ACK arrives, `false` if the
+  /// connection closes first.
+  public func ping(_ completion: @escaping (Bool) -> Void) {
+    guard !isClosed else { return completion(false) }
+    let opaque = nextPing
+    nextPing += 1
+    pingWaiters[opaque] = completion
+    FrameEncoder.writePing(opaque, ack: false, to: &output)
+    scheduleFlush()
+  }
+
+  // MARK: - Input
+
+  /// Bytes from the transport.
+  public func received(_ bytes: UnsafeRawBufferPointer) {
+    guard !isClosed else { return }
+    decoder.append(bytes)
+    do throws(WireError) {
+      if !prefaceReceived {
+        guard let version = try decoder.nextPreface() else { return }
+        guard version == ConnectionPreface.version else {
+          throw WireError(.unsupportedVersion, at: 8, "server speaks protocol version \(version)")
+        }
+        prefaceReceived = true
+      }
+      while !isClosed, let frame = try decoder.nextFrame() { try handle(frame) }
+    } catch {
+      fail(RPCError(code: .internal, message: "the server broke the protocol: \(error)"), goAway: .protocolError)
+    }
+  }
+
+  /// The transport closed.
+  public func transportClosed() {
+    fail(RPCError(code: .unavailable, message: "the connection closed"), goAway: nil)
+  }
+
+  /// Closes the connection, failing its calls with `error`.
+  public func close(_ error: RPCError) {
+    fail(error, goAway: .noError)
+  }
+
+  private func handle(_ frame: Frame) throws(WireError) {
+    switch try frame.body(limits: WireLimits(maxMessageBytes: limits.maxMessageSize)) {
+    case .settings(let settings, let ack):
+      guard !ack else { return }
+      peer.apply(settings)
+      FrameEncoder.write(.settings, flags: FrameFlags.ack, callID: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &output)
+      scheduleFlush()
+    case .data(let payload, _, let continues):
+      guard let call = calls[frame.callID] else { return }
+      call.inboundWindow -= payload.count
+      guard call.inboundWindow >= 0 else {
+        throw WireError(.malformedFrame, at: -1, "the server overran call \(frame.callID)'s window")
+      }
+      if call.partial.count + payload.count > limits.maxMessageSize {
+        calls[frame.callID] = nil
+        cancelOnWire(frame.callID)
+        call.handlers.onEnd(RPCError(code: .resourceExhausted, message: "response larger than the limit of \(limits.maxMessageSize) bytes"))
+        return
+      }
+      call.partial.append(contentsOf: payload)
+      if call.grantsAsReceived { grant(payload.count, to: call, id: frame.callID) }
+      guard !continues else { return }
+      let message = call.partial
+      call.partial = []
+      call.messages += 1
+      call.handlers.onMessage(message)
+    case .status(let status):
+      guard let call = calls.removeValue(forKey: frame.callID) else { return }
+      if status.code == 0 {
+        if call.unary && call.messages != 1 {
+          call.handlers.onEnd(RPCError(code: .unimplemented, message: "a unary call ended with \(call.messages) responses"))
+        } else {
+          call.handlers.onEnd(nil)
+        }
+      } else {
+        let metadata = (try? Metadata(wire: status.metadata)) ?? Metadata()
+        call.handlers.onEnd(RPCError(code: StatusCode(rawValue: status.code), message: status.message, metadata: metadata))
+      }
+    case .ping(let opaque, let ack):
+      if ack {
+        pingWaiters.removeValue(forKey: opaque)?(true)
+      } else {
+        FrameEncoder.writePing(opaque, ack: true, to: &output)
+        scheduleFlush()
+      }
+    case .goAway(let goAway):
+      goAwayLastID = min(goAway.lastCallID, goAwayLastID ?? .max)
+      let refused = calls.filter { $0.key > goAway.lastCallID }
+      for (id, call) in refused {
+        calls[id] = nil
+        call.handlers.onEnd(RPCError(code: .unavailable, message: "the server is going away and did not process the call"))
+      }
+      if goAway.errorCode != GoAwayCode.noError.rawValue {
+        fail(RPCError(code: .unavailable, message: "the server closed the connection: \(goAway.debugText)"), goAway: nil)
+      } else if calls.isEmpty {
+        fail(RPCError(code: .unavailable, message: "the server is going away"), goAway: nil)
+      }
+    case .windowUpdate, .cancel, .unknown:
+      return
+    case .open:
+      throw WireError(.malformedFrame, at: -1, "servers do not open calls")
+    }
+    if goAwayLastID != nil && calls.isEmpty && !isClosed {
+      fail(RPCError(code: .unavailable, message: "the server is going away"), goAway: nil)
+    }
+  }
+
+  private func cancelOnWire(_ id: UInt32) {
+    FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: StatusCode.cancelled.rawValue), to: &output)
+    scheduleFlush()
+  }
+
+  private func fail(_ error: RPCError, goAway: GoAwayCode?) {
+    guard !isClosed else { return }
+    if let goAway {
+      FrameEncoder.write(.goAway, callID: 0, message: GoAway(errorCode: goAway.rawValue, debugText: error.message), to: &output)
+    }
+    flush()
+    isClosed = true
+    let pending = calls
+    calls = [:]
+    for (_, call) in pending.sorted(by: { $0.key < $1.key }) { call.handlers.onEnd(error) }
+    let pings = pingWaiters
+    pingWaiters = [:]
+    for waiter in pings.values { waiter(false) }
+    host.closeWhenFlushed()
+    onClose(error)
+  }
+
+  // MARK: - Output
+
+  private func scheduleFlush() {
+    guard !flushScheduled else { return }
+    flushScheduled = true
+    host.atEndOfTurn { [weak self] in self?.flush() }
+  }
+
+  private func flush() {
+    flushScheduled = false
+    guard output.count > 0 else { return }
+    output.withUnsafeBytes { host.send($0) }
+    output.removeAll()
+  }
+}

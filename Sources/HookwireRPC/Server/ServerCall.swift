@@ -1,0 +1,42 @@
+import HookwireWire
+
+/// The server's state for one call, owned by its connection.
+final class ServerCall {
+  let id: UInt32
+  let handler: RPCRouter.Handler?
+  let metadata: Metadata
+  let cancellation = RPCCancellation()
+  var deadline: ContinuousClock.Instant?
+  var deadlineTimer: UInt64?
+  /// Request bytes being reassembled from DATA fragments.
+  var request: [UInt8] = []
+  var messagesReceived = 0
+  var bytesReceivedSinceUpdate = 0
+  var inboundWindow: Int
+  /// DATA bytes the client still accepts on this call.
+  var sendWindow: Int
+  /// Writers waiting for window or for the connection to drain.
+  var waiters: [CheckedContinuation<Void, any Error>] = []
+  var dispatched = false
+  /// Set once STATUS has gone (or the call was cancelled): nothing more is sent.
+  var finished = false
+  /// Set while the rest of an oversized request is being discarded.
+  var discarding = false
+
+  init(id: UInt32, handler: RPCRouter.Handler?, metadata: Metadata, inboundWindow: Int, sendWindow: Int) {
+    self.id = id
+    self.handler = handler
+    self.metadata = metadata
+    self.inboundWindow = inboundWindow
+    self.sendWindow = sendWindow
+  }
+
+  /// Wakes every waiting writer, with an error if the call is over.
+  func wakeWaiters(_ error: (any Error)? = nil) {
+    let waiting = waiters
+    waiters = []
+    for waiter in waiting {
+      if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+    }
+  }
+}

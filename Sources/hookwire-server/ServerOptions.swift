@@ -1,0 +1,55 @@
+/// The command line of `hookwire-server`.
+struct ServerOptions {
+  var host = "127.0.0.1"
+  var port = 7700
+  var loops: Int?
+  var help = false
+
+  static let usage = """
+    usage: hookwire-server [--listen HOST:PORT] [--loops N]
+
+      --listen HOST:PORT  address to listen on (default 127.0.0.1:7700, env HOOKWIRE_LISTEN);
+                          HOST is numeric, e.g. 127.0.0.1 or [::1]
+      --loops N           event-loop threads (default: one per core)
+      -h, --help          show this help
+    """
+
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  static func parse(_ arguments: [String], environment: [String: String]) throws -> ServerOptions {
+    var options = ServerOptions()
+    if let listen = environment["HOOKWIRE_LISTEN"] { try options.setListen(listen) }
+    var index = 0
+    func value(_ flag: String) throws -> String {
+      guard index + 1 < arguments.count else { throw Failure(description: "\(flag) needs a value") }
+      index += 1
+      return arguments[index]
+    }
+    while index < arguments.count {
+      switch arguments[index] {
+      case "--listen": try options.setListen(try value("--listen"))
+      case "--loops":
+        let text = try value("--loops")
+        guard let loops = Int(text), (1...256).contains(loops) else { throw Failure(description: "--loops takes 1…256, not '\(text)'") }
+        options.loops = loops
+      case "-h", "--help": options.help = true
+      default: throw Failure(description: "unknown option '\(arguments[index])'")
+      }
+      index += 1
+    }
+    return options
+  }
+
+  mutating func setListen(_ text: String) throws {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+      throw Failure(description: "--listen takes HOST:PORT, not '\(text)'")
+    }
+    var host = String(text[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty else { throw Failure(description: "--listen needs a host, such as 127.0.0.1") }
+    self.host = host
+    self.port = port
+  }
+}
