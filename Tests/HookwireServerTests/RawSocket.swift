@@ -1,0 +1,94 @@
+import HookwireWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking loopback socket for tests that speak bytes, not the client.
+struct RawSocket {
+  let fd: Int32
+
+  /// Connects to `127.0.0.1:port` with a 5-second receive timeout.
+  init(port: Int) throws {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    self.fd = fd
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw RawSocketError(message: "connect failed: \(errno)") }
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+  }
+
+  func send(_ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+  }
+
+  /// Reads until the peer closes (or 5 s pass without data); returns what came.
+  func readUntilClosed() -> (bytes: [UInt8], closed: Bool) {
+    var all: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      if count > 0 {
+        all.append(contentsOf: buffer[0..<count])
+      } else {
+        return (all, count == 0)
+      }
+    }
+  }
+
+  func close() { _ = Glibc.close(fd) }
+
+  /// The GOAWAY the server sent before closing, if any.
+  static func goAway(in bytes: [UInt8]) -> GoAway? {
+    var decoder = FrameDecoder(maxFrameSize: 1 << 24)
+    decoder.append(bytes)
+    guard (try? decoder.nextPreface()) != nil else { return nil }
+    while let frame = try? decoder.nextFrame() {
+      if frame.type == .goAway, case .goAway(let goAway)? = try? frame.body() { return goAway }
+    }
+    return nil
+  }
+
+  /// A valid preface and empty SETTINGS, as a client opens with.
+  static var opening: [UInt8] {
+    var writer = WireWriter()
+    ConnectionPreface.write(to: &writer)
+    FrameEncoder.write(Frame(type: .settings, callID: 0), to: &writer)
+    return writer.bytes()
+  }
+}
+
+struct RawSocketError: Error {
+  var message: String
+}
+
+/// A listening socket that accepts nothing and answers nothing.
+struct SilentListener {
+  let fd: Int32
+  let port: Int
+
+  init() throws {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    self.fd = fd
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0, listen(fd, 16) == 0 else { throw RawSocketError(message: "bind/listen failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    port = Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  func close() { _ = Glibc.close(fd) }
+}
