@@ -50,6 +50,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   private var nextAttemptAt: UInt64 = 0
   private var reconnectTimer: UInt64?
   private var closed = false
+  private let closeStarted = Atomic<Bool>(false)
 
   /// A client that reaches `host:port` over TCP.
   public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) throws {
@@ -62,8 +63,10 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     self.configuration = configuration
   }
 
-  /// Closes the connection; calls in flight fail with UNAVAILABLE.
+  /// Closes the connection; calls in flight fail with UNAVAILABLE. Later
+  /// calls fail the same way; closing twice does nothing.
   public func close() async {
+    guard !closeStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
     await withCheckedContinuation { continuation in
       transport.execute { [self] in
         closed = true
@@ -75,7 +78,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
         continuation.resume()
       }
     }
-    transport.shutdown()
+    await transport.shutdown()
   }
 
   // MARK: - RPCCaller
@@ -84,6 +87,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     _ request: Request, method: MethodDescriptor, responseType: Response.Type,
     metadata: Metadata, options: CallOptions
   ) async throws -> Response {
+    try checkOpen()
     let call = try makeCall(request, method: method, metadata: metadata, options: options, unary: true)
     let bytes: [UInt8] = try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
@@ -108,6 +112,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     metadata: Metadata, options: CallOptions,
     onResponse: @Sendable (RPCResponseStream<Response>) async throws -> Result
   ) async throws -> Result {
+    try checkOpen()
     let call = try makeCall(request, method: method, metadata: metadata, options: options, unary: false)
     let buffer = ResponseBuffer(client: self, call: call)
     call.streamBuffer = buffer
@@ -120,6 +125,13 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
       try await onResponse(RPCResponseStream(source: buffer))
     } onCancel: {
       transport.execute { [self] in cancel(call, RPCError(code: .cancelled, message: "the call was cancelled")) }
+    }
+  }
+
+  /// After `close()` the transport's thread is gone: fail at once.
+  private func checkOpen() throws {
+    if closeStarted.load(ordering: .acquiring) {
+      throw RPCError(code: .unavailable, message: "the client was closed")
     }
   }
 

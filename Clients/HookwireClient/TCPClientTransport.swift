@@ -43,10 +43,8 @@ public final class TCPClientTransport: ClientTransport {
     }
   }
 
-  public func shutdown() {
-    if ownsLoop {
-      if loop.inEventLoop { loop.shutdown() } else { loop.shutdownAndWait() }
-    }
+  public func shutdown() async {
+    if ownsLoop { await loop.shutdownGracefully() }
   }
 }
 

@@ -1,4 +1,5 @@
 import CHookwirePosix
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,6 +37,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
   private var handlers: [Int32: any EventLoopHandler] = [:]
   private var timers = TimerHeap()
   private var thread = pthread_t()
+  private struct Exit {
+    var exited = false
+    var waiters: [CheckedContinuation<Void, Never>] = []
+    var semaphores: [DispatchSemaphore] = []
+  }
+  private let exit = Mutex(Exit())
   private let threadID = Atomic<UInt>(0)
   private var endOfTurn: [() -> Void] = []
   /// A read buffer shared by every connection of this loop (loop thread only).
@@ -67,6 +74,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
       box.release()
       throw IOError(call: "pthread_create", errno: created)
     }
+    // Nobody joins the thread: `shutdownAndWait` and `shutdownGracefully`
+    // wait for the loop's own exit signal instead.
+    pthread_detach(thread)
   }
 
   deinit {
@@ -148,11 +158,30 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     _ = hw_eventfd_signal(wakeFD)
   }
 
-  /// Stops the loop and waits for its thread to end (not from the loop itself).
+  /// Stops the loop and blocks until its thread has ended (not from the
+  /// loop itself, nor from Swift's cooperative pool: use `shutdownGracefully`).
   public func shutdownAndWait() {
     precondition(!inEventLoop, "a loop cannot wait for itself")
+    let semaphore = exit.withLock { exit -> DispatchSemaphore? in
+      guard !exit.exited else { return nil }
+      let semaphore = DispatchSemaphore(value: 0)
+      exit.semaphores.append(semaphore)
+      return semaphore
+    }
     shutdown()
-    pthread_join(thread, nil)
+    semaphore?.wait()
+  }
+
+  /// Stops the loop and suspends, without blocking a thread, until it has ended.
+  public func shutdownGracefully() async {
+    await withCheckedContinuation { continuation in
+      let exited = exit.withLock { exit -> Bool in
+        if !exit.exited { exit.waiters.append(continuation) }
+        return exit.exited
+      }
+      if exited { continuation.resume() }
+      shutdown()
+    }
   }
 
   private func run() {
@@ -195,6 +224,16 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
       }
       if stopping { break }
     }
+    let (waiters, semaphores) = exit.withLock { exit in
+      exit.exited = true
+      defer {
+        exit.waiters = []
+        exit.semaphores = []
+      }
+      return (exit.waiters, exit.semaphores)
+    }
+    for waiter in waiters { waiter.resume() }
+    for semaphore in semaphores { semaphore.signal() }
   }
 }
 
@@ -216,9 +255,14 @@ public final class EventLoopGroup: Sendable {
     loops[next.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
   }
 
-  /// Stops every loop and waits for their threads.
+  /// Stops every loop and blocks until their threads have ended.
   public func shutdownAndWait() {
     for loop in loops { loop.shutdownAndWait() }
+  }
+
+  /// Stops every loop and suspends until their threads have ended.
+  public func shutdownGracefully() async {
+    for loop in loops { await loop.shutdownGracefully() }
   }
 }
 

@@ -39,8 +39,8 @@ public final class InProcessTransport: ClientTransport {
     completion(.success(client))
   }
 
-  public func shutdown() {
-    if loop.inEventLoop { loop.shutdown() } else { loop.shutdownAndWait() }
+  public func shutdown() async {
+    await loop.shutdownGracefully()
   }
 }
 

@@ -113,10 +113,10 @@ public final class RPCServer: Sendable {
 
   private func accept(_ fd: Int32, index: Int, loop: EventLoop) {
     let stream = TCPStream(fd: fd, loop: loop)
-    let open = connectionCount.add(1, ordering: .relaxed).newValue
     let shuttingDown = states[index].withLock { $0.shuttingDown }.value
+    let open = closedAll.withLock { _ in connectionCount.add(1, ordering: .relaxed).newValue }
     guard open <= configuration.maxConnections, !shuttingDown else {
-      connectionCount.subtract(1, ordering: .relaxed)
+      closedAll.withLock { _ in _ = connectionCount.subtract(1, ordering: .relaxed) }
       log("refusing a connection: \(shuttingDown ? "shutting down" : "\(configuration.maxConnections) connections open")")
       stream.close()
       return
@@ -140,8 +140,13 @@ public final class RPCServer: Sendable {
   private func connectionClosed(_ key: ObjectIdentifier, index: Int) {
     let removed = states[index].withLock { $0.connections.removeValue(forKey: key) }.value
     guard removed != nil else { return }
-    let left = connectionCount.subtract(1, ordering: .relaxed).newValue
-    if left == 0 { wakeShutdownWaiters() }
+    // Decrement under the waiters' lock so `shutdown` cannot miss the last close.
+    let waiters = closedAll.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+      guard connectionCount.subtract(1, ordering: .relaxed).newValue == 0 else { return [] }
+      defer { waiters = [] }
+      return waiters
+    }
+    for waiter in waiters { waiter.resume() }
   }
 
   /// Connections open now.
@@ -173,17 +178,7 @@ public final class RPCServer: Sendable {
       }
       if done { continuation.resume() }
     }
-    group.shutdownAndWait()
-  }
-
-  private func wakeShutdownWaiters() {
-    let shuttingDown = states.contains { $0.withLock { $0.shuttingDown }.value }
-    guard shuttingDown else { return }
-    let waiters = closedAll.withLock { waiters -> [CheckedContinuation<Void, Never>] in
-      defer { waiters = [] }
-      return waiters
-    }
-    for waiter in waiters { waiter.resume() }
+    await group.shutdownGracefully()
   }
 }
 

@@ -23,5 +23,5 @@ public protocol ClientTransport: Sendable {
   /// Opens a link; `completion` runs on the transport's thread.
   func connect(_ completion: @escaping (Result<any ClientLink, RPCError>) -> Void)
   /// Releases what the transport owns (threads); called once by the client.
-  func shutdown()
+  func shutdown() async
 }
