@@ -22,6 +22,7 @@ var targets: [Target] = [
   .target(
     name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire"],
     path: "Clients/HookwireClient"),
+  .executableTarget(name: "hookwire", dependencies: ["HookwireClient"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
   .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI"]),
   .executableTarget(name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI"]),
@@ -39,6 +40,8 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireServerTests", dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport"]),
+  // Runs the real binaries; depending on them makes `swift test` build them.
+  .testTarget(name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire"]),
 ]
 
 // The libFuzzer target exists only when asked for (see README, "Fuzzing"):
@@ -62,6 +65,7 @@ let package = Package(
     .library(name: "HookwireClient", targets: ["HookwireClient"]),
     .executable(name: "hookwire-gen", targets: ["hookwire-gen"]),
     .executable(name: "hookwire-server", targets: ["hookwire-server"]),
+    .executable(name: "hookwire", targets: ["hookwire"]),
     .executable(name: "hookwire-bench", targets: ["hookwire-bench"]),
   ],
   targets: targets,

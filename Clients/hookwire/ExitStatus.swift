@@ -1,0 +1,27 @@
+import HookwireClient
+
+/// How `hookwire` ends: 0 on success, 1 for a local failure, 2 for a
+/// command-line mistake, and 10 + the status code when a call fails, so a
+/// script can tell UNAVAILABLE (24) from UNAUTHENTICATED (26).
+enum ExitStatus {
+  static let success: Int32 = 0
+  static let failure: Int32 = 1
+  static let usage: Int32 = 2
+
+  static func forCall(_ code: StatusCode) -> Int32 { 10 + Int32(min(code.rawValue, 100)) }
+
+  static let help = """
+    Exit status: 0 success; 1 local failure; 2 usage error; 10 + the call's status
+    code otherwise: 13 INVALID_ARGUMENT, 14 DEADLINE_EXCEEDED, 24 UNAVAILABLE, 26 UNAUTHENTICATED.
+    """
+
+  /// A short hint for statuses with an obvious next step.
+  static func hint(for code: StatusCode) -> String? {
+    switch code {
+    case .unavailable: "is hookwire-server running at the --server address?"
+    case .unauthenticated: "pass an API key with --api-key or HOOKWIRE_API_KEY"
+    case .deadlineExceeded: "the server did not answer in time; raise --timeout"
+    default: nil
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import HookwireClient
+
+/// `hookwire health [--service NAME]`: is the server serving?
+enum HealthCommand {
+  static let help = """
+    usage: hookwire health [--service NAME]
+
+    Asks the server whether it (or the named service) is serving. Prints
+    SERVING or NOT_SERVING; exits 0 only when serving.
+    """
+
+  static func run(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
+    var service = ""
+    var index = 0
+    while index < arguments.count {
+      switch arguments[index] {
+      case "--service":
+        guard index + 1 < arguments.count else { throw UsageError("--service needs a name") }
+        service = arguments[index + 1]
+        index += 1
+      default: throw UsageError("unknown argument '\(arguments[index])' for health")
+      }
+      index += 1
+    }
+    let response = try await options.withClient { client in
+      try await Health.Client(wrapping: client).check(
+        HealthCheckRequest(service: service), metadata: options.metadata, options: options.callOptions)
+    }
+    let status = response.status.schemaName
+    if options.json {
+      output.json(["service": .string(service), "status": .string(status)])
+    } else {
+      output.line(status)
+    }
+    return response.status == .serving ? ExitStatus.success : ExitStatus.failure
+  }
+}

@@ -1,0 +1,55 @@
+// hookwire: the operator's command line for a Hookwire server.
+import Foundation
+import HookwireClient
+
+let usage = """
+  usage: hookwire [global flags] <command> [arguments]
+
+  Commands:
+    health      whether the server is serving
+
+  \(GlobalOptions.help)
+
+  \(ExitStatus.help)
+  """
+
+let output = Output()
+var arguments = Array(CommandLine.arguments.dropFirst())
+var options = GlobalOptions(environment: ProcessInfo.processInfo.environment)
+let status: Int32
+do {
+  try options.extract(from: &arguments)
+  let command = arguments.first
+  let rest = Array(arguments.dropFirst())
+  switch command {
+  case nil:
+    print(usage)
+    status = options.help ? ExitStatus.success : ExitStatus.usage
+  case "health":
+    if options.help {
+      print(HealthCommand.help + "\n\n" + GlobalOptions.help)
+      status = ExitStatus.success
+    } else {
+      status = try await HealthCommand.run(rest, options, output)
+    }
+  case "help":
+    print(usage)
+    status = ExitStatus.success
+  case let other?:
+    throw UsageError("unknown command '\(other)'")
+  }
+} catch let error as UsageError {
+  output.error("\(error)\n\n\(usage)")
+  status = ExitStatus.usage
+} catch let error as RPCError {
+  if options.json {
+    output.json(["error": .object([("code", .string(error.code.name)), ("message", .string(error.message))])])
+  }
+  output.error("\(error.code.name): \(error.message)")
+  if let hint = ExitStatus.hint(for: error.code) { output.error(hint) }
+  status = ExitStatus.forCall(error.code)
+} catch {
+  output.error("\(error)")
+  status = ExitStatus.failure
+}
+exit(status)

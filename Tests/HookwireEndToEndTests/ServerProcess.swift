@@ -1,0 +1,70 @@
+import Foundation
+
+/// The real `hookwire-server` binary, started for a test on a free port.
+final class ServerProcess {
+  let process = Process()
+  private let errors = Pipe()
+  private(set) var log = ""
+  private(set) var port = 0
+
+  /// The directory holding the built executables (beside the test bundle).
+  static var productsDirectory: URL {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if FileManager.default.fileExists(atPath: bundle.appendingPathComponent("hookwire-server").path) { return bundle }
+    // `swift test` may run the bundle from inside a `.xctest` directory.
+    return bundle.deletingLastPathComponent()
+  }
+
+  static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
+
+  /// Starts the server and waits (at most 20 s) for its "listening" line.
+  init(arguments: [String] = []) throws {
+    process.executableURL = Self.executable("hookwire-server")
+    process.arguments = ["--listen", "127.0.0.1:0", "--loops", "2"] + arguments
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(20)
+    while port == 0 && Date() < deadline && process.isRunning {
+      readLog()
+      if let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+        port = Int(log[range].split(separator: ":").last ?? "") ?? 0
+      }
+    }
+    guard port != 0 else { throw ServerProcessError(log: log) }
+  }
+
+  private func readLog() {
+    let data = errors.fileHandleForReading.availableData
+    log += String(decoding: data, as: UTF8.self)
+  }
+
+  /// Sends `signal` and waits for the process to exit; returns its status.
+  func stop(signal: Int32 = SIGTERM) -> Int32 {
+    kill(process.processIdentifier, signal)
+    process.waitUntilExit()
+    log += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return process.terminationStatus
+  }
+}
+
+struct ServerProcessError: Error, CustomStringConvertible {
+  var log: String
+  var description: String { "hookwire-server did not start; its log:\n\(log)" }
+}
+
+/// Runs the `hookwire` CLI and returns its exit status and output.
+func runCLI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+  let process = Process()
+  process.executableURL = ServerProcess.executable("hookwire")
+  process.arguments = arguments
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdout = out.fileHandleForReading.readDataToEndOfFile()
+  let stderr = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
