@@ -25,7 +25,8 @@ var targets: [Target] = [
   .executableTarget(name: "hookwire", dependencies: ["HookwireClient"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
   .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI"]),
-  .executableTarget(name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI"]),
+  .executableTarget(
+    name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix"]),
 
   .target(
     name: "HookwireTestSupport",

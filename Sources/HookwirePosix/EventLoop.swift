@@ -90,8 +90,13 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
   // MARK: - Work from any thread
 
-  /// Runs `work` on the loop thread, soon.
+  /// Runs `work` on the loop thread, soon (later in this turn when called
+  /// from the loop itself, without a wake-up).
   public func execute(_ work: @escaping @Sendable () -> Void) {
+    if inEventLoop {
+      inbox.withLock { $0.work.append(work) }
+      return
+    }
     let wake = inbox.withLock { inbox -> Bool in
       inbox.work.append(work)
       defer { inbox.woken = true }
@@ -104,6 +109,11 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
   /// their executor preference come here).
   public func enqueue(_ job: consuming ExecutorJob) {
     let unowned = UnownedJob(job)
+    if inEventLoop {
+      // The loop drains its inbox before it sleeps: no wake-up needed.
+      inbox.withLock { $0.jobs.append(unowned) }
+      return
+    }
     let wake = inbox.withLock { inbox -> Bool in
       inbox.jobs.append(unowned)
       defer { inbox.woken = true }
@@ -189,7 +199,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     var events = [hw_epoll_event](repeating: hw_epoll_event(), count: 256)
     while true {
       var timeout: Int32 = -1
-      if let earliest = timers.earliest {
+      if inbox.withLock({ !$0.work.isEmpty || !$0.jobs.isEmpty }) {
+        timeout = 0
+      } else if let earliest = timers.earliest {
         let now = MonotonicClock.now()
         timeout = earliest <= now ? 0 : Int32(min((earliest - now + 999_999) / 1_000_000, 60_000))
       }
@@ -207,20 +219,27 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
       if !timers.isEmpty {
         for work in timers.popDue(now: MonotonicClock.now()) { work() }
       }
-      let (work, jobs, stopping) = inbox.withLock { inbox in
-        defer {
-          inbox.work = []
-          inbox.jobs = []
-          inbox.woken = false
+      // Work and jobs may queue more work and jobs; run them all before
+      // sleeping, in bounded rounds so timers and sockets are not starved.
+      var stopping = false
+      for _ in 0..<64 {
+        let (work, jobs, stop) = inbox.withLock { inbox in
+          defer {
+            inbox.work = []
+            inbox.jobs = []
+            inbox.woken = false
+          }
+          return (inbox.work, inbox.jobs, inbox.stopping)
         }
-        return (inbox.work, inbox.jobs, inbox.stopping)
-      }
-      for item in work { item() }
-      for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
-      while !endOfTurn.isEmpty {
-        let batch = endOfTurn
-        endOfTurn = []
-        for item in batch { item() }
+        stopping = stop
+        for item in work { item() }
+        for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        while !endOfTurn.isEmpty {
+          let batch = endOfTurn
+          endOfTurn = []
+          for item in batch { item() }
+        }
+        if work.isEmpty && jobs.isEmpty { break }
       }
       if stopping { break }
     }

@@ -1,7 +1,8 @@
 /// Timers of one event loop, ordered by deadline (a binary min-heap).
 ///
-/// Cancelled timers stay in the heap and are skipped when they come due,
-/// so cancelling is O(1).
+/// Cancelled timers stay in the heap and are skipped when they come due, so
+/// cancelling is O(1); when they outnumber the live ones the heap is rebuilt
+/// without them, so memory stays proportional to the live timers.
 struct TimerHeap {
   struct Entry {
     var deadline: UInt64
@@ -32,7 +33,24 @@ struct TimerHeap {
     return id
   }
 
-  mutating func cancel(_ id: UInt64) { cancelled.insert(id) }
+  mutating func cancel(_ id: UInt64) {
+    cancelled.insert(id)
+    if cancelled.count > 64 && cancelled.count * 2 > heap.count { compact() }
+  }
+
+  /// Drops cancelled entries and restores the heap order.
+  private mutating func compact() {
+    heap.removeAll { cancelled.contains($0.id) }
+    cancelled.removeAll(keepingCapacity: true)
+    var index = heap.count / 2
+    while index > 0 {
+      index -= 1
+      siftDown(from: index)
+    }
+  }
+
+  /// The live (not cancelled) timers.
+  var count: Int { heap.count - cancelled.count }
 
   /// Removes and returns the work of every timer due at `now`.
   mutating func popDue(now: UInt64) -> [() -> Void] {
@@ -50,18 +68,22 @@ struct TimerHeap {
     let last = heap.removeLast()
     if !heap.isEmpty {
       heap[0] = last
-      var parent = 0
-      while true {
-        let left = 2 * parent + 1
-        let right = left + 1
-        var smallest = parent
-        if left < heap.count && heap[left].deadline < heap[smallest].deadline { smallest = left }
-        if right < heap.count && heap[right].deadline < heap[smallest].deadline { smallest = right }
-        if smallest == parent { break }
-        heap.swapAt(parent, smallest)
-        parent = smallest
-      }
+      siftDown(from: 0)
     }
     return first
+  }
+
+  private mutating func siftDown(from start: Int) {
+    var parent = start
+    while true {
+      let left = 2 * parent + 1
+      let right = left + 1
+      var smallest = parent
+      if left < heap.count && heap[left].deadline < heap[smallest].deadline { smallest = left }
+      if right < heap.count && heap[right].deadline < heap[smallest].deadline { smallest = right }
+      if smallest == parent { return }
+      heap.swapAt(parent, smallest)
+      parent = smallest
+    }
   }
 }

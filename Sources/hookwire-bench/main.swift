@@ -12,6 +12,9 @@ let usage = """
     codec   encode/decode ns/op of a Webhook and of a page of 100 event-log entries
             --iterations N (default 1000000, at most 20000000)  --runs N (default 5, at most 21)
             --message webhook|log_page_100 (default both)  --op encode|encode_reused_buffer|decode (default all)
+    rpc     unary echo of 100 bytes against a server in a separate process
+            --concurrency N (default 1, 16 and 64)  --connections N (default 1 and 4)
+            --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
   """
 
 guard let name = arguments.first else {
@@ -22,6 +25,10 @@ let options = BenchOptions(Array(arguments.dropFirst()))
 switch name {
 case "codec":
   CodecBench.run(options)
+case "rpc":
+  RPCBench.run(options)
+case "rpc-server":
+  RPCBench.serve(options)
 case "-h", "--help", "help":
   print(usage)
 default:

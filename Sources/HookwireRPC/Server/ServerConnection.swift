@@ -30,6 +30,8 @@ public final class ServerConnection: @unchecked Sendable {
   private var handshakeTimer: UInt64?
   private var partialTimer: UInt64?
   private var idleTimer: UInt64?
+  /// When the connection last became idle (no calls); 0 while calls run.
+  private var idleSince: UInt64 = 0
   private var drain: DrainState?
   private let drainPingToken: UInt64 = 0x4457_4149_4E21_0001
 
@@ -155,10 +157,7 @@ public final class ServerConnection: @unchecked Sendable {
       throw WireError(.malformedFrame, at: -1, "OPEN for call \(id) does not follow call \(highestCallID)")
     }
     highestCallID = id
-    if let timer = idleTimer {
-      host.cancelTimer(timer)
-      idleTimer = nil
-    }
+    idleSince = 0
     let metadataSize = open.metadata.reduce(0) { $0 + $1.encodedSize }
     let metadata: Metadata
     do throws(WireError) {
@@ -420,13 +419,29 @@ public final class ServerConnection: @unchecked Sendable {
     idleTimer = nil
   }
 
+  /// Marks the connection idle; one timer per connection checks, when it
+  /// fires, whether the connection has stayed idle long enough (re-arming
+  /// per call would churn the loop's timers on every call).
   private func armIdleTimer() {
-    guard idleTimer == nil, !closed else { return }
-    idleTimer = host.scheduleTimer(at: host.now() &+ limits.idleTimeout.nanoseconds) { [weak self] in
-      guard let self, self.calls.isEmpty, !self.closed else { return }
+    guard !closed else { return }
+    idleSince = host.now()
+    guard idleTimer == nil else { return }
+    scheduleIdleCheck(at: idleSince &+ limits.idleTimeout.nanoseconds)
+  }
+
+  private func scheduleIdleCheck(at deadline: UInt64) {
+    idleTimer = host.scheduleTimer(at: deadline) { [weak self] in
+      guard let self, !self.closed else { return }
       self.idleTimer = nil
-      FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: self.highestCallID, debugText: "max_idle"), to: &self.output)
-      self.closeGracefully()
+      let timeout = self.limits.idleTimeout.nanoseconds
+      if self.idleSince == 0 {
+        self.scheduleIdleCheck(at: self.host.now() &+ timeout)
+      } else if self.host.now() &- self.idleSince >= timeout {
+        FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: self.highestCallID, debugText: "max_idle"), to: &self.output)
+        self.closeGracefully()
+      } else {
+        self.scheduleIdleCheck(at: self.idleSince &+ timeout)
+      }
     }
   }
 

@@ -1,0 +1,109 @@
+import Foundation
+import HookwireClient
+import HookwirePosix
+import HookwireServer
+
+/// Unary echo of 100 bytes against a server in another process, driven by a
+/// load generator that runs on one event loop with no tasks in its path
+/// (as the C echo's load generator does), so the server is what is measured.
+enum RPCBench {
+  static func run(_ options: BenchOptions) {
+    let duration = options.int("duration", default: 5, in: 1...120)
+    let concurrencies = options.string("concurrency").map { [Int($0) ?? 1] } ?? [1, 16, 64]
+    // By default each level runs twice: every call multiplexed on one
+    // connection, and one connection per call in flight (the C echo's shape).
+    let connectionChoice = options.string("connections").flatMap { Int($0) }
+    var server: Process?
+    var address = options.string("server") ?? ""
+    if address.isEmpty {
+      let loops = options.int("server-loops", default: 1, in: 1...64)
+      guard let (process, port) = startServer(loops: loops) else {
+        print("rpc error=server_did_not_start")
+        return
+      }
+      server = process
+      address = "127.0.0.1:\(port)"
+    }
+    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+      print("rpc error=bad_server_address")
+      return
+    }
+    let host = String(address[..<colon])
+    for concurrency in concurrencies {
+      let layouts = connectionChoice.map { [$0] } ?? (concurrency == 1 ? [1] : [1, concurrency])
+      for connections in layouts {
+        let perConnection = max(1, concurrency / connections)
+        let pid = server?.processIdentifier
+        guard let result = LoadGenerator.run(
+          host: host, port: port, connections: connections, inFlightPerConnection: perConnection, seconds: duration,
+          cpuSampler: pid.map { pid in { cpuMicroseconds(of: pid) } })
+        else {
+          print("rpc concurrency=\(concurrency) connections=\(connections) error=load_failed")
+          continue
+        }
+        var line = "rpc concurrency=\(concurrency) connections=\(connections) duration_s=\(duration) calls=\(result.calls)"
+        line += String(format: " qps=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f", result.qps, result.p50, result.p99, result.p999)
+        if let used = result.serverCPUMicroseconds {
+          line += String(format: " server_cpu_us_per_call=%.2f", Double(used) / Double(max(result.calls, 1)))
+        } else {
+          line += " server_cpu_us_per_call=na"
+        }
+        print(line)
+      }
+    }
+    if let server {
+      kill(server.processIdentifier, SIGTERM)
+      server.waitUntilExit()
+    }
+  }
+
+  /// Starts `hookwire-bench rpc-server` (this binary) on a free port.
+  static func startServer(loops: Int) -> (Process, Int)? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["rpc-server", "--loops", String(loops)]
+    let output = Pipe()
+    process.standardOutput = output
+    do { try process.run() } catch { return nil }
+    var text = ""
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline {
+      text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("port=") }), let port = Int(line.dropFirst(5)) {
+        return (process, port)
+      }
+    }
+    process.terminate()
+    return nil
+  }
+
+  /// The server side: health and echo on 127.0.0.1, port printed as `port=N`.
+  static func serve(_ options: BenchOptions) {
+    var configuration = RPCServer.Configuration()
+    configuration.port = 0
+    configuration.loops = options.int("loops", default: 1, in: 1...64)
+    do {
+      let server = try RPCServer(
+        configuration: configuration, services: [HealthService(services: []), DiagnosticsService()],
+        log: ServerLog(enabled: false))
+      print("port=\(server.port)")
+      fflush(nil)
+      signal(SIGTERM, SIG_DFL)
+      while true { sleep(60) }
+    } catch {
+      print("error=\(error)")
+    }
+  }
+
+  /// User + system CPU time of a process so far, in microseconds.
+  static func cpuMicroseconds(of pid: Int32) -> Int64 {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the command: state is field 3, utime 14 and stime 15 (1-based).
+    guard fields.count > 13, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return 0 }
+    let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
+    return (user + system) * 1_000_000 / max(ticks, 1)
+  }
+}
