@@ -43,6 +43,11 @@ public struct ConnectionLimits: Sendable, Equatable {
   public var minPingIntervalWithoutCalls: Duration = .seconds(300)
   /// The shortest interval between pings the server tolerates while calls are open.
   public var minPingIntervalWithCalls: Duration = .seconds(10)
+  /// Whether handlers start on the connection's event loop (no thread hop
+  /// for cheap handlers) rather than on Swift's global executor. Either way
+  /// they run as tasks, never inside the I/O callback; work that blocks must
+  /// go to threads of its own.
+  public var runHandlersOnEventLoop = true
 
   /// The protocol's defaults.
   public init() {}
@@ -96,4 +101,11 @@ extension Duration {
     let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
     return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
   }
+}
+
+/// Carries a value across a concurrency boundary the compiler cannot see
+/// is safe: the value is handed over once and used by one side only.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

@@ -67,8 +67,14 @@ enum RPCBench {
     do { try process.run() } catch { return nil }
     var text = ""
     let deadline = Date().addingTimeInterval(10)
+    let fd = output.fileHandleForReading.fileDescriptor
+    var buffer = [UInt8](repeating: 0, count: 1_024)
     while Date() < deadline {
-      text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+      // Plain `poll` and `read`: FileHandle traps when a signal interrupts it.
+      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
       if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("port=") }), let port = Int(line.dropFirst(5)) {
         return (process, port)
       }

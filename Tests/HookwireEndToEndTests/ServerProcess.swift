@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The real `hookwire-server` binary, started for a test on a free port.
 final class ServerProcess {
   let process = Process()
@@ -34,16 +38,33 @@ final class ServerProcess {
     guard port != 0 else { throw ServerProcessError(log: log) }
   }
 
+  /// Reads what the server has logged so far, waiting at most 100 ms.
+  /// (Plain `read` and `poll`: FileHandle traps when a signal interrupts it.)
   private func readLog() {
-    let data = errors.fileHandleForReading.availableData
-    log += String(decoding: data, as: UTF8.self)
+    let fd = errors.fileHandleForReading.fileDescriptor
+    var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard Glibc.poll(&poll, 1, 100) == 1 else { return }
+    var buffer = [UInt8](repeating: 0, count: 4_096)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    if count > 0 { log += String(decoding: buffer[0..<count], as: UTF8.self) }
   }
 
   /// Sends `signal` and waits for the process to exit; returns its status.
   func stop(signal: Int32 = SIGTERM) -> Int32 {
     kill(process.processIdentifier, signal)
     process.waitUntilExit()
-    log += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let fd = errors.fileHandleForReading.fileDescriptor
+    var buffer = [UInt8](repeating: 0, count: 4_096)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count > 0 {
+        log += String(decoding: buffer[0..<count], as: UTF8.self)
+      } else if count < 0 && errno == EINTR {
+        continue
+      } else {
+        break
+      }
+    }
     return process.terminationStatus
   }
 }

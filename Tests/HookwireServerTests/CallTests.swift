@@ -30,6 +30,26 @@ struct CallTests {
     await harness.stop()
   }
 
+  @Test("handlers may run on the global executor instead of the event loop", arguments: TransportKind.allCases)
+  func handlersOffTheLoop(_ kind: TransportKind) async throws {
+    var limits = ConnectionLimits()
+    limits.runHandlersOnEventLoop = false
+    let probe = Probe()
+    let harness = try Harness.start(kind, services: [ScriptedDiagnostics(probe: probe)], limits: limits)
+    let client = Diagnostics.Client(wrapping: harness.client)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for index in 0..<20 {
+        group.addTask {
+          let response = try await client.echo(EchoRequest(payload: [UInt8(index)]))
+          #expect(response.payload == [UInt8(index)])
+        }
+      }
+      try await group.waitForAll()
+    }
+    #expect(probe.completed.load(ordering: .relaxed) == 20)
+    await harness.stop()
+  }
+
   @Test("the server enforces the deadline: the handler is cancelled and the caller gets DEADLINE_EXCEEDED", arguments: TransportKind.allCases)
   func serverDeadline(_ kind: TransportKind) async throws {
     let probe = Probe()

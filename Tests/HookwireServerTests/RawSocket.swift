@@ -92,3 +92,13 @@ struct SilentListener {
 
   func close() { _ = Glibc.close(fd) }
 }
+
+extension SilentListener {
+  /// Accepts one connection (blocking, at most 5 s) and returns its socket.
+  func acceptOne() -> Int32? {
+    var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard Glibc.poll(&poll, 1, 5_000) == 1 else { return nil }
+    let client = accept(fd, nil, nil)
+    return client >= 0 ? client : nil
+  }
+}

@@ -15,8 +15,9 @@ final class ServerCall {
   var inboundWindow: Int
   /// DATA bytes the client still accepts on this call.
   var sendWindow: Int
-  /// Writers waiting for window or for the connection to drain.
-  var waiters: [CheckedContinuation<Void, any Error>] = []
+  /// Writers waiting for window or for the connection to drain; called with
+  /// nil to continue or with the error that ended the call.
+  var waiters: [((any Error)?) -> Void] = []
   var dispatched = false
   /// Set once STATUS has gone (or the call was cancelled): nothing more is sent.
   var finished = false
@@ -35,8 +36,6 @@ final class ServerCall {
   func wakeWaiters(_ error: (any Error)? = nil) {
     let waiting = waiters
     waiters = []
-    for waiter in waiting {
-      if let error { waiter.resume(throwing: error) } else { waiter.resume() }
-    }
+    for waiter in waiting { waiter(error) }
   }
 }

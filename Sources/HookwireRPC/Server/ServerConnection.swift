@@ -248,7 +248,7 @@ public final class ServerConnection: @unchecked Sendable {
     let context = ServerContext(
       method: handler.descriptor, metadata: call.metadata, deadline: call.deadline, cancellation: call.cancellation)
     let id = call.id
-    Task(executorPreference: host.taskExecutor) { [self, interceptors] in
+    Task(executorPreference: limits.runHandlersOnEventLoop ? host.taskExecutor : nil) { [self, interceptors] in
       do {
         try await interceptors.run(context) { context in
           try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
@@ -276,23 +276,38 @@ public final class ServerConnection: @unchecked Sendable {
   /// A handler sends one response message; suspends while the client has
   /// no window for it or the connection's output is backed up.
   private func send(_ bytes: [UInt8], on id: UInt32) async throws {
-    if !host.inHostThread {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        host.execute { continuation.resume() }
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      let box = UncheckedSendable(continuation)
+      if host.inHostThread {
+        write(bytes, from: 0, on: id) { box.value.resume(with: $0) }
+      } else {
+        host.execute { self.write(bytes, from: 0, on: id) { box.value.resume(with: $0) } }
       }
     }
-    var offset = 0
+  }
+
+  /// Writes `bytes` from `offset` as DATA frames as far as the call's window
+  /// allows, waiting (without blocking) for more window when it runs out;
+  /// `done` runs once, when all is written or the call has ended.
+  private func write(_ bytes: [UInt8], from start: Int, on id: UInt32, done: @escaping (Result<Void, any Error>) -> Void) {
+    var offset = start
     repeat {
       guard let call = calls[id], !call.finished else {
-        throw RPCError(code: .cancelled, message: "the call has ended")
+        return done(.failure(RPCError(code: .cancelled, message: "the call has ended")))
       }
       if bytes.count > peer.maxMessageSize {
-        throw RPCError(code: .resourceExhausted, message: "response of \(bytes.count) bytes exceeds the client's limit of \(peer.maxMessageSize)")
+        return done(.failure(RPCError(
+          code: .resourceExhausted, message: "response of \(bytes.count) bytes exceeds the client's limit of \(peer.maxMessageSize)")))
       }
       let room = min(call.sendWindow, peer.maxFrameSize)
       if (room <= 0 && bytes.count > 0) || host.isBackedUp {
-        try await withCheckedThrowingContinuation { call.waiters.append($0) }
-        continue
+        let resumeAt = offset
+        call.waiters.append { [weak self] error in
+          guard let self else { return done(.failure(RPCError(code: .cancelled, message: "the connection closed"))) }
+          if let error { return done(.failure(error)) }
+          self.write(bytes, from: resumeAt, on: id, done: done)
+        }
+        return
       }
       let size = min(room, bytes.count - offset)
       let last = offset + size == bytes.count
@@ -305,6 +320,7 @@ public final class ServerConnection: @unchecked Sendable {
       offset += size
       scheduleFlush()
     } while offset < bytes.count
+    done(.success(()))
   }
 
   /// The handler returned (nil) or threw.
