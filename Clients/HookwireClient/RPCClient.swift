@@ -148,7 +148,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     } catch {
       throw RPCError(code: .invalidArgument, message: "invalid metadata: \(error.detail)")
     }
-    let deadline = options.timeout.map { transport.now() &+ $0.clampedNanoseconds }
+    let deadline = options.timeout.map { transport.now() &+ $0.nanoseconds }
     return OutgoingCall(
       method: method.path, metadata: entries, request: bytes, unary: unary, deadline: deadline,
       waitForReady: options.waitForReady)
@@ -236,7 +236,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
         self.established(link)
       case .failure(let error):
         self.failedAttempts += 1
-        self.nextAttemptAt = self.transport.now() &+ self.configuration.backoff.delay(afterFailures: self.failedAttempts).clampedNanoseconds
+        self.nextAttemptAt = self.transport.now() &+ self.configuration.backoff.delay(afterFailures: self.failedAttempts).nanoseconds
         self.failFastCalls(error)
         if !self.waiting.isEmpty { self.connect() }
       }
@@ -266,10 +266,10 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   }
 
   private func scheduleKeepalive(_ connection: ClientConnection, _ keepalive: Keepalive) {
-    _ = transport.scheduleTimer(at: transport.now() &+ keepalive.interval.clampedNanoseconds) { [weak self, weak connection] in
+    _ = transport.scheduleTimer(at: transport.now() &+ keepalive.interval.nanoseconds) { [weak self, weak connection] in
       guard let self, let connection, !connection.isClosed else { return }
       var answered = false
-      let timeout = self.transport.scheduleTimer(at: self.transport.now() &+ keepalive.timeout.clampedNanoseconds) {
+      let timeout = self.transport.scheduleTimer(at: self.transport.now() &+ keepalive.timeout.nanoseconds) {
         if !answered { connection.close(RPCError(code: .unavailable, message: "keepalive ping timed out")) }
       }
       connection.ping { ok in
@@ -295,7 +295,7 @@ public struct ConnectionBackoff: Sendable {
   public func delay(afterFailures failures: Int) -> Duration {
     guard failures > 0 else { return .zero }
     let base = min(
-      Double(initial.clampedNanoseconds) * pow(multiplier, Double(failures - 1)), Double(maximum.clampedNanoseconds))
+      Double(initial.nanoseconds) * pow(multiplier, Double(failures - 1)), Double(maximum.nanoseconds))
     let spread = base * jitter
     return .nanoseconds(Int64(max(0, base + Double.random(in: -spread...spread))))
   }
@@ -304,15 +304,5 @@ public struct ConnectionBackoff: Sendable {
     var result = 1.0
     for _ in 0..<Int(exponent) { result *= base }
     return result
-  }
-}
-
-extension Duration {
-  /// Whole nanoseconds, clamped to what fits.
-  var clampedNanoseconds: UInt64 {
-    let (seconds, attoseconds) = components
-    guard seconds >= 0 else { return 0 }
-    let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-    return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
   }
 }

@@ -94,8 +94,8 @@ public enum GoAwayCode: UInt32, Sendable {
 }
 
 extension Duration {
-  /// The duration in whole nanoseconds, saturating.
-  var nanoseconds: UInt64 {
+  /// The duration in whole nanoseconds, clamped to `0…UInt64.max`.
+  package var nanoseconds: UInt64 {
     let (seconds, attoseconds) = components
     guard seconds >= 0 else { return 0 }
     let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)

@@ -43,8 +43,7 @@ public final class ClientConnection: @unchecked Sendable {
   let limits: ConnectionLimits
   private let onClose: (RPCError) -> Void
   private var decoder: FrameDecoder
-  private var output = WireWriter(capacity: 16 * 1024)
-  private var flushScheduled = false
+  private let out: OutboundFrames
   private var prefaceReceived = false
   private var peer = PeerSettings()
   private var calls: [UInt32: Call] = [:]
@@ -62,9 +61,10 @@ public final class ClientConnection: @unchecked Sendable {
     self.limits = limits
     self.onClose = onClose
     decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
-    ConnectionPreface.write(to: &output)
-    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &output)
-    scheduleFlush()
+    out = OutboundFrames(host: host)
+    ConnectionPreface.write(to: &out.writer)
+    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &out.writer)
+    out.scheduleFlush()
   }
 
   /// Whether new calls may start here.
@@ -84,21 +84,21 @@ public final class ClientConnection: @unchecked Sendable {
     let id = nextCallID
     nextCallID += 1
     calls[id] = Call(handlers: handlers, unary: unary, window: limits.initialCallWindow)
-    FrameEncoder.write(.open, callID: id, message: CallOpen(method: method, timeoutUs: timeoutMicroseconds, metadata: metadata), to: &output)
+    FrameEncoder.write(.open, callID: id, message: CallOpen(method: method, timeoutUs: timeoutMicroseconds, metadata: metadata), to: &out.writer)
     // Requests are small next to the window (1 MiB); a larger one is sent in
     // frames of the peer's size and relies on the server's window updates.
     request.withUnsafeBytes {
-      FrameEncoder.writeData(callID: id, message: $0, endStream: true, maxFrameSize: peer.maxFrameSize, to: &output)
+      FrameEncoder.writeData(callID: id, message: $0, endStream: true, maxFrameSize: peer.maxFrameSize, to: &out.writer)
     }
-    scheduleFlush()
+    out.scheduleFlush()
     return id
   }
 
   /// Abandons a call: sends CANCEL; nothing more is reported for it.
   public func cancel(_ id: UInt32, code: StatusCode = .cancelled) {
     guard calls.removeValue(forKey: id) != nil, !isClosed else { return }
-    FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: code.rawValue), to: &output)
-    scheduleFlush()
+    FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: code.rawValue), to: &out.writer)
+    out.scheduleFlush()
   }
 
   /// The reader of a streaming call consumed `bytes`: grant them back.
@@ -110,10 +110,10 @@ public final class ClientConnection: @unchecked Sendable {
   private func grant(_ bytes: Int, to call: Call, id: UInt32) {
     call.unacknowledged += bytes
     guard call.unacknowledged >= limits.initialCallWindow / 4 else { return }
-    FrameEncoder.writeWindowUpdate(callID: id, increment: UInt32(call.unacknowledged), to: &output)
+    FrameEncoder.writeWindowUpdate(callID: id, increment: UInt32(call.unacknowledged), to: &out.writer)
     call.inboundWindow += call.unacknowledged
     call.unacknowledged = 0
-    scheduleFlush()
+    out.scheduleFlush()
   }
 
   /// Sends a PING; `completion(true)` when its ACK arrives, `false` if the
@@ -123,8 +123,8 @@ public final class ClientConnection: @unchecked Sendable {
     let opaque = nextPing
     nextPing += 1
     pingWaiters[opaque] = completion
-    FrameEncoder.writePing(opaque, ack: false, to: &output)
-    scheduleFlush()
+    FrameEncoder.writePing(opaque, ack: false, to: &out.writer)
+    out.scheduleFlush()
   }
 
   // MARK: - Input
@@ -162,8 +162,8 @@ public final class ClientConnection: @unchecked Sendable {
     case .settings(let settings, let ack):
       guard !ack else { return }
       peer.apply(settings)
-      FrameEncoder.write(.settings, flags: FrameFlags.ack, callID: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &output)
-      scheduleFlush()
+      FrameEncoder.write(.settings, flags: FrameFlags.ack, callID: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &out.writer)
+      out.scheduleFlush()
     case .data(let payload, _, let continues):
       guard let call = calls[frame.callID] else { return }
       call.inboundWindow -= payload.count
@@ -199,8 +199,8 @@ public final class ClientConnection: @unchecked Sendable {
       if ack {
         pingWaiters.removeValue(forKey: opaque)?(true)
       } else {
-        FrameEncoder.writePing(opaque, ack: true, to: &output)
-        scheduleFlush()
+        FrameEncoder.writePing(opaque, ack: true, to: &out.writer)
+        out.scheduleFlush()
       }
     case .goAway(let goAway):
       goAwayLastID = min(goAway.lastCallID, goAwayLastID ?? .max)
@@ -225,16 +225,16 @@ public final class ClientConnection: @unchecked Sendable {
   }
 
   private func cancelOnWire(_ id: UInt32) {
-    FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: StatusCode.cancelled.rawValue), to: &output)
-    scheduleFlush()
+    FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: StatusCode.cancelled.rawValue), to: &out.writer)
+    out.scheduleFlush()
   }
 
   private func fail(_ error: RPCError, goAway: GoAwayCode?) {
     guard !isClosed else { return }
     if let goAway {
-      FrameEncoder.write(.goAway, callID: 0, message: GoAway(errorCode: goAway.rawValue, debugText: error.message), to: &output)
+      FrameEncoder.write(.goAway, callID: 0, message: GoAway(errorCode: goAway.rawValue, debugText: error.message), to: &out.writer)
     }
-    flush()
+    out.flush()
     isClosed = true
     let pending = calls
     calls = [:]
@@ -246,18 +246,4 @@ public final class ClientConnection: @unchecked Sendable {
     onClose(error)
   }
 
-  // MARK: - Output
-
-  private func scheduleFlush() {
-    guard !flushScheduled else { return }
-    flushScheduled = true
-    host.atEndOfTurn { [weak self] in self?.flush() }
-  }
-
-  private func flush() {
-    flushScheduled = false
-    guard output.count > 0 else { return }
-    output.withUnsafeBytes { host.send($0) }
-    output.removeAll()
-  }
 }

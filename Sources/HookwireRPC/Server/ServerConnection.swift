@@ -18,8 +18,7 @@ public final class ServerConnection: @unchecked Sendable {
   let onClose: () -> Void
 
   private var decoder: FrameDecoder
-  private var output = WireWriter(capacity: 16 * 1024)
-  private var flushScheduled = false
+  private let out: OutboundFrames
   private var prefaceReceived = false
   private var peer = PeerSettings()
   private var calls: [UInt32: ServerCall] = [:]
@@ -53,9 +52,10 @@ public final class ServerConnection: @unchecked Sendable {
     self.log = log
     self.onClose = onClose
     decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
-    ConnectionPreface.write(to: &output)
-    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &output)
-    scheduleFlush()
+    out = OutboundFrames(host: host)
+    ConnectionPreface.write(to: &out.writer)
+    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &out.writer)
+    out.scheduleFlush()
     handshakeTimer = host.scheduleTimer(at: host.now() &+ limits.handshakeTimeout.nanoseconds) { [weak self] in
       guard let self, !self.prefaceReceived else { return }
       self.connectionError(.settingsTimeout, "no preface and SETTINGS within the handshake timeout")
@@ -112,8 +112,8 @@ public final class ServerConnection: @unchecked Sendable {
         handshakeTimer = nil
       }
       peer.apply(settings)
-      FrameEncoder.write(.settings, flags: FrameFlags.ack, callID: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &output)
-      scheduleFlush()
+      FrameEncoder.write(.settings, flags: FrameFlags.ack, callID: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &out.writer)
+      out.scheduleFlush()
     case .open(let open):
       try opened(frame.callID, open)
     case .data(let payload, let endStream, let continues):
@@ -135,8 +135,8 @@ public final class ServerConnection: @unchecked Sendable {
         return
       }
       pinged()
-      FrameEncoder.writePing(opaque, ack: true, to: &output)
-      scheduleFlush()
+      FrameEncoder.writePing(opaque, ack: true, to: &out.writer)
+      out.scheduleFlush()
     case .goAway:
       if calls.isEmpty { closeGracefully() }
     case .status:
@@ -210,10 +210,10 @@ public final class ServerConnection: @unchecked Sendable {
     call.bytesReceivedSinceUpdate += payload.count
     if call.bytesReceivedSinceUpdate >= limits.initialCallWindow / 2 {
       // Request bytes are consumed as they are buffered (within the message limit).
-      FrameEncoder.writeWindowUpdate(callID: id, increment: UInt32(call.bytesReceivedSinceUpdate), to: &output)
+      FrameEncoder.writeWindowUpdate(callID: id, increment: UInt32(call.bytesReceivedSinceUpdate), to: &out.writer)
       call.inboundWindow += call.bytesReceivedSinceUpdate
       call.bytesReceivedSinceUpdate = 0
-      scheduleFlush()
+      out.scheduleFlush()
     }
     if !call.discarding {
       if call.request.count + payload.count > limits.maxMessageSize {
@@ -314,11 +314,11 @@ public final class ServerConnection: @unchecked Sendable {
       bytes.withUnsafeBytes { raw in
         FrameEncoder.write(
           .data, flags: last ? 0 : FrameFlags.continues, callID: id,
-          payload: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]), to: &output)
+          payload: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]), to: &out.writer)
       }
       call.sendWindow -= size
       offset += size
-      scheduleFlush()
+      out.scheduleFlush()
     } while offset < bytes.count
     done(.success(()))
   }
@@ -363,8 +363,8 @@ public final class ServerConnection: @unchecked Sendable {
       status.message = error.message
       status.metadata = (try? error.metadata.wireEntries()) ?? []
     }
-    FrameEncoder.write(.status, callID: id, message: status, to: &output)
-    scheduleFlush()
+    FrameEncoder.write(.status, callID: id, message: status, to: &out.writer)
+    out.scheduleFlush()
   }
 
   // MARK: - Keepalive, drain, errors
@@ -384,9 +384,9 @@ public final class ServerConnection: @unchecked Sendable {
   public func beginDrain(grace: Duration) {
     guard !closed, drain == nil else { return }
     drain = DrainState()
-    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: FrameHeader.maxCallID, debugText: "shutdown"), to: &output)
-    FrameEncoder.writePing(drainPingToken, ack: false, to: &output)
-    scheduleFlush()
+    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: FrameHeader.maxCallID, debugText: "shutdown"), to: &out.writer)
+    FrameEncoder.writePing(drainPingToken, ack: false, to: &out.writer)
+    out.scheduleFlush()
     // Send the final GOAWAY after a second even if the PING is never acknowledged.
     _ = host.scheduleTimer(at: host.now() &+ 1_000_000_000) { [weak self] in self?.sendFinalGoAway() }
     drain?.graceTimer = host.scheduleTimer(at: host.now() &+ grace.nanoseconds) { [weak self] in
@@ -401,16 +401,16 @@ public final class ServerConnection: @unchecked Sendable {
     guard !closed, var state = drain, !state.finalGoAwaySent else { return }
     state.finalGoAwaySent = true
     drain = state
-    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: highestCallID, debugText: "shutdown"), to: &output)
-    scheduleFlush()
+    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: highestCallID, debugText: "shutdown"), to: &out.writer)
+    out.scheduleFlush()
     if calls.isEmpty { closeGracefully() }
   }
 
   private func connectionError(_ code: GoAwayCode, _ text: String) {
     guard !closed else { return }
     log("closing a connection: \(code) \(text)")
-    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: highestCallID, errorCode: code.rawValue, debugText: text), to: &output)
-    flush()
+    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: highestCallID, errorCode: code.rawValue, debugText: text), to: &out.writer)
+    out.flush()
     for call in calls.values { abandon(call, error: RPCError(code: .unavailable, message: "the connection failed")) }
     calls = [:]
     closed = true
@@ -421,7 +421,7 @@ public final class ServerConnection: @unchecked Sendable {
 
   private func closeGracefully() {
     guard !closed else { return }
-    flush()
+    out.flush()
     closed = true
     cancelTimers()
     host.closeWhenFlushed()
@@ -453,7 +453,7 @@ public final class ServerConnection: @unchecked Sendable {
       if self.idleSince == 0 {
         self.scheduleIdleCheck(at: self.host.now() &+ timeout)
       } else if self.host.now() &- self.idleSince >= timeout {
-        FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: self.highestCallID, debugText: "max_idle"), to: &self.output)
+        FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: self.highestCallID, debugText: "max_idle"), to: &self.out.writer)
         self.closeGracefully()
       } else {
         self.scheduleIdleCheck(at: self.idleSince &+ timeout)
@@ -479,22 +479,6 @@ public final class ServerConnection: @unchecked Sendable {
         self.armPartialTimer()
       }
     }
-  }
-
-  // MARK: - Output
-
-  private func scheduleFlush() {
-    guard !flushScheduled else { return }
-    flushScheduled = true
-    host.atEndOfTurn { [weak self] in self?.flush() }
-  }
-
-  /// Hands everything written so far to the transport in one write.
-  private func flush() {
-    flushScheduled = false
-    guard output.count > 0 else { return }
-    output.withUnsafeBytes { host.send($0) }
-    output.removeAll()
   }
 
   /// The transport's output drained: writers waiting on it may continue.
