@@ -102,7 +102,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
       defer { inbox.woken = true }
       return !inbox.woken
     }
-    if wake { _ = hw_eventfd_signal(wakeFD) }
+    if wake { signalWake() }
   }
 
   /// Runs a task job on the loop thread (tasks created with this loop as
@@ -119,7 +119,13 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
       defer { inbox.woken = true }
       return !inbox.woken
     }
-    if wake { _ = hw_eventfd_signal(wakeFD) }
+    if wake { signalWake() }
+  }
+
+  /// Wakes the loop from `epoll_wait`. A full counter (EAGAIN) already
+  /// means a wake-up is pending, so failures need no handling.
+  private func signalWake() {
+    _ = try? Syscall.run("eventfd write") { Int(hw_eventfd_signal(wakeFD)) }
   }
 
   // MARK: - Loop-thread API
@@ -165,7 +171,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
   /// Asks the loop to stop after its current turn; returns at once.
   public func shutdown() {
     inbox.withLock { $0.stopping = true }
-    _ = hw_eventfd_signal(wakeFD)
+    signalWake()
   }
 
   /// Stops the loop and blocks until its thread has ended (not from the
@@ -205,12 +211,24 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let now = MonotonicClock.now()
         timeout = earliest <= now ? 0 : Int32(min((earliest - now + 999_999) / 1_000_000, 60_000))
       }
-      let count = events.withUnsafeMutableBufferPointer { hw_epoll_wait(epollFD, $0.baseAddress, 256, timeout) }
+      let result = events.withUnsafeMutableBufferPointer { buffer in
+        Result { () throws(IOError) -> IOResult<Int> in
+          try Syscall.run("epoll_wait") { Int(hw_epoll_wait(epollFD, buffer.baseAddress, 256, timeout)) }
+        }
+      }
+      var count = 0
+      switch result {
+      case .success(.processed(let ready)): count = ready
+      case .success(.wouldBlock): break
+      case .failure(let error):
+        // Only a broken epoll descriptor gets here; nothing more can be served.
+        preconditionFailure("\(name): \(error)")
+      }
       if count > 0 {
         for index in 0..<Int(count) {
           let event = events[index]
           if event.data == Self.wakeToken {
-            _ = hw_eventfd_drain(wakeFD)
+            _ = try? Syscall.run("eventfd read") { Int(hw_eventfd_drain(wakeFD)) }
             continue
           }
           handlers[Int32(truncatingIfNeeded: event.data)]?.handleEvents(event.events)

@@ -197,4 +197,47 @@ struct ConnectionTests {
     #expect(goAway?.debugText == "too_many_pings")
     await server.shutdown()
   }
+
+  @Test("an idle connection is closed with GOAWAY NO_ERROR max_idle")
+  func idleTimeout() async throws {
+    var limits = ConnectionLimits()
+    limits.idleTimeout = .milliseconds(200)
+    let server = try Self.server(limits: limits)
+    let socket = try RawSocket(port: server.port)
+    socket.send(RawSocket.opening)
+    let (bytes, closed) = socket.readUntilClosed()
+    socket.close()
+    #expect(closed)
+    let goAway = RawSocket.goAway(in: bytes)
+    #expect(goAway?.errorCode == GoAwayCode.noError.rawValue)
+    #expect(goAway?.debugText == "max_idle")
+    await server.shutdown()
+  }
+
+  @Test("a request that does not decode ends its call with INVALID_ARGUMENT; unknown frame types are ignored")
+  func undecodableRequestOverTheWire() async throws {
+    let server = try Self.server()
+    let socket = try RawSocket(port: server.port)
+    var writer = WireWriter()
+    FrameEncoder.write(.open, callID: 1, message: CallOpen(method: Diagnostics.Method.Echo.descriptor.path), to: &writer)
+    FrameEncoder.write(Frame(type: FrameType(rawValue: 0x42), callID: 1, payload: [1, 2, 3]), to: &writer)
+    FrameEncoder.write(Frame(type: .data, flags: FrameFlags.endStream, callID: 1, payload: [0x0A, 0x09, 0x01]), to: &writer)
+    FrameEncoder.write(.open, callID: 3, message: CallOpen(method: Health.Method.Check.descriptor.path), to: &writer)
+    FrameEncoder.write(Frame(type: .data, flags: FrameFlags.endStream, callID: 3, payload: []), to: &writer)
+    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: 0), to: &writer)
+    socket.send(RawSocket.opening + writer.bytes())
+    let (bytes, _) = socket.readUntilClosed()
+    socket.close()
+    var decoder = FrameDecoder()
+    decoder.append(bytes)
+    _ = try decoder.nextPreface()
+    var statuses: [UInt32: CallStatus] = [:]
+    while let frame = try decoder.nextFrame() {
+      if case .status(let status) = try frame.body() { statuses[frame.callID] = status }
+    }
+    #expect(statuses[1]?.code == StatusCode.invalidArgument.rawValue)
+    #expect(statuses[1]?.message.contains("byte 1") == true)
+    #expect(statuses[3]?.code == StatusCode.ok.rawValue)
+    await server.shutdown()
+  }
 }

@@ -32,6 +32,7 @@ public final class ServerConnection: @unchecked Sendable {
   /// When the connection last became idle (no calls); 0 while calls run.
   private var idleSince: UInt64 = 0
   private var drain: DrainState?
+  private var peerGoingAway = false
   private let drainPingToken: UInt64 = 0x4457_4149_4E21_0001
 
   private struct DrainState {
@@ -138,6 +139,8 @@ public final class ServerConnection: @unchecked Sendable {
       FrameEncoder.writePing(opaque, ack: true, to: &out.writer)
       out.scheduleFlush()
     case .goAway:
+      // The client opens no more calls: close once the current ones end.
+      peerGoingAway = true
       if calls.isEmpty { closeGracefully() }
     case .status:
       throw WireError(.malformedFrame, at: -1, "clients do not send STATUS")
@@ -352,7 +355,7 @@ public final class ServerConnection: @unchecked Sendable {
     if let timer = call.deadlineTimer { host.cancelTimer(timer) }
     calls[call.id] = nil
     if calls.isEmpty {
-      if drain != nil { closeGracefully() } else { armIdleTimer() }
+      if drain != nil || peerGoingAway { closeGracefully() } else { armIdleTimer() }
     }
   }
 
