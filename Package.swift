@@ -17,6 +17,11 @@ var targets: [Target] = [
   .target(name: "HookwireAPI", dependencies: ["HookwireWire", "HookwireRPC"]),
   .target(name: "HookwireSchema"),
   .target(name: "CHookwirePosix"),
+  .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+  .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+  .target(name: "HookwireCrypto", dependencies: ["CCrypto"]),
+  .target(name: "HookwireDomain"),
+  .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI"]),
   .target(
@@ -40,6 +45,7 @@ var targets: [Target] = [
     exclude: ["Schema"]
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
+  .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
   .testTarget(name: "HookwireServerTests", dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport"]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire"]),

@@ -1,0 +1,6 @@
+// OpenSSL's libcrypto (libssl-dev): hashing, HMAC and randomness.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/crypto.h>

@@ -1,0 +1,116 @@
+/// A tenant of the platform.
+public struct BusinessUnit: Sendable, Equatable {
+  public var id: Int64
+  public var name: String
+  public var createdAtMs: Int64
+
+  public init(id: Int64, name: String, createdAtMs: Int64) {
+    self.id = id
+    self.name = name
+    self.createdAtMs = createdAtMs
+  }
+}
+
+/// A programme of one business unit.
+public struct Programme: Sendable, Equatable {
+  /// A slug such as `prog_loyalty_gold`.
+  public var id: String
+  public var buID: Int64
+  public var name: String
+  public var createdAtMs: Int64
+
+  public init(id: String, buID: Int64, name: String, createdAtMs: Int64) {
+    self.id = id
+    self.buID = buID
+    self.name = name
+    self.createdAtMs = createdAtMs
+  }
+}
+
+/// Which business units a partner reaches.
+public enum Reach: Sendable, Equatable {
+  /// Exactly these.
+  case units(Set<Int64>)
+  /// Every business unit, present and future.
+  case all
+
+  /// Whether `bu` is within the reach.
+  public func contains(_ bu: Int64) -> Bool {
+    switch self {
+    case .all: true
+    case .units(let units): units.contains(bu)
+    }
+  }
+}
+
+/// A partner: channel partners reach their own business unit, global ones a set or all.
+public struct Partner: Sendable, Equatable {
+  /// Channel or global.
+  public enum Kind: Sendable, Equatable {
+    case channel
+    case global
+  }
+
+  /// The numeric id, such as 12345.
+  public var id: Int64
+  public var name: String
+  public var kind: Kind
+  /// The partner's own business unit.
+  public var buID: Int64
+  /// For channel partners always exactly `[buID]`.
+  public var reach: Reach
+  public var createdAtMs: Int64
+
+  public init(id: Int64, name: String, kind: Kind, buID: Int64, reach: Reach, createdAtMs: Int64) {
+    self.id = id
+    self.name = name
+    self.kind = kind
+    self.buID = buID
+    self.reach = kind == .channel ? .units([buID]) : reach
+    self.createdAtMs = createdAtMs
+  }
+}
+
+/// Who holds an API key.
+public enum KeyOwner: Sendable, Equatable {
+  case partner(Int64)
+  /// An internal service that publishes events.
+  case service(String)
+}
+
+/// A key as created: the plaintext exists only here, once.
+public struct NewAPIKey: Sendable, Equatable {
+  /// The full key, to hand to its owner; never stored.
+  public var plaintext: String
+  /// The public prefix that names the key (for revocation and logs).
+  public var prefix: String
+
+  public init(plaintext: String, prefix: String) {
+    self.plaintext = plaintext
+    self.prefix = prefix
+  }
+}
+
+/// The authenticated caller of an RPC.
+public enum Principal: Sendable, Equatable {
+  case partner(Partner, keyPrefix: String)
+  case service(name: String, keyPrefix: String)
+
+  /// The key's prefix, safe to show and log.
+  public var keyPrefix: String {
+    switch self {
+    case .partner(_, let prefix), .service(_, let prefix): prefix
+    }
+  }
+}
+
+/// One page of results and the token for the next (empty at the end).
+public struct Page<Item: Sendable>: Sendable {
+  public var items: [Item]
+  public var nextToken: String
+
+  public init(items: [Item], nextToken: String) {
+    self.items = items
+    self.nextToken = nextToken
+  }
+}

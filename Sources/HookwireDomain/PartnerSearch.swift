@@ -1,0 +1,106 @@
+import Foundation
+
+/// The rules of partner search, shared by every store so they agree.
+///
+/// A query of digits finds the partner with that id. Any other query is
+/// split into words; a partner matches when each query word is a prefix of
+/// some word of its name, case-insensitively. Matches are ranked by the
+/// partner's first name-word that the first query word prefixes (so an exact
+/// word comes before longer ones), then by name, then by id; pages continue
+/// after the last result's key, so inserts never shift a page.
+public enum PartnerSearch {
+  /// The lowercase alphanumeric words of `text`.
+  public static func words(_ text: String) -> [String] {
+    text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+  }
+
+  /// The name's sort key: lowercase words joined by single spaces.
+  public static func nameKey(_ name: String) -> String { words(name).joined(separator: " ") }
+
+  /// What a query asks for.
+  public enum Query: Equatable, Sendable {
+    case id(Int64)
+    case words([String])
+  }
+
+  /// Parses a query; INVALID_ARGUMENT when it has no words.
+  public static func parse(_ text: String) throws -> Query {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if !trimmed.isEmpty, trimmed.allSatisfy(\.isASCII), trimmed.allSatisfy(\.isNumber) {
+      guard let id = Int64(trimmed) else { throw DomainError(.invalidArgument, "partner id '\(trimmed)' is too large") }
+      return .id(id)
+    }
+    let tokens = words(trimmed)
+    guard !tokens.isEmpty else { throw DomainError(.invalidArgument, "the search query needs a partner id or a name") }
+    guard tokens.count <= 8, trimmed.utf8.count <= 200 else {
+      throw DomainError(.invalidArgument, "the search query is too long (8 words, 200 bytes at most)")
+    }
+    return .words(tokens)
+  }
+
+  /// Where a result sorts: the matched word, the name key, the id.
+  public struct Key: Comparable, Sendable {
+    public var word: String
+    public var nameKey: String
+    public var id: Int64
+
+    public init(word: String, nameKey: String, id: Int64) {
+      self.word = word
+      self.nameKey = nameKey
+      self.id = id
+    }
+
+    public static func < (a: Key, b: Key) -> Bool {
+      // Byte order, as SQLite's BINARY collation compares.
+      if a.word != b.word { return Array(a.word.utf8).lexicographicallyPrecedes(Array(b.word.utf8)) }
+      if a.nameKey != b.nameKey { return Array(a.nameKey.utf8).lexicographicallyPrecedes(Array(b.nameKey.utf8)) }
+      return a.id < b.id
+    }
+  }
+
+  /// The key of `name` (with `id`) for `tokens`, or nil when it does not match.
+  public static func key(name: String, id: Int64, tokens: [String]) -> Key? {
+    let nameWords = Set(words(name)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    for token in tokens.dropFirst() where !nameWords.contains(where: { $0.hasPrefix(token) }) { return nil }
+    guard let first = tokens.first, let word = nameWords.first(where: { $0.hasPrefix(first) }) else { return nil }
+    return Key(word: word, nameKey: nameKey(name), id: id)
+  }
+
+  /// An opaque page token for `key`.
+  public static func token(after key: Key) -> String {
+    Data("s1\u{1F}\(key.word)\u{1F}\(key.nameKey)\u{1F}\(key.id)".utf8).base64EncodedString()
+  }
+
+  /// The key a page token continues after; nil for the first page.
+  public static func key(fromToken token: String) throws -> Key? {
+    guard !token.isEmpty else { return nil }
+    guard let data = Data(base64Encoded: token),
+      case let parts = String(decoding: data, as: UTF8.self).split(separator: "\u{1F}", omittingEmptySubsequences: false),
+      parts.count == 4, parts[0] == "s1", let id = Int64(parts[3])
+    else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+    return Key(word: String(parts[1]), nameKey: String(parts[2]), id: id)
+  }
+}
+
+/// Page sizes and simple id tokens for listings.
+public enum Paging {
+  /// 1–100; 0 means 20.
+  public static func size(_ requested: Int) throws -> Int {
+    guard requested >= 0 else { throw DomainError(.invalidArgument, "page size must not be negative") }
+    if requested == 0 { return 20 }
+    guard requested <= 100 else { throw DomainError(.invalidArgument, "page size must be at most 100") }
+    return requested
+  }
+
+  /// A token continuing after `last`.
+  public static func token(after last: String) -> String { Data("p1\u{1F}\(last)".utf8).base64EncodedString() }
+
+  /// The value a token continues after; nil for the first page.
+  public static func value(fromToken token: String) throws -> String? {
+    guard !token.isEmpty else { return nil }
+    guard let data = Data(base64Encoded: token), case let text = String(decoding: data, as: UTF8.self),
+      text.hasPrefix("p1\u{1F}")
+    else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+    return String(text.dropFirst(3))
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import HookwireCrypto
+import HookwireDomain
+
+/// A `PartnerStore` in memory, for fast unit tests; same rules as SQLite's.
+public actor InMemoryPartnerStore: PartnerStore {
+  private var units: [Int64: BusinessUnit] = [:]
+  private var programmesByID: [String: Programme] = [:]
+  private var partners: [Int64: Partner] = [:]
+  private var keys: [String: (hash: [UInt8], owner: KeyOwner, revoked: Bool, lastUsedMs: Int64)] = [:]
+  private var nextUnit: Int64 = 1
+  private var nextProgramme = 1
+
+  public init() {}
+
+  public func createBusinessUnit(name: String) throws -> BusinessUnit {
+    let unit = BusinessUnit(id: nextUnit, name: try StoreRules.name(name), createdAtMs: nowMs())
+    nextUnit += 1
+    units[unit.id] = unit
+    return unit
+  }
+
+  public func createProgramme(buID: Int64, name: String, id: String?) throws -> Programme {
+    guard units[buID] != nil else { throw DomainError(.notFound, "business unit \(buID) does not exist") }
+    let programmeID = try id.map(StoreRules.programmeID) ?? "prog_\(nextProgramme)"
+    nextProgramme += 1
+    guard programmesByID[programmeID] == nil else { throw DomainError(.alreadyExists, "programme \(programmeID) exists") }
+    let programme = Programme(id: programmeID, buID: buID, name: try StoreRules.name(name), createdAtMs: nowMs())
+    programmesByID[programmeID] = programme
+    return programme
+  }
+
+  public func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) throws -> Partner {
+    guard units[buID] != nil else { throw DomainError(.notFound, "business unit \(buID) does not exist") }
+    if case .units(let listed) = reach, kind == .global {
+      for bu in listed where units[bu] == nil { throw DomainError(.notFound, "business unit \(bu) does not exist") }
+    }
+    let partnerID = id ?? ((partners.keys.max() ?? 10_000) + 1)
+    guard partnerID > 0 else { throw DomainError(.invalidArgument, "partner ids are positive") }
+    guard partners[partnerID] == nil else { throw DomainError(.alreadyExists, "partner \(partnerID) exists") }
+    let partner = Partner(id: partnerID, name: try StoreRules.name(name), kind: kind, buID: buID, reach: reach, createdAtMs: nowMs())
+    partners[partnerID] = partner
+    return partner
+  }
+
+  public func createAPIKey(for owner: KeyOwner) throws -> NewAPIKey {
+    if case .partner(let id) = owner, partners[id] == nil { throw DomainError(.notFound, "partner \(id) does not exist") }
+    let key = APIKeyMint.make()
+    keys[key.prefix] = (key.hash, owner, false, 0)
+    return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
+  }
+
+  public func revokeAPIKey(prefix: String) throws {
+    guard keys[prefix] != nil else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
+    keys[prefix]?.revoked = true
+  }
+
+  public func authenticate(key: String) -> Principal? {
+    guard let prefix = APIKeyMint.prefix(of: key), let record = keys[prefix], !record.revoked,
+      Crypto.constantTimeEqual(record.hash, APIKeyMint.hash(key))
+    else { return nil }
+    keys[prefix]?.lastUsedMs = nowMs()
+    switch record.owner {
+    case .partner(let id): return partners[id].map { .partner($0, keyPrefix: prefix) }
+    case .service(let name): return .service(name: name, keyPrefix: prefix)
+    }
+  }
+
+  public func partner(id: Int64) -> Partner? { partners[id] }
+
+  public func businessUnit(id: Int64) -> BusinessUnit? { units[id] }
+
+  public func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<BusinessUnit> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0
+    let matching = units.values.filter { reach.contains($0.id) && $0.id > after }.sorted { $0.id < $1.id }
+    let page = Array(matching.prefix(size))
+    return Page(items: page, nextToken: matching.count > size ? Paging.token(after: String(page.last!.id)) : "")
+  }
+
+  public func programmes(buID: Int64, pageSize: Int, pageToken: String) throws -> Page<Programme> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    let matching = programmesByID.values.filter { $0.buID == buID && Array($0.id.utf8).lexicographicallyPrecedes(Array(after.utf8)) == false && $0.id != after }
+      .sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
+    let page = Array(matching.prefix(size))
+    return Page(items: page, nextToken: matching.count > size ? Paging.token(after: page.last!.id) : "")
+  }
+
+  public func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<Partner> {
+    let size = try Paging.size(pageSize)
+    switch try PartnerSearch.parse(query) {
+    case .id(let id):
+      guard let partner = partners[id], reach.contains(partner.buID) else { return Page(items: [], nextToken: "") }
+      return Page(items: [partner], nextToken: "")
+    case .words(let tokens):
+      let after = try PartnerSearch.key(fromToken: pageToken)
+      let ranked = partners.values.compactMap { partner -> (PartnerSearch.Key, Partner)? in
+        guard reach.contains(partner.buID), let key = PartnerSearch.key(name: partner.name, id: partner.id, tokens: tokens) else { return nil }
+        if let after, !(after < key) { return nil }
+        return (key, partner)
+      }.sorted { $0.0 < $1.0 }
+      let page = ranked.prefix(size)
+      return Page(items: page.map(\.1), nextToken: ranked.count > size ? PartnerSearch.token(after: page.last!.0) : "")
+    }
+  }
+
+  public func allPartners() -> [Partner] { partners.values.sorted { $0.id < $1.id } }
+}
+
+/// Validation shared by the stores.
+enum StoreRules {
+  static func name(_ name: String) throws -> String {
+    let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty, trimmed.utf8.count <= 200 else {
+      throw DomainError(.invalidArgument, "a name needs 1–200 bytes")
+    }
+    return trimmed
+  }
+
+  static func programmeID(_ id: String) throws -> String {
+    guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
+      throw DomainError(.invalidArgument, "programme ids are 1–64 characters of [a-z0-9_]")
+    }
+    return id
+  }
+}

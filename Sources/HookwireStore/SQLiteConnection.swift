@@ -1,0 +1,165 @@
+import CSQLite
+
+/// One SQLite connection, used by one thread at a time (its worker's).
+public final class SQLiteConnection {
+  let handle: OpaquePointer
+  private var statements: [String: Statement] = [:]
+
+  /// Opens (creating if needed) the database at `path`.
+  public init(path: String, readOnly: Bool = false) throws(StoreError) {
+    var db: OpaquePointer?
+    let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+    let result = sqlite3_open_v2(path, &db, flags, nil)
+    guard result == SQLITE_OK, let db else {
+      let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+      sqlite3_close(db)
+      throw StoreError(.io, "cannot open the database: \(message)")
+    }
+    handle = db
+    sqlite3_extended_result_codes(db, 1)
+  }
+
+  deinit {
+    statements.removeAll()
+    sqlite3_close_v2(handle)
+  }
+
+  /// Runs SQL that returns no rows (several statements allowed).
+  public func execute(_ sql: String) throws(StoreError) {
+    var error: UnsafeMutablePointer<CChar>?
+    let result = sqlite3_exec(handle, sql, nil, nil, &error)
+    if result != SQLITE_OK {
+      let message = error.map { String(cString: $0) } ?? "error \(result)"
+      sqlite3_free(error)
+      throw StoreError(Self.code(for: result), message)
+    }
+  }
+
+  /// A prepared statement for `sql`, cached per connection.
+  public func prepare(_ sql: String) throws(StoreError) -> Statement {
+    if let cached = statements[sql] {
+      cached.reset()
+      return cached
+    }
+    var statement: OpaquePointer?
+    let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+    guard result == SQLITE_OK, let statement else { throw error(result) }
+    let prepared = Statement(statement, connection: self)
+    statements[sql] = prepared
+    return prepared
+  }
+
+  /// Runs `body` in a transaction (BEGIN IMMEDIATE for writers).
+  public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+    try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+    do {
+      let result = try body()
+      try execute("COMMIT")
+      return result
+    } catch {
+      try? execute("ROLLBACK")
+      throw error
+    }
+  }
+
+  /// Resets every cached statement, so none holds a read snapshot open
+  /// past the work that used it.
+  public func resetStatements() {
+    for statement in statements.values { statement.reset() }
+  }
+
+  /// The rowid of the last insert.
+  public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+  /// Rows changed by the last statement.
+  public var changes: Int { Int(sqlite3_changes(handle)) }
+
+  func error(_ result: Int32) -> StoreError {
+    StoreError(Self.code(for: result), String(cString: sqlite3_errmsg(handle)))
+  }
+
+  static func code(for result: Int32) -> StoreError.Code {
+    switch result & 0xFF {
+    case SQLITE_CONSTRAINT: .constraint
+    case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_NOTADB: .io
+    default: .internal
+    }
+  }
+}
+
+/// A prepared statement: bind, step, read columns.
+public final class Statement {
+  let handle: OpaquePointer
+  unowned let connection: SQLiteConnection
+
+  init(_ handle: OpaquePointer, connection: SQLiteConnection) {
+    self.handle = handle
+    self.connection = connection
+  }
+
+  deinit { sqlite3_finalize(handle) }
+
+  func reset() {
+    sqlite3_reset(handle)
+    sqlite3_clear_bindings(handle)
+  }
+
+  /// Binds values to `?` parameters, in order.
+  @discardableResult
+  public func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
+    try bind(values)
+  }
+
+  /// Binds values to `?` parameters, in order.
+  @discardableResult
+  public func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
+    for (offset, value) in values.enumerated() {
+      let index = Int32(offset + 1)
+      let result: Int32
+      switch value {
+      case .null: result = sqlite3_bind_null(handle, index)
+      case .integer(let v): result = sqlite3_bind_int64(handle, index, v)
+      case .text(let v): result = sqlite3_bind_text(handle, index, v, -1, hw_sqlite_transient())
+      case .blob(let v):
+        result = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), hw_sqlite_transient()) }
+      }
+      guard result == SQLITE_OK else { throw connection.error(result) }
+    }
+    return self
+  }
+
+  /// Advances; true while there is a row to read.
+  public func step() throws(StoreError) -> Bool {
+    let result = sqlite3_step(handle)
+    switch result {
+    case SQLITE_ROW: return true
+    case SQLITE_DONE: return false
+    default: throw connection.error(result)
+    }
+  }
+
+  /// Runs a statement that returns no rows.
+  public func run() throws(StoreError) {
+    while try step() {}
+  }
+
+  public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+  public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+  public func text(_ column: Int32) -> String {
+    guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+    return String(cString: pointer)
+  }
+  public func blob(_ column: Int32) -> [UInt8] {
+    let count = Int(sqlite3_column_bytes(handle, column))
+    guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+    return [UInt8](UnsafeRawBufferPointer(start: pointer, count: count))
+  }
+}
+
+/// A value bound to a statement parameter.
+public enum SQLValue: Sendable {
+  case null
+  case integer(Int64)
+  case text(String)
+  case blob([UInt8])
+}

@@ -1,0 +1,309 @@
+import HookwireCrypto
+import HookwireDomain
+
+/// The partner store on SQLite.
+///
+/// Search runs on `partner_words`, one row per distinct word of a partner's
+/// name, keyed `(word, name_key, partner_id)`: a name-prefix query is a range
+/// scan in rank order that stops after one page, whatever the table's size.
+public final class SQLitePartnerStore: PartnerStore {
+  let database: Database
+
+  /// A store on `database` (migrated with `HookwireSchema.migrations`).
+  public init(database: Database) { self.database = database }
+
+  public func createBusinessUnit(name: String) async throws -> BusinessUnit {
+    let name = try StoreRules.name(name)
+    return try await database.write { db in
+      let created = nowMs()
+      try db.prepare("INSERT INTO business_units (name, created_at_ms) VALUES (?, ?)").bind(.text(name), .integer(created)).run()
+      return BusinessUnit(id: db.lastInsertRowID, name: name, createdAtMs: created)
+    }
+  }
+
+  public func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme {
+    let name = try StoreRules.name(name)
+    let requested = try id.map(StoreRules.programmeID)
+    return try await database.write { db in
+      guard try Self.exists(db, "SELECT 1 FROM business_units WHERE id = ?", .integer(buID)) else {
+        throw DomainError(.notFound, "business unit \(buID) does not exist")
+      }
+      let programmeID: String
+      if let requested {
+        programmeID = requested
+      } else {
+        let count = try db.prepare("SELECT count(*) FROM programmes")
+        _ = try count.step()
+        programmeID = "prog_\(count.int(0) + 1)"
+      }
+      guard try !Self.exists(db, "SELECT 1 FROM programmes WHERE id = ?", .text(programmeID)) else {
+        throw DomainError(.alreadyExists, "programme \(programmeID) exists")
+      }
+      let created = nowMs()
+      try db.prepare("INSERT INTO programmes (id, bu_id, name, created_at_ms) VALUES (?, ?, ?, ?)")
+        .bind(.text(programmeID), .integer(buID), .text(name), .integer(created)).run()
+      return Programme(id: programmeID, buID: buID, name: name, createdAtMs: created)
+    }
+  }
+
+  public func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) async throws -> Partner {
+    let name = try StoreRules.name(name)
+    return try await database.write { db in try Self.insertPartner(db, id: id, name: name, kind: kind, buID: buID, reach: reach) }
+  }
+
+  /// Inserts a partner and its search words (inside the caller's transaction).
+  static func insertPartner(_ db: SQLiteConnection, id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) throws -> Partner {
+    guard try exists(db, "SELECT 1 FROM business_units WHERE id = ?", .integer(buID)) else {
+      throw DomainError(.notFound, "business unit \(buID) does not exist")
+    }
+    if kind == .global, case .units(let listed) = reach {
+      for bu in listed where try !exists(db, "SELECT 1 FROM business_units WHERE id = ?", .integer(bu)) {
+        throw DomainError(.notFound, "business unit \(bu) does not exist")
+      }
+    }
+    var partnerID: Int64
+    if let id {
+      guard id > 0 else { throw DomainError(.invalidArgument, "partner ids are positive") }
+      guard try !exists(db, "SELECT 1 FROM partners WHERE id = ?", .integer(id)) else {
+        throw DomainError(.alreadyExists, "partner \(id) exists")
+      }
+      partnerID = id
+    } else {
+      let next = try db.prepare("SELECT coalesce(max(id), 10000) + 1 FROM partners")
+      _ = try next.step()
+      partnerID = next.int(0)
+    }
+    let partner = Partner(id: partnerID, name: name, kind: kind, buID: buID, reach: reach, createdAtMs: nowMs())
+    let key = PartnerSearch.nameKey(name)
+    let allBUs: Int64 = partner.reach == .all ? 1 : 0
+    try db.prepare("INSERT INTO partners (id, name, name_key, kind, bu_id, all_bus, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .bind(.integer(partnerID), .text(name), .text(key), .integer(kind == .channel ? 1 : 2), .integer(buID), .integer(allBUs), .integer(partner.createdAtMs))
+      .run()
+    if case .units(let units) = partner.reach {
+      let insert = try db.prepare("INSERT INTO partner_reach (partner_id, bu_id) VALUES (?, ?)")
+      for bu in units.sorted() {
+        try insert.bind(.integer(partnerID), .integer(bu)).run()
+        insert.reset()
+      }
+    }
+    let word = try db.prepare("INSERT OR IGNORE INTO partner_words (word, name_key, partner_id, bu_id) VALUES (?, ?, ?, ?)")
+    for token in Set(PartnerSearch.words(name)) {
+      try word.bind(.text(token), .text(key), .integer(partnerID), .integer(buID)).run()
+      word.reset()
+    }
+    return partner
+  }
+
+  public func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
+    let key = APIKeyMint.make()
+    try await database.write { db in
+      var partner: SQLValue = .null
+      var service: SQLValue = .null
+      switch owner {
+      case .partner(let id):
+        guard try Self.exists(db, "SELECT 1 FROM partners WHERE id = ?", .integer(id)) else {
+          throw DomainError(.notFound, "partner \(id) does not exist")
+        }
+        partner = .integer(id)
+      case .service(let name):
+        service = .text(try StoreRules.name(name))
+      }
+      try db.prepare("INSERT INTO api_keys (prefix, hash, partner_id, service_name, created_at_ms) VALUES (?, ?, ?, ?, ?)")
+        .bind(.text(key.prefix), .blob(key.hash), partner, service, .integer(nowMs())).run()
+    }
+    return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
+  }
+
+  public func revokeAPIKey(prefix: String) async throws {
+    try await database.write { db in
+      try db.prepare("UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, ?) WHERE prefix = ?")
+        .bind(.integer(nowMs()), .text(prefix)).run()
+      guard db.changes == 1 else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
+    }
+  }
+
+  public func authenticate(key: String) async throws -> Principal? {
+    guard let prefix = APIKeyMint.prefix(of: key) else { return nil }
+    let hash = APIKeyMint.hash(key)
+    let found: (owner: KeyOwner, lastUsed: Int64)? = try await database.read { db in
+      let row = try db.prepare("SELECT hash, partner_id, service_name, revoked_at_ms, coalesce(last_used_at_ms, 0) FROM api_keys WHERE prefix = ?")
+        .bind(.text(prefix))
+      guard try row.step(), row.isNull(3), Crypto.constantTimeEqual(row.blob(0), hash) else { return nil }
+      return (row.isNull(1) ? .service(row.text(2)) : .partner(row.int(1)), row.int(4))
+    }
+    guard let found else { return nil }
+    let now = nowMs()
+    if now - found.lastUsed > 60_000 {
+      // Last use is kept to the minute, so authentication rarely writes.
+      _ = try? await database.write { db in
+        try db.prepare("UPDATE api_keys SET last_used_at_ms = ? WHERE prefix = ?").bind(.integer(now), .text(prefix)).run()
+      }
+    }
+    switch found.owner {
+    case .service(let name): return .service(name: name, keyPrefix: prefix)
+    case .partner(let id): return try await partner(id: id).map { .partner($0, keyPrefix: prefix) }
+    }
+  }
+
+  public func partner(id: Int64) async throws -> Partner? {
+    try await database.read { db in try Self.loadPartners(db, ids: [id]).first }
+  }
+
+  public func businessUnit(id: Int64) async throws -> BusinessUnit? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT id, name, created_at_ms FROM business_units WHERE id = ?").bind(.integer(id))
+      return try row.step() ? BusinessUnit(id: row.int(0), name: row.text(1), createdAtMs: row.int(2)) : nil
+    }
+  }
+
+  public func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<BusinessUnit> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0
+    return try await database.read { db in
+      var sql = "SELECT id, name, created_at_ms FROM business_units WHERE id > ?"
+      var values: [SQLValue] = [.integer(after)]
+      if case .units(let units) = reach {
+        sql += " AND id IN (\(units.map { _ in "?" }.joined(separator: ",")))"
+        values += units.sorted().map { .integer($0) }
+        if units.isEmpty { return Page(items: [], nextToken: "") }
+      }
+      sql += " ORDER BY id LIMIT ?"
+      values.append(.integer(Int64(size + 1)))
+      let rows = try db.prepare(sql).bind(values)
+      var items: [BusinessUnit] = []
+      while try rows.step() { items.append(BusinessUnit(id: rows.int(0), name: rows.text(1), createdAtMs: rows.int(2))) }
+      let more = items.count > size
+      items = Array(items.prefix(size))
+      return Page(items: items, nextToken: more ? Paging.token(after: String(items.last!.id)) : "")
+    }
+  }
+
+  public func programmes(buID: Int64, pageSize: Int, pageToken: String) async throws -> Page<Programme> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    return try await database.read { db in
+      let rows = try db.prepare("SELECT id, bu_id, name, created_at_ms FROM programmes WHERE bu_id = ? AND id > ? ORDER BY id LIMIT ?")
+        .bind(.integer(buID), .text(after), .integer(Int64(size + 1)))
+      var items: [Programme] = []
+      while try rows.step() {
+        items.append(Programme(id: rows.text(0), buID: rows.int(1), name: rows.text(2), createdAtMs: rows.int(3)))
+      }
+      let more = items.count > size
+      items = Array(items.prefix(size))
+      return Page(items: items, nextToken: more ? Paging.token(after: items.last!.id) : "")
+    }
+  }
+
+  public func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<Partner> {
+    let size = try Paging.size(pageSize)
+    let parsed = try PartnerSearch.parse(query)
+    let after = try PartnerSearch.key(fromToken: pageToken)
+    return try await database.read { db in
+      switch parsed {
+      case .id(let id):
+        let found = try Self.loadPartners(db, ids: [id]).filter { reach.contains($0.buID) }
+        return Page(items: found, nextToken: "")
+      case .words(let tokens):
+        return try Self.search(db, tokens: tokens, reach: reach, size: size, after: after)
+      }
+    }
+  }
+
+  /// The upper bound of a prefix range: above every UTF-8 continuation.
+  static func upper(_ prefix: String) -> String { prefix + "\u{10FFFF}" }
+
+  static func search(_ db: SQLiteConnection, tokens: [String], reach: Reach, size: Int, after: PartnerSearch.Key?) throws -> Page<Partner> {
+    var sql = """
+      SELECT w.word, w.name_key, w.partner_id FROM partner_words w
+      WHERE w.word >= ?1 AND w.word < ?2 AND (w.word, w.name_key, w.partner_id) > (?3, ?4, ?5)
+        AND NOT EXISTS (SELECT 1 FROM partner_words e WHERE e.partner_id = w.partner_id AND e.word >= ?1 AND e.word < w.word)
+      """
+    var values: [SQLValue] = [
+      .text(tokens[0]), .text(upper(tokens[0])), .text(after?.word ?? ""), .text(after?.nameKey ?? ""), .integer(after?.id ?? Int64.min),
+    ]
+    for token in tokens.dropFirst() {
+      sql += " AND EXISTS (SELECT 1 FROM partner_words o WHERE o.partner_id = w.partner_id AND o.word >= ? AND o.word < ?)"
+      values += [.text(token), .text(upper(token))]
+    }
+    if case .units(let units) = reach {
+      if units.isEmpty { return Page(items: [], nextToken: "") }
+      sql += " AND w.bu_id IN (\(units.map { _ in "?" }.joined(separator: ",")))"
+      values += units.sorted().map { .integer($0) }
+    }
+    sql += " ORDER BY w.word, w.name_key, w.partner_id LIMIT ?"
+    values.append(.integer(Int64(size + 1)))
+    let rows = try db.prepare(sql).bind(values)
+    var keys: [PartnerSearch.Key] = []
+    while try rows.step() { keys.append(PartnerSearch.Key(word: rows.text(0), nameKey: rows.text(1), id: rows.int(2))) }
+    let more = keys.count > size
+    keys = Array(keys.prefix(size))
+    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(db, ids: keys.map(\.id)).map { ($0.id, $0) })
+    return Page(items: keys.compactMap { partners[$0.id] }, nextToken: more ? PartnerSearch.token(after: keys.last!) : "")
+  }
+
+  static func loadPartners(_ db: SQLiteConnection, ids: [Int64]) throws -> [Partner] {
+    var result: [Partner] = []
+    let row = try db.prepare("SELECT id, name, kind, bu_id, all_bus, created_at_ms FROM partners WHERE id = ?")
+    let reachRows = try db.prepare("SELECT bu_id FROM partner_reach WHERE partner_id = ? ORDER BY bu_id")
+    for id in ids {
+      row.reset()
+      guard try row.bind(.integer(id)).step() else { continue }
+      let kind: Partner.Kind = row.int(2) == 1 ? .channel : .global
+      var reach = Reach.all
+      if row.int(4) == 0 {
+        reachRows.reset()
+        try reachRows.bind(.integer(id))
+        var units: Set<Int64> = []
+        while try reachRows.step() { units.insert(reachRows.int(0)) }
+        reach = .units(units)
+      }
+      result.append(Partner(id: row.int(0), name: row.text(1), kind: kind, buID: row.int(3), reach: reach, createdAtMs: row.int(5)))
+    }
+    return result
+  }
+
+  public func allPartners() async throws -> [Partner] {
+    try await database.read { db in
+      let rows = try db.prepare("SELECT id FROM partners ORDER BY id")
+      var ids: [Int64] = []
+      while try rows.step() { ids.append(rows.int(0)) }
+      return try Self.loadPartners(db, ids: ids)
+    }
+  }
+
+  static func exists(_ db: SQLiteConnection, _ sql: String, _ value: SQLValue) throws -> Bool {
+    try db.prepare(sql).bind(value).step()
+  }
+}
+
+/// The versioned schema of Hookwire's database.
+public enum HookwireSchema {
+  /// Every migration, in order; never edit one that has shipped, add another.
+  public static let migrations: [Migration] = [
+    Migration(
+      version: 1,
+      sql: """
+        CREATE TABLE business_units (
+          id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at_ms INTEGER NOT NULL);
+        CREATE TABLE programmes (
+          id TEXT PRIMARY KEY, bu_id INTEGER NOT NULL REFERENCES business_units(id),
+          name TEXT NOT NULL, created_at_ms INTEGER NOT NULL);
+        CREATE INDEX programmes_by_bu ON programmes(bu_id, id);
+        CREATE TABLE partners (
+          id INTEGER PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, kind INTEGER NOT NULL,
+          bu_id INTEGER NOT NULL REFERENCES business_units(id), all_bus INTEGER NOT NULL DEFAULT 0,
+          created_at_ms INTEGER NOT NULL);
+        CREATE TABLE partner_reach (
+          partner_id INTEGER NOT NULL REFERENCES partners(id), bu_id INTEGER NOT NULL REFERENCES business_units(id),
+          PRIMARY KEY (partner_id, bu_id)) WITHOUT ROWID;
+        CREATE TABLE partner_words (
+          word TEXT NOT NULL, name_key TEXT NOT NULL, partner_id INTEGER NOT NULL REFERENCES partners(id),
+          bu_id INTEGER NOT NULL, PRIMARY KEY (word, name_key, partner_id)) WITHOUT ROWID;
+        CREATE INDEX partner_words_by_partner ON partner_words(partner_id, word);
+        CREATE TABLE api_keys (
+          prefix TEXT PRIMARY KEY, hash BLOB NOT NULL, partner_id INTEGER REFERENCES partners(id),
+          service_name TEXT, created_at_ms INTEGER NOT NULL, revoked_at_ms INTEGER, last_used_at_ms INTEGER
+        ) WITHOUT ROWID;
+        """)
+  ]
+}
