@@ -23,13 +23,13 @@ var targets: [Target] = [
   .target(name: "HookwireDomain"),
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
-  .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI"]),
+  .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore"]),
   .target(
     name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire"],
     path: "Clients/HookwireClient"),
   .executableTarget(name: "hookwire", dependencies: ["HookwireClient"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
-  .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI"]),
+  .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain"]),
   .executableTarget(
     name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix"]),
 
@@ -46,7 +46,9 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
-  .testTarget(name: "HookwireServerTests", dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport"]),
+  .testTarget(
+    name: "HookwireServerTests",
+    dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain"]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire"]),
 ]

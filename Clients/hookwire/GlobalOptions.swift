@@ -5,6 +5,7 @@ import HookwireClient
 struct GlobalOptions {
   var server = "127.0.0.1:7700"
   var apiKey: String?
+  var actAs: String?
   var json = false
   var timeout: Duration = .seconds(10)
   var help = false
@@ -13,6 +14,7 @@ struct GlobalOptions {
     Global flags:
       --server HOST:PORT   server address (default 127.0.0.1:7700, env HOOKWIRE_SERVER)
       --api-key KEY        API key sent as `authorization: Bearer KEY` (env HOOKWIRE_API_KEY)
+      --act-as ID          a global partner acts as partner ID (its business unit)
       --json               print JSON instead of text
       --timeout DURATION   deadline per call, e.g. 500ms, 5s, 2m (default 10s)
       -h, --help           show help
@@ -38,6 +40,10 @@ struct GlobalOptions {
       switch argument {
       case "--server": server = try value(argument)
       case "--api-key": apiKey = try value(argument)
+      case "--act-as":
+        let id = try value(argument)
+        guard let number = Int64(id), number > 0 else { throw UsageError("--act-as takes a partner id, not '\(id)'") }
+        actAs = String(number)
       case "--json": json = true
       case "--timeout": timeout = try Self.duration(try value(argument))
       case "-h", "--help": help = true
@@ -73,6 +79,7 @@ struct GlobalOptions {
   var metadata: Metadata {
     var metadata = Metadata()
     if let apiKey { metadata.add(Metadata.authorizationKey, "Bearer \(apiKey)") }
+    if let actAs { metadata.add(Metadata.actAsKey, actAs) }
     return metadata
   }
 

@@ -6,7 +6,11 @@ let usage = """
   usage: hookwire [global flags] <command> [arguments]
 
   Commands:
-    health      whether the server is serving
+    health                  whether the server is serving
+    whoami                  the caller, its kind, reach and acting partner
+    partners search|get     find partners by id or name (global partners); show one
+    bus list                business units within reach
+    programmes list         programmes of a business unit
 
   \(GlobalOptions.help)
 
@@ -31,6 +35,18 @@ do {
       status = ExitStatus.success
     } else {
       status = try await HealthCommand.run(rest, options, output)
+    }
+  case "whoami", "partners", "bus", "programmes":
+    if options.help {
+      print(PartnerCommands.help + "\n\n" + GlobalOptions.help)
+      status = ExitStatus.success
+    } else {
+      switch command {
+      case "whoami": status = try await PartnerCommands.whoami(rest, options, output)
+      case "partners": status = try await PartnerCommands.partners(rest, options, output)
+      case "bus": status = try await PartnerCommands.businessUnits(rest, options, output)
+      default: status = try await PartnerCommands.programmes(rest, options, output)
+      }
     }
   case "help":
     print(usage)

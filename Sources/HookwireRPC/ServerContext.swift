@@ -10,6 +10,8 @@ public struct ServerContext: Sendable {
   public let deadline: ContinuousClock.Instant?
   /// Fires when the call is cancelled for any reason.
   public let cancellation: RPCCancellation
+  /// Values interceptors attach for the handler, such as the authenticated caller.
+  public var values = ServerContextValues()
 
   /// Creates a context.
   public init(
@@ -36,5 +38,25 @@ public struct ResponseWriter<Message: WireMessage>: Sendable {
   /// Sends one response, suspending while the caller is not reading.
   public func write(_ message: Message) async throws {
     try await sink(message.serializedBytes())
+  }
+}
+
+/// A key for a value carried in `ServerContext.values`.
+public protocol ServerContextKey {
+  /// The type of the value.
+  associatedtype Value: Sendable
+}
+
+/// Typed values an interceptor hands to the handler of the same call.
+public struct ServerContextValues: Sendable {
+  private var storage: [ObjectIdentifier: any Sendable] = [:]
+
+  /// Creates an empty set.
+  public init() {}
+
+  /// The value for `key`, if one was set.
+  public subscript<Key: ServerContextKey>(_ key: Key.Type) -> Key.Value? {
+    get { storage[ObjectIdentifier(key)] as? Key.Value }
+    set { storage[ObjectIdentifier(key)] = newValue }
   }
 }

@@ -3,14 +3,20 @@ struct ServerOptions {
   var host = "127.0.0.1"
   var port = 7700
   var loops: Int?
+  var dataDirectory = "./hookwire-data"
+  var demo = false
   var help = false
 
   static let usage = """
-    usage: hookwire-server [--listen HOST:PORT] [--loops N]
+    usage: hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo]
+           hookwire-server admin <command> [--data-dir DIR] …   (hookwire-server admin --help)
 
       --listen HOST:PORT  address to listen on (default 127.0.0.1:7700, env HOOKWIRE_LISTEN);
                           HOST is numeric, e.g. 127.0.0.1 or [::1]
       --loops N           event-loop threads (default: one per core)
+      --data-dir DIR      where the SQLite database lives (default ./hookwire-data)
+      --demo              on first start, create demo business units, programmes and
+                          partners, and print their API keys once
       -h, --help          show this help
     """
 
@@ -34,6 +40,8 @@ struct ServerOptions {
         let text = try value("--loops")
         guard let loops = Int(text), (1...256).contains(loops) else { throw Failure(description: "--loops takes 1…256, not '\(text)'") }
         options.loops = loops
+      case "--data-dir": options.dataDirectory = try value("--data-dir")
+      case "--demo": options.demo = true
       case "-h", "--help": options.help = true
       default: throw Failure(description: "unknown option '\(arguments[index])'")
       }

@@ -1,18 +1,25 @@
-// hookwire-server: runs Hookwire's RPC server.
+// hookwire-server: runs Hookwire's RPC server, or administers its data.
 //
-//   hookwire-server [--listen HOST:PORT] [--loops N]
+//   hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo]
+//   hookwire-server admin <command> [--data-dir DIR] …
 //
-// Listens on 127.0.0.1:7700 by default (or $HOOKWIRE_LISTEN); SIGTERM or
-// SIGINT drains calls in flight and exits 0.
+// Listens on 127.0.0.1:7700 by default (or $HOOKWIRE_LISTEN); keeps its data
+// in ./hookwire-data (SQLite); SIGTERM or SIGINT drains calls and exits 0.
 import Dispatch
 import Foundation
 import HookwireAPI
 import HookwireServer
+import HookwireStore
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "admin" {
+  exit(await AdminCommand.run(Array(arguments.dropFirst())))
+}
 
 let log = ServerLog()
 var options = ServerOptions()
 do {
-  options = try ServerOptions.parse(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+  options = try ServerOptions.parse(arguments, environment: ProcessInfo.processInfo.environment)
 } catch {
   FileHandle.standardError.write(Data("hookwire-server: \(error)\n\n\(ServerOptions.usage)\n".utf8))
   exit(2)
@@ -22,19 +29,48 @@ if options.help {
   exit(0)
 }
 
+let data: DataDirectory
+do {
+  data = try DataDirectory.open(options.dataDirectory)
+} catch {
+  log("cannot open the data directory \(options.dataDirectory): \(error)")
+  exit(1)
+}
+if options.demo {
+  do {
+    let accounts = try await DemoData.seedIfEmpty(data.store)
+    if accounts.isEmpty {
+      log("demo data already present in \(options.dataDirectory); its keys were printed when it was created")
+    } else {
+      print("Demo data created. API keys (shown once, stored only as hashes):")
+      for account in accounts {
+        let kind = account.partner.kind == .channel ? "channel" : "global"
+        print("  \(account.partner.id) \(account.partner.name) (\(kind)): \(account.key.plaintext)")
+      }
+      fflush(nil)
+    }
+  } catch {
+    log("cannot seed demo data: \(error)")
+    exit(1)
+  }
+}
+
 var configuration = RPCServer.Configuration()
 configuration.host = options.host
 configuration.port = options.port
 if let loops = options.loops { configuration.loops = loops }
-let health = HealthService(services: [Health.name, Diagnostics.name])
+let health = HealthService(services: [Health.name, Diagnostics.name, Partners.name])
 let server: RPCServer
 do {
-  server = try RPCServer(configuration: configuration, services: [health, DiagnosticsService()], log: log)
+  server = try RPCServer(
+    configuration: configuration,
+    services: [health, DiagnosticsService(), PartnersService(store: data.store)],
+    interceptors: [AuthInterceptor(store: data.store)], log: log)
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)
 }
-log("listening on \(options.host):\(server.port) with \(configuration.loops) event loops")
+log("listening on \(options.host):\(server.port) with \(configuration.loops) event loops, data in \(options.dataDirectory)")
 
 signal(SIGTERM, SIG_IGN)
 signal(SIGINT, SIG_IGN)
@@ -46,10 +82,11 @@ for source in signals {
     health.markAllNotServing()
     Task {
       await server.shutdown()
+      data.database.close()
       log("stopped")
       exit(0)
     }
   }
   source.resume()
 }
-dispatchMain()
+while true { try? await Task.sleep(for: .seconds(86_400)) }

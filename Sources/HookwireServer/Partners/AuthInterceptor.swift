@@ -1,0 +1,72 @@
+import HookwireAPI
+import HookwireDomain
+import HookwireRPC
+import HookwireWire
+
+/// The caller's scope, set by `AuthInterceptor` for the handler.
+public enum CallerScopeKey: ServerContextKey {
+  public typealias Value = CallerScope
+}
+
+/// Authenticates every call that needs a key: `authorization: Bearer <key>`
+/// and, for a global partner acting as another, `hookwire-act-as: <id>`.
+/// No or bad key → UNAUTHENTICATED; acting beyond reach → PERMISSION_DENIED.
+/// Health and Diagnostics need no key.
+public struct AuthInterceptor: ServerInterceptor {
+  let store: any PartnerStore
+  let openServices: Set<String>
+
+  /// Creates the interceptor over `store`.
+  public init(store: any PartnerStore, openServices: Set<String> = [Health.name, Diagnostics.name]) {
+    self.store = store
+    self.openServices = openServices
+  }
+
+  public func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
+    if openServices.contains(context.method.service) { return try await next(context) }
+    guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.count > 7 else {
+      throw RPCError(code: .unauthenticated, message: "this call needs an API key: send `authorization: Bearer <key>`")
+    }
+    guard let principal = try await store.authenticate(key: String(header.dropFirst(7))) else {
+      throw RPCError(code: .unauthenticated, message: "the API key is unknown or revoked")
+    }
+    var actAs: Int64?
+    if let text = context.metadata[Metadata.actAsKey] {
+      guard let id = Int64(text), id > 0 else {
+        throw RPCError(code: .invalidArgument, message: "\(Metadata.actAsKey) takes a partner id, not '\(text)'")
+      }
+      actAs = id
+    }
+    var scoped = context
+    scoped.values[CallerScopeKey.self] = try await AccessControl.scope(for: principal, actingAs: actAs, store: store)
+    try await next(scoped)
+  }
+}
+
+extension ServerContext {
+  /// The caller's scope; UNAUTHENTICATED if no interceptor set one.
+  func callerScope() throws -> CallerScope {
+    guard let scope = values[CallerScopeKey.self] else {
+      throw RPCError(code: .unauthenticated, message: "this call needs an API key")
+    }
+    return scope
+  }
+}
+
+extension DomainError: RPCErrorConvertible {
+  /// Domain failures become statuses here, and only here.
+  public var rpcError: RPCError {
+    let status: StatusCode =
+      switch code {
+      case .invalidArgument: .invalidArgument
+      case .notFound: .notFound
+      case .alreadyExists: .alreadyExists
+      case .permissionDenied: .permissionDenied
+      case .unauthenticated: .unauthenticated
+      case .failedPrecondition: .failedPrecondition
+      case .aborted: .aborted
+      case .unavailable: .unavailable
+      }
+    return RPCError(code: status, message: message)
+  }
+}

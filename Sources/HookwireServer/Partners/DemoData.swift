@@ -1,0 +1,39 @@
+import HookwireDomain
+
+/// A small, realistic dataset for trying Hookwire: three business units,
+/// their programmes, channel and global partners, one key each.
+public enum DemoData {
+  /// A partner of the demo and its key.
+  public struct Account: Sendable {
+    public var partner: Partner
+    public var key: NewAPIKey
+  }
+
+  /// Seeds the data if the store has no business unit yet; returns the
+  /// accounts created (empty when the store already had data).
+  public static func seedIfEmpty(_ store: any PartnerStore) async throws -> [Account] {
+    guard try await store.businessUnit(id: 1) == nil else { return [] }
+    let europe = try await store.createBusinessUnit(name: "Europe").id
+    let americas = try await store.createBusinessUnit(name: "Americas").id
+    let asia = try await store.createBusinessUnit(name: "Asia Pacific").id
+    for (bu, id, name) in [
+      (europe, "prog_eu_gold", "Gold Rewards Europe"), (europe, "prog_eu_miles", "Miles & More Europe"),
+      (americas, "prog_us_rewards", "Rewards USA"), (asia, "prog_apac_points", "Points Asia Pacific"),
+    ] {
+      _ = try await store.createProgramme(buID: bu, name: name, id: id)
+    }
+    let partners: [(Int64, String, Partner.Kind, Int64, Reach)] = [
+      (12345, "Acme Rewards", .channel, europe, .units([europe])),
+      (12346, "Northwind Loyalty", .channel, americas, .units([americas])),
+      (12347, "Sakura Travel Points", .channel, asia, .units([asia])),
+      (20001, "Globex Global Partners", .global, europe, .all),
+      (20002, "Initech Transatlantic", .global, europe, .units([europe, americas])),
+    ]
+    var accounts: [Account] = []
+    for (id, name, kind, bu, reach) in partners {
+      let partner = try await store.createPartner(id: id, name: name, kind: kind, buID: bu, reach: reach)
+      accounts.append(Account(partner: partner, key: try await store.createAPIKey(for: .partner(id))))
+    }
+    return accounts
+  }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import HookwireClient
+import HookwireDomain
+import HookwireServer
+import HookwireStore
+import Testing
+
+/// The authorization matrix of the Partners service, over a real server on
+/// loopback TCP with a SQLite database in a temporary directory.
+@Suite("Authorization", .serialized)
+struct AuthorizationTests {
+  /// A running server with the demo data and every account's key.
+  final class Deployment: @unchecked Sendable {
+    // Unchecked: set up once before the tests read it, then only read.
+    let server: RPCServer
+    let database: Database
+    let directory: URL
+    var keys: [Int64: String] = [:]
+    var revokedKey = ""
+    var serviceKey = ""
+
+    init() async throws {
+      directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-auth-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      let store = SQLitePartnerStore(database: database)
+      for account in try await DemoData.seedIfEmpty(store) { keys[account.partner.id] = account.key.plaintext }
+      let revoked = try await store.createAPIKey(for: .partner(20001))
+      try await store.revokeAPIKey(prefix: revoked.prefix)
+      revokedKey = revoked.plaintext
+      serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
+      var configuration = RPCServer.Configuration()
+      configuration.port = 0
+      configuration.loops = 1
+      server = try RPCServer(
+        configuration: configuration, services: [PartnersService(store: store), HealthService(services: [])],
+        interceptors: [AuthInterceptor(store: store)], log: ServerLog(enabled: false))
+    }
+
+    func stop() async {
+      await server.shutdown()
+      database.close()
+      try? FileManager.default.removeItem(at: directory)
+    }
+  }
+
+  enum Call: String, CaseIterable, Sendable {
+    case whoAmI, search, getPartner, listBUs, listProgrammes
+  }
+
+  /// Europe = BU 1 (12345 channel; 20001 global, all; 20002 global, BUs 1–2),
+  /// Americas = BU 2 (12346 channel), Asia Pacific = BU 3 (12347 channel).
+  /// The calls ask about the other side: partner 12347 / BU 3 unless noted.
+  static func run(_ call: Call, _ client: Partners.Client<RPCClient>, metadata: Metadata, target: UInt64, bu: UInt64) async -> StatusCode? {
+    await code {
+      switch call {
+      case .whoAmI: _ = try await client.whoAmI(WhoAmIRequest(), metadata: metadata)
+      case .search: _ = try await client.searchPartners(SearchPartnersRequest(query: "acme"), metadata: metadata)
+      case .getPartner: _ = try await client.getPartner(GetPartnerRequest(partnerID: target), metadata: metadata)
+      case .listBUs: _ = try await client.listBusinessUnits(ListBusinessUnitsRequest(), metadata: metadata)
+      case .listProgrammes: _ = try await client.listProgrammes(ListProgrammesRequest(buID: bu), metadata: metadata)
+      }
+    }
+  }
+
+  static func metadata(_ key: String?, actAs: Int64?) -> Metadata {
+    var metadata = Metadata()
+    if let key { metadata.add("authorization", "Bearer \(key)") }
+    if let actAs { metadata.add(Metadata.actAsKey, String(actAs)) }
+    return metadata
+  }
+
+  @Test("every RPC against every kind of caller gets the status the rules give")
+  func matrix() async throws {
+    let deployment = try await Deployment()
+    let client = try RPCClient(host: "127.0.0.1", port: deployment.server.port)
+    let partners = Partners.Client(wrapping: client)
+    let everyCall = Call.allCases
+    // (subject, key, act-as, target partner, target BU, expected per call)
+    let rows: [(String, String?, Int64?, UInt64, UInt64, [Call: StatusCode])] = [
+      ("no key", nil, nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
+      ("revoked key", deployment.revokedKey, nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
+      ("malformed key", "hwk_not_a_key", nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
+      ("channel partner on another BU", deployment.keys[12345], nil, 12346, 2,
+       [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
+      ("channel partner on its own BU", deployment.keys[12345], nil, 12345, 1,
+       [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
+      ("channel partner acting as another", deployment.keys[12345], 12346, 12346, 2,
+       Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .permissionDenied) })),
+      ("global partner outside its reach", deployment.keys[20002], nil, 12347, 3,
+       [.whoAmI: .ok, .search: .ok, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
+      ("global partner within its reach", deployment.keys[20002], nil, 12346, 2,
+       [.whoAmI: .ok, .search: .ok, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
+      ("acting as beyond reach", deployment.keys[20002], 12347, 12347, 3,
+       Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .permissionDenied) })),
+      ("acting as within reach, asking about the acted BU", deployment.keys[20002], 12346, 12346, 2,
+       [.whoAmI: .ok, .search: .ok, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
+      ("acting as within reach, asking about the caller's own BU", deployment.keys[20002], 12346, 12345, 1,
+       [.whoAmI: .ok, .search: .ok, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
+      ("acting as a partner that does not exist", deployment.keys[20001], 99999, 12345, 1,
+       Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .notFound) })),
+      ("service key", deployment.serviceKey, nil, 12345, 1,
+       [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .permissionDenied, .listBUs: .permissionDenied, .listProgrammes: .permissionDenied]),
+    ]
+    for (subject, key, actAs, target, bu, expected) in rows {
+      for call in everyCall {
+        let status = await Self.run(call, partners, metadata: Self.metadata(key, actAs: actAs), target: target, bu: bu)
+        #expect(status == expected[call], "\(subject) → \(call.rawValue): got \(status?.name ?? "no status")")
+      }
+    }
+    await client.close()
+    await deployment.stop()
+  }
+
+  @Test("reach shapes what is returned: business units, search results, the acting partner")
+  func scopedResults() async throws {
+    let deployment = try await Deployment()
+    let client = try RPCClient(host: "127.0.0.1", port: deployment.server.port)
+    let partners = Partners.Client(wrapping: client)
+    let initech = Self.metadata(deployment.keys[20002], actAs: nil)
+    let units = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: initech)
+    #expect(units.businessUnits.map(\.id) == [1, 2])
+    let channel = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: Self.metadata(deployment.keys[12346], actAs: nil))
+    #expect(channel.businessUnits.map(\.id) == [2])
+    let sakura = try await partners.searchPartners(SearchPartnersRequest(query: "sakura"), metadata: initech)
+    #expect(sakura.partners.isEmpty, "a partner outside the caller's reach was found")
+    let everyone = try await partners.searchPartners(SearchPartnersRequest(query: "sakura"), metadata: Self.metadata(deployment.keys[20001], actAs: nil))
+    #expect(everyone.partners.map(\.id) == [12347])
+    let byID = try await partners.searchPartners(SearchPartnersRequest(query: "12346"), metadata: initech)
+    #expect(byID.partners.map(\.name) == ["Northwind Loyalty"])
+    let acting = try await partners.whoAmI(WhoAmIRequest(), metadata: Self.metadata(deployment.keys[20002], actAs: 12346))
+    #expect(acting.caller?.id == 20002)
+    #expect(acting.actingAs?.id == 12346)
+    #expect(acting.currentBUID == 2)
+    let programmes = try await partners.listProgrammes(ListProgrammesRequest(), metadata: Self.metadata(deployment.keys[20002], actAs: 12346))
+    #expect(programmes.programmes.map(\.id) == ["prog_us_rewards"])
+    let badActAs = await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: ["authorization": .string("Bearer \(deployment.keys[20002]!)"), "hookwire-act-as": "abc"]) }
+    #expect(badActAs == .invalidArgument)
+    await client.close()
+    await deployment.stop()
+  }
+}
