@@ -31,7 +31,8 @@ var targets: [Target] = [
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
   .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain"]),
   .executableTarget(
-    name: "hookwire-bench", dependencies: ["HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix"]),
+    name: "hookwire-bench",
+    dependencies: ["HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain"]),
 
   .target(
     name: "HookwireTestSupport",

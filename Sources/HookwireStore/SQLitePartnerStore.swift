@@ -94,6 +94,24 @@ public final class SQLitePartnerStore: PartnerStore {
     return partner
   }
 
+  /// Imports many partners at once (ids assigned in order), in transactions
+  /// of `batch` partners: for migrations from another system and for
+  /// benchmarks. Business units must exist.
+  public func importPartners(
+    _ partners: [(name: String, kind: Partner.Kind, buID: Int64, reach: Reach)], batch: Int = 10_000
+  ) async throws {
+    var start = 0
+    while start < partners.count {
+      let slice = Array(partners[start..<min(start + batch, partners.count)])
+      try await database.write { db in
+        for partner in slice {
+          _ = try Self.insertPartner(db, id: nil, name: partner.name, kind: partner.kind, buID: partner.buID, reach: partner.reach)
+        }
+      }
+      start += batch
+    }
+  }
+
   public func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
     let key = APIKeyMint.make()
     try await database.write { db in

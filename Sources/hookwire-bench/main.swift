@@ -15,6 +15,8 @@ let usage = """
     rpc     unary echo of 100 bytes against a server in a separate process
             --concurrency N (default 1, 16 and 64)  --connections N (default 1 and 4)
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
+    search  partner search latency on a fresh database of generated partners
+            --partners N (default 1000000)  --queries N (default 2000)
   """
 
 guard let name = arguments.first else {
@@ -29,6 +31,8 @@ case "rpc":
   RPCBench.run(options)
 case "rpc-server":
   RPCBench.serve(options)
+case "search":
+  await SearchBench.run(options)
 case "-h", "--help", "help":
   print(usage)
 default:
