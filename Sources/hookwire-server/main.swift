@@ -70,7 +70,6 @@ do {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)
 }
-log("listening on \(options.host):\(server.port) with \(configuration.loops) event loops, data in \(options.dataDirectory)")
 
 signal(SIGTERM, SIG_IGN)
 signal(SIGINT, SIG_IGN)
@@ -89,4 +88,7 @@ for source in signals {
   }
   source.resume()
 }
+// Announced only once the signal handlers are in place, so a supervisor
+// that signals right after this line gets a clean drain.
+log("listening on \(options.host):\(server.port) with \(configuration.loops) event loops, data in \(options.dataDirectory)")
 while true { try? await Task.sleep(for: .seconds(86_400)) }

@@ -58,4 +58,49 @@ struct EndToEndTests {
     process.waitUntilExit()
     #expect(process.terminationStatus == 2)
   }
+
+  @Test("operators bootstrap with admin commands; the CLI then works with the key, until it is revoked")
+  func adminBootstrap() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-admin-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func admin(_ arguments: [String]) throws -> String {
+      let result = try run("hookwire-server", ["admin"] + arguments + ["--data-dir", directory.path])
+      #expect(result.status == 0, "admin \(arguments.first ?? "") failed: \(result.stderr)")
+      return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    let europe = try admin(["create-bu", "--name", "Europe"])
+    let americas = try admin(["create-bu", "--name", "Americas"])
+    #expect(try admin(["create-programme", "--bu", americas, "--name", "Rewards USA", "--id", "prog_us"]) == "prog_us")
+    let channel = try admin(["create-partner", "--name", "Northwind Loyalty", "--kind", "channel", "--bu", americas, "--id", "12346"])
+    let global = try admin(["create-partner", "--name", "Globex", "--kind", "global", "--bus", "\(europe),\(americas)"])
+    let key = try admin(["create-key", "--partner", global])
+    #expect(key.hasPrefix("hwk_"))
+    #expect(try admin(["list-partners"]).contains("Northwind Loyalty"))
+
+    let server = try ServerProcess(dataDirectory: directory)
+    let address = "127.0.0.1:\(server.port)"
+    let whoami = try runCLI(["whoami", "--server", address, "--api-key", key])
+    #expect(whoami.status == 0)
+    #expect(whoami.stdout.contains("Globex"))
+    let search = try runCLI(["--json", "partners", "search", "north", "--server", address, "--api-key", key])
+    #expect(search.stdout.contains("\"id\":\(channel)"))
+    let programmes = try runCLI(["programmes", "list", "--act-as", channel, "--server", address, "--api-key", key])
+    #expect(programmes.stdout.contains("prog_us"))
+    let prefix = String(key.split(separator: "_")[1])
+    _ = try admin(["revoke-key", "--key-prefix", prefix])
+    let revoked = try runCLI(["whoami", "--server", address, "--api-key", key])
+    #expect(revoked.status == 26)
+    #expect(server.stop() == 0)
+    let bad = try run("hookwire-server", ["admin", "create-partner", "--name", "X", "--kind", "sideways", "--data-dir", directory.path])
+    #expect(bad.status == 2)
+  }
+
+  @Test("--demo seeds once and prints each partner's key once")
+  func demo() throws {
+    let server = try ServerProcess(arguments: ["--demo"])
+    #expect(server.stop() == 0)
+    let again = try ServerProcess(arguments: ["--demo"], dataDirectory: server.dataDirectory)
+    #expect(again.log.contains("demo data already present"))
+    #expect(again.stop() == 0)
+  }
 }

@@ -10,6 +10,8 @@ final class ServerProcess {
   private let errors = Pipe()
   private(set) var log = ""
   private(set) var port = 0
+  /// The server's own temporary data directory.
+  let dataDirectory: URL
 
   /// The directory holding the built executables (beside the test bundle).
   static var productsDirectory: URL {
@@ -22,9 +24,10 @@ final class ServerProcess {
   static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
 
   /// Starts the server and waits (at most 20 s) for its "listening" line.
-  init(arguments: [String] = []) throws {
+  init(arguments: [String] = [], dataDirectory: URL? = nil) throws {
+    self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-e2e-\(UUID().uuidString)")
     process.executableURL = Self.executable("hookwire-server")
-    process.arguments = ["--listen", "127.0.0.1:0", "--loops", "2"] + arguments
+    process.arguments = ["--listen", "127.0.0.1:0", "--loops", "2", "--data-dir", self.dataDirectory.path] + arguments
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice
     try process.run()
@@ -67,6 +70,8 @@ final class ServerProcess {
     }
     return process.terminationStatus
   }
+
+  deinit { try? FileManager.default.removeItem(at: dataDirectory) }
 }
 
 struct ServerProcessError: Error, CustomStringConvertible {
@@ -76,8 +81,13 @@ struct ServerProcessError: Error, CustomStringConvertible {
 
 /// Runs the `hookwire` CLI and returns its exit status and output.
 func runCLI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+  try run("hookwire", arguments)
+}
+
+/// Runs one of the built executables and returns its exit status and output.
+func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
   let process = Process()
-  process.executableURL = ServerProcess.executable("hookwire")
+  process.executableURL = ServerProcess.executable(executable)
   process.arguments = arguments
   let out = Pipe()
   let err = Pipe()
