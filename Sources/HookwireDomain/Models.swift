@@ -113,4 +113,9 @@ public struct Page<Item: Sendable>: Sendable {
     self.items = items
     self.nextToken = nextToken
   }
+
+  /// A page whose token, when more follow, continues after its last item.
+  public init(items: [Item], hasMore: Bool, tokenAfter: (Item) -> String) {
+    self.init(items: items, nextToken: hasMore ? items.last.map(tokenAfter) ?? "" : "")
+  }
 }

@@ -66,7 +66,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
     let box = Unmanaged.passRetained(self)
     let created = pthread_create(&thread, nil, { raw in
-      let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
+      guard let raw else { return nil }
+      let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeRetainedValue()
       loop.run()
       return nil
     }, box.toOpaque())

@@ -116,8 +116,9 @@ public final class TCPStream: EventLoopHandler {
     while queuedBytes > 0 && !closed {
       let outcome: Result<IOResult<Int>, IOError> = pending.withUnsafeBytes { all in
         do throws(IOError) {
+          guard let base = all.baseAddress else { return .success(.processed(0)) }
           return .success(try Syscall.run("send") {
-            send(fd, all.baseAddress! + pendingStart, all.count - pendingStart, Int32(MSG_NOSIGNAL))
+            send(fd, base + pendingStart, all.count - pendingStart, Int32(MSG_NOSIGNAL))
           })
         } catch {
           return .failure(error)

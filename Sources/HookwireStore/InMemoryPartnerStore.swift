@@ -75,7 +75,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0
     let matching = units.values.filter { reach.contains($0.id) && $0.id > after }.sorted { $0.id < $1.id }
     let page = Array(matching.prefix(size))
-    return Page(items: page, nextToken: matching.count > size ? Paging.token(after: String(page.last!.id)) : "")
+    return Page(items: page, hasMore: matching.count > size) { Paging.token(after: String($0.id)) }
   }
 
   public func programmes(buID: Int64, pageSize: Int, pageToken: String) throws -> Page<Programme> {
@@ -84,7 +84,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     let matching = programmesByID.values.filter { $0.buID == buID && Array($0.id.utf8).lexicographicallyPrecedes(Array(after.utf8)) == false && $0.id != after }
       .sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
     let page = Array(matching.prefix(size))
-    return Page(items: page, nextToken: matching.count > size ? Paging.token(after: page.last!.id) : "")
+    return Page(items: page, hasMore: matching.count > size) { Paging.token(after: $0.id) }
   }
 
   public func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<Partner> {
@@ -101,7 +101,8 @@ public actor InMemoryPartnerStore: PartnerStore {
         return (key, partner)
       }.sorted { $0.0 < $1.0 }
       let page = ranked.prefix(size)
-      return Page(items: page.map(\.1), nextToken: ranked.count > size ? PartnerSearch.token(after: page.last!.0) : "")
+      let next = ranked.count > size ? page.last.map { PartnerSearch.token(after: $0.0) } ?? "" : ""
+      return Page(items: page.map(\.1), nextToken: next)
     }
   }
 

@@ -192,7 +192,7 @@ public final class SQLitePartnerStore: PartnerStore {
       while try rows.step() { items.append(BusinessUnit(id: rows.int(0), name: rows.text(1), createdAtMs: rows.int(2))) }
       let more = items.count > size
       items = Array(items.prefix(size))
-      return Page(items: items, nextToken: more ? Paging.token(after: String(items.last!.id)) : "")
+      return Page(items: items, hasMore: more) { Paging.token(after: String($0.id)) }
     }
   }
 
@@ -208,7 +208,7 @@ public final class SQLitePartnerStore: PartnerStore {
       }
       let more = items.count > size
       items = Array(items.prefix(size))
-      return Page(items: items, nextToken: more ? Paging.token(after: items.last!.id) : "")
+      return Page(items: items, hasMore: more) { Paging.token(after: $0.id) }
     }
   }
 
@@ -256,7 +256,8 @@ public final class SQLitePartnerStore: PartnerStore {
     let more = keys.count > size
     keys = Array(keys.prefix(size))
     let partners = Dictionary(uniqueKeysWithValues: try loadPartners(db, ids: keys.map(\.id)).map { ($0.id, $0) })
-    return Page(items: keys.compactMap { partners[$0.id] }, nextToken: more ? PartnerSearch.token(after: keys.last!) : "")
+    let next = more ? keys.last.map(PartnerSearch.token(after:)) ?? "" : ""
+    return Page(items: keys.compactMap { partners[$0.id] }, nextToken: next)
   }
 
   static func loadPartners(_ db: SQLiteConnection, ids: [Int64]) throws -> [Partner] {

@@ -37,8 +37,8 @@ enum SearchBench {
       var batch: [(name: String, kind: Partner.Kind, buID: Int64, reach: Reach)] = []
       batch.reserveCapacity(count)
       for _ in 0..<count {
-        let name = "\(first.randomElement(using: &rng)!.capitalized) \(second.randomElement(using: &rng)!.capitalized) \(third.randomElement(using: &rng)!.capitalized)"
-        let bu = units.randomElement(using: &rng)!
+        let name = "\(pick(first, &rng).capitalized) \(pick(second, &rng).capitalized) \(pick(third, &rng).capitalized)"
+        let bu = pick(units, &rng)
         batch.append((name, .channel, bu, .units([bu])))
       }
       try await store.importPartners(batch)
@@ -49,9 +49,9 @@ enum SearchBench {
       var nameLatencies: [Double] = []
       var returned = 0
       for index in 0..<queries {
-        let word = (index % 2 == 0 ? first : second).randomElement(using: &rng)!
+        let word = pick(index % 2 == 0 ? first : second, &rng)
         var query = String(word.prefix(Int.random(in: 3...min(6, word.count), using: &rng)))
-        if index % 5 == 0 { query += " " + String(third.randomElement(using: &rng)!.prefix(2)) }
+        if index % 5 == 0 { query += " " + String(pick(third, &rng).prefix(2)) }
         let t0 = ContinuousClock.now
         let page = try await store.searchPartners(query: query, within: .all, pageSize: 20, pageToken: "")
         nameLatencies.append((ContinuousClock.now - t0).seconds * 1e6)
@@ -61,7 +61,7 @@ enum SearchBench {
       var reachLatencies: [Double] = []
       let reach = Reach.units([units[0], units[1]])
       for index in 0..<queries {
-        let word = (index % 2 == 0 ? first : second).randomElement(using: &rng)!
+        let word = pick(index % 2 == 0 ? first : second, &rng)
         let query = String(word.prefix(Int.random(in: 3...min(6, word.count), using: &rng)))
         let t0 = ContinuousClock.now
         _ = try await store.searchPartners(query: query, within: reach, pageSize: 20, pageToken: "")
@@ -80,6 +80,10 @@ enum SearchBench {
     } catch {
       print("search error=\"\(error)\"")
     }
+  }
+
+  static func pick<T>(_ items: [T], _ rng: inout SystemRandomNumberGenerator) -> T {
+    items[Int.random(in: items.indices, using: &rng)]
   }
 
   static func report(_ kind: String, _ latencies: [Double], extra: String, partners: Int) {
