@@ -23,7 +23,7 @@ var targets: [Target] = [
   .target(name: "HookwireDomain"),
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
-  .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore"]),
+  .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore", "HookwireCrypto"]),
   .target(
     name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire"],
     path: "Clients/HookwireClient"),
@@ -49,7 +49,7 @@ var targets: [Target] = [
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
   .testTarget(
     name: "HookwireServerTests",
-    dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain"]),
+    dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto"]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire"]),
 ]

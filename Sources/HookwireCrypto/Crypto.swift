@@ -33,6 +33,12 @@ public enum Crypto {
     return bytes
   }
 
+  /// `count` random characters of lowercase base32 (`a–z`, `2–7`).
+  public static func randomToken(_ count: Int) -> String {
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+    return String(decoding: randomBytes(count).map { alphabet[Int($0 & 31)] }, as: UTF8.self)
+  }
+
   /// Compares two byte strings in time independent of where they differ.
   public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }

@@ -15,6 +15,7 @@ public protocol PartnerStore: Sendable {
   func authenticate(key: String) async throws -> Principal?
   func partner(id: Int64) async throws -> Partner?
   func businessUnit(id: Int64) async throws -> BusinessUnit?
+  func programme(id: String) async throws -> Programme?
   func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<BusinessUnit>
   func programmes(buID: Int64, pageSize: Int, pageToken: String) async throws -> Page<Programme>
   /// Partners by exact id (all digits) or by name word prefixes, ranked, within `reach`.

@@ -70,6 +70,8 @@ public actor InMemoryPartnerStore: PartnerStore {
 
   public func businessUnit(id: Int64) -> BusinessUnit? { units[id] }
 
+  public func programme(id: String) -> Programme? { programmesByID[id] }
+
   public func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<BusinessUnit> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0

@@ -174,6 +174,13 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
+  public func programme(id: String) async throws -> Programme? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT id, bu_id, name, created_at_ms FROM programmes WHERE id = ?").bind(.text(id))
+      return try row.step() ? Programme(id: row.text(0), buID: row.int(1), name: row.text(2), createdAtMs: row.int(3)) : nil
+    }
+  }
+
   public func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<BusinessUnit> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0
@@ -323,6 +330,22 @@ public enum HookwireSchema {
           prefix TEXT PRIMARY KEY, hash BLOB NOT NULL, partner_id INTEGER REFERENCES partners(id),
           service_name TEXT, created_at_ms INTEGER NOT NULL, revoked_at_ms INTEGER, last_used_at_ms INTEGER
         ) WITHOUT ROWID;
-        """)
+        """),
+    Migration(
+      version: 2,
+      sql: """
+        CREATE TABLE webhooks (
+          id TEXT PRIMARY KEY, kind INTEGER NOT NULL, partner_id INTEGER NOT NULL REFERENCES partners(id),
+          bu_id INTEGER NOT NULL REFERENCES business_units(id), all_bus INTEGER NOT NULL,
+          programme_id TEXT REFERENCES programmes(id), payload_url TEXT NOT NULL, events TEXT NOT NULL,
+          secret BLOB NOT NULL, secret_hint TEXT NOT NULL, state INTEGER NOT NULL, disabled_reason TEXT NOT NULL,
+          version INTEGER NOT NULL, description TEXT NOT NULL,
+          created_by_partner INTEGER NOT NULL, created_by_caller INTEGER NOT NULL, created_by_key TEXT NOT NULL,
+          created_at_ms INTEGER NOT NULL, updated_by_partner INTEGER NOT NULL, updated_by_caller INTEGER NOT NULL,
+          updated_by_key TEXT NOT NULL, updated_at_ms INTEGER NOT NULL, deleted_at_ms INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX webhooks_by_bu ON webhooks(bu_id, kind, id) WHERE deleted_at_ms IS NULL;
+        CREATE INDEX webhooks_all_bus ON webhooks(partner_id, id) WHERE all_bus = 1 AND deleted_at_ms IS NULL;
+        """),
   ]
 }

@@ -5,10 +5,11 @@ struct ServerOptions {
   var loops: Int?
   var dataDirectory = "./hookwire-data"
   var demo = false
+  var allowHTTPTargets = false
   var help = false
 
   static let usage = """
-    usage: hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo]
+    usage: hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo] [--allow-http-targets]
            hookwire-server admin <command> [--data-dir DIR] …   (hookwire-server admin --help)
 
       --listen HOST:PORT  address to listen on (default 127.0.0.1:7700, env HOOKWIRE_LISTEN);
@@ -17,6 +18,7 @@ struct ServerOptions {
       --data-dir DIR      where the SQLite database lives (default ./hookwire-data)
       --demo              on first start, create demo business units, programmes and
                           partners, and print their API keys once
+      --allow-http-targets  accept plain http:// payload URLs (development only)
       -h, --help          show this help
     """
 
@@ -42,6 +44,7 @@ struct ServerOptions {
         options.loops = loops
       case "--data-dir": options.dataDirectory = try value("--data-dir")
       case "--demo": options.demo = true
+      case "--allow-http-targets": options.allowHTTPTargets = true
       case "-h", "--help": options.help = true
       default: throw Failure(description: "unknown option '\(arguments[index])'")
       }

@@ -59,12 +59,16 @@ var configuration = RPCServer.Configuration()
 configuration.host = options.host
 configuration.port = options.port
 if let loops = options.loops { configuration.loops = loops }
-let health = HealthService(services: [Health.name, Diagnostics.name, Partners.name])
+let health = HealthService(services: [Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name])
 let server: RPCServer
 do {
   server = try RPCServer(
     configuration: configuration,
-    services: [health, DiagnosticsService(), PartnersService(store: data.store)],
+    services: [
+      health, DiagnosticsService(), PartnersService(store: data.store),
+      WebhooksService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
+      IntegrationsService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
+    ],
     interceptors: [AuthInterceptor(store: data.store)], log: log)
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")

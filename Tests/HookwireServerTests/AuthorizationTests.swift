@@ -9,40 +9,7 @@ import Testing
 /// loopback TCP with a SQLite database in a temporary directory.
 @Suite("Authorization", .serialized)
 struct AuthorizationTests {
-  /// A running server with the demo data and every account's key.
-  final class Deployment: @unchecked Sendable {
-    // Unchecked: set up once before the tests read it, then only read.
-    let server: RPCServer
-    let database: Database
-    let directory: URL
-    var keys: [Int64: String] = [:]
-    var revokedKey = ""
-    var serviceKey = ""
-
-    init() async throws {
-      directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-auth-\(UUID().uuidString)")
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
-      let store = SQLitePartnerStore(database: database)
-      for account in try await DemoData.seedIfEmpty(store) { keys[account.partner.id] = account.key.plaintext }
-      let revoked = try await store.createAPIKey(for: .partner(20001))
-      try await store.revokeAPIKey(prefix: revoked.prefix)
-      revokedKey = revoked.plaintext
-      serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
-      var configuration = RPCServer.Configuration()
-      configuration.port = 0
-      configuration.loops = 1
-      server = try RPCServer(
-        configuration: configuration, services: [PartnersService(store: store), HealthService(services: [])],
-        interceptors: [AuthInterceptor(store: store)], log: ServerLog(enabled: false))
-    }
-
-    func stop() async {
-      await server.shutdown()
-      database.close()
-      try? FileManager.default.removeItem(at: directory)
-    }
-  }
+  typealias Deployment = TestDeployment
 
   enum Call: String, CaseIterable, Sendable {
     case whoAmI, search, getPartner, listBUs, listProgrammes

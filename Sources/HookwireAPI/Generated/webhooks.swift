@@ -962,6 +962,11 @@ public struct CreateWebhookRequest: WireMessage {
   ///
   /// Field 6.
   public var description: String = ""
+  /// Never accepted here: FAILED_PRECONDITION, programme webhooks are created
+  /// through Integrations.CreateProgrammeWebhook.
+  ///
+  /// Field 7.
+  public var programmeID: String = ""
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -977,7 +982,8 @@ public struct CreateWebhookRequest: WireMessage {
     generateSecret: Bool = false,
     events: [String] = [],
     allBUs: Bool = false,
-    description: String = ""
+    description: String = "",
+    programmeID: String = ""
   ) {
     self.payloadURL = payloadURL
     self.secret = secret
@@ -985,6 +991,7 @@ public struct CreateWebhookRequest: WireMessage {
     self.events = events
     self.allBUs = allBUs
     self.description = description
+    self.programmeID = programmeID
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -997,6 +1004,7 @@ public struct CreateWebhookRequest: WireMessage {
     for value in self.events { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
     if self.allBUs { size &+= 1 &+ 1 }
     if !self.description.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.description.utf8.count) }
+    if !self.programmeID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmeID.utf8.count) }
     return size
   }
 
@@ -1029,6 +1037,10 @@ public struct CreateWebhookRequest: WireMessage {
       writer.writeByte(50)
       writer.writeLengthPrefixed(self.description)
     }
+    if !self.programmeID.isEmpty {
+      writer.writeByte(58)
+      writer.writeLengthPrefixed(self.programmeID)
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -1045,6 +1057,7 @@ public struct CreateWebhookRequest: WireMessage {
           self.events.append(try reader.readString())
         case 40: self.allBUs = try reader.readBool()
         case 50: self.description = try reader.readString()
+        case 58: self.programmeID = try reader.readString()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -1053,6 +1066,7 @@ public struct CreateWebhookRequest: WireMessage {
           case 4: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 5: throw reader.wrongWireType(tag, expected: .varint)
           case 6: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 7: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }

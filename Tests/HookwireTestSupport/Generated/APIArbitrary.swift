@@ -449,6 +449,7 @@ extension CreateWebhookRequest: ArbitraryMessage {
     value.events = (0..<rng.count(upTo: depth > 0 ? 4 : 1)).map { _ in rng.string() }
     value.allBUs = rng.bool()
     value.description = rng.string()
+    value.programmeID = rng.string()
     return value
   }
 }

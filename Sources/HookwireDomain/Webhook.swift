@@ -1,0 +1,140 @@
+import Foundation
+
+/// Who made a change, and when.
+public struct ChangeAuthor: Sendable, Equatable {
+  /// The partner whose dashboard it was made on (the acted-as partner, else the caller).
+  public var partnerID: Int64
+  /// The partner that really made it.
+  public var callerPartnerID: Int64
+  /// The prefix of the key used.
+  public var keyPrefix: String
+  public var atMs: Int64
+
+  public init(partnerID: Int64, callerPartnerID: Int64, keyPrefix: String, atMs: Int64) {
+    self.partnerID = partnerID
+    self.callerPartnerID = callerPartnerID
+    self.keyPrefix = keyPrefix
+    self.atMs = atMs
+  }
+}
+
+/// A webhook: where events are POSTed, which events, and its state.
+public struct Webhook: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
+    /// Created from the dashboard for one business unit or all within reach.
+    case global
+    /// Created through a programme's Integrations.
+    case programme
+  }
+
+  public enum State: Sendable, Equatable {
+    case active
+    /// Deliveries are held until resumed.
+    case paused
+    /// Turned off by the platform; resuming re-enables it.
+    case disabled
+  }
+
+  public var id: String
+  public var kind: Kind
+  /// The partner that owns it.
+  public var partnerID: Int64
+  /// The business unit; for all-BU global webhooks, the owner's own.
+  public var buID: Int64
+  public var allBUs: Bool
+  /// Programme webhooks only.
+  public var programmeID: String?
+  /// Immutable after creation.
+  public var payloadURL: String
+  /// Sorted, without duplicates.
+  public var events: [String]
+  /// The last four characters of the secret.
+  public var secretHint: String
+  public var state: State
+  public var disabledReason: String
+  /// Increases with every change.
+  public var version: Int64
+  public var description: String
+  public var createdBy: ChangeAuthor
+  public var updatedBy: ChangeAuthor
+
+  public init(
+    id: String, kind: Kind, partnerID: Int64, buID: Int64, allBUs: Bool, programmeID: String?, payloadURL: String,
+    events: [String], secretHint: String, state: State = .active, disabledReason: String = "", version: Int64 = 1,
+    description: String, createdBy: ChangeAuthor, updatedBy: ChangeAuthor
+  ) {
+    self.id = id
+    self.kind = kind
+    self.partnerID = partnerID
+    self.buID = buID
+    self.allBUs = allBUs
+    self.programmeID = programmeID
+    self.payloadURL = payloadURL
+    self.events = events
+    self.secretHint = secretHint
+    self.state = state
+    self.disabledReason = disabledReason
+    self.version = version
+    self.description = description
+    self.createdBy = createdBy
+    self.updatedBy = updatedBy
+  }
+}
+
+/// The validation rules of webhooks.
+public enum WebhookRules {
+  /// An absolute `https` URL (or `http` when the server allows it for
+  /// development), with a host, at most 2,048 bytes.
+  public static func payloadURL(_ text: String, allowHTTP: Bool) throws -> String {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    guard !trimmed.isEmpty else { throw DomainError(.invalidArgument, "payload_url is required") }
+    guard trimmed.utf8.count <= 2_048 else { throw DomainError(.invalidArgument, "payload_url is longer than 2,048 bytes") }
+    guard let url = URLComponents(string: trimmed), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+      throw DomainError(.invalidArgument, "payload_url must be an absolute URL such as https://example.com/hooks")
+    }
+    guard scheme == "https" || (scheme == "http" && allowHTTP) else {
+      throw DomainError(.invalidArgument, allowHTTP ? "payload_url must use http or https" : "payload_url must use https")
+    }
+    guard url.user == nil, url.password == nil else {
+      throw DomainError(.invalidArgument, "payload_url must not carry credentials")
+    }
+    return trimmed
+  }
+
+  /// A Standard Webhooks secret: `whsec_` and base64 of 24–64 bytes.
+  /// Returns the decoded signing key.
+  public static func secretKey(_ secret: String) throws -> [UInt8] {
+    guard secret.hasPrefix("whsec_"), let data = Data(base64Encoded: String(secret.dropFirst(6))) else {
+      throw DomainError(.invalidArgument, "secret must be `whsec_` followed by base64")
+    }
+    guard (24...64).contains(data.count) else {
+      throw DomainError(.invalidArgument, "the secret's key must be 24–64 bytes, not \(data.count)")
+    }
+    return [UInt8](data)
+  }
+
+  /// A new secret from `key` bytes.
+  public static func secret(from key: [UInt8]) -> String { "whsec_" + Data(key).base64EncodedString() }
+
+  /// The subscribed events: at least one, each in the catalogue and allowed
+  /// for `kind`; duplicates folded, sorted.
+  public static func events(_ names: [String], for kind: Webhook.Kind) throws -> [String] {
+    let unique = Set(names.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    guard !unique.isEmpty else { throw DomainError(.invalidArgument, "at least one event is required") }
+    for name in unique {
+      guard let type = EventCatalogue.type(named: name) else {
+        throw DomainError(.invalidArgument, "unknown event type '\(name)'")
+      }
+      if kind == .programme && type.scope == .partnerOnly {
+        throw DomainError(.invalidArgument, "'\(name)' is a partner-only event; programme webhooks cannot subscribe to it")
+      }
+    }
+    return unique.sorted()
+  }
+
+  /// At most 500 bytes.
+  public static func description(_ text: String) throws -> String {
+    guard text.utf8.count <= 500 else { throw DomainError(.invalidArgument, "description is longer than 500 bytes") }
+    return text
+  }
+}

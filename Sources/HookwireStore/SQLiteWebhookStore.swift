@@ -1,0 +1,188 @@
+import HookwireDomain
+
+/// Webhooks on SQLite. Deleted webhooks keep their row (with `deleted_at_ms`)
+/// so their event logs stay readable until retention removes them.
+public final class SQLiteWebhookStore: WebhookStore {
+  let database: Database
+
+  /// A store on `database` (migrated with `HookwireSchema.migrations`).
+  public init(database: Database) { self.database = database }
+
+  static let columns = """
+    id, kind, partner_id, bu_id, all_bus, programme_id, payload_url, events, secret_hint, state, disabled_reason,
+    version, description, created_by_partner, created_by_caller, created_by_key, created_at_ms,
+    updated_by_partner, updated_by_caller, updated_by_key, updated_at_ms
+    """
+
+  public func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws {
+    try await database.write { db in
+      try db.prepare("INSERT INTO webhooks (\(Self.columns), secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(Self.values(webhook) + [.blob(encryptedSecret)]).run()
+    }
+  }
+
+  public func webhook(id: String) async throws -> Webhook? {
+    try await database.read { db in try Self.load(db, id: id) }
+  }
+
+  static func load(_ db: SQLiteConnection, id: String) throws -> Webhook? {
+    let row = try db.prepare("SELECT \(columns) FROM webhooks WHERE id = ? AND deleted_at_ms IS NULL").bind(.text(id))
+    return try row.step() ? decode(row) : nil
+  }
+
+  public func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) async throws -> Page<Webhook> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    return try await database.read { db in
+      var sql = "SELECT \(Self.columns) FROM webhooks WHERE deleted_at_ms IS NULL AND kind = ? AND id > ? AND "
+      var values: [SQLValue] = [.integer(kind == .global ? 1 : 2), .text(after)]
+      if kind == .global && !allBUOwners.isEmpty {
+        sql += "((bu_id = ? AND all_bus = 0) OR (all_bus = 1 AND partner_id IN (\(allBUOwners.map { _ in "?" }.joined(separator: ",")))))"
+        values.append(.integer(buID))
+        values += allBUOwners.map { .integer($0) }
+      } else {
+        sql += "bu_id = ? AND all_bus = 0"
+        values.append(.integer(buID))
+      }
+      sql += " ORDER BY id LIMIT ?"
+      values.append(.integer(Int64(size + 1)))
+      let rows = try db.prepare(sql).bind(values)
+      var items: [Webhook] = []
+      while try rows.step() { items.append(Self.decode(rows)) }
+      let more = items.count > size
+      return Page(items: Array(items.prefix(size)), hasMore: more) { Paging.token(after: $0.id) }
+    }
+  }
+
+  public func update(
+    id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
+  ) async throws -> Webhook {
+    try await database.write { db in
+      guard var webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+      if let expectedVersion, expectedVersion != webhook.version {
+        throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+      }
+      try change(&webhook)
+      webhook.version += 1
+      webhook.updatedBy = author
+      try db.prepare("""
+        UPDATE webhooks SET events = ?, state = ?, disabled_reason = ?, version = ?, description = ?,
+          updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?, updated_at_ms = ?
+        WHERE id = ?
+        """).bind(
+          .text(webhook.events.joined(separator: ",")), .integer(Self.stateCode(webhook.state)), .text(webhook.disabledReason),
+          .integer(webhook.version), .text(webhook.description), .integer(author.partnerID), .integer(author.callerPartnerID),
+          .text(author.keyPrefix), .integer(author.atMs), .text(id)
+        ).run()
+      return webhook
+    }
+  }
+
+  public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) async throws {
+    try await database.write { db in
+      guard let webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+      if let expectedVersion, expectedVersion != webhook.version {
+        throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+      }
+      try db.prepare("""
+        UPDATE webhooks SET deleted_at_ms = ?, updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?,
+          updated_at_ms = ?, version = version + 1 WHERE id = ?
+        """).bind(.integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .integer(author.atMs), .text(id)).run()
+    }
+  }
+
+  public func encryptedSecret(id: String) async throws -> [UInt8]? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT secret FROM webhooks WHERE id = ? AND deleted_at_ms IS NULL").bind(.text(id))
+      return try row.step() ? row.blob(0) : nil
+    }
+  }
+
+  static func stateCode(_ state: Webhook.State) -> Int64 {
+    switch state {
+    case .active: 1
+    case .paused: 2
+    case .disabled: 3
+    }
+  }
+
+  static func values(_ w: Webhook) -> [SQLValue] {
+    [
+      .text(w.id), .integer(w.kind == .global ? 1 : 2), .integer(w.partnerID), .integer(w.buID), .integer(w.allBUs ? 1 : 0),
+      w.programmeID.map(SQLValue.text) ?? .null, .text(w.payloadURL), .text(w.events.joined(separator: ",")), .text(w.secretHint),
+      .integer(stateCode(w.state)), .text(w.disabledReason), .integer(w.version), .text(w.description),
+      .integer(w.createdBy.partnerID), .integer(w.createdBy.callerPartnerID), .text(w.createdBy.keyPrefix), .integer(w.createdBy.atMs),
+      .integer(w.updatedBy.partnerID), .integer(w.updatedBy.callerPartnerID), .text(w.updatedBy.keyPrefix), .integer(w.updatedBy.atMs),
+    ]
+  }
+
+  static func decode(_ row: Statement) -> Webhook {
+    let state: Webhook.State =
+      switch row.int(9) {
+      case 2: .paused
+      case 3: .disabled
+      default: .active
+      }
+    return Webhook(
+      id: row.text(0), kind: row.int(1) == 1 ? .global : .programme, partnerID: row.int(2), buID: row.int(3),
+      allBUs: row.int(4) == 1, programmeID: row.isNull(5) ? nil : row.text(5), payloadURL: row.text(6),
+      events: row.text(7).split(separator: ",").map(String.init), secretHint: row.text(8), state: state,
+      disabledReason: row.text(10), version: row.int(11), description: row.text(12),
+      createdBy: ChangeAuthor(partnerID: row.int(13), callerPartnerID: row.int(14), keyPrefix: row.text(15), atMs: row.int(16)),
+      updatedBy: ChangeAuthor(partnerID: row.int(17), callerPartnerID: row.int(18), keyPrefix: row.text(19), atMs: row.int(20)))
+  }
+}
+
+/// Webhooks in memory, for fast unit tests; same rules as SQLite's.
+public actor InMemoryWebhookStore: WebhookStore {
+  private var webhooks: [String: (webhook: Webhook, secret: [UInt8], deleted: Bool)] = [:]
+
+  public init() {}
+
+  public func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
+    guard webhooks[webhook.id] == nil else { throw DomainError(.alreadyExists, "webhook \(webhook.id) exists") }
+    webhooks[webhook.id] = (webhook, encryptedSecret, false)
+  }
+
+  public func webhook(id: String) -> Webhook? {
+    guard let entry = webhooks[id], !entry.deleted else { return nil }
+    return entry.webhook
+  }
+
+  public func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) throws -> Page<Webhook> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    let matching = webhooks.values.filter { !$0.deleted }.map(\.webhook).filter { w in
+      guard w.kind == kind, w.id > after else { return false }
+      return (w.buID == buID && !w.allBUs) || (kind == .global && w.allBUs && allBUOwners.contains(w.partnerID))
+    }.sorted { $0.id < $1.id }
+    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
+  }
+
+  public func update(
+    id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
+  ) throws -> Webhook {
+    guard var entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+    if let expectedVersion, expectedVersion != entry.webhook.version {
+      throw DomainError(.aborted, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+    }
+    try change(&entry.webhook)
+    entry.webhook.version += 1
+    entry.webhook.updatedBy = author
+    webhooks[id] = entry
+    return entry.webhook
+  }
+
+  public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) throws {
+    guard let entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+    if let expectedVersion, expectedVersion != entry.webhook.version {
+      throw DomainError(.aborted, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+    }
+    webhooks[id]?.deleted = true
+  }
+
+  public func encryptedSecret(id: String) -> [UInt8]? {
+    guard let entry = webhooks[id], !entry.deleted else { return nil }
+    return entry.secret
+  }
+}
