@@ -11,6 +11,11 @@ let usage = """
     partners search|get     find partners by id or name (global partners); show one
     bus list                business units within reach
     programmes list         programmes of a business unit
+    webhooks list|get|create|update|pause|resume|delete
+                            the Webhooks Dashboard of the current business unit
+    events types            the event catalogue
+    integrations create-webhook
+                            create a linked programme webhook, as Integrations does
 
   \(GlobalOptions.help)
 
@@ -46,6 +51,17 @@ do {
       case "partners": status = try await PartnerCommands.partners(rest, options, output)
       case "bus": status = try await PartnerCommands.businessUnits(rest, options, output)
       default: status = try await PartnerCommands.programmes(rest, options, output)
+      }
+    }
+  case "webhooks", "events", "integrations":
+    if options.help {
+      print(WebhookCommands.help + "\n\n" + GlobalOptions.help)
+      status = ExitStatus.success
+    } else {
+      switch command {
+      case "webhooks": status = try await WebhookCommands.webhooks(rest, options, output)
+      case "events": status = try await WebhookCommands.events(rest, options, output)
+      default: status = try await WebhookCommands.integrations(rest, options, output)
       }
     }
   case "help":

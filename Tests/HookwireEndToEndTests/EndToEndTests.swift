@@ -103,4 +103,36 @@ struct EndToEndTests {
     #expect(again.log.contains("demo data already present"))
     #expect(again.stop() == 0)
   }
+
+  @Test("the CLI manages webhooks: create prints the secret once, URL and secret stay immutable, list shows both sections")
+  func webhooksCLI() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-cli-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let setup = try run("hookwire-server", ["admin", "create-bu", "--name", "Europe", "--data-dir", directory.path])
+    #expect(setup.status == 0)
+    _ = try run("hookwire-server", ["admin", "create-programme", "--bu", "1", "--name", "Gold", "--id", "prog_gold", "--data-dir", directory.path])
+    _ = try run("hookwire-server", ["admin", "create-partner", "--name", "Acme", "--kind", "channel", "--bu", "1", "--id", "12345", "--data-dir", directory.path])
+    let key = try run("hookwire-server", ["admin", "create-key", "--partner", "12345", "--data-dir", directory.path]).stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let server = try ServerProcess(dataDirectory: directory)
+    let base = ["--server", "127.0.0.1:\(server.port)", "--api-key", key]
+    let created = try runCLI(base + ["webhooks", "create", "--url", "https://hooks.example.com/in", "--generate-secret", "--events", "reward.issued"])
+    #expect(created.status == 0)
+    #expect(created.stdout.contains("secret: whsec_"))
+    let id = String(created.stdout.prefix { $0 != "\t" })
+    let immutable = try runCLI(base + ["webhooks", "update", id, "--url", "https://elsewhere.example"])
+    #expect(immutable.status == 2)
+    #expect(immutable.stderr.contains("cannot be changed"))
+    let updated = try runCLI(base + ["webhooks", "update", id, "--add-events", "points.earned"])
+    #expect(updated.stdout.contains("points.earned,reward.issued"))
+    let programme = try runCLI(base + ["integrations", "create-webhook", "--programme", "prog_gold", "--url", "https://p.example/h", "--generate-secret", "--events", "invoice.issued"])
+    #expect(programme.status == 13, "a partner-only event on a programme webhook is INVALID_ARGUMENT (10 + 3)")
+    let listed = try runCLI(base + ["--json", "webhooks", "list"])
+    #expect(listed.stdout.contains("\"global_webhooks\":[{\"id\":\"\(id)\""))
+    #expect(!listed.stdout.contains("whsec_"))
+    let deleted = try runCLI(base + ["webhooks", "delete", id])
+    #expect(deleted.status == 0)
+    #expect(try runCLI(base + ["webhooks", "get", id]).status == 15)
+    #expect(server.stop() == 0)
+  }
 }
