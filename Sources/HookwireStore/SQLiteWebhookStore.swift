@@ -1,12 +1,34 @@
 import HookwireDomain
+import Synchronization
 
 /// Webhooks on SQLite. Deleted webhooks keep their row (with `deleted_at_ms`)
 /// so their event logs stay readable until retention removes them.
+///
+/// Reads by id are served from a write-through cache: webhooks are written
+/// only through this store, in this process, so the cache is updated after
+/// every commit and never goes stale.
 public final class SQLiteWebhookStore: WebhookStore {
   let database: Database
+  /// Cached webhooks, and ids deleted (nil) so a read racing a delete
+  /// cannot bring one back; ids are never reused.
+  private let cache = Mutex<[String: Webhook?]>([:])
+  private let cacheLimit = 100_000
 
   /// A store on `database` (migrated with `HookwireSchema.migrations`).
   public init(database: Database) { self.database = database }
+
+  /// Caches `webhook` unless the cache already holds a newer version (or a
+  /// deletion): writes and reads may complete in any order.
+  private func remember(_ webhook: Webhook) {
+    cache.withLock { cache in
+      if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+      switch cache[webhook.id] {
+      case .some(.none): return
+      case .some(.some(let cached)) where cached.version >= webhook.version: return
+      default: cache[webhook.id] = webhook
+      }
+    }
+  }
 
   static let columns = """
     id, kind, partner_id, bu_id, all_bus, programme_id, payload_url, events, secret_hint, state, disabled_reason,
@@ -19,10 +41,14 @@ public final class SQLiteWebhookStore: WebhookStore {
       try db.prepare("INSERT INTO webhooks (\(Self.columns), secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(Self.values(webhook) + [.blob(encryptedSecret)]).run()
     }
+    remember(webhook)
   }
 
   public func webhook(id: String) async throws -> Webhook? {
-    try await database.read { db in try Self.load(db, id: id) }
+    if let cached = cache.withLock({ $0[id] }) { return cached }  // a nil entry: deleted
+    let loaded = try await database.read { db in try Self.load(db, id: id) }
+    if let loaded { remember(loaded) }
+    return loaded
   }
 
   static func load(_ db: SQLiteConnection, id: String) throws -> Webhook? {
@@ -57,7 +83,7 @@ public final class SQLiteWebhookStore: WebhookStore {
   public func update(
     id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
   ) async throws -> Webhook {
-    try await database.write { db in
+    let updated = try await database.write { db in
       guard var webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
       if let expectedVersion, expectedVersion != webhook.version {
         throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
@@ -76,6 +102,8 @@ public final class SQLiteWebhookStore: WebhookStore {
         ).run()
       return webhook
     }
+    remember(updated)
+    return updated
   }
 
   public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) async throws {
@@ -89,6 +117,7 @@ public final class SQLiteWebhookStore: WebhookStore {
           updated_at_ms = ?, version = version + 1 WHERE id = ?
         """).bind(.integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .integer(author.atMs), .text(id)).run()
     }
+    cache.withLock { $0[id] = .some(nil) }
   }
 
   public func encryptedSecret(id: String) async throws -> [UInt8]? {

@@ -18,10 +18,21 @@ final class LoadGenerator: @unchecked Sendable {
     var serverCPUMicroseconds: Int64?
   }
 
+  /// One kind of call the generator repeats.
+  struct Workload: Sendable {
+    var method: String
+    var request: [UInt8]
+    var metadata: [MetadataEntry] = []
+
+    /// The 100-byte echo.
+    static let echo = Workload(
+      method: Diagnostics.Method.Echo.descriptor.path,
+      request: EchoRequest(payload: [UInt8](repeating: 0x61, count: 100)).serializedBytes())
+  }
+
   let transport: TCPClientTransport
   let inFlight: Int
-  let request: [UInt8]
-  let method = Diagnostics.Method.Echo.descriptor.path
+  let workload: Workload
   var latencies: [UInt32] = []
   var stopAt: UInt64 = 0
   var measuring = false
@@ -32,19 +43,19 @@ final class LoadGenerator: @unchecked Sendable {
   var cpuAtStart: Int64 = 0
   var cpuAtEnd: Int64 = 0
 
-  init(transport: TCPClientTransport, inFlight: Int) {
+  init(transport: TCPClientTransport, inFlight: Int, workload: Workload) {
     self.transport = transport
     self.inFlight = inFlight
-    request = EchoRequest(payload: [UInt8](repeating: 0x61, count: 100)).serializedBytes()
+    self.workload = workload
     latencies.reserveCapacity(4_000_000)
   }
 
   static func run(
     host: String, port: Int, connections: Int, inFlightPerConnection: Int, seconds: Int,
-    cpuSampler: (() -> Int64)? = nil
+    cpuSampler: (() -> Int64)? = nil, workload: Workload = .echo
   ) -> Result? {
     guard let transport = try? TCPClientTransport(host: host, port: port) else { return nil }
-    let generator = LoadGenerator(transport: transport, inFlight: inFlightPerConnection)
+    let generator = LoadGenerator(transport: transport, inFlight: inFlightPerConnection, workload: workload)
     generator.cpuSampler = cpuSampler
     transport.execute { generator.start(connections: connections, seconds: seconds) }
     generator.done.wait()
@@ -101,7 +112,7 @@ final class LoadGenerator: @unchecked Sendable {
     let started = MonotonicClock.now()
     guard started < stopAt else { return retire(connection) }
     let id = connection.startCall(
-      method: method, metadata: [], timeoutMicroseconds: 0, request: request, unary: true,
+      method: workload.method, metadata: workload.metadata, timeoutMicroseconds: 0, request: workload.request, unary: true,
       handlers: .init(
         onMessage: { _ in },
         onEnd: { [self] error in

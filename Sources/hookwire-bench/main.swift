@@ -15,6 +15,8 @@ let usage = """
     rpc     unary echo of 100 bytes against a server in a separate process
             --concurrency N (default 1, 16 and 64)  --connections N (default 1 and 4)
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
+    webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
+            --concurrency N (default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
     search  partner search latency on a fresh database of generated partners
             --partners N (default 1000000)  --queries N (default 2000)
   """
@@ -33,6 +35,10 @@ case "rpc-server":
   RPCBench.serve(options)
 case "search":
   await SearchBench.run(options)
+case "webhooks":
+  WebhooksBench.run(options)
+case "webhooks-server":
+  await WebhooksBench.serve(options)
 case "-h", "--help", "help":
   print(usage)
 default:

@@ -6,6 +6,7 @@ struct ServerOptions {
   var dataDirectory = "./hookwire-data"
   var demo = false
   var allowHTTPTargets = false
+  var keyCacheSeconds = 5
   var help = false
 
   static let usage = """
@@ -19,6 +20,8 @@ struct ServerOptions {
       --demo              on first start, create demo business units, programmes and
                           partners, and print their API keys once
       --allow-http-targets  accept plain http:// payload URLs (development only)
+      --key-cache-ttl S   seconds an authenticated API key is remembered (default 5; 0 = off);
+                          a revoked key stops working within this time
       -h, --help          show this help
     """
 
@@ -45,6 +48,10 @@ struct ServerOptions {
       case "--data-dir": options.dataDirectory = try value("--data-dir")
       case "--demo": options.demo = true
       case "--allow-http-targets": options.allowHTTPTargets = true
+      case "--key-cache-ttl":
+        let text = try value("--key-cache-ttl")
+        guard let seconds = Int(text), (0...3_600).contains(seconds) else { throw Failure(description: "--key-cache-ttl takes 0…3600 seconds") }
+        options.keyCacheSeconds = seconds
       case "-h", "--help": options.help = true
       default: throw Failure(description: "unknown option '\(arguments[index])'")
       }

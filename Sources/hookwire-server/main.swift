@@ -69,7 +69,7 @@ do {
       WebhooksService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
       IntegrationsService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
     ],
-    interceptors: [AuthInterceptor(store: data.store)], log: log)
+    interceptors: [AuthInterceptor(store: data.store, cacheTTL: .seconds(options.keyCacheSeconds))], log: log)
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)

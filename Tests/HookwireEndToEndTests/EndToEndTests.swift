@@ -77,7 +77,7 @@ struct EndToEndTests {
     #expect(key.hasPrefix("hwk_"))
     #expect(try admin(["list-partners"]).contains("Northwind Loyalty"))
 
-    let server = try ServerProcess(dataDirectory: directory)
+    let server = try ServerProcess(arguments: ["--key-cache-ttl", "0"], dataDirectory: directory)
     let address = "127.0.0.1:\(server.port)"
     let whoami = try runCLI(["whoami", "--server", address, "--api-key", key])
     #expect(whoami.status == 0)

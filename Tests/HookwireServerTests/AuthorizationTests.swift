@@ -106,4 +106,38 @@ struct AuthorizationTests {
     await client.close()
     await deployment.stop()
   }
+
+  @Test("an authenticated key is remembered briefly; a revoked key stops working once that time has passed")
+  func keyCache() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-cache-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+    let store = SQLitePartnerStore(database: database)
+    let bu = try await store.createBusinessUnit(name: "Europe").id
+    _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
+    let key = try await store.createAPIKey(for: .partner(1))
+    var configuration = RPCServer.Configuration()
+    configuration.port = 0
+    configuration.loops = 1
+    let server = try RPCServer(
+      configuration: configuration, services: [PartnersService(store: store)],
+      interceptors: [AuthInterceptor(store: store, cacheTTL: .milliseconds(300))], log: ServerLog(enabled: false))
+    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let partners = Partners.Client(wrapping: client)
+    let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
+    #expect(try await partners.whoAmI(WhoAmIRequest(), metadata: metadata).caller?.id == 1)
+    try await store.revokeAPIKey(prefix: key.prefix)
+    let started = ContinuousClock.now
+    var status: StatusCode? = .ok
+    while status == .ok && ContinuousClock.now - started < .seconds(5) {
+      status = await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: metadata) }
+      if status == .ok { try await Task.sleep(for: .milliseconds(20)) }
+    }
+    #expect(status == .unauthenticated)
+    #expect(ContinuousClock.now - started < .seconds(2), "the revoked key kept working past its cache time")
+    await client.close()
+    await server.shutdown()
+    database.close()
+  }
 }

@@ -2,6 +2,7 @@ import HookwireAPI
 import HookwireDomain
 import HookwireRPC
 import HookwireWire
+import Synchronization
 
 /// The caller's scope, set by `AuthInterceptor` for the handler.
 public enum CallerScopeKey: ServerContextKey {
@@ -12,14 +13,22 @@ public enum CallerScopeKey: ServerContextKey {
 /// and, for a global partner acting as another, `hookwire-act-as: <id>`.
 /// No or bad key → UNAUTHENTICATED; acting beyond reach → PERMISSION_DENIED.
 /// Health and Diagnostics need no key.
+///
+/// Authenticated keys are remembered for `cacheTTL` (5 s by default), so a
+/// busy caller does not cost a database read per call; a revocation made
+/// with `hookwire-server admin revoke-key` takes effect within that time.
 public struct AuthInterceptor: ServerInterceptor {
   let store: any PartnerStore
   let openServices: Set<String>
+  let cache: AuthCache
 
   /// Creates the interceptor over `store`.
-  public init(store: any PartnerStore, openServices: Set<String> = [Health.name, Diagnostics.name]) {
+  public init(
+    store: any PartnerStore, openServices: Set<String> = [Health.name, Diagnostics.name], cacheTTL: Duration = .seconds(5)
+  ) {
     self.store = store
     self.openServices = openServices
+    cache = AuthCache(ttl: cacheTTL)
   }
 
   public func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
@@ -27,8 +36,16 @@ public struct AuthInterceptor: ServerInterceptor {
     guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.count > 7 else {
       throw RPCError(code: .unauthenticated, message: "this call needs an API key: send `authorization: Bearer <key>`")
     }
-    guard let principal = try await store.authenticate(key: String(header.dropFirst(7))) else {
-      throw RPCError(code: .unauthenticated, message: "the API key is unknown or revoked")
+    let key = String(header.dropFirst(7))
+    let principal: Principal
+    if let cached = cache.principal(for: key) {
+      principal = cached
+    } else {
+      guard let found = try await store.authenticate(key: key) else {
+        throw RPCError(code: .unauthenticated, message: "the API key is unknown or revoked")
+      }
+      cache.remember(found, for: key)
+      principal = found
     }
     var actAs: Int64?
     if let text = context.metadata[Metadata.actAsKey] {
@@ -40,6 +57,36 @@ public struct AuthInterceptor: ServerInterceptor {
     var scoped = context
     scoped.values[CallerScopeKey.self] = try await AccessControl.scope(for: principal, actingAs: actAs, store: store)
     try await next(scoped)
+  }
+}
+
+/// Recently authenticated keys and their principals, for a short time.
+final class AuthCache: Sendable {
+  private let entries = Mutex<[String: (principal: Principal, expires: ContinuousClock.Instant)]>([:])
+  private let ttl: Duration
+
+  init(ttl: Duration) { self.ttl = ttl }
+
+  func principal(for key: String) -> Principal? {
+    guard ttl > .zero else { return nil }
+    let now = ContinuousClock.now
+    return entries.withLock { entries in
+      guard let entry = entries[key] else { return nil }
+      if entry.expires <= now {
+        entries[key] = nil
+        return nil
+      }
+      return entry.principal
+    }
+  }
+
+  func remember(_ principal: Principal, for key: String) {
+    guard ttl > .zero else { return }
+    let expires = ContinuousClock.now + ttl
+    entries.withLock { entries in
+      if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+      entries[key] = (principal, expires)
+    }
   }
 }
 

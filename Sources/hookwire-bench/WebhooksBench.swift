@@ -1,0 +1,110 @@
+import Foundation
+import HookwireClient
+import HookwireCrypto
+import HookwireServer
+import HookwireStore
+
+/// GetWebhook and CreateWebhook (durable: fsync per group commit) against a
+/// server in another process with a fresh SQLite database, beside the no-op
+/// echo of the same run.
+enum WebhooksBench {
+  static func run(_ options: BenchOptions) {
+    let duration = options.int("duration", default: 5, in: 1...120)
+    let levels = options.string("concurrency").map { [Int($0) ?? 16] } ?? [16, 64]
+    guard let (server, port, key, webhookID) = startServer(loops: options.int("server-loops", default: 1, in: 1...64)) else {
+      print("webhooks error=server_did_not_start")
+      return
+    }
+    defer {
+      kill(server.processIdentifier, SIGTERM)
+      server.waitUntilExit()
+    }
+    let auth = [MetadataEntry(key: "authorization", value: Array("Bearer \(key)".utf8))]
+    let workloads: [(String, LoadGenerator.Workload)] = [
+      ("noop_echo", .echo),
+      ("get_webhook", .init(
+        method: Webhooks.Method.GetWebhook.descriptor.path, request: GetWebhookRequest(webhookID: webhookID).serializedBytes(), metadata: auth)),
+      ("create_webhook", .init(
+        method: Webhooks.Method.CreateWebhook.descriptor.path,
+        request: CreateWebhookRequest(
+          payloadURL: "https://hooks.partner-example.com/v2/webhooks/ingest", secret: "whsec_" + Data(repeating: 9, count: 32).base64EncodedString(),
+          events: ["reward.issued", "points.earned"]).serializedBytes(),
+        metadata: auth)),
+    ]
+    for concurrency in levels {
+      for (name, workload) in workloads {
+        guard let result = LoadGenerator.run(
+          host: "127.0.0.1", port: port, connections: 1, inFlightPerConnection: concurrency, seconds: duration,
+          cpuSampler: nil, workload: workload)
+        else {
+          print("webhooks op=\(name) concurrency=\(concurrency) error=load_failed")
+          continue
+        }
+        print(String(
+          format: "webhooks op=%@ concurrency=%d duration_s=%d calls=%d qps=%.0f p50_us=%.0f p99_us=%.0f",
+          name, concurrency, duration, result.calls, result.qps, result.p50, result.p99))
+      }
+    }
+  }
+
+  /// Starts `hookwire-bench webhooks-server`; returns it, its port, a key and a webhook id.
+  static func startServer(loops: Int) -> (Process, Int, String, String)? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["webhooks-server", "--loops", String(loops)]
+    let output = Pipe()
+    process.standardOutput = output
+    do { try process.run() } catch { return nil }
+    var text = ""
+    let fd = output.fileHandleForReading.fileDescriptor
+    var buffer = [UInt8](repeating: 0, count: 1_024)
+    let deadline = Date().addingTimeInterval(20)
+    while Date() < deadline {
+      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
+      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }) {
+        let fields = line.split(separator: " ")
+        if fields.count == 4, let port = Int(fields[1]) { return (process, port, String(fields[2]), String(fields[3])) }
+      }
+    }
+    process.terminate()
+    return nil
+  }
+
+  /// The server side: a fresh data directory with one partner, its key and
+  /// one webhook; prints `ready PORT KEY WEBHOOK_ID`.
+  static func serve(_ options: BenchOptions) async {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-bench-webhooks-\(UUID().uuidString)")
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      let partners = SQLitePartnerStore(database: database)
+      let webhooks = SQLiteWebhookStore(database: database)
+      let secrets = try SecretBox(key: Crypto.randomBytes(32))
+      let bu = try await partners.createBusinessUnit(name: "Europe").id
+      _ = try await partners.createPartner(id: 12345, name: "Acme Rewards", kind: .channel, buID: bu, reach: .units([bu]))
+      let key = try await partners.createAPIKey(for: .partner(12345)).plaintext
+      var configuration = RPCServer.Configuration()
+      configuration.port = 0
+      configuration.loops = options.int("loops", default: 1, in: 1...64)
+      let service = WebhooksService(webhooks: webhooks, partners: partners, secrets: secrets)
+      let server = try RPCServer(
+        configuration: configuration, services: [service, DiagnosticsService()],
+        interceptors: [AuthInterceptor(store: partners)], log: ServerLog(enabled: false))
+      let client = try RPCClient(host: "127.0.0.1", port: server.port)
+      var metadata = Metadata()
+      metadata.add("authorization", "Bearer \(key)")
+      let created = try await Webhooks.Client(wrapping: client).createWebhook(
+        CreateWebhookRequest(payloadURL: "https://hooks.example.com/in", generateSecret: true, events: ["reward.issued"]), metadata: metadata)
+      await client.close()
+      print("ready \(server.port) \(key) \(created.webhook?.id ?? "")")
+      fflush(nil)
+      signal(SIGTERM, SIG_DFL)
+      while true { try? await Task.sleep(for: .seconds(3_600)) }
+    } catch {
+      print("error=\(error)")
+    }
+  }
+}
