@@ -220,7 +220,12 @@ struct WebhookTests {
     #expect(created?.partnerID == 12346)
     #expect(created?.createdBy?.partnerID == 12346)
     #expect(created?.createdBy?.callerPartnerID == 20002)
-    let beyond = await code { _ = try await Self.create(webhooks, deployment.metadata(20002, actAs: 12347)) }
+    let updated = try await webhooks.updateWebhookEvents(
+      UpdateWebhookEventsRequest(webhookID: created?.id ?? "", addEvents: ["points.earned"]), metadata: deployment.metadata(20002, actAs: 12346))
+    #expect(updated.webhook?.updatedBy?.partnerID == 12346)
+    #expect(updated.webhook?.updatedBy?.callerPartnerID == 20002)
+    #expect(updated.webhook?.updatedBy?.keyPrefix.isEmpty == false)
+        let beyond = await code { _ = try await Self.create(webhooks, deployment.metadata(20002, actAs: 12347)) }
     #expect(beyond == .permissionDenied)
     let service = await code {
       _ = try await webhooks.listWebhooks(ListWebhooksRequest(), metadata: ["authorization": .string("Bearer \(deployment.serviceKey)")])
