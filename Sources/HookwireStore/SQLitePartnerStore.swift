@@ -347,5 +347,27 @@ public enum HookwireSchema {
         CREATE INDEX webhooks_by_bu ON webhooks(bu_id, kind, id) WHERE deleted_at_ms IS NULL;
         CREATE INDEX webhooks_all_bus ON webhooks(partner_id, id) WHERE all_bus = 1 AND deleted_at_ms IS NULL;
         """),
+    Migration(
+      version: 3,
+      sql: """
+        CREATE TABLE events (
+          id TEXT PRIMARY KEY, bu_id INTEGER NOT NULL, programme_id TEXT, event_type TEXT NOT NULL,
+          payload_json TEXT NOT NULL, published_at_ms INTEGER NOT NULL, idempotency_key TEXT NOT NULL,
+          publisher TEXT NOT NULL) WITHOUT ROWID;
+        CREATE UNIQUE INDEX events_by_idempotency_key ON events(publisher, idempotency_key) WHERE idempotency_key != '';
+        CREATE TABLE deliveries (
+          id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
+          bu_id INTEGER NOT NULL, status INTEGER NOT NULL, attempts INTEGER NOT NULL, created_at_ms INTEGER NOT NULL,
+          last_attempt_at_ms INTEGER NOT NULL, next_attempt_at_ms INTEGER NOT NULL, last_http_status INTEGER NOT NULL,
+          last_error TEXT NOT NULL, manual INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_at_ms) WHERE status IN (1, 3);
+        CREATE INDEX deliveries_by_webhook ON deliveries(webhook_id, created_at_ms, id);
+        CREATE UNIQUE INDEX deliveries_by_event ON deliveries(event_id, webhook_id);
+        CREATE TABLE attempts (
+          delivery_id TEXT NOT NULL, attempt_number INTEGER NOT NULL, trigger INTEGER NOT NULL,
+          attempted_at_ms INTEGER NOT NULL, http_status INTEGER NOT NULL, latency_ms INTEGER NOT NULL,
+          response_excerpt TEXT NOT NULL, error TEXT NOT NULL, succeeded INTEGER NOT NULL,
+          PRIMARY KEY (delivery_id, attempt_number)) WITHOUT ROWID;
+        """),
   ]
 }

@@ -16,8 +16,17 @@ final class TestDeployment: @unchecked Sendable {
   var keys: [Int64: String] = [:]
   var revokedKey = ""
   var serviceKey = ""
+  /// The delivery engine, when the deployment delivers.
+  let engine: DeliveryEngine?
 
-  init(allowHTTPTargets: Bool = false) async throws {
+  /// How a deployment delivers: a fast schedule, loopback allowed unless told otherwise.
+  struct Delivery {
+    var schedule = HookwireDomain.RetrySchedule(delays: [.zero, .milliseconds(50), .milliseconds(100)], jitter: 0)
+    var allowList = "127.0.0.0/8"
+    var timeout: Duration = .seconds(5)
+  }
+
+  init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil) async throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
@@ -29,7 +38,20 @@ final class TestDeployment: @unchecked Sendable {
     revokedKey = revoked.plaintext
     serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
     let webhooks = SQLiteWebhookStore(database: database)
+    let events = SQLiteEventStore(database: database)
     let secrets = try SecretBox(key: Crypto.randomBytes(32))
+    if let delivery {
+      var engineConfiguration = DeliveryEngine.Configuration()
+      engineConfiguration.schedule = delivery.schedule
+      engineConfiguration.timeout = delivery.timeout
+      engineConfiguration.pollInterval = .milliseconds(50)
+      engine = DeliveryEngine(
+        events: events, webhooks: webhooks, secrets: secrets,
+        targets: TargetGuard(allowed: TargetGuard.allowList(delivery.allowList) ?? []), configuration: engineConfiguration)
+      engine?.start()
+    } else {
+      engine = nil
+    }
     var configuration = RPCServer.Configuration()
     configuration.port = 0
     configuration.loops = 1
@@ -37,11 +59,18 @@ final class TestDeployment: @unchecked Sendable {
       configuration: configuration,
       services: [
         PartnersService(store: store), HealthService(services: []),
-        WebhooksService(webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets),
-        IntegrationsService(webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets),
+        WebhooksService(
+          webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets || delivery != nil,
+          events: events, engine: engine),
+        IntegrationsService(webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets || delivery != nil),
+        EventsService(events: events, partners: store, engine: engine),
+        EventLogsService(events: events, webhooks: webhooks, partners: store, secrets: secrets, engine: engine),
       ],
       interceptors: [AuthInterceptor(store: store)], log: ServerLog(enabled: false))
   }
+
+  /// Metadata for the service key (publishing).
+  var serviceMetadata: Metadata { ["authorization": .string("Bearer \(serviceKey)")] }
 
   /// Metadata for the account `partner`, optionally acting as another.
   func metadata(_ partner: Int64, actAs: Int64? = nil) -> Metadata {
@@ -54,6 +83,7 @@ final class TestDeployment: @unchecked Sendable {
   func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: server.port) }
 
   func stop() async {
+    await engine?.stop()
     await server.shutdown()
     database.close()
     try? FileManager.default.removeItem(at: directory)

@@ -7,10 +7,18 @@ import HookwireRPC
 /// global webhooks created here, events updated, paused, resumed, deleted.
 public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   let manager: WebhookManager
+  let events: (any EventStore)?
+  let engine: DeliveryEngine?
 
-  /// Creates the service.
-  public init(webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, allowHTTPTargets: Bool = false) {
+  /// Creates the service; with `events`, pausing holds a webhook's open
+  /// deliveries, resuming releases them and deleting cancels them.
+  public init(
+    webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, allowHTTPTargets: Bool = false,
+    events: (any EventStore)? = nil, engine: DeliveryEngine? = nil
+  ) {
     manager = WebhookManager(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: allowHTTPTargets)
+    self.events = events
+    self.engine = engine
   }
 
   public func listWebhooks(_ request: ListWebhooksRequest, context: ServerContext) async throws -> ListWebhooksResponse {
@@ -77,19 +85,24 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   }
 
   public func pauseWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
-    try await setState(request, context) { webhook in
+    let response = try await setState(request, context) { webhook in
       guard webhook.state != .disabled else {
         throw DomainError(.failedPrecondition, "webhook \(webhook.id) is disabled (\(webhook.disabledReason)); resume it to re-enable")
       }
       webhook.state = .paused
     }
+    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .held, nowMs: wallClockMs())
+    return response
   }
 
   public func resumeWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
-    try await setState(request, context) { webhook in
+    let response = try await setState(request, context) { webhook in
       webhook.state = .active
       webhook.disabledReason = ""
     }
+    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .pending, nowMs: wallClockMs())
+    engine?.wake()
+    return response
   }
 
   private func setState(
@@ -107,7 +120,8 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     let current = try await manager.visible(request.webhookID, scope)
     try await manager.webhooks.delete(
       id: current.id, expectedVersion: request.expectedVersion.map { Int64(clamping: $0) }, by: try manager.author(scope))
-    return DeleteWebhookResponse(webhookID: current.id, cancelledDeliveries: 0)
+    let cancelled = try await events?.setOpenDeliveries(ofWebhook: current.id, to: .cancelled, nowMs: wallClockMs()) ?? 0
+    return DeleteWebhookResponse(webhookID: current.id, cancelledDeliveries: UInt32(clamping: cancelled))
   }
 
   public func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse {

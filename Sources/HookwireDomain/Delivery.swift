@@ -1,0 +1,138 @@
+/// An event an internal service published.
+public struct Event: Sendable, Equatable {
+  public var id: String
+  public var buID: Int64
+  public var programmeID: String?
+  public var type: String
+  /// The JSON payload, delivered as the body's `data`.
+  public var payloadJSON: String
+  public var publishedAtMs: Int64
+  public var idempotencyKey: String
+
+  public init(id: String, buID: Int64, programmeID: String?, type: String, payloadJSON: String, publishedAtMs: Int64, idempotencyKey: String) {
+    self.id = id
+    self.buID = buID
+    self.programmeID = programmeID
+    self.type = type
+    self.payloadJSON = payloadJSON
+    self.publishedAtMs = publishedAtMs
+    self.idempotencyKey = idempotencyKey
+  }
+}
+
+/// Where one event stands for one webhook.
+public enum DeliveryStatus: Int64, Sendable, Equatable {
+  case pending = 1
+  case succeeded = 2
+  case retrying = 3
+  case failed = 4
+  /// Waiting while the webhook is paused.
+  case held = 5
+  /// The webhook was deleted before the delivery succeeded.
+  case cancelled = 6
+}
+
+/// One event for one webhook: a row of the event log.
+public struct Delivery: Sendable, Equatable {
+  public var id: String
+  public var webhookID: String
+  public var eventID: String
+  public var eventType: String
+  public var buID: Int64
+  public var status: DeliveryStatus
+  public var attempts: Int
+  public var createdAtMs: Int64
+  public var lastAttemptAtMs: Int64
+  public var nextAttemptAtMs: Int64
+  public var lastHTTPStatus: Int
+  public var lastError: String
+
+  public init(
+    id: String, webhookID: String, eventID: String, eventType: String, buID: Int64, status: DeliveryStatus, attempts: Int,
+    createdAtMs: Int64, lastAttemptAtMs: Int64, nextAttemptAtMs: Int64, lastHTTPStatus: Int, lastError: String
+  ) {
+    self.id = id
+    self.webhookID = webhookID
+    self.eventID = eventID
+    self.eventType = eventType
+    self.buID = buID
+    self.status = status
+    self.attempts = attempts
+    self.createdAtMs = createdAtMs
+    self.lastAttemptAtMs = lastAttemptAtMs
+    self.nextAttemptAtMs = nextAttemptAtMs
+    self.lastHTTPStatus = lastHTTPStatus
+    self.lastError = lastError
+  }
+}
+
+/// One HTTP attempt of a delivery.
+public struct DeliveryAttempt: Sendable, Equatable {
+  public enum Trigger: Int64, Sendable {
+    case scheduled = 1
+    case manual = 2
+  }
+
+  public var deliveryID: String
+  public var webhookID: String
+  public var eventID: String
+  public var eventType: String
+  public var number: Int
+  public var trigger: Trigger
+  public var attemptedAtMs: Int64
+  /// 0 when no response arrived.
+  public var httpStatus: Int
+  public var latencyMs: Int
+  /// The first 1 KiB of the response body.
+  public var responseExcerpt: String
+  public var error: String
+  public var succeeded: Bool
+
+  public init(
+    deliveryID: String, webhookID: String, eventID: String, eventType: String, number: Int, trigger: Trigger,
+    attemptedAtMs: Int64, httpStatus: Int, latencyMs: Int, responseExcerpt: String, error: String, succeeded: Bool
+  ) {
+    self.deliveryID = deliveryID
+    self.webhookID = webhookID
+    self.eventID = eventID
+    self.eventType = eventType
+    self.number = number
+    self.trigger = trigger
+    self.attemptedAtMs = attemptedAtMs
+    self.httpStatus = httpStatus
+    self.latencyMs = latencyMs
+    self.responseExcerpt = responseExcerpt
+    self.error = error
+    self.succeeded = succeeded
+  }
+}
+
+/// When failed attempts are retried: delays after each failure, each with
+/// ±`jitter` spread (Svix's schedule by default).
+public struct RetrySchedule: Sendable, Equatable {
+  /// The delay before attempt n+1 after attempt n failed; the first entry is
+  /// the first attempt's delay (0: at once).
+  public var delays: [Duration]
+  public var jitter: Double
+
+  public init(delays: [Duration], jitter: Double = 0.2) {
+    self.delays = delays
+    self.jitter = jitter
+  }
+
+  /// Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+  public static let standard = RetrySchedule(delays: [
+    .zero, .seconds(5), .seconds(300), .seconds(1_800), .seconds(7_200), .seconds(18_000), .seconds(36_000), .seconds(36_000),
+  ])
+
+  /// Total attempts.
+  public var attempts: Int { delays.count }
+
+  /// The delay before attempt `number` (1-based), jittered; nil after the last.
+  public func delay(beforeAttempt number: Int) -> Duration? {
+    guard number >= 1, number <= delays.count else { return nil }
+    let base = delays[number - 1]
+    guard base > .zero, jitter > 0 else { return base }
+    return base * Double.random(in: (1 - jitter)...(1 + jitter))
+  }
+}

@@ -1,0 +1,96 @@
+/// An event as a service publishes it.
+public struct NewEvent: Sendable, Equatable {
+  public var buID: Int64
+  public var programmeID: String?
+  public var type: String
+  public var payloadJSON: String
+  /// The caller's event id, or empty for one to be assigned.
+  public var eventID: String
+  /// A key that makes publishing idempotent, or empty.
+  public var idempotencyKey: String
+
+  public init(buID: Int64, programmeID: String?, type: String, payloadJSON: String, eventID: String, idempotencyKey: String) {
+    self.buID = buID
+    self.programmeID = programmeID
+    self.type = type
+    self.payloadJSON = payloadJSON
+    self.eventID = eventID
+    self.idempotencyKey = idempotencyKey
+  }
+}
+
+/// What publishing one event did.
+public struct PublishResult: Sendable, Equatable {
+  public var event: Event
+  /// True when the event (by id or idempotency key) existed already.
+  public var duplicate: Bool
+  /// Deliveries created (0 for a duplicate).
+  public var deliveries: Int
+
+  public init(event: Event, duplicate: Bool, deliveries: Int) {
+    self.event = event
+    self.duplicate = duplicate
+    self.deliveries = deliveries
+  }
+}
+
+/// A delivery that is due, with what the sender needs.
+public struct DueDelivery: Sendable, Equatable {
+  public var delivery: Delivery
+  public var payloadURL: String
+  public var payloadJSON: String
+  public var publishedAtMs: Int64
+  public var encryptedSecret: [UInt8]
+  /// Set when a manual redelivery asked for this attempt.
+  public var manual: Bool
+
+  public init(delivery: Delivery, payloadURL: String, payloadJSON: String, publishedAtMs: Int64, encryptedSecret: [UInt8], manual: Bool) {
+    self.delivery = delivery
+    self.payloadURL = payloadURL
+    self.payloadJSON = payloadJSON
+    self.publishedAtMs = publishedAtMs
+    self.encryptedSecret = encryptedSecret
+    self.manual = manual
+  }
+}
+
+/// Filters of an event-log listing.
+public struct LogFilter: Sendable, Equatable {
+  public var status: DeliveryStatus?
+  public var eventType: String?
+  public var sinceMs: Int64?
+  public var untilMs: Int64?
+
+  public init(status: DeliveryStatus? = nil, eventType: String? = nil, sinceMs: Int64? = nil, untilMs: Int64? = nil) {
+    self.status = status
+    self.eventType = eventType
+    self.sinceMs = sinceMs
+    self.untilMs = untilMs
+  }
+}
+
+/// Events, their deliveries and every attempt: the event log.
+public protocol EventStore: Sendable {
+  /// Stores the events and one delivery per matching webhook in one
+  /// transaction; a repeated event id or idempotency key returns the first.
+  func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult]
+  /// Deliveries due at `nowMs` whose webhook is active, oldest first,
+  /// skipping `excluding` (already being attempted).
+  func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery]
+  /// The earliest time a delivery of an active webhook is due, if any.
+  func nextDueMs() async throws -> Int64?
+  /// Logs an attempt and moves the delivery to `status`, next due at `nextAttemptAtMs`.
+  func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws
+  /// Holds (paused), releases (resumed) or cancels (deleted) a webhook's open deliveries.
+  func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int
+  /// A webhook's event log, newest first.
+  func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery>
+  /// One event for one webhook, with the event and every attempt.
+  func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])?
+  /// Deliveries of an event across the business units given.
+  func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery>
+  /// Schedules an immediate manual attempt of a delivery.
+  func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery
+  /// Schedules again every failed delivery of a webhook created since `sinceMs`.
+  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int
+}

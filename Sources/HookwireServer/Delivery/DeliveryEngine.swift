@@ -1,0 +1,267 @@
+import Foundation
+import HookwireCrypto
+import HookwireDomain
+import Synchronization
+
+/// Sends due deliveries: signs each with its webhook's secret (Standard
+/// Webhooks), POSTs it, logs the attempt, and schedules the next one on the
+/// retry schedule. Work lives in the event store, so a restart resumes what
+/// was due; an attempt cut short by a crash is simply made again (deliveries
+/// are at least once, and `webhook-id` is stable so receivers can dedupe).
+public final class DeliveryEngine: Sendable {
+  /// How the engine behaves.
+  public struct Configuration: Sendable {
+    /// Retry delays (Svix's by default).
+    public var schedule = RetrySchedule.standard
+    /// Per attempt.
+    public var timeout: Duration = .seconds(15)
+    /// Attempts in flight at once, across webhooks.
+    public var maxInFlight = 64
+    /// Attempts in flight at once to one webhook, so one slow endpoint cannot starve the others.
+    public var perWebhookLimit = 4
+    /// How often to look for due work when nothing wakes the engine.
+    public var pollInterval: Duration = .seconds(1)
+
+    public init() {}
+  }
+
+  struct State {
+    var running = false
+    var inFlight: Set<String> = []
+    var perWebhook: [String: Int] = [:]
+  }
+
+  let events: any EventStore
+  let webhooks: any WebhookStore
+  let secrets: SecretBox
+  let sender: any HTTPSender
+  let targets: TargetGuard
+  let configuration: Configuration
+  let log: @Sendable (String) -> Void
+  private let state = Mutex(State())
+  private let waker = Waker()
+  private let loopDone = Waker()
+  private let observers = Mutex<[Int: @Sendable (DeliveryAttempt, Int64) -> Void]>([:])
+  private let nextObserver = Atomic<Int>(0)
+
+  /// Creates an engine; call `start()`.
+  public init(
+    events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender = URLSessionSender(),
+    targets: TargetGuard = TargetGuard(), configuration: Configuration = Configuration(),
+    log: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
+    self.events = events
+    self.webhooks = webhooks
+    self.secrets = secrets
+    self.sender = sender
+    self.targets = targets
+    self.configuration = configuration
+    self.log = log
+  }
+
+  /// Starts looking for due deliveries (including those left by a previous run).
+  public func start() {
+    let alreadyRunning = state.withLock { state -> Bool in
+      defer { state.running = true }
+      return state.running
+    }
+    guard !alreadyRunning else { return }
+    Task.detached { [self] in
+      await run()
+      loopDone.wake()
+    }
+  }
+
+  /// Stops after the attempts in flight.
+  public func stop() async {
+    state.withLock { $0.running = false }
+    waker.wake()
+    await loopDone.wait(timeout: .seconds(30))
+  }
+
+  /// New work may be due now (after a publish, a resume, a redelivery).
+  public func wake() { waker.wake() }
+
+  /// Calls `observer` with every attempt (and its business unit) as it is
+  /// logged; returns a token for `removeObserver`.
+  public func addObserver(_ observer: @escaping @Sendable (DeliveryAttempt, Int64) -> Void) -> Int {
+    let id = nextObserver.add(1, ordering: .relaxed).newValue
+    observers.withLock { $0[id] = observer }
+    return id
+  }
+
+  /// Stops calling an observer.
+  public func removeObserver(_ id: Int) { _ = observers.withLock { $0.removeValue(forKey: id) } }
+
+  private func run() async {
+    while state.withLock({ $0.running }) {
+      let (capacity, busy) = state.withLock { ($0.inFlight.count < configuration.maxInFlight ? configuration.maxInFlight - $0.inFlight.count : 0, $0.inFlight) }
+      var launched = 0
+      if capacity > 0, let due = try? await events.dueDeliveries(nowMs: wallClockMs(), limit: capacity, excluding: busy) {
+        for item in due where claim(item.delivery) {
+          launched += 1
+          Task.detached { [self] in
+            await attempt(item)
+            release(item.delivery)
+            waker.wake()
+          }
+        }
+      }
+      if launched > 0 { continue }
+      var wait = configuration.pollInterval
+      if let next = try? await events.nextDueMs() {
+        let until = next - wallClockMs()
+        if until <= 0 && state.withLock({ $0.inFlight.isEmpty }) { continue }
+        if until > 0 { wait = min(wait, .milliseconds(until)) }
+      }
+      await waker.wait(timeout: wait)
+    }
+  }
+
+  private func claim(_ delivery: Delivery) -> Bool {
+    state.withLock { state in
+      guard !state.inFlight.contains(delivery.id), state.perWebhook[delivery.webhookID, default: 0] < configuration.perWebhookLimit else {
+        return false
+      }
+      state.inFlight.insert(delivery.id)
+      state.perWebhook[delivery.webhookID, default: 0] += 1
+      return true
+    }
+  }
+
+  private func release(_ delivery: Delivery) {
+    state.withLock { state in
+      state.inFlight.remove(delivery.id)
+      state.perWebhook[delivery.webhookID, default: 1] -= 1
+      if state.perWebhook[delivery.webhookID] == 0 { state.perWebhook[delivery.webhookID] = nil }
+    }
+  }
+
+  /// One attempt: guard, sign, send, log, schedule.
+  func attempt(_ due: DueDelivery) async {
+    let delivery = due.delivery
+    let number = delivery.attempts + 1
+    let started = wallClockMs()
+    var outcome: HTTPOutcome
+    if let url = URL(string: due.payloadURL), let refusal = await targets.refusal(for: url) {
+      outcome = HTTPOutcome(status: nil, error: refusal)
+    } else if let url = URL(string: due.payloadURL), let key = signingKey(due) {
+      let body = Self.body(type: delivery.eventType, publishedAtMs: due.publishedAtMs, payloadJSON: due.payloadJSON)
+      let timestamp = wallClockMs() / 1_000
+      let headers = [
+        ("content-type", "application/json"), ("user-agent", "Hookwire/1"),
+        ("webhook-id", delivery.id), ("webhook-timestamp", String(timestamp)),
+        ("webhook-signature", StandardWebhooks.signature(id: delivery.id, timestamp: timestamp, body: body, key: key)),
+      ]
+      outcome = await sender.post(url: url, headers: headers, body: body, timeout: configuration.timeout)
+    } else {
+      outcome = HTTPOutcome(status: nil, error: "the webhook's payload URL or secret cannot be used")
+    }
+    let finished = wallClockMs()
+    let succeeded = outcome.status.map { (200..<300).contains($0) } ?? false
+    var status: DeliveryStatus
+    var next: Int64 = 0
+    if succeeded {
+      status = .succeeded
+    } else if outcome.status == 410 {
+      status = .failed
+      await disable(delivery.webhookID, reason: "the endpoint answered 410 Gone")
+    } else if let delay = configuration.schedule.delay(beforeAttempt: number + 1) {
+      status = .retrying
+      let wait = max(delay, outcome.retryAfter ?? .zero)
+      next = finished + Int64(wait.components.seconds) * 1_000 + Int64(wait.components.attoseconds / 1_000_000_000_000_000)
+    } else {
+      status = .failed
+    }
+    let attempt = DeliveryAttempt(
+      deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
+      number: number, trigger: due.manual ? .manual : .scheduled, attemptedAtMs: started, httpStatus: outcome.status ?? 0,
+      latencyMs: Int(finished - started), responseExcerpt: outcome.excerpt,
+      error: succeeded ? "" : (outcome.error.isEmpty ? "HTTP \(outcome.status ?? 0)" : outcome.error), succeeded: succeeded)
+    do {
+      try await events.record(attempt, status: status, nextAttemptAtMs: next)
+    } catch {
+      log("cannot log attempt \(number) of \(delivery.id): \(error)")
+      return
+    }
+    for observer in observers.withLock({ Array($0.values) }) { observer(attempt, delivery.buID) }
+  }
+
+  private func signingKey(_ due: DueDelivery) -> [UInt8]? {
+    guard let opened = try? secrets.open(due.encryptedSecret) else { return nil }
+    return StandardWebhooks.key(fromSecret: String(decoding: opened, as: UTF8.self))
+  }
+
+  private func disable(_ webhookID: String, reason: String) async {
+    guard let webhook = try? await webhooks.webhook(id: webhookID) else { return }
+    let author = ChangeAuthor(partnerID: webhook.partnerID, callerPartnerID: 0, keyPrefix: "hookwire", atMs: wallClockMs())
+    _ = try? await webhooks.update(id: webhookID, expectedVersion: nil, by: author) { webhook in
+      webhook.state = .disabled
+      webhook.disabledReason = reason
+    }
+    log("disabled webhook \(webhookID): \(reason)")
+  }
+
+  /// The delivery body: `{"type":…,"timestamp":…,"data":<payload>}`.
+  static func body(type: String, publishedAtMs: Int64, payloadJSON: String) -> [UInt8] {
+    let date = Date(timeIntervalSince1970: Double(publishedAtMs) / 1_000)
+    let stamp = date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+    return Array("{\"type\":\"\(type)\",\"timestamp\":\"\(stamp)\",\"data\":\(payloadJSON)}".utf8)
+  }
+}
+
+/// Lets one task wait until woken or a timeout passes; a wake with nobody
+/// waiting is remembered for the next wait.
+final class Waker: Sendable {
+  private struct State {
+    var pending = false
+    var waiter: CheckedContinuation<Void, Never>?
+    var generation = 0
+  }
+
+  private let state = Mutex(State())
+
+  func wake() {
+    let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+      guard let waiter = state.waiter else {
+        state.pending = true
+        return nil
+      }
+      state.waiter = nil
+      return waiter
+    }
+    waiter?.resume()
+  }
+
+  func wait(timeout: Duration) async {
+    let generation = state.withLock { state -> Int? in
+      if state.pending {
+        state.pending = false
+        return nil
+      }
+      state.generation += 1
+      return state.generation
+    }
+    guard let generation else { return }
+    await withCheckedContinuation { continuation in
+      let woken = state.withLock { state -> Bool in
+        if state.pending {
+          state.pending = false
+          return true
+        }
+        state.waiter = continuation
+        return false
+      }
+      if woken { return continuation.resume() }
+      Task {
+        try? await Task.sleep(for: timeout)
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+          guard state.generation == generation, let waiter = state.waiter else { return nil }
+          state.waiter = nil
+          return waiter
+        }
+        waiter?.resume()
+      }
+    }
+  }
+}

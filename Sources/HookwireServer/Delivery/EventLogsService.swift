@@ -1,0 +1,102 @@
+import HookwireAPI
+import HookwireCrypto
+import HookwireDomain
+import HookwireRPC
+
+/// View Event Logs: every event sent to a webhook with each attempt, search
+/// by event id, redelivery, recovery and a live tail.
+public struct EventLogsService: EventLogs.ServiceProtocol {
+  let events: any EventStore
+  let manager: WebhookManager
+  let engine: DeliveryEngine?
+
+  /// Creates the service.
+  public init(events: any EventStore, webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, engine: DeliveryEngine?) {
+    self.events = events
+    manager = WebhookManager(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: false)
+    self.engine = engine
+  }
+
+  public func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
+    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
+    let filter = LogFilter(
+      status: request.status == .unspecified ? nil : DeliveryStatus(rawValue: Int64(request.status.rawValue)),
+      eventType: request.eventType.isEmpty ? nil : request.eventType, sinceMs: request.sinceMs == 0 ? nil : request.sinceMs,
+      untilMs: request.untilMs == 0 ? nil : request.untilMs)
+    let page = try await events.deliveries(ofWebhook: webhook.id, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
+    return ListEventLogsResponse(entries: page.items.map(EventLogEntry.init), nextPageToken: page.nextToken)
+  }
+
+  public func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
+    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
+    guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID) else {
+      throw DomainError(.notFound, "event \(request.eventID) was not sent to webhook \(webhook.id)")
+    }
+    return GetEventLogResponse(
+      entry: EventLogEntry(delivery), event: HookwireAPI.Event(event), attempts: attempts.map(HookwireAPI.DeliveryAttempt.init))
+  }
+
+  public func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse {
+    let scope = try context.callerScope()
+    _ = try AccessControl.requirePartner(scope)
+    guard !request.eventID.isEmpty else { throw DomainError(.invalidArgument, "event_id is required") }
+    let page = try await events.search(eventID: request.eventID, buIDs: scope.reach, pageSize: Int(request.pageSize), pageToken: request.pageToken)
+    return SearchEventLogsResponse(entries: page.items.map(EventLogEntry.init), nextPageToken: page.nextToken)
+  }
+
+  public func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
+    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
+    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: wallClockMs())
+    engine?.wake()
+    return RedeliverResponse(entry: EventLogEntry(delivery))
+  }
+
+  public func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
+    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
+    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: wallClockMs())
+    engine?.wake()
+    return RecoverFailedResponse(scheduled: UInt32(clamping: count))
+  }
+
+  public func tailDeliveries(
+    _ request: TailDeliveriesRequest, responses: ResponseWriter<HookwireAPI.DeliveryAttempt>, context: ServerContext
+  ) async throws {
+    let scope = try context.callerScope()
+    guard let engine else { throw RPCError(code: .unavailable, message: "deliveries are not running on this server") }
+    let webhookID = request.webhookID.isEmpty ? nil : try await manager.visible(request.webhookID, scope).id
+    let bu = scope.currentBU ?? 0
+    let (stream, continuation) = AsyncStream<HookwireDomain.DeliveryAttempt>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
+    let token = engine.addObserver { attempt, attemptBU in
+      if let webhookID { if attempt.webhookID == webhookID { continuation.yield(attempt) } } else if attemptBU == bu { continuation.yield(attempt) }
+    }
+    defer { engine.removeObserver(token) }
+    let watcher = Task {
+      await context.cancellation.cancelled()
+      continuation.finish()
+    }
+    defer { watcher.cancel() }
+    for await attempt in stream {
+      try await responses.write(HookwireAPI.DeliveryAttempt(attempt))
+    }
+  }
+}
+
+extension EventLogEntry {
+  init(_ delivery: Delivery) {
+    self.init(
+      deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
+      status: HookwireAPI.DeliveryStatus(rawValue: Int32(delivery.status.rawValue)), attempts: UInt32(clamping: delivery.attempts),
+      createdAtMs: delivery.createdAtMs, lastAttemptAtMs: delivery.lastAttemptAtMs, nextAttemptAtMs: delivery.nextAttemptAtMs,
+      lastHTTPStatus: UInt32(clamping: delivery.lastHTTPStatus), lastError: delivery.lastError)
+  }
+}
+
+extension HookwireAPI.DeliveryAttempt {
+  init(_ attempt: HookwireDomain.DeliveryAttempt) {
+    self.init(
+      deliveryID: attempt.deliveryID, webhookID: attempt.webhookID, eventID: attempt.eventID, eventType: attempt.eventType,
+      attemptNumber: UInt32(clamping: attempt.number), trigger: attempt.trigger == .manual ? .manual : .scheduled,
+      attemptedAtMs: attempt.attemptedAtMs, httpStatus: UInt32(clamping: attempt.httpStatus), latencyMs: UInt32(clamping: attempt.latencyMs),
+      responseExcerpt: attempt.responseExcerpt, error: attempt.error, succeeded: attempt.succeeded)
+  }
+}

@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The result of one HTTP POST.
+public struct HTTPOutcome: Sendable, Equatable {
+  /// The status, or nil when no response arrived.
+  public var status: Int?
+  /// The first 1 KiB of the response body.
+  public var excerpt: String
+  /// Why no response arrived (timeout, refused…).
+  public var error: String
+  /// The `Retry-After` delay the endpoint asked for, if any.
+  public var retryAfter: Duration?
+
+  public init(status: Int?, excerpt: String = "", error: String = "", retryAfter: Duration? = nil) {
+    self.status = status
+    self.excerpt = excerpt
+    self.error = error
+    self.retryAfter = retryAfter
+  }
+}
+
+/// Sends deliveries; a real sender over HTTP, or a recording one in tests.
+public protocol HTTPSender: Sendable {
+  func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome
+}
+
+/// POSTs with FoundationNetworking's `URLSession` (keep-alive connections).
+public final class URLSessionSender: HTTPSender {
+  let session: URLSession
+
+  /// Creates a sender with its own session.
+  public init(maxConnectionsPerHost: Int = 8) {
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
+    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+    configuration.httpShouldSetCookies = false
+    session = URLSession(configuration: configuration)
+  }
+
+  public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+    var request = URLRequest(url: url)
+    request.httpMethod = "POST"
+    request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+    request.httpBody = Data(body)
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    do {
+      let (data, response) = try await session.data(for: request)
+      guard let http = response as? HTTPURLResponse else { return HTTPOutcome(status: nil, error: "not an HTTP response") }
+      let excerpt = String(decoding: data.prefix(1_024), as: UTF8.self)
+      var retryAfter: Duration?
+      if let value = http.value(forHTTPHeaderField: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
+        retryAfter = .seconds(min(seconds, 86_400))
+      }
+      return HTTPOutcome(status: http.statusCode, excerpt: excerpt, retryAfter: retryAfter)
+    } catch let error as URLError {
+      let reason = switch error.code {
+      case .timedOut: "timed out after \(timeout)"
+      case .cannotConnectToHost: "connection refused"
+      case .cannotFindHost: "host not found"
+      default: "request failed: \(error.localizedDescription)"
+      }
+      return HTTPOutcome(status: nil, error: reason)
+    } catch {
+      return HTTPOutcome(status: nil, error: "request failed: \(error)")
+    }
+  }
+}

@@ -1,0 +1,270 @@
+import HookwireCrypto
+import HookwireDomain
+
+/// Events, deliveries and attempts on SQLite. Publishing writes an event and
+/// its deliveries in one transaction, so an acknowledged publish is durable
+/// with every delivery it owes.
+public final class SQLiteEventStore: EventStore {
+  let database: Database
+
+  /// A store on `database` (migrated with `HookwireSchema.migrations`).
+  public init(database: Database) { self.database = database }
+
+  static let open: [DeliveryStatus] = [.pending, .retrying, .held]
+
+  public func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
+    try await database.write { db in try events.map { try Self.publishOne($0, publisher: publisher, nowMs: nowMs, db) } }
+  }
+
+  static func publishOne(_ new: NewEvent, publisher: String, nowMs: Int64, _ db: SQLiteConnection) throws -> PublishResult {
+    if let existing = try existingEvent(new, publisher: publisher, db) {
+      return PublishResult(event: existing, duplicate: true, deliveries: 0)
+    }
+    let id = new.eventID.isEmpty ? "evt_" + Crypto.randomToken(26) : new.eventID
+    let event = Event(
+      id: id, buID: new.buID, programmeID: new.programmeID, type: new.type, payloadJSON: new.payloadJSON, publishedAtMs: nowMs,
+      idempotencyKey: new.idempotencyKey)
+    try db.prepare("""
+      INSERT INTO events (id, bu_id, programme_id, event_type, payload_json, published_at_ms, idempotency_key, publisher)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      """).bind(
+        .text(id), .integer(new.buID), new.programmeID.map(SQLValue.text) ?? .null, .text(new.type), .text(new.payloadJSON),
+        .integer(nowMs), .text(new.idempotencyKey), .text(publisher)
+      ).run()
+    // Global webhooks of the unit, all-unit webhooks whose owner reaches it,
+    // programme webhooks of the programme; subscribed; not deleted.
+    let matches = try db.prepare("""
+      SELECT w.id, w.state FROM webhooks w
+      WHERE w.deleted_at_ms IS NULL AND (',' || w.events || ',') LIKE ('%,' || ?1 || ',%') AND (
+        (w.kind = 1 AND w.all_bus = 0 AND w.bu_id = ?2)
+        OR (w.kind = 1 AND w.all_bus = 1 AND EXISTS (
+          SELECT 1 FROM partners p WHERE p.id = w.partner_id AND (p.all_bus = 1
+            OR EXISTS (SELECT 1 FROM partner_reach r WHERE r.partner_id = p.id AND r.bu_id = ?2))))
+        OR (w.kind = 2 AND w.programme_id = ?3))
+      """).bind(.text(new.type), .integer(new.buID), new.programmeID.map(SQLValue.text) ?? .text("\u{0}"))
+    var targets: [(String, Int64)] = []
+    while try matches.step() { targets.append((matches.text(0), matches.int(1))) }
+    let insert = try db.prepare("""
+      INSERT INTO deliveries (id, webhook_id, event_id, event_type, bu_id, status, attempts, created_at_ms,
+        last_attempt_at_ms, next_attempt_at_ms, last_http_status, last_error, manual)
+      VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', 0)
+      """)
+    for (webhookID, state) in targets {
+      let status: DeliveryStatus = state == 1 ? .pending : .held
+      insert.reset()
+      try insert.bind(
+        .text("dlv_" + Crypto.randomToken(26)), .text(webhookID), .text(id), .text(new.type), .integer(new.buID),
+        .integer(status.rawValue), .integer(nowMs), .integer(nowMs)
+      ).run()
+    }
+    return PublishResult(event: event, duplicate: false, deliveries: targets.count)
+  }
+
+  static func existingEvent(_ new: NewEvent, publisher: String, _ db: SQLiteConnection) throws -> Event? {
+    if !new.eventID.isEmpty, let event = try loadEvent(db, where: "id = ?", [.text(new.eventID)]) { return event }
+    if !new.idempotencyKey.isEmpty {
+      return try loadEvent(db, where: "publisher = ? AND idempotency_key = ?", [.text(publisher), .text(new.idempotencyKey)])
+    }
+    return nil
+  }
+
+  static func loadEvent(_ db: SQLiteConnection, where condition: String, _ values: [SQLValue]) throws -> Event? {
+    let row = try db.prepare(
+      "SELECT id, bu_id, programme_id, event_type, payload_json, published_at_ms, idempotency_key FROM events WHERE \(condition)"
+    ).bind(values)
+    guard try row.step() else { return nil }
+    return Event(
+      id: row.text(0), buID: row.int(1), programmeID: row.isNull(2) ? nil : row.text(2), type: row.text(3),
+      payloadJSON: row.text(4), publishedAtMs: row.int(5), idempotencyKey: row.text(6))
+  }
+
+  static let deliveryColumns = """
+    d.id, d.webhook_id, d.event_id, d.event_type, d.bu_id, d.status, d.attempts, d.created_at_ms,
+    d.last_attempt_at_ms, d.next_attempt_at_ms, d.last_http_status, d.last_error
+    """
+
+  static func decodeDelivery(_ row: Statement, from start: Int32 = 0) -> Delivery {
+    Delivery(
+      id: row.text(start), webhookID: row.text(start + 1), eventID: row.text(start + 2), eventType: row.text(start + 3),
+      buID: row.int(start + 4), status: DeliveryStatus(rawValue: row.int(start + 5)) ?? .pending, attempts: Int(row.int(start + 6)),
+      createdAtMs: row.int(start + 7), lastAttemptAtMs: row.int(start + 8), nextAttemptAtMs: row.int(start + 9),
+      lastHTTPStatus: Int(row.int(start + 10)), lastError: row.text(start + 11))
+  }
+
+  public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
+    try await database.read { db in
+      let rows = try db.prepare("""
+        SELECT \(Self.deliveryColumns), w.payload_url, e.payload_json, e.published_at_ms, w.secret, d.manual
+        FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
+        WHERE d.status IN (1, 3) AND d.next_attempt_at_ms <= ? AND w.state = 1 AND w.deleted_at_ms IS NULL
+        ORDER BY d.next_attempt_at_ms LIMIT ?
+        """).bind(.integer(nowMs), .integer(Int64(limit + excluding.count)))
+      var due: [DueDelivery] = []
+      while try rows.step(), due.count < limit {
+        let delivery = Self.decodeDelivery(rows)
+        if excluding.contains(delivery.id) { continue }
+        due.append(DueDelivery(
+          delivery: delivery, payloadURL: rows.text(12), payloadJSON: rows.text(13), publishedAtMs: rows.int(14),
+          encryptedSecret: rows.blob(15), manual: rows.int(16) != 0))
+      }
+      return due
+    }
+  }
+
+  public func nextDueMs() async throws -> Int64? {
+    try await database.read { db in
+      let row = try db.prepare("""
+        SELECT min(d.next_attempt_at_ms) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+        WHERE d.status IN (1, 3) AND w.state = 1 AND w.deleted_at_ms IS NULL
+        """)
+      guard try row.step(), !row.isNull(0) else { return nil }
+      return row.int(0)
+    }
+  }
+
+  public func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws {
+    try await database.write { db in
+      try db.prepare("""
+        INSERT OR REPLACE INTO attempts (delivery_id, attempt_number, trigger, attempted_at_ms, http_status, latency_ms,
+          response_excerpt, error, succeeded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """).bind(
+          .text(attempt.deliveryID), .integer(Int64(attempt.number)), .integer(attempt.trigger.rawValue), .integer(attempt.attemptedAtMs),
+          .integer(Int64(attempt.httpStatus)), .integer(Int64(attempt.latencyMs)), .text(attempt.responseExcerpt), .text(attempt.error),
+          .integer(attempt.succeeded ? 1 : 0)
+        ).run()
+      // A delivery cancelled or held meanwhile keeps that status.
+      try db.prepare("""
+        UPDATE deliveries SET attempts = ?, last_attempt_at_ms = ?, last_http_status = ?, last_error = ?, manual = 0,
+          status = CASE WHEN status IN (5, 6) AND ? != 2 THEN status ELSE ? END, next_attempt_at_ms = ?
+        WHERE id = ?
+        """).bind(
+          .integer(Int64(attempt.number)), .integer(attempt.attemptedAtMs), .integer(Int64(attempt.httpStatus)), .text(attempt.error),
+          .integer(status.rawValue), .integer(status.rawValue), .integer(nextAttemptAtMs), .text(attempt.deliveryID)
+        ).run()
+    }
+  }
+
+  public func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int {
+    try await database.write { db in
+      switch status {
+      case .held:
+        try db.prepare("UPDATE deliveries SET status = 5 WHERE webhook_id = ? AND status IN (1, 3)").bind(.text(webhookID)).run()
+      case .pending:
+        try db.prepare("UPDATE deliveries SET status = 1, next_attempt_at_ms = ? WHERE webhook_id = ? AND status = 5")
+          .bind(.integer(nowMs), .text(webhookID)).run()
+      default:
+        try db.prepare("UPDATE deliveries SET status = ? WHERE webhook_id = ? AND status IN (1, 3, 5)")
+          .bind(.integer(status.rawValue), .text(webhookID)).run()
+      }
+      return db.changes
+    }
+  }
+
+  public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken).flatMap(Self.cursor)
+    return try await database.read { db in
+      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ?"
+      var values: [SQLValue] = [.text(webhookID)]
+      if let status = filter.status {
+        sql += " AND d.status = ?"
+        values.append(.integer(status.rawValue))
+      }
+      if let type = filter.eventType {
+        sql += " AND d.event_type = ?"
+        values.append(.text(type))
+      }
+      if let since = filter.sinceMs {
+        sql += " AND d.created_at_ms >= ?"
+        values.append(.integer(since))
+      }
+      if let until = filter.untilMs {
+        sql += " AND d.created_at_ms < ?"
+        values.append(.integer(until))
+      }
+      if let after {
+        sql += " AND (d.created_at_ms, d.id) < (?, ?)"
+        values += [.integer(after.0), .text(after.1)]
+      }
+      sql += " ORDER BY d.created_at_ms DESC, d.id DESC LIMIT ?"
+      values.append(.integer(Int64(size + 1)))
+      let rows = try db.prepare(sql).bind(values)
+      var items: [Delivery] = []
+      while try rows.step() { items.append(Self.decodeDelivery(rows)) }
+      return Page(items: Array(items.prefix(size)), hasMore: items.count > size) { Paging.token(after: "\($0.createdAtMs)|\($0.id)") }
+    }
+  }
+
+  static func cursor(_ text: String) -> (Int64, String)? {
+    let parts = text.split(separator: "|", maxSplits: 1)
+    guard parts.count == 2, let time = Int64(parts[0]) else { return nil }
+    return (time, String(parts[1]))
+  }
+
+  public func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?")
+        .bind(.text(webhookID), .text(eventID))
+      guard try row.step() else { return nil }
+      let delivery = Self.decodeDelivery(row)
+      guard let event = try Self.loadEvent(db, where: "id = ?", [.text(eventID)]) else { return nil }
+      let rows = try db.prepare("""
+        SELECT attempt_number, trigger, attempted_at_ms, http_status, latency_ms, response_excerpt, error, succeeded
+        FROM attempts WHERE delivery_id = ? ORDER BY attempt_number
+        """).bind(.text(delivery.id))
+      var attempts: [DeliveryAttempt] = []
+      while try rows.step() {
+        attempts.append(DeliveryAttempt(
+          deliveryID: delivery.id, webhookID: webhookID, eventID: eventID, eventType: delivery.eventType, number: Int(rows.int(0)),
+          trigger: DeliveryAttempt.Trigger(rawValue: rows.int(1)) ?? .scheduled, attemptedAtMs: rows.int(2),
+          httpStatus: Int(rows.int(3)), latencyMs: Int(rows.int(4)), responseExcerpt: rows.text(5), error: rows.text(6),
+          succeeded: rows.int(7) != 0))
+      }
+      return (delivery, event, attempts)
+    }
+  }
+
+  public func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    return try await database.read { db in
+      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.event_id = ? AND d.id > ?"
+      var values: [SQLValue] = [.text(eventID), .text(after)]
+      if case .units(let units) = buIDs {
+        if units.isEmpty { return Page(items: [], nextToken: "") }
+        sql += " AND d.bu_id IN (\(units.map { _ in "?" }.joined(separator: ",")))"
+        values += units.sorted().map { .integer($0) }
+      }
+      sql += " ORDER BY d.id LIMIT ?"
+      values.append(.integer(Int64(size + 1)))
+      let rows = try db.prepare(sql).bind(values)
+      var items: [Delivery] = []
+      while try rows.step() { items.append(Self.decodeDelivery(rows)) }
+      return Page(items: Array(items.prefix(size)), hasMore: items.count > size) { Paging.token(after: $0.id) }
+    }
+  }
+
+  public func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
+    try await database.write { db in
+      try db.prepare("""
+        UPDATE deliveries SET status = CASE WHEN status = 5 THEN 5 ELSE 3 END, next_attempt_at_ms = ?, manual = 1
+        WHERE webhook_id = ? AND event_id = ? AND status != 6
+        """).bind(.integer(nowMs), .text(webhookID), .text(eventID)).run()
+      guard db.changes == 1 else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
+      let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?")
+        .bind(.text(webhookID), .text(eventID))
+      _ = try row.step()
+      return Self.decodeDelivery(row)
+    }
+  }
+
+  public func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
+    try await database.write { db in
+      try db.prepare("""
+        UPDATE deliveries SET status = 3, next_attempt_at_ms = ?, manual = 1
+        WHERE webhook_id = ? AND status = 4 AND created_at_ms >= ?
+        """).bind(.integer(nowMs), .text(webhookID), .integer(sinceMs)).run()
+      return db.changes
+    }
+  }
+}

@@ -1,0 +1,261 @@
+import Foundation
+import HookwireClient
+import HookwireCrypto
+import struct HookwireDomain.RetrySchedule
+
+import HookwireServer
+import HookwireTestSupport
+import Testing
+
+/// Deliveries to a real HTTP receiver on loopback, through the real server.
+/// Acme (12345) owns the webhooks in Europe (BU 1); the service key publishes.
+@Suite("Delivery", .serialized)
+struct DeliveryTests {
+  struct Setup {
+    let deployment: TestDeployment
+    let rpc: RPCClient
+    let receiver: TestReceiver
+    let webhookID: String
+    let secret: String
+
+    var webhooks: Webhooks.Client<RPCClient> { Webhooks.Client(wrapping: rpc) }
+    var logs: EventLogs.Client<RPCClient> { EventLogs.Client(wrapping: rpc) }
+    var events: Events.Client<RPCClient> { Events.Client(wrapping: rpc) }
+    var acme: Metadata { deployment.metadata(12345) }
+
+    func publish(_ type: String = "reward.issued", data: String = #"{"member":"m_1","points":50}"#, key: String = "") async throws -> PublishEventResponse {
+      try await events.publishEvent(
+        PublishEventRequest(buID: 1, eventType: type, payloadJSON: data, idempotencyKey: key), metadata: deployment.serviceMetadata)
+    }
+
+    func log(_ eventID: String) async throws -> GetEventLogResponse {
+      try await logs.getEventLog(GetEventLogRequest(webhookID: webhookID, eventID: eventID), metadata: acme)
+    }
+
+    /// Waits until the event's delivery reaches `status` (at most 10 s).
+    func waitFor(_ eventID: String, _ status: DeliveryStatus) async -> GetEventLogResponse? {
+      let end = ContinuousClock.now + .seconds(10)
+      while ContinuousClock.now < end {
+        if let log = try? await self.log(eventID), log.entry?.status == status { return log }
+        try? await Task.sleep(for: .milliseconds(20))
+      }
+      return try? await self.log(eventID)
+    }
+
+    func stop() async {
+      receiver.stop()
+      await rpc.close()
+      await deployment.stop()
+    }
+  }
+
+  static func setup(
+    delivery: TestDeployment.Delivery = .init(),
+    responder: @escaping @Sendable (TestReceiver.Request, Int) -> TestReceiver.Response = { _, _ in .init(status: 200, body: "ok") },
+    url: ((Int) -> String)? = nil
+  ) async throws -> Setup {
+    let receiver = try TestReceiver(responder: responder)
+    let deployment = try await TestDeployment(delivery: delivery)
+    let rpc = try deployment.client()
+    let created = try await Webhooks.Client(wrapping: rpc).createWebhook(
+      CreateWebhookRequest(
+        payloadURL: url?(receiver.port) ?? "http://127.0.0.1:\(receiver.port)/hooks", generateSecret: true,
+        events: ["reward.issued", "points.earned"]),
+      metadata: deployment.metadata(12345))
+    return Setup(deployment: deployment, rpc: rpc, receiver: receiver, webhookID: created.webhook?.id ?? "", secret: created.secret)
+  }
+
+  @Test("a delivery is a signed POST with Standard Webhooks headers that the client's verifier accepts")
+  func signedDelivery() async throws {
+    let setup = try await Self.setup()
+    let published = try await setup.publish()
+    #expect(published.deliveries == 1)
+    let log = await setup.waitFor(published.event?.id ?? "", .succeeded)
+    #expect(log?.attempts.count == 1)
+    #expect(log?.attempts.first?.httpStatus == 200)
+    #expect(log?.attempts.first?.responseExcerpt == "ok")
+    let request = try #require(setup.receiver.requests.first)
+    #expect(request.method == "POST" && request.path == "/hooks")
+    #expect(request.headers["content-type"] == "application/json")
+    #expect(request.headers["webhook-id"] == log?.entry?.deliveryID)
+    let body = String(decoding: request.body, as: UTF8.self)
+    #expect(body.hasPrefix(#"{"type":"reward.issued","timestamp":""#))
+    #expect(body.hasSuffix(#""data":{"member":"m_1","points":50}}"#))
+    try WebhookVerifier(secret: setup.secret).verify(
+      id: request.headers["webhook-id"] ?? "", timestamp: request.headers["webhook-timestamp"] ?? "",
+      signature: request.headers["webhook-signature"] ?? "", body: request.body)
+    #expect(throws: WebhookVerifier.Failure.self) {
+      try WebhookVerifier(secret: setup.secret).verify(
+        id: request.headers["webhook-id"] ?? "", timestamp: request.headers["webhook-timestamp"] ?? "",
+        signature: request.headers["webhook-signature"] ?? "", body: request.body + [0x20])
+    }
+    await setup.stop()
+  }
+
+  @Test("a 500 is retried on the schedule until it succeeds, with the same webhook-id")
+  func retriesOn500() async throws {
+    let setup = try await Self.setup { _, index in .init(status: index < 2 ? 500 : 200, body: index < 2 ? "busy" : "ok") }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .succeeded)
+    #expect(log?.attempts.map(\.httpStatus) == [500, 500, 200])
+    #expect(log?.attempts.map(\.attemptNumber) == [1, 2, 3])
+    #expect(log?.attempts.first?.error == "HTTP 500")
+    #expect(Set(setup.receiver.requests.map { $0.headers["webhook-id"] ?? "" }).count == 1)
+    if let attempts = log?.attempts, attempts.count == 3 {
+      #expect(attempts[1].attemptedAtMs - attempts[0].attemptedAtMs >= 50, "the second attempt came before its delay")
+    }
+    await setup.stop()
+  }
+
+  @Test("connection refused and timeouts are failed attempts; after the last the delivery fails")
+  func refusedAndTimeouts() async throws {
+    let gone = try TestReceiver()
+    let closedPort = gone.port
+    gone.stop()
+    let refused = try await Self.setup(url: { _ in "http://127.0.0.1:\(closedPort)/hooks" })
+    let eventID = try await refused.publish().event?.id ?? ""
+    let log = await refused.waitFor(eventID, .failed)
+    #expect(log?.attempts.count == 3)
+    #expect(log?.attempts.allSatisfy { $0.httpStatus == 0 && !$0.error.isEmpty && !$0.succeeded } == true)
+    await refused.stop()
+
+    var slow = TestDeployment.Delivery()
+    slow.timeout = .milliseconds(200)
+    slow.schedule = HookwireDomain.RetrySchedule(delays: [.zero, .milliseconds(10)], jitter: 0)
+    let timeouts = try await Self.setup(delivery: slow) { _, _ in .init(status: 200, delay: .milliseconds(600)) }
+    let slowID = try await timeouts.publish().event?.id ?? ""
+    let slowLog = await timeouts.waitFor(slowID, .failed)
+    #expect(slowLog?.attempts.count == 2)
+    #expect(slowLog?.attempts.first?.error.contains("timed out") == true)
+    await timeouts.stop()
+  }
+
+  @Test("Retry-After is honoured; 410 Gone disables the webhook")
+  func retryAfterAndGone() async throws {
+    let setup = try await Self.setup { _, index in
+      index == 0 ? .init(status: 503, headers: [("Retry-After", "1")]) : .init(status: 200)
+    }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .succeeded)
+    if let attempts = log?.attempts, attempts.count == 2 {
+      #expect(attempts[1].attemptedAtMs - attempts[0].attemptedAtMs >= 1_000, "Retry-After: 1 was not waited for")
+    } else {
+      Issue.record("expected two attempts, got \(log?.attempts.count ?? 0)")
+    }
+    await setup.stop()
+
+    let gone = try await Self.setup { _, _ in .init(status: 410) }
+    let goneID = try await gone.publish().event?.id ?? ""
+    _ = await gone.waitFor(goneID, .failed)
+    let webhook = try await gone.webhooks.getWebhook(GetWebhookRequest(webhookID: gone.webhookID), metadata: gone.acme).webhook
+    #expect(webhook?.state == .disabled)
+    #expect(webhook?.disabledReason.contains("410") == true)
+    #expect(try await gone.log(goneID).attempts.count == 1, "a 410 is not retried")
+    await gone.stop()
+  }
+
+  @Test("pausing holds deliveries and resuming releases them; deleting cancels them")
+  func pauseResumeDelete() async throws {
+    let setup = try await Self.setup()
+    _ = try await setup.webhooks.pauseWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    let heldID = try await setup.publish().event?.id ?? ""
+    #expect(await setup.waitFor(heldID, .held)?.entry?.status == .held)
+    try await Task.sleep(for: .milliseconds(200))
+    #expect(setup.receiver.requests.isEmpty, "a paused webhook received a delivery")
+    _ = try await setup.webhooks.resumeWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    #expect(await setup.waitFor(heldID, .succeeded)?.entry?.status == .succeeded)
+    #expect(setup.receiver.requests.count == 1)
+
+    _ = try await setup.webhooks.pauseWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    let pendingID = try await setup.publish().event?.id ?? ""
+    let deleted = try await setup.webhooks.deleteWebhook(DeleteWebhookRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    #expect(deleted.cancelledDeliveries == 1)
+    try await Task.sleep(for: .milliseconds(200))
+    #expect(setup.receiver.requests.count == 1, "a deleted webhook received a delivery")
+    _ = pendingID
+    await setup.stop()
+  }
+
+  @Test("a target inside the network is refused without an allow-list, and logged as a failed attempt")
+  func ssrfRefused() async throws {
+    var closed = TestDeployment.Delivery()
+    closed.allowList = ""
+    closed.schedule = HookwireDomain.RetrySchedule(delays: [.zero], jitter: 0)
+    let setup = try await Self.setup(delivery: closed)
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .failed)
+    #expect(log?.attempts.first?.error.contains("inside the network") == true)
+    #expect(setup.receiver.requests.isEmpty, "the guarded target was contacted")
+    await setup.stop()
+  }
+
+  @Test("publishing twice with one idempotency key yields one event and one delivery; partners cannot publish")
+  func idempotentPublish() async throws {
+    let setup = try await Self.setup()
+    let first = try await setup.publish(key: "order-42")
+    let second = try await setup.publish(key: "order-42")
+    #expect(first.event?.id == second.event?.id)
+    #expect(second.duplicate && second.deliveries == 0)
+    _ = await setup.waitFor(first.event?.id ?? "", .succeeded)
+    try await Task.sleep(for: .milliseconds(100))
+    #expect(setup.receiver.requests.count == 1)
+    let partner = await code {
+      _ = try await setup.events.publishEvent(PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: "{}"), metadata: setup.acme)
+    }
+    #expect(partner == .permissionDenied)
+    for (request, name) in [
+      (PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: "{not json"), "bad JSON"),
+      (PublishEventRequest(buID: 1, eventType: "reward.teleported", payloadJSON: "{}"), "unknown type"),
+      (PublishEventRequest(buID: 99, eventType: "reward.issued", payloadJSON: "{}"), "unknown BU"),
+      (PublishEventRequest(buID: 1, programmeID: "prog_us_rewards", eventType: "reward.issued", payloadJSON: "{}"), "programme of another BU"),
+    ] {
+      let status = await code { _ = try await setup.events.publishEvent(request, metadata: setup.deployment.serviceMetadata) }
+      #expect(status == .invalidArgument, "\(name): \(status?.name ?? "nothing")")
+    }
+    await setup.stop()
+  }
+
+  @Test("redeliver sends again now as a manual attempt; search finds the event across reachable webhooks")
+  func redeliverAndSearch() async throws {
+    let setup = try await Self.setup()
+    let eventID = try await setup.publish().event?.id ?? ""
+    _ = await setup.waitFor(eventID, .succeeded)
+    _ = try await setup.logs.redeliver(RedeliverRequest(webhookID: setup.webhookID, eventID: eventID), metadata: setup.acme)
+    let end = ContinuousClock.now + .seconds(10)
+    while setup.receiver.requests.count < 2 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
+    let log = await setup.waitFor(eventID, .succeeded)
+    #expect(log?.attempts.map(\.trigger) == [.scheduled, .manual])
+    #expect(setup.receiver.requests.count == 2)
+    let found = try await setup.logs.searchEventLogs(SearchEventLogsRequest(eventID: eventID), metadata: setup.acme)
+    #expect(found.entries.map(\.webhookID) == [setup.webhookID])
+    let elsewhere = try await setup.logs.searchEventLogs(SearchEventLogsRequest(eventID: eventID), metadata: setup.deployment.metadata(12346))
+    #expect(elsewhere.entries.isEmpty, "a partner of another BU found the delivery")
+    let listed = try await setup.logs.listEventLogs(ListEventLogsRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    #expect(listed.entries.map(\.eventID) == [eventID])
+    await setup.stop()
+  }
+
+  @Test("tail streams attempts as they happen")
+  func tail() async throws {
+    let setup = try await Self.setup()
+    let logs = setup.logs
+    let acme = setup.acme
+    let webhookID = setup.webhookID
+    let tail = Task {
+      try await logs.tailDeliveries(TailDeliveriesRequest(webhookID: webhookID), metadata: acme) { stream in
+        var seen: [String] = []
+        for try await attempt in stream {
+          seen.append(attempt.eventID)
+          if seen.count == 2 { break }
+        }
+        return seen
+      }
+    }
+    try await Task.sleep(for: .milliseconds(100))
+    let first = try await setup.publish().event?.id ?? ""
+    let second = try await setup.publish("points.earned").event?.id ?? ""
+    let seen = try await tail.value
+    #expect(Set(seen) == [first, second])
+    await setup.stop()
+  }
+}
