@@ -29,7 +29,8 @@ var targets: [Target] = [
     path: "Clients/HookwireClient"),
   .executableTarget(name: "hookwire", dependencies: ["HookwireClient"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
-  .executableTarget(name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain"]),
+  .executableTarget(
+    name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix"]),
   .executableTarget(
     name: "hookwire-bench",
     dependencies: ["HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain"]),

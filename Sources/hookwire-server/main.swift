@@ -8,9 +8,11 @@
 import Dispatch
 import Foundation
 import HookwireAPI
+import HookwirePosix
 import HookwireServer
 import HookwireStore
 
+TerminationSignals.install()
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "admin" {
   exit(await AdminCommand.run(Array(arguments.dropFirst())))
@@ -75,24 +77,18 @@ do {
   exit(1)
 }
 
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let signals = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
-for source in signals {
-  source.setEventHandler {
-    for source in signals { source.cancel() }
-    log("shutting down: draining calls (grace \(configuration.shutdownGrace))")
-    health.markAllNotServing()
-    Task {
-      await server.shutdown()
-      data.database.close()
-      log("stopped")
-      exit(0)
-    }
+let grace = configuration.shutdownGrace
+TerminationSignals.onSignal { _ in
+  log("shutting down: draining calls (grace \(grace))")
+  health.markAllNotServing()
+  Task {
+    await server.shutdown()
+    data.database.close()
+    log("stopped")
+    exit(0)
   }
-  source.resume()
 }
-// Announced only once the signal handlers are in place, so a supervisor
-// that signals right after this line gets a clean drain.
+// Signals are caught from the first line on; a supervisor that signals
+// right after this line gets a clean drain.
 log("listening on \(options.host):\(server.port) with \(configuration.loops) event loops, data in \(options.dataDirectory)")
 while true { try? await Task.sleep(for: .seconds(86_400)) }

@@ -53,8 +53,17 @@ final class ServerProcess {
   }
 
   /// Sends `signal` and waits for the process to exit; returns its status.
+  /// A server that has not exited 15 s after the signal is killed, and
+  /// reported with status -1.
   func stop(signal: Int32 = SIGTERM) -> Int32 {
     kill(process.processIdentifier, signal)
+    let deadline = Date().addingTimeInterval(15)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      return -1
+    }
     process.waitUntilExit()
     let fd = errors.fileHandleForReading.fileDescriptor
     var buffer = [UInt8](repeating: 0, count: 4_096)
