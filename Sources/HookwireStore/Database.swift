@@ -39,7 +39,9 @@ public final class Database: Sendable {
     writer = DatabaseThread(name: "hookwire-db-writer", connection: connection, groupCommit: true)
     var readers: [DatabaseThread] = []
     for index in 0..<max(1, readerCount) {
-      let reader = try SQLiteConnection(path: path, readOnly: true)
+      // Opened read-write but `query_only`: a read-only connection cannot
+      // rebuild the WAL index after a crash and fails with an I/O error.
+      let reader = try SQLiteConnection(path: path)
       try reader.execute("PRAGMA busy_timeout=5000; PRAGMA query_only=1")
       readers.append(DatabaseThread(name: "hookwire-db-reader-\(index)", connection: reader, groupCommit: false))
     }

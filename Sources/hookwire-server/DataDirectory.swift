@@ -7,6 +7,7 @@ struct DataDirectory {
   let database: Database
   let store: SQLitePartnerStore
   let webhooks: SQLiteWebhookStore
+  let events: SQLiteEventStore
   /// Encrypts webhook secrets at rest; its key is `secret.key` in the directory.
   let secrets: SecretBox
 
@@ -18,6 +19,6 @@ struct DataDirectory {
     let key = try SecretBox.loadOrCreateKey(at: URL(fileURLWithPath: path).appendingPathComponent("secret.key").path)
     return DataDirectory(
       database: database, store: SQLitePartnerStore(database: database), webhooks: SQLiteWebhookStore(database: database),
-      secrets: try SecretBox(key: key))
+      events: SQLiteEventStore(database: database), secrets: try SecretBox(key: key))
   }
 }

@@ -1,3 +1,5 @@
+import HookwireServer
+
 /// The command line of `hookwire-server`.
 struct ServerOptions {
   var host = "127.0.0.1"
@@ -7,6 +9,9 @@ struct ServerOptions {
   var demo = false
   var allowHTTPTargets = false
   var keyCacheSeconds = 5
+  var allowPrivateTargets = ""
+  var deliveryTimeoutSeconds = 15
+  var retryDelays: String?
   var help = false
 
   static let usage = """
@@ -22,6 +27,10 @@ struct ServerOptions {
       --allow-http-targets  accept plain http:// payload URLs (development only)
       --key-cache-ttl S   seconds an authenticated API key is remembered (default 5; 0 = off);
                           a revoked key stops working within this time
+      --allow-private-targets CIDR,…  deliver to these otherwise refused ranges (e.g. 127.0.0.0/8)
+      --delivery-timeout S  seconds per delivery attempt (default 15)
+      --retry-delays MS,…   delays before each attempt in milliseconds (default Svix's:
+                          0,5000,300000,1800000,7200000,18000000,36000000,36000000)
       -h, --help          show this help
     """
 
@@ -48,6 +57,20 @@ struct ServerOptions {
       case "--data-dir": options.dataDirectory = try value("--data-dir")
       case "--demo": options.demo = true
       case "--allow-http-targets": options.allowHTTPTargets = true
+      case "--allow-private-targets":
+        let text = try value("--allow-private-targets")
+        guard TargetGuard.allowList(text) != nil else { throw Failure(description: "--allow-private-targets takes CIDRs such as 127.0.0.0/8,::1/128") }
+        options.allowPrivateTargets = text
+      case "--delivery-timeout":
+        let text = try value("--delivery-timeout")
+        guard let seconds = Int(text), (1...300).contains(seconds) else { throw Failure(description: "--delivery-timeout takes 1…300 seconds") }
+        options.deliveryTimeoutSeconds = seconds
+      case "--retry-delays":
+        let text = try value("--retry-delays")
+        guard !text.isEmpty, text.split(separator: ",").allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
+          throw Failure(description: "--retry-delays takes milliseconds such as 0,1000,60000")
+        }
+        options.retryDelays = text
       case "--key-cache-ttl":
         let text = try value("--key-cache-ttl")
         guard let seconds = Int(text), (0...3_600).contains(seconds) else { throw Failure(description: "--key-cache-ttl takes 0…3600 seconds") }

@@ -9,6 +9,7 @@ import Dispatch
 import Foundation
 import HookwireAPI
 import HookwirePosix
+import HookwireDomain
 import HookwireServer
 import HookwireStore
 
@@ -61,15 +62,29 @@ var configuration = RPCServer.Configuration()
 configuration.host = options.host
 configuration.port = options.port
 if let loops = options.loops { configuration.loops = loops }
-let health = HealthService(services: [Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name])
+let health = HealthService(
+  services: [Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name])
+var deliveryConfiguration = DeliveryEngine.Configuration()
+deliveryConfiguration.timeout = .seconds(options.deliveryTimeoutSeconds)
+if let delays = options.retryDelays {
+  deliveryConfiguration.schedule = RetrySchedule(delays: delays.split(separator: ",").compactMap { Int($0) }.map { .milliseconds($0) })
+}
+let engine = DeliveryEngine(
+  events: data.events, webhooks: data.webhooks, secrets: data.secrets,
+  targets: TargetGuard(allowed: TargetGuard.allowList(options.allowPrivateTargets) ?? []), configuration: deliveryConfiguration,
+  log: { log($0) })
 let server: RPCServer
 do {
   server = try RPCServer(
     configuration: configuration,
     services: [
       health, DiagnosticsService(), PartnersService(store: data.store),
-      WebhooksService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
+      WebhooksService(
+        webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets,
+        events: data.events, engine: engine),
       IntegrationsService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
+      EventsService(events: data.events, partners: data.store, engine: engine),
+      EventLogsService(events: data.events, webhooks: data.webhooks, partners: data.store, secrets: data.secrets, engine: engine),
     ],
     interceptors: [AuthInterceptor(store: data.store, cacheTTL: .seconds(options.keyCacheSeconds))], log: log)
 } catch {
@@ -77,12 +92,14 @@ do {
   exit(1)
 }
 
+engine.start()
 let grace = configuration.shutdownGrace
 TerminationSignals.onSignal { _ in
   log("shutting down: draining calls (grace \(grace))")
   health.markAllNotServing()
   Task {
     await server.shutdown()
+    await engine.stop()
     data.database.close()
     log("stopped")
     exit(0)

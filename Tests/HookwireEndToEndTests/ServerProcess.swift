@@ -10,8 +10,9 @@ final class ServerProcess {
   private let errors = Pipe()
   private(set) var log = ""
   private(set) var port = 0
-  /// The server's own temporary data directory.
+  /// The server's data directory (its own temporary one unless given).
   let dataDirectory: URL
+  private let ownsDataDirectory: Bool
 
   /// The directory holding the built executables (beside the test bundle).
   static var productsDirectory: URL {
@@ -26,6 +27,7 @@ final class ServerProcess {
   /// Starts the server and waits (at most 20 s) for its "listening" line.
   init(arguments: [String] = [], dataDirectory: URL? = nil) throws {
     self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-e2e-\(UUID().uuidString)")
+    ownsDataDirectory = dataDirectory == nil
     process.executableURL = Self.executable("hookwire-server")
     process.arguments = ["--listen", "127.0.0.1:0", "--loops", "2", "--data-dir", self.dataDirectory.path] + arguments
     process.standardError = errors
@@ -80,7 +82,7 @@ final class ServerProcess {
     return process.terminationStatus
   }
 
-  deinit { try? FileManager.default.removeItem(at: dataDirectory) }
+  deinit { if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) } }
 }
 
 struct ServerProcessError: Error, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import HookwireAPI
 import HookwireDomain
+import HookwireStore
 import HookwireRPC
 import HookwireWire
 import Synchronization
@@ -115,5 +116,21 @@ extension DomainError: RPCErrorConvertible {
       case .unavailable: .unavailable
       }
     return RPCError(code: status, message: message)
+  }
+}
+
+extension StoreError: RPCErrorConvertible {
+  /// Storage failures reach the caller as a status; the message is SQLite's
+  /// own and never carries stored values.
+  public var rpcError: RPCError {
+    let status: StatusCode =
+      switch code {
+      case .notFound: .notFound
+      case .constraint: .alreadyExists
+      case .schemaTooNew: .failedPrecondition
+      case .io: .unavailable
+      case .internal: .internal
+      }
+    return RPCError(code: status, message: "storage: \(message)")
   }
 }
