@@ -79,8 +79,13 @@ public protocol EventStore: Sendable {
   func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery]
   /// The earliest time a delivery of an active webhook is due, if any.
   func nextDueMs() async throws -> Int64?
-  /// Logs an attempt and moves the delivery to `status`, next due at `nextAttemptAtMs`.
-  func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws
+  /// Logs an attempt and moves the delivery to `status`, next due at
+  /// `nextAttemptAtMs`; returns since when the webhook has been failing
+  /// without a success in between (nil after a success).
+  func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64?
+  /// Removes finished deliveries, their attempts, and events left without
+  /// deliveries, created before `cutoffMs`; returns the deliveries removed.
+  func prune(before cutoffMs: Int64) async throws -> Int
   /// Holds (paused), releases (resumed) or cancels (deleted) a webhook's open deliveries.
   func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int
   /// A webhook's event log, newest first.

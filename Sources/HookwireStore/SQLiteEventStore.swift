@@ -122,7 +122,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws {
+  public func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64? {
     try await database.write { db in
       try db.prepare("""
         INSERT OR REPLACE INTO attempts (delivery_id, attempt_number, trigger, attempted_at_ms, http_status, latency_ms,
@@ -141,6 +141,41 @@ public final class SQLiteEventStore: EventStore {
           .integer(Int64(attempt.number)), .integer(attempt.attemptedAtMs), .integer(Int64(attempt.httpStatus)), .text(attempt.error),
           .integer(status.rawValue), .integer(status.rawValue), .integer(nextAttemptAtMs), .text(attempt.deliveryID)
         ).run()
+      if attempt.succeeded {
+        try db.prepare("DELETE FROM webhook_failures WHERE webhook_id = ?").bind(.text(attempt.webhookID)).run()
+        return nil
+      }
+      try db.prepare("INSERT OR IGNORE INTO webhook_failures (webhook_id, failing_since_ms) VALUES (?, ?)")
+        .bind(.text(attempt.webhookID), .integer(attempt.attemptedAtMs)).run()
+      let row = try db.prepare("SELECT failing_since_ms FROM webhook_failures WHERE webhook_id = ?").bind(.text(attempt.webhookID))
+      return try row.step() ? row.int(0) : nil
+    }
+  }
+
+  public func prune(before cutoffMs: Int64) async throws -> Int {
+    var removed = 0
+    // In batches, so the writer is never held for long.
+    while true {
+      let batch = try await database.write { db -> Int in
+        let ids = try db.prepare(
+          "SELECT id FROM deliveries WHERE created_at_ms < ? AND status IN (2, 4, 6) LIMIT 2000"
+        ).bind(.integer(cutoffMs))
+        var found: [String] = []
+        while try ids.step() { found.append(ids.text(0)) }
+        let deleteAttempts = try db.prepare("DELETE FROM attempts WHERE delivery_id = ?")
+        let deleteDelivery = try db.prepare("DELETE FROM deliveries WHERE id = ?")
+        for id in found {
+          deleteAttempts.reset()
+          try deleteAttempts.bind(.text(id)).run()
+          deleteDelivery.reset()
+          try deleteDelivery.bind(.text(id)).run()
+        }
+        try db.prepare("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.published_at_ms < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT 2000)")
+          .bind(.integer(cutoffMs)).run()
+        return found.count
+      }
+      removed += batch
+      if batch < 2000 { return removed }
     }
   }
 

@@ -369,5 +369,12 @@ public enum HookwireSchema {
           response_excerpt TEXT NOT NULL, error TEXT NOT NULL, succeeded INTEGER NOT NULL,
           PRIMARY KEY (delivery_id, attempt_number)) WITHOUT ROWID;
         """),
+    Migration(
+      version: 4,
+      sql: """
+        CREATE TABLE webhook_failures (webhook_id TEXT PRIMARY KEY, failing_since_ms INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX events_by_time ON events(published_at_ms);
+        CREATE INDEX deliveries_by_time ON deliveries(created_at_ms) WHERE status IN (2, 4, 6);
+        """),
   ]
 }

@@ -5,6 +5,7 @@ import struct HookwireDomain.RetrySchedule
 
 import HookwireServer
 import HookwireTestSupport
+import Synchronization
 import Testing
 
 /// Deliveries to a real HTTP receiver on loopback, through the real server.
@@ -256,6 +257,64 @@ struct DeliveryTests {
     let second = try await setup.publish("points.earned").event?.id ?? ""
     let seen = try await tail.value
     #expect(Set(seen) == [first, second])
+    await setup.stop()
+  }
+
+  final class Switch: Sendable {
+    let healthy = Atomic<Bool>(false)
+  }
+
+  @Test("recover schedules failed deliveries again; they are attempted as manual attempts")
+  func recover() async throws {
+    let endpoint = Switch()
+    var delivery = TestDeployment.Delivery()
+    delivery.schedule = HookwireDomain.RetrySchedule(delays: [.zero, .milliseconds(20)], jitter: 0)
+    let setup = try await Self.setup(delivery: delivery) { _, _ in .init(status: endpoint.healthy.load(ordering: .relaxed) ? 200 : 500) }
+    let eventID = try await setup.publish().event?.id ?? ""
+    #expect(await setup.waitFor(eventID, .failed)?.attempts.count == 2)
+    endpoint.healthy.store(true, ordering: .relaxed)
+    let recovered = try await setup.logs.recoverFailed(RecoverFailedRequest(webhookID: setup.webhookID, sinceMs: 0), metadata: setup.acme)
+    #expect(recovered.scheduled == 1)
+    let log = await setup.waitFor(eventID, .succeeded)
+    #expect(log?.attempts.map(\.trigger) == [.scheduled, .scheduled, .manual])
+    await setup.stop()
+  }
+
+  @Test("a webhook failing without a success for the configured time is disabled")
+  func autoDisable() async throws {
+    var delivery = TestDeployment.Delivery()
+    delivery.schedule = HookwireDomain.RetrySchedule(delays: [.zero] + Array(repeating: .milliseconds(60), count: 20), jitter: 0)
+    delivery.disableAfterFailing = .milliseconds(200)
+    let setup = try await Self.setup(delivery: delivery) { _, _ in .init(status: 500) }
+    _ = try await setup.publish()
+    let end = ContinuousClock.now + .seconds(10)
+    var state: WebhookState = .active
+    while state != .disabled && ContinuousClock.now < end {
+      state = try await setup.webhooks.getWebhook(GetWebhookRequest(webhookID: setup.webhookID), metadata: setup.acme).webhook?.state ?? .active
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(state == .disabled)
+    let webhook = try await setup.webhooks.getWebhook(GetWebhookRequest(webhookID: setup.webhookID), metadata: setup.acme).webhook
+    #expect(webhook?.disabledReason.contains("failing") == true)
+    let resumed = try await setup.webhooks.resumeWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    #expect(resumed.webhook?.state == .active, "resuming re-enables a disabled webhook")
+    await setup.stop()
+  }
+
+  @Test("logs older than the retention period are pruned; open deliveries are kept")
+  func retention() async throws {
+    let setup = try await Self.setup()
+    let eventID = try await setup.publish().event?.id ?? ""
+    _ = await setup.waitFor(eventID, .succeeded)
+    _ = try await setup.webhooks.pauseWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    let heldID = try await setup.publish().event?.id ?? ""
+    _ = await setup.waitFor(heldID, .held)
+    let thirtyOneDays: Int64 = 31 * 24 * 3_600 * 1_000
+    let removed = try await setup.deployment.engine?.prune(nowMs: Int64(Date().timeIntervalSince1970 * 1_000) + thirtyOneDays)
+    #expect(removed == 1)
+    let gone = await code { _ = try await setup.log(eventID) }
+    #expect(gone == .notFound)
+    #expect(try await setup.log(heldID).entry?.status == .held)
     await setup.stop()
   }
 }

@@ -24,6 +24,7 @@ final class TestDeployment: @unchecked Sendable {
     var schedule = HookwireDomain.RetrySchedule(delays: [.zero, .milliseconds(50), .milliseconds(100)], jitter: 0)
     var allowList = "127.0.0.0/8"
     var timeout: Duration = .seconds(5)
+    var disableAfterFailing: Duration = .seconds(3_600)
   }
 
   init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil) async throws {
@@ -45,6 +46,7 @@ final class TestDeployment: @unchecked Sendable {
       engineConfiguration.schedule = delivery.schedule
       engineConfiguration.timeout = delivery.timeout
       engineConfiguration.pollInterval = .milliseconds(50)
+      engineConfiguration.disableAfterFailing = delivery.disableAfterFailing
       engine = DeliveryEngine(
         events: events, webhooks: webhooks, secrets: secrets,
         targets: TargetGuard(allowed: TargetGuard.allowList(delivery.allowList) ?? []), configuration: engineConfiguration)

@@ -21,6 +21,12 @@ public final class DeliveryEngine: Sendable {
     public var perWebhookLimit = 4
     /// How often to look for due work when nothing wakes the engine.
     public var pollInterval: Duration = .seconds(1)
+    /// A webhook failing without a success for this long is disabled.
+    public var disableAfterFailing: Duration = .seconds(5 * 24 * 3_600)
+    /// Finished deliveries, their attempts and events older than this are pruned.
+    public var retention: Duration = .seconds(30 * 24 * 3_600)
+    /// How often pruning runs.
+    public var pruneInterval: Duration = .seconds(3_600)
 
     public init() {}
   }
@@ -70,6 +76,19 @@ public final class DeliveryEngine: Sendable {
       await run()
       loopDone.wake()
     }
+    Task.detached { [self] in
+      while state.withLock({ $0.running }) {
+        _ = try? await prune(nowMs: wallClockMs())
+        try? await Task.sleep(for: configuration.pruneInterval)
+      }
+    }
+  }
+
+  /// Prunes what is older than the retention period at `nowMs`.
+  public func prune(nowMs: Int64) async throws -> Int {
+    let removed = try await events.prune(before: nowMs - configuration.retention.milliseconds)
+    if removed > 0 { log("pruned \(removed) deliveries older than \(configuration.retention)") }
+    return removed
   }
 
   /// Stops after the attempts in flight.
@@ -179,7 +198,11 @@ public final class DeliveryEngine: Sendable {
       latencyMs: Int(finished - started), responseExcerpt: outcome.excerpt,
       error: succeeded ? "" : (outcome.error.isEmpty ? "HTTP \(outcome.status ?? 0)" : outcome.error), succeeded: succeeded)
     do {
-      try await events.record(attempt, status: status, nextAttemptAtMs: next)
+      if let failingSince = try await events.record(attempt, status: status, nextAttemptAtMs: next),
+        finished - failingSince >= configuration.disableAfterFailing.milliseconds
+      {
+        await disable(delivery.webhookID, reason: "failing without a success for \(configuration.disableAfterFailing)")
+      }
     } catch {
       log("cannot log attempt \(number) of \(delivery.id): \(error)")
       return
@@ -193,7 +216,7 @@ public final class DeliveryEngine: Sendable {
   }
 
   private func disable(_ webhookID: String, reason: String) async {
-    guard let webhook = try? await webhooks.webhook(id: webhookID) else { return }
+    guard let webhook = try? await webhooks.webhook(id: webhookID), webhook.state == .active else { return }
     let author = ChangeAuthor(partnerID: webhook.partnerID, callerPartnerID: 0, keyPrefix: "hookwire", atMs: wallClockMs())
     _ = try? await webhooks.update(id: webhookID, expectedVersion: nil, by: author) { webhook in
       webhook.state = .disabled
@@ -264,4 +287,9 @@ final class Waker: Sendable {
       }
     }
   }
+}
+
+extension Duration {
+  /// Whole milliseconds.
+  var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }
