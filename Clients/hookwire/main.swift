@@ -14,6 +14,10 @@ let usage = """
     webhooks list|get|create|update|pause|resume|delete
                             the Webhooks Dashboard of the current business unit
     events types            the event catalogue
+    events publish          publish an event (service keys)
+    logs list|get|search|tail|redeliver|recover
+                            the event logs of a webhook
+    verify                  check a saved delivery's signature, as a receiver does
     integrations create-webhook
                             create a linked programme webhook, as Integrations does
 
@@ -51,6 +55,17 @@ do {
       case "partners": status = try await PartnerCommands.partners(rest, options, output)
       case "bus": status = try await PartnerCommands.businessUnits(rest, options, output)
       default: status = try await PartnerCommands.programmes(rest, options, output)
+      }
+    }
+  case "events" where rest.first == "publish", "logs", "verify":
+    if options.help {
+      print(LogCommands.help + "\n\n" + GlobalOptions.help)
+      status = ExitStatus.success
+    } else {
+      switch command {
+      case "logs": status = try await LogCommands.logs(rest, options, output)
+      case "verify": status = try LogCommands.verify(rest, options, output)
+      default: status = try await LogCommands.publish(rest, options, output)
       }
     }
   case "webhooks", "events", "integrations":
