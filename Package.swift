@@ -33,7 +33,10 @@ var targets: [Target] = [
     name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix"]),
   .executableTarget(
     name: "hookwire-bench",
-    dependencies: ["HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain"]),
+    dependencies: [
+      "HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain",
+      "HookwireCrypto", "HookwireTestSupport",
+    ]),
 
   .target(
     name: "HookwireTestSupport",

@@ -17,6 +17,10 @@ let usage = """
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
     webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
             --concurrency N (default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
+    delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
+            --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
+    http    the HTTP client alone (URLSession) against the local receiver
+            --requests N (default 20000)  --concurrency N (default 16)
     search  partner search latency on a fresh database of generated partners
             --partners N (default 1000000)  --queries N (default 2000)
   """
@@ -39,6 +43,12 @@ case "webhooks":
   WebhooksBench.run(options)
 case "webhooks-server":
   await WebhooksBench.serve(options)
+case "delivery":
+  await DeliveryBench.run(options)
+case "http":
+  await HTTPBench.run(options)
+case "delivery-server":
+  await DeliveryBench.serve(options)
 case "-h", "--help", "help":
   print(usage)
 default:

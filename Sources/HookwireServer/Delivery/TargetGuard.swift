@@ -64,7 +64,13 @@ public struct TargetGuard: Sendable {
   public func refusal(for url: URL) async -> String? {
     guard let host = url.host, !host.isEmpty else { return "the payload URL has no host" }
     let name = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-    let addresses = await Self.resolve(name)
+    // A numeric host needs no lookup (and no thread hop).
+    var addresses: [[UInt8]]
+    if let numeric = Self.bytes(of: name) {
+      addresses = [numeric]
+    } else {
+      addresses = await Self.resolve(name)
+    }
     guard !addresses.isEmpty else { return "cannot resolve \(name)" }
     for address in addresses {
       if allowed.contains(where: { $0.contains(address) }) { continue }

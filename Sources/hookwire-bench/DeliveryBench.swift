@@ -1,0 +1,158 @@
+import Foundation
+import HookwireClient
+import HookwireCrypto
+import HookwireDomain
+import HookwireServer
+import HookwireStore
+import HookwireTestSupport
+
+/// End to end: publish → signed POST received by a local keep-alive
+/// receiver → attempt logged, with the server (RPC + delivery engine) in
+/// another process on a fresh SQLite database.
+enum DeliveryBench {
+  static func run(_ options: BenchOptions) async {
+    let events = options.int("events", default: 20_000, in: 100...1_000_000)
+    let webhookCount = options.int("webhooks", default: 16, in: 1...256)
+    guard let receiver = try? TestReceiver() else { return print("delivery error=receiver") }
+    defer { receiver.stop() }
+    let extra = ["--in-flight", String(options.int("in-flight", default: 64, in: 1...1_024)), "--per-webhook", String(options.int("per-webhook", default: 4, in: 1...256))]
+    guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
+      return print("delivery error=server_did_not_start")
+    }
+    defer {
+      kill(server.processIdentifier, SIGTERM)
+      server.waitUntilExit()
+    }
+    do {
+      let client = try RPCClient(host: "127.0.0.1", port: port)
+      let publisher = Events.Client(wrapping: client)
+      let service: Metadata = ["authorization": .string("Bearer \(serviceKey)")]
+      let started = ContinuousClock.now
+      // 8 publishers, 100 events per call.
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in 0..<8 {
+          group.addTask {
+            var index = worker * 100
+            while index < events {
+              let count = min(100, events - index)
+              let batch = (0..<count).map { offset in
+                PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: #"{"member":"m_\#(index + offset)","points":50}"#)
+              }
+              _ = try await publisher.publishEvents(PublishEventsRequest(events: batch), metadata: service)
+              index += 800
+            }
+          }
+        }
+        try await group.waitForAll()
+      }
+      let published = ContinuousClock.now - started
+      let expected = events * webhookCount
+      let deadline = ContinuousClock.now + .seconds(600)
+      while receiver.requests.count < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      let received = ContinuousClock.now - started
+      // Logged: every delivery of every webhook has a succeeded attempt.
+      let logs = EventLogs.Client(wrapping: client)
+      let partner: Metadata = ["authorization": .string("Bearer \(partnerKey)")]
+      var logged = false
+      while !logged && ContinuousClock.now < deadline {
+        logged = true
+        for id in webhookIDs {
+          let open = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, pageSize: 1, status: .pending), metadata: partner)
+          let retrying = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, pageSize: 1, status: .retrying), metadata: partner)
+          if !open.entries.isEmpty || !retrying.entries.isEmpty {
+            logged = false
+            break
+          }
+        }
+        if !logged { try await Task.sleep(for: .milliseconds(20)) }
+      }
+      let finished = ContinuousClock.now - started
+      await client.close()
+      print(String(
+        format: "delivery webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f",
+        webhookCount, events, expected, receiver.requests.count, published.seconds, received.seconds, finished.seconds,
+        Double(expected) / finished.seconds))
+    } catch {
+      print("delivery error=\"\(error)\"")
+    }
+  }
+
+  static func startServer(receiverPort: Int, webhooks: Int, extra: [String]) -> (Process, Int, String, String, [String])? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["delivery-server", "--receiver-port", String(receiverPort), "--webhooks", String(webhooks)] + extra
+    let output = Pipe()
+    process.standardOutput = output
+    do { try process.run() } catch { return nil }
+    var text = ""
+    let fd = output.fileHandleForReading.fileDescriptor
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline {
+      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
+      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }) {
+        let fields = line.split(separator: " ").map(String.init)
+        if fields.count >= 5, let port = Int(fields[1]) { return (process, port, fields[2], fields[3], Array(fields[4...])) }
+      }
+    }
+    process.terminate()
+    return nil
+  }
+
+  /// The server side: RPC, delivery engine (loopback allowed), a partner
+  /// with `--webhooks` webhooks to the receiver; prints `ready PORT SERVICE_KEY PARTNER_KEY IDS…`.
+  static func serve(_ options: BenchOptions) async {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-bench-delivery-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      let partners = SQLitePartnerStore(database: database)
+      let webhooks = SQLiteWebhookStore(database: database)
+      let events = SQLiteEventStore(database: database)
+      let secrets = try SecretBox(key: Crypto.randomBytes(32))
+      let bu = try await partners.createBusinessUnit(name: "Europe").id
+      _ = try await partners.createPartner(id: 12345, name: "Acme Rewards", kind: .channel, buID: bu, reach: .units([bu]))
+      let partnerKey = try await partners.createAPIKey(for: .partner(12345)).plaintext
+      let serviceKey = try await partners.createAPIKey(for: .service("bench")).plaintext
+      var engineConfiguration = DeliveryEngine.Configuration()
+      engineConfiguration.maxInFlight = options.int("in-flight", default: 64, in: 1...1_024)
+      engineConfiguration.perWebhookLimit = options.int("per-webhook", default: 4, in: 1...256)
+      engineConfiguration.pollInterval = .milliseconds(100)
+      let engine = DeliveryEngine(
+        events: events, webhooks: webhooks, secrets: secrets, targets: TargetGuard(allowed: TargetGuard.allowList("127.0.0.0/8") ?? []),
+        configuration: engineConfiguration)
+      var configuration = RPCServer.Configuration()
+      configuration.port = 0
+      configuration.loops = 1
+      let server = try RPCServer(
+        configuration: configuration,
+        services: [
+          WebhooksService(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: true, events: events, engine: engine),
+          EventsService(events: events, partners: partners, engine: engine),
+          EventLogsService(events: events, webhooks: webhooks, partners: partners, secrets: secrets, engine: engine),
+        ],
+        interceptors: [AuthInterceptor(store: partners)], log: ServerLog(enabled: false))
+      let client = try RPCClient(host: "127.0.0.1", port: server.port)
+      var ids: [String] = []
+      let receiverPort = options.int("receiver-port", default: 0, in: 1...65_535)
+      for index in 0..<options.int("webhooks", default: 16, in: 1...256) {
+        let created = try await Webhooks.Client(wrapping: client).createWebhook(
+          CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(receiverPort)/hooks/\(index)", generateSecret: true, events: ["reward.issued"]),
+          metadata: ["authorization": .string("Bearer \(partnerKey)")])
+        ids.append(created.webhook?.id ?? "")
+      }
+      await client.close()
+      engine.start()
+      print("ready \(server.port) \(serviceKey) \(partnerKey) \(ids.joined(separator: " "))")
+      fflush(nil)
+      signal(SIGTERM, SIG_DFL)
+      while true { try? await Task.sleep(for: .seconds(3_600)) }
+    } catch {
+      print("error=\(error)")
+    }
+  }
+}
