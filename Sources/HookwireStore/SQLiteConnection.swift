@@ -99,7 +99,8 @@ public final class Statement {
 
   deinit { sqlite3_finalize(handle) }
 
-  func reset() {
+  /// Clears the statement for another run with new bindings.
+  public func reset() {
     sqlite3_reset(handle)
     sqlite3_clear_bindings(handle)
   }

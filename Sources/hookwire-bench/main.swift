@@ -13,7 +13,7 @@ let usage = """
             --iterations N (default 1000000, at most 20000000)  --runs N (default 5, at most 21)
             --message webhook|log_page_100 (default both)  --op encode|encode_reused_buffer|decode (default all)
     rpc     unary echo of 100 bytes against a server in a separate process
-            --concurrency N (default 1, 16 and 64)  --connections N (default 1 and 4)
+            --concurrency N (default 1, 16 and 64)  --connections N (default: 1, and one per call in flight)
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
     webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
             --concurrency N (default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
@@ -21,6 +21,8 @@ let usage = """
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
     http    the HTTP client alone (URLSession) against the local receiver
             --requests N (default 20000)  --concurrency N (default 16)
+    logsearch  SearchEventLogs latency on a large event log, generated once into a bench data directory
+            --rows N (default 10000000)  --queries N (default 2000)  --data-dir DIR (default: a temporary folder)
     search  partner search latency on a fresh database of generated partners
             --partners N (default 1000000)  --queries N (default 2000)
   """
@@ -47,6 +49,8 @@ case "delivery":
   await DeliveryBench.run(options)
 case "http":
   await HTTPBench.run(options)
+case "logsearch":
+  await LogSearchBench.run(options)
 case "delivery-server":
   await DeliveryBench.serve(options)
 case "-h", "--help", "help":
