@@ -1,5 +1,23 @@
 import HookwireCrypto
 import HookwireDomain
+import Synchronization
+
+/// Delivery ids that sort in creation order (fixed-width base-36 time and
+/// sequence, then randomness), so "newest first" is exact even within a
+/// millisecond.
+enum DeliveryIDs {
+  private static let sequence = Atomic<UInt64>(UInt64.random(in: 0..<1_000_000))
+
+  static func next(nowMs: Int64) -> String {
+    let count = sequence.add(1, ordering: .relaxed).newValue % 78_364_164_096  // 36^7
+    return "dlv_" + padded(UInt64(max(0, nowMs)), 9) + padded(count, 7) + Crypto.randomToken(10)
+  }
+
+  static func padded(_ value: UInt64, _ width: Int) -> String {
+    let digits = String(value, radix: 36)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+  }
+}
 
 /// Events, deliveries and attempts on SQLite. Publishing writes an event and
 /// its deliveries in one transaction, so an acknowledged publish is durable
@@ -53,7 +71,7 @@ public final class SQLiteEventStore: EventStore {
       let status: DeliveryStatus = state == 1 ? .pending : .held
       insert.reset()
       try insert.bind(
-        .text("dlv_" + Crypto.randomToken(26)), .text(webhookID), .text(id), .text(new.type), .integer(new.buID),
+        .text(DeliveryIDs.next(nowMs: nowMs)), .text(webhookID), .text(id), .text(new.type), .integer(new.buID),
         .integer(status.rawValue), .integer(nowMs), .integer(nowMs)
       ).run()
     }

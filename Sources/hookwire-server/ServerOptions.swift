@@ -12,6 +12,8 @@ struct ServerOptions {
   var allowPrivateTargets = ""
   var deliveryTimeoutSeconds = 15
   var retryDelays: String?
+  var retentionDays = 30
+  var disableAfterHours = 120
   var help = false
 
   static let usage = """
@@ -31,6 +33,8 @@ struct ServerOptions {
       --delivery-timeout S  seconds per delivery attempt (default 15)
       --retry-delays MS,…   delays before each attempt in milliseconds (default Svix's:
                           0,5000,300000,1800000,7200000,18000000,36000000,36000000)
+      --retention-days N  prune finished deliveries and events older than N days (default 30)
+      --disable-after-hours N  disable a webhook failing without a success for N hours (default 120)
       -h, --help          show this help
     """
 
@@ -65,6 +69,14 @@ struct ServerOptions {
         let text = try value("--delivery-timeout")
         guard let seconds = Int(text), (1...300).contains(seconds) else { throw Failure(description: "--delivery-timeout takes 1…300 seconds") }
         options.deliveryTimeoutSeconds = seconds
+      case "--retention-days":
+        let text = try value("--retention-days")
+        guard let days = Int(text), (1...3_650).contains(days) else { throw Failure(description: "--retention-days takes 1…3650") }
+        options.retentionDays = days
+      case "--disable-after-hours":
+        let text = try value("--disable-after-hours")
+        guard let hours = Int(text), (1...87_600).contains(hours) else { throw Failure(description: "--disable-after-hours takes 1…87600") }
+        options.disableAfterHours = hours
       case "--retry-delays":
         let text = try value("--retry-delays")
         guard !text.isEmpty, text.split(separator: ",").allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {

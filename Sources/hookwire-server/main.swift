@@ -66,6 +66,8 @@ let health = HealthService(
   services: [Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name])
 var deliveryConfiguration = DeliveryEngine.Configuration()
 deliveryConfiguration.timeout = .seconds(options.deliveryTimeoutSeconds)
+deliveryConfiguration.retention = .seconds(options.retentionDays * 86_400)
+deliveryConfiguration.disableAfterFailing = .seconds(options.disableAfterHours * 3_600)
 if let delays = options.retryDelays {
   deliveryConfiguration.schedule = RetrySchedule(delays: delays.split(separator: ",").compactMap { Int($0) }.map { .milliseconds($0) })
 }

@@ -317,4 +317,32 @@ struct DeliveryTests {
     #expect(try await setup.log(heldID).entry?.status == .held)
     await setup.stop()
   }
+
+  @Test("event logs list newest first and filter by event type, status and time")
+  func logFilters() async throws {
+    let setup = try await Self.setup()
+    let first = try await setup.publish("reward.issued").event?.id ?? ""
+    let second = try await setup.publish("points.earned").event?.id ?? ""
+    _ = await setup.waitFor(first, .succeeded)
+    _ = await setup.waitFor(second, .succeeded)
+    let all = try await setup.logs.listEventLogs(ListEventLogsRequest(webhookID: setup.webhookID), metadata: setup.acme)
+    #expect(all.entries.map(\.eventID) == [second, first])
+    let points = try await setup.logs.listEventLogs(ListEventLogsRequest(webhookID: setup.webhookID, eventType: "points.earned"), metadata: setup.acme)
+    #expect(points.entries.map(\.eventID) == [second])
+    let failed = try await setup.logs.listEventLogs(ListEventLogsRequest(webhookID: setup.webhookID, status: .failed), metadata: setup.acme)
+    #expect(failed.entries.isEmpty)
+    let future = try await setup.logs.listEventLogs(
+      ListEventLogsRequest(webhookID: setup.webhookID, sinceMs: Int64(Date().timeIntervalSince1970 * 1_000) + 60_000), metadata: setup.acme)
+    #expect(future.entries.isEmpty)
+    let paged = try await setup.logs.listEventLogs(ListEventLogsRequest(webhookID: setup.webhookID, pageSize: 1), metadata: setup.acme)
+    #expect(paged.entries.map(\.eventID) == [second] && !paged.nextPageToken.isEmpty)
+    let rest = try await setup.logs.listEventLogs(
+      ListEventLogsRequest(webhookID: setup.webhookID, pageSize: 1, pageToken: paged.nextPageToken), metadata: setup.acme)
+    #expect(rest.entries.map(\.eventID) == [first])
+    let outsider = await code {
+      _ = try await setup.logs.listEventLogs(ListEventLogsRequest(webhookID: setup.webhookID), metadata: setup.deployment.metadata(12346))
+    }
+    #expect(outsider == .permissionDenied)
+    await setup.stop()
+  }
 }
