@@ -112,29 +112,58 @@ public final class DeliveryEngine: Sendable {
   /// Stops calling an observer.
   public func removeObserver(_ id: Int) { _ = observers.withLock { $0.removeValue(forKey: id) } }
 
+  /// Due deliveries are read in batches into memory and dispatched from
+  /// there as per-webhook slots free up, so a completed attempt costs no
+  /// database read; a batch older than `bufferLifetime` is read again, and
+  /// each attempt re-checks its webhook (paused, disabled or deleted since
+  /// the read) before sending.
   private func run() async {
+    var buffer: [DueDelivery] = []
+    var bufferReadAt = ContinuousClock.now
+    let bufferLifetime: Duration = .seconds(1)
     while state.withLock({ $0.running }) {
-      let (capacity, busy) = state.withLock { ($0.inFlight.count < configuration.maxInFlight ? configuration.maxInFlight - $0.inFlight.count : 0, $0.inFlight) }
-      var launched = 0
-      if capacity > 0, let due = try? await events.dueDeliveries(nowMs: wallClockMs(), limit: capacity, excluding: busy) {
-        for item in due where claim(item.delivery) {
-          launched += 1
-          Task.detached { [self] in
-            await attempt(item)
-            release(item.delivery)
-            waker.wake()
-          }
+      if buffer.count < configuration.maxInFlight || ContinuousClock.now - bufferReadAt > bufferLifetime {
+        let busy = state.withLock { $0.inFlight }
+        if let due = try? await events.dueDeliveries(nowMs: wallClockMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
+          buffer = due
+          bufferReadAt = ContinuousClock.now
         }
       }
+      var launched = 0
+      var kept: [DueDelivery] = []
+      kept.reserveCapacity(buffer.count)
+      for item in buffer {
+        guard state.withLock({ $0.inFlight.count < configuration.maxInFlight }), claim(item.delivery) else {
+          kept.append(item)
+          continue
+        }
+        launched += 1
+        Task.detached { [self] in
+          if await stillDeliverable(item.delivery) { await attempt(item) }
+          release(item.delivery)
+          waker.wake()
+        }
+      }
+      buffer = kept
       if launched > 0 { continue }
       var wait = configuration.pollInterval
-      if let next = try? await events.nextDueMs() {
+      if !buffer.isEmpty {
+        // Waiting for slots of busy webhooks: woken when an attempt ends.
+        wait = min(wait, bufferLifetime)
+      } else if let next = try? await events.nextDueMs() {
         let until = next - wallClockMs()
         if until <= 0 && state.withLock({ $0.inFlight.isEmpty }) { continue }
         if until > 0 { wait = min(wait, .milliseconds(until)) }
       }
       await waker.wait(timeout: wait)
     }
+  }
+
+  /// Whether the delivery's webhook still takes deliveries (from the
+  /// write-through cache, so this costs no database read).
+  private func stillDeliverable(_ delivery: Delivery) async -> Bool {
+    guard let webhook = try? await webhooks.webhook(id: delivery.webhookID) else { return false }
+    return webhook.state == .active
   }
 
   private func claim(_ delivery: Delivery) -> Bool {
