@@ -19,10 +19,7 @@ enum DeliveryBench {
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
       return print("delivery error=server_did_not_start")
     }
-    defer {
-      kill(server.processIdentifier, SIGTERM)
-      server.waitUntilExit()
-    }
+    defer { ChildServer.stop(server) }
     do {
       let client = try RPCClient(host: "127.0.0.1", port: port)
       let publisher = Events.Client(wrapping: client)
@@ -78,28 +75,11 @@ enum DeliveryBench {
   }
 
   static func startServer(receiverPort: Int, webhooks: Int, extra: [String]) -> (Process, Int, String, String, [String])? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["delivery-server", "--receiver-port", String(receiverPort), "--webhooks", String(webhooks)] + extra
-    let output = Pipe()
-    process.standardOutput = output
-    do { try process.run() } catch { return nil }
-    var text = ""
-    let fd = output.fileHandleForReading.fileDescriptor
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    let deadline = Date().addingTimeInterval(30)
-    while Date() < deadline {
-      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
-      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
-      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }) {
-        let fields = line.split(separator: " ").map(String.init)
-        if fields.count >= 5, let port = Int(fields[1]) { return (process, port, fields[2], fields[3], Array(fields[4...])) }
-      }
+    let arguments = ["delivery-server", "--receiver-port", String(receiverPort), "--webhooks", String(webhooks)] + extra
+    guard let (process, fields) = ChildServer.start(arguments, readyPrefix: "ready "), fields.count >= 4, let port = Int(fields[0]) else {
+      return nil
     }
-    process.terminate()
-    return nil
+    return (process, port, fields[1], fields[2], Array(fields[3...]))
   }
 
   /// The server side: RPC, delivery engine (loopback allowed), a partner

@@ -51,36 +51,15 @@ enum RPCBench {
         print(line)
       }
     }
-    if let server {
-      kill(server.processIdentifier, SIGTERM)
-      server.waitUntilExit()
-    }
+    if let server { ChildServer.stop(server) }
   }
 
   /// Starts `hookwire-bench rpc-server` (this binary) on a free port.
   static func startServer(loops: Int) -> (Process, Int)? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["rpc-server", "--loops", String(loops)]
-    let output = Pipe()
-    process.standardOutput = output
-    do { try process.run() } catch { return nil }
-    var text = ""
-    let deadline = Date().addingTimeInterval(10)
-    let fd = output.fileHandleForReading.fileDescriptor
-    var buffer = [UInt8](repeating: 0, count: 1_024)
-    while Date() < deadline {
-      // Plain `poll` and `read`: FileHandle traps when a signal interrupts it.
-      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
-      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
-      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("port=") }), let port = Int(line.dropFirst(5)) {
-        return (process, port)
-      }
-    }
-    process.terminate()
-    return nil
+    guard let (process, fields) = ChildServer.start(["rpc-server", "--loops", String(loops)], readyPrefix: "port="),
+      let port = fields.first.flatMap({ Int($0) })
+    else { return nil }
+    return (process, port)
   }
 
   /// The server side: health and echo on 127.0.0.1, port printed as `port=N`.

@@ -15,10 +15,7 @@ enum WebhooksBench {
       print("webhooks error=server_did_not_start")
       return
     }
-    defer {
-      kill(server.processIdentifier, SIGTERM)
-      server.waitUntilExit()
-    }
+    defer { ChildServer.stop(server) }
     let auth = [MetadataEntry(key: "authorization", value: Array("Bearer \(key)".utf8))]
     let workloads: [(String, LoadGenerator.Workload)] = [
       ("noop_echo", .echo),
@@ -49,28 +46,10 @@ enum WebhooksBench {
 
   /// Starts `hookwire-bench webhooks-server`; returns it, its port, a key and a webhook id.
   static func startServer(loops: Int) -> (Process, Int, String, String)? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["webhooks-server", "--loops", String(loops)]
-    let output = Pipe()
-    process.standardOutput = output
-    do { try process.run() } catch { return nil }
-    var text = ""
-    let fd = output.fileHandleForReading.fileDescriptor
-    var buffer = [UInt8](repeating: 0, count: 1_024)
-    let deadline = Date().addingTimeInterval(20)
-    while Date() < deadline {
-      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
-      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
-      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }) {
-        let fields = line.split(separator: " ")
-        if fields.count == 4, let port = Int(fields[1]) { return (process, port, String(fields[2]), String(fields[3])) }
-      }
-    }
-    process.terminate()
-    return nil
+    guard let (process, fields) = ChildServer.start(["webhooks-server", "--loops", String(loops)], readyPrefix: "ready "),
+      fields.count == 3, let port = Int(fields[0])
+    else { return nil }
+    return (process, port, fields[1], fields[2])
   }
 
   /// The server side: a fresh data directory with one partner, its key and

@@ -1,0 +1,41 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts this benchmark binary again as a server in its own process and
+/// waits (at most `timeout`) for the line it prints when ready.
+enum ChildServer {
+  /// The process and the fields of its first line starting with `readyPrefix`.
+  static func start(_ arguments: [String], readyPrefix: String, timeout: TimeInterval = 30) -> (Process, [String])? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    do { try process.run() } catch { return nil }
+    var text = ""
+    let fd = output.fileHandleForReading.fileDescriptor
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      // Plain `poll` and `read`: FileHandle traps when a signal interrupts it.
+      var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard Glibc.poll(&poll, 1, 100) == 1 else { continue }
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count > 0 { text += String(decoding: buffer[0..<count], as: UTF8.self) }
+      if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(readyPrefix) }) {
+        return (process, line.dropFirst(readyPrefix.count).split(separator: " ").map(String.init))
+      }
+    }
+    process.terminate()
+    return nil
+  }
+
+  /// Stops a child server.
+  static func stop(_ process: Process) {
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+  }
+}
