@@ -40,7 +40,7 @@ var targets: [Target] = [
 
   .target(
     name: "HookwireTestSupport",
-    dependencies: ["HookwireWire", "HookwireRPC", "HookwireAPI"],
+    dependencies: ["HookwireWire", "HookwireRPC", "HookwireAPI", "HookwireServer", "HookwireCrypto"],
     path: "Tests/HookwireTestSupport"
   ),
   .testTarget(name: "HookwireWireTests", dependencies: ["HookwireWire", "HookwireTestSupport"]),

@@ -214,4 +214,7 @@ public actor InMemoryWebhookStore: WebhookStore {
     guard let entry = webhooks[id], !entry.deleted else { return nil }
     return entry.secret
   }
+
+  /// Every webhook not deleted.
+  public func all() -> [Webhook] { webhooks.values.filter { !$0.deleted }.map(\.webhook) }
 }

@@ -1,0 +1,181 @@
+import HookwireCrypto
+import HookwireDomain
+
+/// Events, deliveries and attempts in memory, for fast unit tests; the same
+/// rules as SQLite's (fan-out, idempotency, held/cancelled, newest first).
+public actor InMemoryEventStore: EventStore {
+  private let webhooks: InMemoryWebhookStore
+  private let partners: InMemoryPartnerStore
+  private var events: [String: (event: Event, publisher: String)] = [:]
+  private var deliveries: [String: (delivery: Delivery, manual: Bool)] = [:]
+  private var attempts: [String: [DeliveryAttempt]] = [:]
+  private var failingSince: [String: Int64] = [:]
+
+  /// A store whose fan-out reads `webhooks` and `partners`.
+  public init(webhooks: InMemoryWebhookStore, partners: InMemoryPartnerStore) {
+    self.webhooks = webhooks
+    self.partners = partners
+  }
+
+  public func publish(_ batch: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
+    var results: [PublishResult] = []
+    for new in batch {
+      if let existing = events.values.first(where: {
+        (!new.eventID.isEmpty && $0.event.id == new.eventID)
+          || (!new.idempotencyKey.isEmpty && $0.publisher == publisher && $0.event.idempotencyKey == new.idempotencyKey)
+      }) {
+        results.append(PublishResult(event: existing.event, duplicate: true, deliveries: 0))
+        continue
+      }
+      let event = Event(
+        id: new.eventID.isEmpty ? "evt_" + Crypto.randomToken(26) : new.eventID, buID: new.buID, programmeID: new.programmeID,
+        type: new.type, payloadJSON: new.payloadJSON, publishedAtMs: nowMs, idempotencyKey: new.idempotencyKey)
+      events[event.id] = (event, publisher)
+      var count = 0
+      for webhook in await webhooks.all() where webhook.events.contains(new.type) {
+        guard await matches(webhook, new) else { continue }
+        let id = DeliveryIDs.next(nowMs: nowMs)
+        deliveries[id] = (
+          Delivery(
+            id: id, webhookID: webhook.id, eventID: event.id, eventType: event.type, buID: new.buID,
+            status: webhook.state == .active ? .pending : .held, attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0,
+            nextAttemptAtMs: nowMs, lastHTTPStatus: 0, lastError: ""), false)
+        count += 1
+      }
+      results.append(PublishResult(event: event, duplicate: false, deliveries: count))
+    }
+    return results
+  }
+
+  private func matches(_ webhook: Webhook, _ event: NewEvent) async -> Bool {
+    switch webhook.kind {
+    case .programme: return webhook.programmeID != nil && webhook.programmeID == event.programmeID
+    case .global where !webhook.allBUs: return webhook.buID == event.buID
+    case .global: return await partners.partner(id: webhook.partnerID)?.reach.contains(event.buID) ?? false
+    }
+  }
+
+  public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
+    var due: [DueDelivery] = []
+    for (delivery, manual) in deliveries.values.sorted(by: { $0.delivery.nextAttemptAtMs < $1.delivery.nextAttemptAtMs })
+    where due.count < limit && [.pending, .retrying].contains(delivery.status) && delivery.nextAttemptAtMs <= nowMs
+      && !excluding.contains(delivery.id)
+    {
+      guard let webhook = await webhooks.webhook(id: delivery.webhookID), webhook.state == .active,
+        let secret = await webhooks.encryptedSecret(id: webhook.id), let event = events[delivery.eventID]?.event
+      else { continue }
+      due.append(DueDelivery(
+        delivery: delivery, payloadURL: webhook.payloadURL, payloadJSON: event.payloadJSON, publishedAtMs: event.publishedAtMs,
+        encryptedSecret: secret, manual: manual))
+    }
+    return due
+  }
+
+  public func nextDueMs() async throws -> Int64? {
+    var earliest: Int64?
+    for (delivery, _) in deliveries.values where [.pending, .retrying].contains(delivery.status) {
+      guard await webhooks.webhook(id: delivery.webhookID)?.state == .active else { continue }
+      earliest = min(earliest ?? .max, delivery.nextAttemptAtMs)
+    }
+    return earliest
+  }
+
+  public func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) throws -> Int64? {
+    attempts[attempt.deliveryID, default: []].append(attempt)
+    if var entry = deliveries[attempt.deliveryID] {
+      entry.delivery.attempts = attempt.number
+      entry.delivery.lastAttemptAtMs = attempt.attemptedAtMs
+      entry.delivery.lastHTTPStatus = attempt.httpStatus
+      entry.delivery.lastError = attempt.error
+      entry.delivery.nextAttemptAtMs = nextAttemptAtMs
+      if ![.held, .cancelled].contains(entry.delivery.status) || status == .succeeded { entry.delivery.status = status }
+      entry.manual = false
+      deliveries[attempt.deliveryID] = entry
+    }
+    if attempt.succeeded {
+      failingSince[attempt.webhookID] = nil
+      return nil
+    }
+    if failingSince[attempt.webhookID] == nil { failingSince[attempt.webhookID] = attempt.attemptedAtMs }
+    return failingSince[attempt.webhookID]
+  }
+
+  public func prune(before cutoffMs: Int64) -> Int {
+    let old = deliveries.values.filter { $0.delivery.createdAtMs < cutoffMs && [.succeeded, .failed, .cancelled].contains($0.delivery.status) }
+    for (delivery, _) in old {
+      deliveries[delivery.id] = nil
+      attempts[delivery.id] = nil
+    }
+    let referenced = Set(deliveries.values.map(\.delivery.eventID))
+    events = events.filter { $0.value.event.publishedAtMs >= cutoffMs || referenced.contains($0.key) }
+    return old.count
+  }
+
+  public func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) -> Int {
+    var changed = 0
+    for (id, entry) in deliveries where entry.delivery.webhookID == webhookID {
+      var updated = entry
+      switch status {
+      case .held where [.pending, .retrying].contains(entry.delivery.status): updated.delivery.status = .held
+      case .pending where entry.delivery.status == .held:
+        updated.delivery.status = .pending
+        updated.delivery.nextAttemptAtMs = nowMs
+      case .cancelled where [.pending, .retrying, .held].contains(entry.delivery.status): updated.delivery.status = .cancelled
+      default: continue
+      }
+      deliveries[id] = updated
+      changed += 1
+    }
+    return changed
+  }
+
+  public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken)
+    let matching = deliveries.values.map(\.delivery).filter { d in
+      d.webhookID == webhookID && (filter.status.map { d.status == $0 } ?? true) && (filter.eventType.map { d.eventType == $0 } ?? true)
+        && (filter.sinceMs.map { d.createdAtMs >= $0 } ?? true) && (filter.untilMs.map { d.createdAtMs < $0 } ?? true)
+        && (after.map { d.id < $0 } ?? true)
+    }.sorted { $0.id > $1.id }
+    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
+  }
+
+  public func eventLog(webhookID: String, eventID: String) -> (Delivery, Event, [DeliveryAttempt])? {
+    guard let delivery = deliveries.values.map(\.delivery).first(where: { $0.webhookID == webhookID && $0.eventID == eventID }),
+      let event = events[eventID]?.event
+    else { return nil }
+    return (delivery, event, attempts[delivery.id] ?? [])
+  }
+
+  public func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    let matching = deliveries.values.map(\.delivery).filter { $0.eventID == eventID && buIDs.contains($0.buID) && $0.id > after }
+      .sorted { $0.id < $1.id }
+    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
+  }
+
+  public func redeliver(webhookID: String, eventID: String, nowMs: Int64) throws -> Delivery {
+    guard var entry = deliveries.values.first(where: { $0.delivery.webhookID == webhookID && $0.delivery.eventID == eventID }),
+      entry.delivery.status != .cancelled
+    else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
+    if entry.delivery.status != .held { entry.delivery.status = .retrying }
+    entry.delivery.nextAttemptAtMs = nowMs
+    entry.manual = true
+    deliveries[entry.delivery.id] = entry
+    return entry.delivery
+  }
+
+  public func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) -> Int {
+    var count = 0
+    for (id, entry) in deliveries where entry.delivery.webhookID == webhookID && entry.delivery.status == .failed && entry.delivery.createdAtMs >= sinceMs {
+      var updated = entry
+      updated.delivery.status = .retrying
+      updated.delivery.nextAttemptAtMs = nowMs
+      updated.manual = true
+      deliveries[id] = updated
+      count += 1
+    }
+    return count
+  }
+}
