@@ -4,7 +4,6 @@ import HookwireCrypto
 import HookwireDomain
 import HookwireServer
 import HookwireStore
-import HookwireTestSupport
 
 /// End to end: publish → signed POST received by a local keep-alive
 /// receiver → attempt logged, with the server (RPC + delivery engine) in
@@ -13,8 +12,7 @@ enum DeliveryBench {
   static func run(_ options: BenchOptions) async {
     let events = options.int("events", default: 20_000, in: 100...1_000_000)
     let webhookCount = options.int("webhooks", default: 16, in: 1...256)
-    guard let receiver = try? TestReceiver() else { return print("delivery error=receiver") }
-    defer { receiver.stop() }
+    guard let receiver = try? LoopReceiver() else { return print("delivery error=receiver") }
     let extra = ["--in-flight", String(options.int("in-flight", default: 64, in: 1...1_024)), "--per-webhook", String(options.int("per-webhook", default: 4, in: 1...256))]
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
       return print("delivery error=server_did_not_start")
@@ -45,7 +43,7 @@ enum DeliveryBench {
       let published = ContinuousClock.now - started
       let expected = events * webhookCount
       let deadline = ContinuousClock.now + .seconds(600)
-      while receiver.requests.count < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      while receiver.count.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
       let received = ContinuousClock.now - started
       // Logged: every delivery of every webhook has a succeeded attempt.
       let logs = EventLogs.Client(wrapping: client)
@@ -65,9 +63,10 @@ enum DeliveryBench {
       }
       let finished = ContinuousClock.now - started
       await client.close()
+      await receiver.stop()
       print(String(
         format: "delivery webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f",
-        webhookCount, events, expected, receiver.requests.count, published.seconds, received.seconds, finished.seconds,
+        webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds, finished.seconds,
         Double(expected) / finished.seconds))
     } catch {
       print("delivery error=\"\(error)\"")

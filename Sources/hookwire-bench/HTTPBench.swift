@@ -8,8 +8,11 @@ enum HTTPBench {
   static func run(_ options: BenchOptions) async {
     let requests = options.int("requests", default: 20_000, in: 100...1_000_000)
     let concurrency = options.int("concurrency", default: 16, in: 1...256)
-    guard let receiver = try? TestReceiver(), let url = URL(string: "http://127.0.0.1:\(receiver.port)/hooks") else { return }
-    defer { receiver.stop() }
+    let useLoop = options.string("receiver") == "loop"
+    var threaded: TestReceiver?
+    var looped: LoopReceiver?
+    if useLoop { looped = try? LoopReceiver() } else { threaded = try? TestReceiver() }
+    guard let port = looped?.port ?? threaded?.port, let url = URL(string: "http://127.0.0.1:\(port)/hooks") else { return }
     let sender = URLSessionSender(maxConnectionsPerHost: concurrency)
     let body = [UInt8](repeating: 0x61, count: 200)
     let started = ContinuousClock.now
@@ -25,6 +28,11 @@ enum HTTPBench {
       }
     }
     let elapsed = ContinuousClock.now - started
-    print(String(format: "http client=urlsession concurrency=%d requests=%d received=%d requests_per_s=%.0f", concurrency, requests, receiver.requests.count, Double(requests) / elapsed.seconds))
+    let received = looped?.count.load(ordering: .relaxed) ?? threaded?.requests.count ?? 0
+    threaded?.stop()
+    await looped?.stop()
+    print(String(
+      format: "http client=urlsession receiver=%@ concurrency=%d requests=%d received=%d requests_per_s=%.0f",
+      useLoop ? "loop" : "threads", concurrency, requests, received, Double(requests) / elapsed.seconds))
   }
 }

@@ -1,0 +1,81 @@
+import HookwirePosix
+import Synchronization
+
+/// An HTTP/1.1 receiver on one Hookwire event loop: answers every request
+/// `200 ok` on keep-alive connections and counts them, so benchmarks can
+/// tell the client's cost from the receiver's.
+final class LoopReceiver: @unchecked Sendable {
+  // Unchecked: the listener and connections live on `loop`; only `count`
+  // is read from other threads, and it is atomic.
+  let loop: EventLoop
+  let port: Int
+  let count = Atomic<Int>(0)
+  private var listener: TCPListener?
+  private var connections: [ObjectIdentifier: Connection] = [:]
+
+  init() throws {
+    loop = try EventLoop(name: "bench-receiver")
+    let listener = try TCPListener(host: "127.0.0.1", port: 0, reusePort: false, loop: loop)
+    port = listener.port
+    self.listener = listener
+    listener.onAccept = { [unowned self] fd in
+      let stream = TCPStream(fd: fd, loop: loop)
+      let connection = Connection(stream: stream, receiver: self)
+      stream.delegate = connection
+      connections[ObjectIdentifier(connection)] = connection
+      try? stream.start()
+    }
+    let box = UncheckedListener(listener)
+    loop.execute { try? box.listener?.start() }
+  }
+
+  func stop() async {
+    let box = UncheckedListener(listener)
+    loop.execute { box.listener?.close() }
+    await loop.shutdownGracefully()
+  }
+
+  final class Connection: TCPStreamDelegate {
+    let stream: TCPStream
+    unowned let receiver: LoopReceiver
+    var buffer: [UInt8] = []
+    static let response = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok".utf8)
+
+    init(stream: TCPStream, receiver: LoopReceiver) {
+      self.stream = stream
+      self.receiver = receiver
+    }
+
+    func streamReceived(_ bytes: UnsafeRawBufferPointer) {
+      buffer.append(contentsOf: bytes)
+      while let end = headEnd() {
+        let head = String(decoding: buffer[0..<end], as: UTF8.self).lowercased()
+        var length = 0
+        if let range = head.range(of: "content-length:") {
+          length = Int(head[range.upperBound...].prefix { $0 != "\r" }.trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        guard buffer.count >= end + 4 + length else { return }
+        buffer.removeFirst(end + 4 + length)
+        receiver.count.add(1, ordering: .relaxed)
+        Self.response.withUnsafeBytes { stream.write($0) }
+      }
+    }
+
+    func headEnd() -> Int? {
+      guard buffer.count >= 4 else { return nil }
+      for index in 0...(buffer.count - 4) where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+        return index
+      }
+      return nil
+    }
+
+    func streamDrained() {}
+    func streamClosed(_ error: IOError?) { receiver.connections[ObjectIdentifier(self)] = nil }
+  }
+}
+
+struct UncheckedListener: @unchecked Sendable {
+  // Unchecked: handed to work that runs on the listener's own loop.
+  let listener: TCPListener?
+  init(_ listener: TCPListener?) { self.listener = listener }
+}
