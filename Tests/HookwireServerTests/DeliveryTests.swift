@@ -43,6 +43,15 @@ struct DeliveryTests {
       return try? await self.log(eventID)
     }
 
+    /// Waits until `count` live tails are attached to the engine (at most 10 s).
+    func waitForTails(_ count: Int) async throws {
+      let end = ContinuousClock.now + .seconds(10)
+      while (deployment.engine?.observerCount ?? 0) < count {
+        guard ContinuousClock.now < end else { throw RPCError(code: .deadlineExceeded, message: "no tail attached") }
+        try await Task.sleep(for: .milliseconds(10))
+      }
+    }
+
     func stop() async {
       receiver.stop()
       await rpc.close()
@@ -252,11 +261,54 @@ struct DeliveryTests {
         return seen
       }
     }
-    try await Task.sleep(for: .milliseconds(100))
+    try await setup.waitForTails(1)
     let first = try await setup.publish().event?.id ?? ""
     let second = try await setup.publish("points.earned").event?.id ?? ""
     let seen = try await tail.value
     #expect(Set(seen) == [first, second])
+    await setup.stop()
+  }
+
+  @Test("a tail without a webhook streams every attempt of the caller's business unit and nothing of another")
+  func businessUnitTail() async throws {
+    let setup = try await Self.setup()
+    let second = try await setup.webhooks.createWebhook(
+      CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(setup.receiver.port)/second", generateSecret: true, events: ["reward.issued"]),
+      metadata: setup.acme)
+    let northwind = setup.deployment.metadata(12346)
+    let americas = try await setup.webhooks.createWebhook(
+      CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(setup.receiver.port)/americas", generateSecret: true, events: ["reward.issued"]),
+      metadata: northwind)
+    let logs = setup.logs
+    let acme = setup.acme
+    let europeTail = Task {
+      try await logs.tailDeliveries(TailDeliveriesRequest(), metadata: acme) { stream in
+        var seen: [(webhook: String, event: String)] = []
+        for try await attempt in stream {
+          seen.append((attempt.webhookID, attempt.eventID))
+          if seen.count == 2 { break }
+        }
+        return seen
+      }
+    }
+    let americasTail = Task {
+      try await logs.tailDeliveries(TailDeliveriesRequest(), metadata: northwind) { stream -> (webhook: String, event: String)? in
+        for try await attempt in stream { return (webhook: attempt.webhookID, event: attempt.eventID) }
+        return nil
+      }
+    }
+    try await setup.waitForTails(2)
+    let europeEvent = try await setup.publish().event?.id ?? ""
+    let europe = try await europeTail.value
+    #expect(Set(europe.map(\.webhook)) == [setup.webhookID, second.webhook?.id ?? ""])
+    #expect(europe.allSatisfy { $0.event == europeEvent })
+    // Europe's attempts were all observed before this publish, so a tail that
+    // leaked them would have seen one of them first.
+    let americasEvent = try await setup.events.publishEvent(
+      PublishEventRequest(buID: 2, eventType: "reward.issued", payloadJSON: "{}"), metadata: setup.deployment.serviceMetadata)
+    let first = try await americasTail.value
+    #expect(first?.webhook == americas.webhook?.id)
+    #expect(first?.event == americasEvent.event?.id)
     await setup.stop()
   }
 

@@ -112,6 +112,9 @@ public final class DeliveryEngine: Sendable {
   /// Stops calling an observer.
   public func removeObserver(_ id: Int) { _ = observers.withLock { $0.removeValue(forKey: id) } }
 
+  /// How many observers (live tails) are attached.
+  public var observerCount: Int { observers.withLock { $0.count } }
+
   /// Due deliveries are read in batches into memory and dispatched from
   /// there as per-webhook slots free up, so a completed attempt costs no
   /// database read; a batch older than `bufferLifetime` is read again, and
