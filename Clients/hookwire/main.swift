@@ -26,6 +26,14 @@ let usage = """
   \(ExitStatus.help)
   """
 
+/// With `--help`, prints a command group's help (and the global flags);
+/// otherwise runs the command.
+@MainActor func helpOr(_ help: String, _ run: () async throws -> Int32) async throws -> Int32 {
+  guard options.help else { return try await run() }
+  print(help + "\n\n" + GlobalOptions.help)
+  return ExitStatus.success
+}
+
 let output = Output()
 var arguments = Array(CommandLine.arguments.dropFirst())
 var options = GlobalOptions(environment: ProcessInfo.processInfo.environment)
@@ -39,44 +47,30 @@ do {
     print(usage)
     status = options.help ? ExitStatus.success : ExitStatus.usage
   case "health":
-    if options.help {
-      print(HealthCommand.help + "\n\n" + GlobalOptions.help)
-      status = ExitStatus.success
-    } else {
-      status = try await HealthCommand.run(rest, options, output)
-    }
+    status = try await helpOr(HealthCommand.help) { try await HealthCommand.run(rest, options, output) }
   case "whoami", "partners", "bus", "programmes":
-    if options.help {
-      print(PartnerCommands.help + "\n\n" + GlobalOptions.help)
-      status = ExitStatus.success
-    } else {
+    status = try await helpOr(PartnerCommands.help) {
       switch command {
-      case "whoami": status = try await PartnerCommands.whoami(rest, options, output)
-      case "partners": status = try await PartnerCommands.partners(rest, options, output)
-      case "bus": status = try await PartnerCommands.businessUnits(rest, options, output)
-      default: status = try await PartnerCommands.programmes(rest, options, output)
+      case "whoami": try await PartnerCommands.whoami(rest, options, output)
+      case "partners": try await PartnerCommands.partners(rest, options, output)
+      case "bus": try await PartnerCommands.businessUnits(rest, options, output)
+      default: try await PartnerCommands.programmes(rest, options, output)
       }
     }
   case "events" where rest.first == "publish", "logs", "verify":
-    if options.help {
-      print(LogCommands.help + "\n\n" + GlobalOptions.help)
-      status = ExitStatus.success
-    } else {
+    status = try await helpOr(LogCommands.help) {
       switch command {
-      case "logs": status = try await LogCommands.logs(rest, options, output)
-      case "verify": status = try LogCommands.verify(rest, options, output)
-      default: status = try await LogCommands.publish(rest, options, output)
+      case "logs": try await LogCommands.logs(rest, options, output)
+      case "verify": try LogCommands.verify(rest, options, output)
+      default: try await LogCommands.publish(rest, options, output)
       }
     }
   case "webhooks", "events", "integrations":
-    if options.help {
-      print(WebhookCommands.help + "\n\n" + GlobalOptions.help)
-      status = ExitStatus.success
-    } else {
+    status = try await helpOr(WebhookCommands.help) {
       switch command {
-      case "webhooks": status = try await WebhookCommands.webhooks(rest, options, output)
-      case "events": status = try await WebhookCommands.events(rest, options, output)
-      default: status = try await WebhookCommands.integrations(rest, options, output)
+      case "webhooks": try await WebhookCommands.webhooks(rest, options, output)
+      case "events": try await WebhookCommands.events(rest, options, output)
+      default: try await WebhookCommands.integrations(rest, options, output)
       }
     }
   case "help":
