@@ -17,6 +17,14 @@ final class OutboundFrames {
     host.atEndOfTurn { [weak self] in self?.flush() }
   }
 
+  /// Queues the connection preface and this side's SETTINGS, the first
+  /// bytes either side sends.
+  func sendHandshake(settings: Settings) {
+    ConnectionPreface.write(to: &writer)
+    FrameEncoder.write(.settings, callID: 0, message: settings, to: &writer)
+    scheduleFlush()
+  }
+
   /// Hands everything written so far to the transport now.
   func flush() {
     flushScheduled = false

@@ -62,9 +62,7 @@ public final class ClientConnection: @unchecked Sendable {
     self.onClose = onClose
     decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
     out = OutboundFrames(host: host)
-    ConnectionPreface.write(to: &out.writer)
-    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &out.writer)
-    out.scheduleFlush()
+    out.sendHandshake(settings: limits.settings)
   }
 
   /// Whether new calls may start here.

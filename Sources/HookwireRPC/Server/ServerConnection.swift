@@ -54,9 +54,7 @@ public final class ServerConnection: @unchecked Sendable {
     self.onClose = onClose
     decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
     out = OutboundFrames(host: host)
-    ConnectionPreface.write(to: &out.writer)
-    FrameEncoder.write(.settings, callID: 0, message: limits.settings, to: &out.writer)
-    out.scheduleFlush()
+    out.sendHandshake(settings: limits.settings)
     handshakeTimer = host.scheduleTimer(at: host.now() &+ limits.handshakeTimeout.nanoseconds) { [weak self] in
       guard let self, !self.prefaceReceived else { return }
       self.connectionError(.settingsTimeout, "no preface and SETTINGS within the handshake timeout")
