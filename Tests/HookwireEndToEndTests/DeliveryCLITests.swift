@@ -10,13 +10,7 @@ struct DeliveryCLITests {
   func publishAndInspect() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-dcli-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    func admin(_ arguments: [String]) throws -> String {
-      try run("hookwire-server", ["admin"] + arguments + ["--data-dir", directory.path]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-    _ = try admin(["create-bu", "--name", "Europe"])
-    _ = try admin(["create-partner", "--name", "Acme", "--kind", "channel", "--bu", "1", "--id", "12345"])
-    let partnerKey = try admin(["create-key", "--partner", "12345"])
-    let serviceKey = try admin(["create-service-key", "--name", "rewards-engine"])
+    let (partnerKey, serviceKey) = try bootstrapAcme(dataDirectory: directory)
     let receiver = try TestReceiver()
     defer { receiver.stop() }
     let server = try ServerProcess(

@@ -63,11 +63,7 @@ struct EndToEndTests {
   func adminBootstrap() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-admin-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    func admin(_ arguments: [String]) throws -> String {
-      let result = try run("hookwire-server", ["admin"] + arguments + ["--data-dir", directory.path])
-      #expect(result.status == 0, "admin \(arguments.first ?? "") failed: \(result.stderr)")
-      return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func admin(_ arguments: [String]) throws -> String { try runAdmin(arguments, dataDirectory: directory) }
     let europe = try admin(["create-bu", "--name", "Europe"])
     let americas = try admin(["create-bu", "--name", "Americas"])
     #expect(try admin(["create-programme", "--bu", americas, "--name", "Rewards USA", "--id", "prog_us"]) == "prog_us")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -93,6 +94,25 @@ struct ServerProcessError: Error, CustomStringConvertible {
 /// Runs the `hookwire` CLI and returns its exit status and output.
 func runCLI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
   try run("hookwire", arguments)
+}
+
+/// Runs `hookwire-server admin …` on a data directory and returns its
+/// trimmed output; a non-zero exit is recorded as a test failure.
+func runAdmin(_ arguments: [String], dataDirectory: URL) throws -> String {
+  let result = try run("hookwire-server", ["admin"] + arguments + ["--data-dir", dataDirectory.path])
+  #expect(result.status == 0, "admin \(arguments.first ?? "") failed: \(result.stderr)")
+  return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Creates Europe (BU 1) with Acme (12345) on a new data directory, and
+/// returns Acme's key and a service key that may publish.
+func bootstrapAcme(dataDirectory: URL) throws -> (partnerKey: String, serviceKey: String) {
+  _ = try runAdmin(["create-bu", "--name", "Europe"], dataDirectory: dataDirectory)
+  _ = try runAdmin(["create-partner", "--name", "Acme", "--kind", "channel", "--bu", "1", "--id", "12345"], dataDirectory: dataDirectory)
+  return (
+    try runAdmin(["create-key", "--partner", "12345"], dataDirectory: dataDirectory),
+    try runAdmin(["create-service-key", "--name", "rewards-engine"], dataDirectory: dataDirectory)
+  )
 }
 
 /// Runs one of the built executables and returns its exit status and output.
