@@ -18,10 +18,8 @@ public struct DirectCaller: RPCCaller {
     return handler
   }
 
-  public func unary<Request: WireMessage, Response: WireMessage>(
-    _ request: Request, method: MethodDescriptor, responseType: Response.Type,
-    metadata: Metadata, options: CallOptions
-  ) async throws -> Response {
+  /// Runs the method's handler to completion and keeps what it sent.
+  private func collect<Request: WireMessage>(_ request: Request, method: MethodDescriptor, metadata: Metadata) async throws -> Collected {
     let handler = try handler(method)
     let responses = Collected()
     do {
@@ -31,7 +29,14 @@ public struct DirectCaller: RPCCaller {
     } catch {
       throw RPCError(converting: error)
     }
-    let all = responses.all
+    return responses
+  }
+
+  public func unary<Request: WireMessage, Response: WireMessage>(
+    _ request: Request, method: MethodDescriptor, responseType: Response.Type,
+    metadata: Metadata, options: CallOptions
+  ) async throws -> Response {
+    let all = try await collect(request, method: method, metadata: metadata).all
     guard all.count == 1 else {
       throw RPCError(code: .unimplemented, message: "unary method sent \(all.count) responses")
     }
@@ -47,16 +52,7 @@ public struct DirectCaller: RPCCaller {
     metadata: Metadata, options: CallOptions,
     onResponse: @Sendable (RPCResponseStream<Response>) async throws -> Result
   ) async throws -> Result {
-    let handler = try handler(method)
-    let responses = Collected()
-    do {
-      try await handler.run(request.serializedBytes(), ServerContext(method: method, metadata: metadata)) { bytes in
-        responses.append(bytes)
-      }
-    } catch {
-      throw RPCError(converting: error)
-    }
-    return try await onResponse(RPCResponseStream(source: responses))
+    return try await onResponse(RPCResponseStream(source: try await collect(request, method: method, metadata: metadata)))
   }
 }
 
