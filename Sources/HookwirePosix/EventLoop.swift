@@ -94,29 +94,27 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
   /// Runs `work` on the loop thread, soon (later in this turn when called
   /// from the loop itself, without a wake-up).
   public func execute(_ work: @escaping @Sendable () -> Void) {
-    if inEventLoop {
-      inbox.withLock { $0.work.append(work) }
-      return
-    }
-    let wake = inbox.withLock { inbox -> Bool in
-      inbox.work.append(work)
-      defer { inbox.woken = true }
-      return !inbox.woken
-    }
-    if wake { signalWake() }
+    post { $0.work.append(work) }
   }
 
   /// Runs a task job on the loop thread (tasks created with this loop as
   /// their executor preference come here).
   public func enqueue(_ job: consuming ExecutorJob) {
     let unowned = UnownedJob(job)
+    post { $0.jobs.append(unowned) }
+  }
+
+  /// Adds to the inbox and wakes the loop if it may be asleep: once per
+  /// sleep, and never from the loop itself, which drains its inbox before
+  /// it sleeps.
+  @inline(__always)
+  private func post(_ add: (inout Inbox) -> Void) {
     if inEventLoop {
-      // The loop drains its inbox before it sleeps: no wake-up needed.
-      inbox.withLock { $0.jobs.append(unowned) }
+      inbox.withLock { add(&$0) }
       return
     }
     let wake = inbox.withLock { inbox -> Bool in
-      inbox.jobs.append(unowned)
+      add(&inbox)
       defer { inbox.woken = true }
       return !inbox.woken
     }
