@@ -164,6 +164,20 @@ struct DeliveryTests {
     await gone.stop()
   }
 
+  @Test("a redirect is a failed attempt and is never followed")
+  func redirectsAreNotFollowed() async throws {
+    let setup = try await Self.setup { request, _ in
+      request.path == "/hooks" ? .init(status: 302, headers: [("Location", "/elsewhere")], body: "moved") : .init(status: 200)
+    }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .failed)
+    #expect(log?.attempts.count == 3)
+    #expect(log?.attempts.allSatisfy { $0.httpStatus == 302 && !$0.succeeded } == true)
+    #expect(log?.attempts.first?.error.contains("redirects are not followed") == true)
+    #expect(setup.receiver.requests.map(\.path) == ["/hooks", "/hooks", "/hooks"], "the redirect was followed")
+    await setup.stop()
+  }
+
   @Test("pausing holds deliveries and resuming releases them; deleting cancels them")
   func pauseResumeDelete() async throws {
     let setup = try await Self.setup()

@@ -28,6 +28,9 @@ public protocol HTTPSender: Sendable {
 }
 
 /// POSTs with FoundationNetworking's `URLSession` (keep-alive connections).
+/// Redirects are never followed: a 3xx is the endpoint's answer and a failed
+/// attempt (Standard Webhooks), and following one would reach an address the
+/// target guard never checked.
 public final class URLSessionSender: HTTPSender {
   let session: URLSession
 
@@ -37,7 +40,7 @@ public final class URLSessionSender: HTTPSender {
     configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
     configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
     configuration.httpShouldSetCookies = false
-    session = URLSession(configuration: configuration)
+    session = URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
   }
 
   public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
@@ -54,7 +57,8 @@ public final class URLSessionSender: HTTPSender {
       if let value = http.value(forHTTPHeaderField: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
         retryAfter = .seconds(min(seconds, 86_400))
       }
-      return HTTPOutcome(status: http.statusCode, excerpt: excerpt, retryAfter: retryAfter)
+      let redirect = (300..<400).contains(http.statusCode) ? "HTTP \(http.statusCode): redirects are not followed" : ""
+      return HTTPOutcome(status: http.statusCode, excerpt: excerpt, error: redirect, retryAfter: retryAfter)
     } catch let error as URLError {
       let reason = switch error.code {
       case .timedOut: "timed out after \(timeout)"
@@ -66,5 +70,16 @@ public final class URLSessionSender: HTTPSender {
     } catch {
       return HTTPOutcome(status: nil, error: "request failed: \(error)")
     }
+  }
+}
+
+/// Answers every redirect with "do not follow", so the 3xx response itself
+/// completes the task.
+final class RedirectRefuser: NSObject, URLSessionTaskDelegate {
+  func urlSession(
+    _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+    completionHandler: @escaping @Sendable (URLRequest?) -> Void
+  ) {
+    completionHandler(nil)
   }
 }
