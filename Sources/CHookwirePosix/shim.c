@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -112,4 +113,8 @@ int hw_socket_error(int fd) {
   socklen_t length = sizeof(error);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return -1;
   return error;
+}
+
+int hw_malloc_thresholds(long trim_bytes, long mmap_bytes) {
+  return mallopt(M_TRIM_THRESHOLD, (int)trim_bytes) == 1 && mallopt(M_MMAP_THRESHOLD, (int)mmap_bytes) == 1;
 }

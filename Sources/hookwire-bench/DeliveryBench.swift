@@ -4,6 +4,7 @@ import HookwireCrypto
 import HookwireDomain
 import HookwireServer
 import HookwireStore
+import HookwirePosix
 
 /// End to end: publish → signed POST received by a local keep-alive
 /// receiver → attempt logged, with the server (RPC + delivery engine) in
@@ -13,7 +14,13 @@ enum DeliveryBench {
     let events = options.int("events", default: 20_000, in: 100...1_000_000)
     let webhookCount = options.int("webhooks", default: 16, in: 1...256)
     guard let receiver = try? LoopReceiver() else { return print("delivery error=receiver") }
-    let extra = ["--in-flight", String(options.int("in-flight", default: 64, in: 1...1_024)), "--per-webhook", String(options.int("per-webhook", default: 4, in: 1...256))]
+    // `--sender null`: the engine answers every attempt with 200 without
+    // HTTP, which measures the engine and the store alone.
+    let nullSender = options.string("sender") == "null"
+    let extra = [
+      "--in-flight", String(options.int("in-flight", default: 64, in: 1...1_024)), "--per-webhook", String(options.int("per-webhook", default: 4, in: 1...256)),
+      "--sender", nullSender ? "null" : "urlsession", "--malloc", options.string("malloc") ?? "tuned",
+    ]
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
       return print("delivery error=server_did_not_start")
     }
@@ -23,6 +30,8 @@ enum DeliveryBench {
       let publisher = Events.Client(wrapping: client)
       let service: Metadata = ["authorization": .string("Bearer \(serviceKey)")]
       let started = ContinuousClock.now
+      let cpuAtStart = RPCBench.cpuMicroseconds(of: server.processIdentifier)
+      let ownCPUAtStart = RPCBench.ownCPUMicroseconds()
       // 8 publishers, 100 events per call.
       try await withThrowingTaskGroup(of: Void.self) { group in
         for worker in 0..<8 {
@@ -43,7 +52,7 @@ enum DeliveryBench {
       let published = ContinuousClock.now - started
       let expected = events * webhookCount
       let deadline = ContinuousClock.now + .seconds(600)
-      while receiver.count.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      while !nullSender && receiver.count.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
       let received = ContinuousClock.now - started
       // Logged: every delivery of every webhook has a succeeded attempt.
       let logs = EventLogs.Client(wrapping: client)
@@ -62,12 +71,15 @@ enum DeliveryBench {
         if !logged { try await Task.sleep(for: .milliseconds(20)) }
       }
       let finished = ContinuousClock.now - started
+      let serverCPU = RPCBench.cpuMicroseconds(of: server.processIdentifier) - cpuAtStart
+      // The receiver, the publishers and the log polling, in this process.
+      let ownCPU = RPCBench.ownCPUMicroseconds() - ownCPUAtStart
       await client.close()
       await receiver.stop()
       print(String(
-        format: "delivery webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f",
-        webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds, finished.seconds,
-        Double(expected) / finished.seconds))
+        format: "delivery sender=%@ malloc=%@ webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f server_cpu_us_per_delivery=%.1f bench_cpu_us_per_delivery=%.1f",
+        nullSender ? "null" : "urlsession", options.string("malloc") == "default" ? "default" : "tuned", webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds,
+        finished.seconds, Double(expected) / finished.seconds, Double(serverCPU) / Double(expected), Double(ownCPU) / Double(expected)))
     } catch {
       print("delivery error=\"\(error)\"")
     }
@@ -84,6 +96,8 @@ enum DeliveryBench {
   /// The server side: RPC, delivery engine (loopback allowed), a partner
   /// with `--webhooks` webhooks to the receiver; prints `ready PORT SERVICE_KEY PARTNER_KEY IDS…`.
   static func serve(_ options: BenchOptions) async {
+    // The server's allocator settings unless `--malloc default` asks for glibc's own.
+    if options.string("malloc") != "default" { MemoryTuning.apply() }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-bench-delivery-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     do {
@@ -101,8 +115,9 @@ enum DeliveryBench {
       engineConfiguration.maxInFlight = options.int("in-flight", default: 64, in: 1...1_024)
       engineConfiguration.perWebhookLimit = options.int("per-webhook", default: 4, in: 1...256)
       engineConfiguration.pollInterval = .milliseconds(100)
+      let sender: any HTTPSender = options.string("sender") == "null" ? NullSender() : URLSessionSender()
       let engine = DeliveryEngine(
-        events: events, webhooks: webhooks, secrets: secrets, targets: TargetGuard(allowed: TargetGuard.allowList("127.0.0.0/8") ?? []),
+        events: events, webhooks: webhooks, secrets: secrets, sender: sender, targets: TargetGuard(allowed: TargetGuard.allowList("127.0.0.0/8") ?? []),
         configuration: engineConfiguration)
       var configuration = RPCServer.Configuration()
       configuration.port = 0
@@ -134,4 +149,10 @@ enum DeliveryBench {
       print("error=\(error)")
     }
   }
+}
+
+/// Answers every attempt with 200 at once, so a run measures the engine and
+/// the store without HTTP.
+struct NullSender: HTTPSender {
+  func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome { HTTPOutcome(status: 200) }
 }

@@ -16,6 +16,7 @@ enum HTTPBench {
     let sender = URLSessionSender(maxConnectionsPerHost: concurrency)
     let body = [UInt8](repeating: 0x61, count: 200)
     let started = ContinuousClock.now
+    let cpuAtStart = RPCBench.ownCPUMicroseconds()
     await withTaskGroup(of: Void.self) { group in
       for worker in 0..<concurrency {
         group.addTask {
@@ -28,11 +29,13 @@ enum HTTPBench {
       }
     }
     let elapsed = ContinuousClock.now - started
+    // Client and receiver together: both run in this process.
+    let cpu = RPCBench.ownCPUMicroseconds() - cpuAtStart
     let received = looped?.count.load(ordering: .relaxed) ?? threaded?.requests.count ?? 0
     threaded?.stop()
     await looped?.stop()
     print(String(
-      format: "http client=urlsession receiver=%@ concurrency=%d requests=%d received=%d requests_per_s=%.0f",
-      useLoop ? "loop" : "threads", concurrency, requests, received, Double(requests) / elapsed.seconds))
+      format: "http client=urlsession receiver=%@ concurrency=%d requests=%d received=%d requests_per_s=%.0f cpu_us_per_request=%.1f",
+      useLoop ? "loop" : "threads", concurrency, requests, received, Double(requests) / elapsed.seconds, Double(cpu) / Double(requests)))
   }
 }

@@ -81,6 +81,14 @@ enum RPCBench {
   }
 
   /// User + system CPU time of a process so far, in microseconds.
+  /// CPU time (user + system) this process has used, in microseconds.
+  static func ownCPUMicroseconds() -> Int64 {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let user = Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec)
+    return user + Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec)
+  }
+
   static func cpuMicroseconds(of pid: Int32) -> Int64 {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
       let close = stat.lastIndex(of: ")")

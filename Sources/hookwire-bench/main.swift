@@ -3,6 +3,7 @@
 //
 //   swift run -c release hookwire-bench codec [--iterations N] [--runs N]
 import Foundation
+import HookwirePosix
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
@@ -19,6 +20,8 @@ let usage = """
             --concurrency N (default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
     delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
+            --sender urlsession|null (default urlsession; null answers 200 without HTTP: the engine and store alone)
+            --malloc tuned|default (default tuned: the server's allocator thresholds; default: glibc's own)
     http    the HTTP client alone (URLSession) against the local receiver
             --requests N (default 20000)  --concurrency N (default 16)
     logsearch  SearchEventLogs latency on a large event log, generated once into a bench data directory
@@ -32,6 +35,10 @@ guard let name = arguments.first else {
   exit(2)
 }
 let options = BenchOptions(Array(arguments.dropFirst()))
+// Servers and what stands in for them run with the server's allocator
+// settings; the codec stays on glibc's defaults like the protobuf bench it
+// is compared with, and the delivery server decides by `--malloc`.
+if name != "codec" && name != "delivery-server" { MemoryTuning.apply() }
 switch name {
 case "codec":
   CodecBench.run(options)

@@ -14,6 +14,7 @@ import HookwireServer
 import HookwireStore
 
 TerminationSignals.install()
+MemoryTuning.apply()
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "admin" {
   exit(await AdminCommand.run(Array(arguments.dropFirst())))

@@ -48,6 +48,10 @@ int hw_bind_listen(int fd, const char *host, int port, int backlog, int reuse_po
 int hw_local_port(int fd);
 /// `accept4` with `SOCK_NONBLOCK | SOCK_CLOEXEC`.
 int hw_accept(int fd);
+
+/// Fixes glibc malloc's trim and mmap thresholds (`mallopt`), which also
+/// stops their dynamic adjustment; returns 1 when both were accepted.
+int hw_malloc_thresholds(long trim_bytes, long mmap_bytes);
 /// Starts a non-blocking connect to `host:port` (numeric host).
 int hw_connect(int fd, const char *host, int port);
 /// The pending error of a socket (`SO_ERROR`), or -1.
