@@ -178,6 +178,18 @@ struct DeliveryTests {
     await setup.stop()
   }
 
+  @Test("a cookie an endpoint sets is never sent back with later deliveries")
+  func noCookies() async throws {
+    let setup = try await Self.setup { _, _ in .init(status: 200, headers: [("Set-Cookie", "session=abc; Path=/")], body: "ok") }
+    for _ in 0..<2 {
+      let eventID = try await setup.publish().event?.id ?? ""
+      _ = await setup.waitFor(eventID, .succeeded)
+    }
+    #expect(setup.receiver.requests.count == 2)
+    #expect(setup.receiver.requests.allSatisfy { $0.headers["cookie"] == nil })
+    await setup.stop()
+  }
+
   @Test("pausing holds deliveries and resuming releases them; deleting cancels them")
   func pauseResumeDelete() async throws {
     let setup = try await Self.setup()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -32,15 +33,25 @@ public protocol HTTPSender: Sendable {
 /// attempt (Standard Webhooks), and following one would reach an address the
 /// target guard never checked.
 public final class URLSessionSender: HTTPSender {
-  let session: URLSession
+  let sessions: [URLSession]
+  private let next = Atomic<Int>(0)
 
-  /// Creates a sender with its own session.
-  public init(maxConnectionsPerHost: Int = 8) {
+  /// Creates a sender with `sessions` sessions of its own, used in turn.
+  /// A session does its libcurl work on one serial queue, so one per core
+  /// lets requests proceed in parallel (each keeps its own keep-alive pool).
+  public init(maxConnectionsPerHost: Int = 8, sessions count: Int = min(8, ProcessInfo.processInfo.activeProcessorCount)) {
     let configuration = URLSessionConfiguration.ephemeral
     configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
+    // No cache, cookies or stored credentials: each is consulted on every
+    // request otherwise (the cache even lists a directory on disk), and a
+    // delivery must not depend on what an earlier response left behind.
     configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+    configuration.urlCache = nil
     configuration.httpShouldSetCookies = false
-    session = URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
+    configuration.httpCookieAcceptPolicy = .never
+    configuration.httpCookieStorage = nil
+    configuration.urlCredentialStorage = nil
+    sessions = (0..<max(1, count)).map { _ in URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil) }
   }
 
   public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
@@ -50,6 +61,7 @@ public final class URLSessionSender: HTTPSender {
     request.httpBody = Data(body)
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     do {
+      let session = sessions[next.add(1, ordering: .relaxed).newValue % sessions.count]
       let (data, response) = try await session.data(for: request)
       guard let http = response as? HTTPURLResponse else { return HTTPOutcome(status: nil, error: "not an HTTP response") }
       let excerpt = String(decoding: data.prefix(1_024), as: UTF8.self)
