@@ -43,6 +43,20 @@ struct DeliveryTests {
       return try? await self.log(eventID)
     }
 
+    /// Waits until the engine has scanned for due work twice since now and
+    /// has nothing in flight (at most 10 s): whatever was due has then been
+    /// attempted, so a delivery that did not arrive was not sent.
+    func waitForQuietEngine() async throws {
+      guard let engine = deployment.engine else { return }
+      let start = engine.scans
+      let end = ContinuousClock.now + .seconds(10)
+      engine.wake()
+      while engine.scans < start + 2 || engine.inFlightCount > 0 {
+        guard ContinuousClock.now < end else { throw RPCError(code: .deadlineExceeded, message: "the engine did not settle") }
+        try await Task.sleep(for: .milliseconds(5))
+      }
+    }
+
     /// Waits until `count` live tails are attached to the engine (at most 10 s).
     func waitForTails(_ count: Int) async throws {
       let end = ContinuousClock.now + .seconds(10)
@@ -196,7 +210,7 @@ struct DeliveryTests {
     _ = try await setup.webhooks.pauseWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
     let heldID = try await setup.publish().event?.id ?? ""
     #expect(await setup.waitFor(heldID, .held)?.entry?.status == .held)
-    try await Task.sleep(for: .milliseconds(200))
+    try await setup.waitForQuietEngine()
     #expect(setup.receiver.requests.isEmpty, "a paused webhook received a delivery")
     _ = try await setup.webhooks.resumeWebhook(SetWebhookStateRequest(webhookID: setup.webhookID), metadata: setup.acme)
     #expect(await setup.waitFor(heldID, .succeeded)?.entry?.status == .succeeded)
@@ -206,7 +220,7 @@ struct DeliveryTests {
     let pendingID = try await setup.publish().event?.id ?? ""
     let deleted = try await setup.webhooks.deleteWebhook(DeleteWebhookRequest(webhookID: setup.webhookID), metadata: setup.acme)
     #expect(deleted.cancelledDeliveries == 1)
-    try await Task.sleep(for: .milliseconds(200))
+    try await setup.waitForQuietEngine()
     #expect(setup.receiver.requests.count == 1, "a deleted webhook received a delivery")
     _ = pendingID
     await setup.stop()
@@ -233,7 +247,7 @@ struct DeliveryTests {
     #expect(first.event?.id == second.event?.id)
     #expect(second.duplicate && second.deliveries == 0)
     _ = await setup.waitFor(first.event?.id ?? "", .succeeded)
-    try await Task.sleep(for: .milliseconds(100))
+    try await setup.waitForQuietEngine()
     #expect(setup.receiver.requests.count == 1)
     let partner = await code {
       _ = try await setup.events.publishEvent(PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: "{}"), metadata: setup.acme)

@@ -49,6 +49,7 @@ public final class DeliveryEngine: Sendable {
   private let loopDone = Waker()
   private let observers = Mutex<[Int: @Sendable (DeliveryAttempt, Int64) -> Void]>([:])
   private let nextObserver = Atomic<Int>(0)
+  private let completedScans = Atomic<Int>(0)
 
   /// Creates an engine; call `start()`.
   public init(
@@ -115,6 +116,14 @@ public final class DeliveryEngine: Sendable {
   /// How many observers (live tails) are attached.
   public var observerCount: Int { observers.withLock { $0.count } }
 
+  /// How many times the engine has looked for due work and launched what it
+  /// found; with `inFlightCount` at zero after a new scan, everything that
+  /// was due before that scan has been attempted.
+  public var scans: Int { completedScans.load(ordering: .acquiring) }
+
+  /// Attempts in flight now.
+  public var inFlightCount: Int { state.withLock { $0.inFlight.count } }
+
   /// Due deliveries are read in batches into memory and dispatched from
   /// there as per-webhook slots free up, so a completed attempt costs no
   /// database read; a batch older than `bufferLifetime` is read again, and
@@ -148,6 +157,7 @@ public final class DeliveryEngine: Sendable {
         }
       }
       buffer = kept
+      completedScans.add(1, ordering: .releasing)
       if launched > 0 { continue }
       var wait = configuration.pollInterval
       if !buffer.isEmpty {
