@@ -21,6 +21,7 @@ let usage = """
     delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
             --sender urlsession|null (default urlsession; null answers 200 without HTTP: the engine and store alone)
+            --sessions N (URLSession instances, default one per core)
             --malloc tuned|default (default tuned: the server's allocator thresholds; default: glibc's own)
     http    the HTTP client alone (URLSession) against the local receiver
             --requests N (default 20000)  --concurrency N (default 16)
