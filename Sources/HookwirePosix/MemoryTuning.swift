@@ -8,7 +8,9 @@ import CHookwirePosix
 /// delivery load the threshold often stays at its 128 KiB start: the heaps
 /// of the writer, reader and worker threads shrink and grow many times a
 /// second, each shrink a TLB shoot-down on every core and each regrowth a
-/// run of page faults — about a third of the server's CPU in a profile.
+/// run of page faults — more than half of the CPU the delivery engine and
+/// SQLite spent per delivery (`hookwire-bench delivery --sender null
+/// --malloc default`).
 /// Fixed thresholds keep freed memory for reuse instead.
 package enum MemoryTuning {
   /// Free memory kept at the top of a heap before it is returned.
