@@ -22,6 +22,9 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     public var backoff = ConnectionBackoff()
     /// Keepalive pings on an open connection; off by default, as in gRPC.
     public var keepalive: Keepalive?
+    /// How long one TCP connection attempt may take (gRPC's minimum connect
+    /// timeout); a call's own deadline still ends its wait sooner.
+    public var connectTimeout: Duration = .seconds(20)
 
     /// The defaults.
     public init() {}
@@ -54,7 +57,8 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
 
   /// A client that reaches `host:port` over TCP.
   public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) throws {
-    try self.init(transport: TCPClientTransport(host: host, port: port), configuration: configuration)
+    try self.init(
+      transport: TCPClientTransport(host: host, port: port, connectTimeout: configuration.connectTimeout), configuration: configuration)
   }
 
   /// A client over any transport (TCP, or in-process for tests).

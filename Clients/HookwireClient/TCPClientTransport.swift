@@ -7,13 +7,16 @@ public final class TCPClientTransport: ClientTransport {
   public let host: String
   /// Port.
   public let port: Int
+  /// How long a connection attempt may take.
+  public let connectTimeout: Duration
   let loop: EventLoop
   let ownsLoop: Bool
 
   /// A transport to `host:port` with its own event loop thread.
-  public init(host: String, port: Int) throws(IOError) {
+  public init(host: String, port: Int, connectTimeout: Duration = .seconds(20)) throws(IOError) {
     self.host = host
     self.port = port
+    self.connectTimeout = connectTimeout
     loop = try EventLoop(name: "hookwire-client")
     ownsLoop = true
   }
@@ -25,7 +28,7 @@ public final class TCPClientTransport: ClientTransport {
   public func cancelTimer(_ id: UInt64) { loop.cancelTimer(id) }
 
   public func connect(_ completion: @escaping (Result<any ClientLink, RPCError>) -> Void) {
-    TCPConnector.connect(host: host, port: port, loop: loop) { [host, port] result in
+    TCPConnector.connect(host: host, port: port, loop: loop, timeout: connectTimeout) { [host, port] result in
       switch result {
       case .success(let stream):
         let link = StreamClientLink(stream: stream)

@@ -71,9 +71,12 @@ public final class TCPListener: EventLoopHandler {
 /// Starting an outgoing connection.
 public enum TCPConnector {
   /// Connects to `host:port` (numeric host) on `loop`, calling `completion`
-  /// on the loop thread with the connected stream or the error.
+  /// once, on the loop thread, with the connected stream or the error; a
+  /// connection not made within `timeout` fails with `ETIMEDOUT` (the
+  /// kernel alone would keep retrying an unanswered SYN for minutes).
   public static func connect(
-    host: String, port: Int, loop: EventLoop, completion: @escaping (Result<TCPStream, IOError>) -> Void
+    host: String, port: Int, loop: EventLoop, timeout: Duration = .seconds(20),
+    completion: @escaping (Result<TCPStream, IOError>) -> Void
   ) {
     let fd: Int32
     do {
@@ -89,6 +92,8 @@ public enum TCPConnector {
       case .wouldBlock:
         let waiter = ConnectWaiter(fd: fd, loop: loop, completion: completion)
         try loop.register(fd, events: UInt32(HW_EPOLLOUT), handler: waiter)
+        let nanoseconds = UInt64(max(0, timeout.components.seconds)) * 1_000_000_000 + UInt64(max(0, timeout.components.attoseconds / 1_000_000_000))
+        waiter.timer = loop.scheduleTimer(at: MonotonicClock.now() + nanoseconds) { waiter.timedOut() }
       }
     } catch {
       Glibc.close(fd)
@@ -97,11 +102,12 @@ public enum TCPConnector {
   }
 }
 
-/// Waits for a non-blocking connect to finish.
+/// Waits for a non-blocking connect to finish, or for its timeout.
 final class ConnectWaiter: EventLoopHandler {
   let fd: Int32
   let loop: EventLoop
-  let completion: (Result<TCPStream, IOError>) -> Void
+  private var completion: ((Result<TCPStream, IOError>) -> Void)?
+  var timer: UInt64?
 
   init(fd: Int32, loop: EventLoop, completion: @escaping (Result<TCPStream, IOError>) -> Void) {
     self.fd = fd
@@ -110,6 +116,9 @@ final class ConnectWaiter: EventLoopHandler {
   }
 
   func handleEvents(_ events: UInt32) {
+    guard let completion else { return }
+    self.completion = nil
+    if let timer { loop.cancelTimer(timer) }
     loop.deregister(fd)
     let error = hw_socket_error(fd)
     if error == 0 {
@@ -118,5 +127,13 @@ final class ConnectWaiter: EventLoopHandler {
       Glibc.close(fd)
       completion(.failure(IOError(call: "connect", errno: error == -1 ? Glibc.errno : error)))
     }
+  }
+
+  func timedOut() {
+    guard let completion else { return }
+    self.completion = nil
+    loop.deregister(fd)
+    Glibc.close(fd)
+    completion(.failure(IOError(call: "connect", errno: ETIMEDOUT)))
   }
 }

@@ -29,6 +29,28 @@ struct ClientTests {
     await client.close()
   }
 
+  @Test("a connection attempt nobody answers fails at the connect timeout, well before the call's deadline")
+  func connectTimeout() async throws {
+    let listener = try SilentListener(backlog: 0)
+    defer { listener.close() }
+    // Fill the accept queue (never accepted): later SYNs go unanswered.
+    let fillers = (0..<3).map { _ in listener.startConnection() }
+    defer { for filler in fillers { _ = Glibc.close(filler) } }
+    var configuration = RPCClient.Configuration()
+    configuration.connectTimeout = .milliseconds(300)
+    let client = try RPCClient(host: "127.0.0.1", port: listener.port, configuration: configuration)
+    let started = ContinuousClock.now
+    do {
+      _ = try await Health.Client(wrapping: client).check(HealthCheckRequest(), options: CallOptions(timeout: .seconds(30)))
+      Issue.record("the call succeeded against a listener that never accepts")
+    } catch let error as RPCError {
+      #expect(error.code == .unavailable)
+      #expect(error.message.contains("timed out"), "\(error.message)")
+    }
+    #expect(ContinuousClock.now - started < .seconds(15), "the connect timeout did not end the attempt")
+    await client.close()
+  }
+
   @Test("keepalive pings detect a server that stopped answering")
   func keepaliveDetectsDeadServer() async throws {
     let listener = try SilentListener()

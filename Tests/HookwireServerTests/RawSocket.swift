@@ -73,7 +73,7 @@ struct SilentListener {
   let fd: Int32
   let port: Int
 
-  init() throws {
+  init(backlog: Int32 = 16) throws {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     self.fd = fd
     var address = sockaddr_in()
@@ -82,7 +82,7 @@ struct SilentListener {
     let bound = withUnsafePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0, listen(fd, 16) == 0 else { throw RawSocketError(message: "bind/listen failed") }
+    guard bound == 0, listen(fd, backlog) == 0 else { throw RawSocketError(message: "bind/listen failed") }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -94,6 +94,21 @@ struct SilentListener {
 }
 
 extension SilentListener {
+  /// Starts a non-blocking connection to this listener and returns its
+  /// socket without waiting: with the accept queue full, the kernel drops
+  /// the SYN and the connection hangs.
+  func startConnection() -> Int32 {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    _ = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return socket
+  }
+
   /// Accepts one connection (blocking, at most 5 s) and returns its socket.
   func acceptOne() -> Int32? {
     var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
