@@ -1,6 +1,7 @@
 import Foundation
 import HookwireClient
 import HookwireTestSupport
+import Synchronization
 import Testing
 
 @Suite("Delivery under load")
@@ -14,6 +15,35 @@ struct DeliveryLoadTests {
     let ids = setup.receiver.requests.compactMap { $0.headers["webhook-id"] }
     #expect(ids.count == 300)
     #expect(Set(ids).count == 300)
+    await setup.stop()
+  }
+
+  @Test("a slow endpoint holds at most its per-webhook share of attempts and does not starve the others")
+  func slowEndpoint() async throws {
+    let released = Atomic<Bool>(false)
+    // The slow endpoint answers only once the test releases it (at most 4 s).
+    let setup = try await DeliveryTests.setup { _, _ in
+      let end = ContinuousClock.now + .seconds(4)
+      while !released.load(ordering: .acquiring) && ContinuousClock.now < end { Thread.sleep(forTimeInterval: 0.005) }
+      return .init(status: 200, body: "ok")
+    }
+    let fast = try TestReceiver()
+    _ = try await setup.webhooks.createWebhook(
+      CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(fast.port)/fast", generateSecret: true, events: ["reward.issued"]),
+      metadata: setup.acme)
+    for index in 0..<20 { _ = try await setup.publish(data: #"{"i":\#(index)}"#) }
+    let end = ContinuousClock.now + .seconds(10)
+    while (fast.requests.count < 20 || setup.receiver.requests.isEmpty) && ContinuousClock.now < end {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    #expect(fast.requests.count == 20, "the fast endpoint was starved")
+    // Every request the slow endpoint has seen is still waiting for its answer.
+    let waiting = setup.receiver.requests.count
+    #expect(waiting >= 1 && waiting <= 4, "\(waiting) attempts in flight to one webhook; the cap is 4")
+    released.store(true, ordering: .releasing)
+    while setup.receiver.requests.count < 20 && ContinuousClock.now < end + .seconds(10) { try await Task.sleep(for: .milliseconds(10)) }
+    #expect(setup.receiver.requests.count == 20)
+    fast.stop()
     await setup.stop()
   }
 }
