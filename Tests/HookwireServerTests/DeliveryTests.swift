@@ -154,6 +154,26 @@ struct DeliveryTests {
     await timeouts.stop()
   }
 
+  @Test("the attempt timeout bounds the whole exchange, also for an endpoint that trickles its answer")
+  func tricklingEndpointTimesOut() async throws {
+    var slow = TestDeployment.Delivery()
+    slow.timeout = .milliseconds(300)
+    slow.schedule = HookwireDomain.RetrySchedule(delays: [.zero], jitter: 0)
+    // 40 bytes, one every 100 ms: never idle for long, done only after 4 s.
+    let setup = try await Self.setup(delivery: slow) { _, _ in
+      .init(status: 200, body: String(repeating: "x", count: 40), bytePause: .milliseconds(100))
+    }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .failed)
+    #expect(log?.attempts.count == 1)
+    #expect(log?.attempts.first?.error.contains("timed out") == true, "\(log?.attempts.first?.error ?? "")")
+    // Neither cut short (FoundationNetworking's own timeout truncates 0.3 s
+    // to zero) nor left to run while bytes keep coming.
+    let latency = log?.attempts.first?.latencyMs ?? 0
+    #expect(latency >= 290 && latency < 2_000, "the attempt ran \(latency) ms with a 300 ms timeout")
+    await setup.stop()
+  }
+
   @Test("Retry-After is honoured; 410 Gone disables the webhook")
   func retryAfterAndGone() async throws {
     let setup = try await Self.setup { _, index in

@@ -25,12 +25,17 @@ public final class TestReceiver: Sendable {
     public var body: String
     /// Wait this long before answering (to provoke timeouts).
     public var delay: Duration
+    /// When above zero, the body is sent a byte at a time with this pause
+    /// between bytes (an endpoint that keeps a connection busy but never
+    /// finishes).
+    public var bytePause: Duration
 
-    public init(status: Int, headers: [(String, String)] = [], body: String = "", delay: Duration = .zero) {
+    public init(status: Int, headers: [(String, String)] = [], body: String = "", delay: Duration = .zero, bytePause: Duration = .zero) {
       self.status = status
       self.headers = headers
       self.body = body
       self.delay = delay
+      self.bytePause = bytePause
     }
   }
 
@@ -127,16 +132,21 @@ public final class TestReceiver: Sendable {
         return recorded.count - 1
       }
       let response = responder(request, index)
-      if response.delay > .zero {
-        Thread.sleep(forTimeInterval: Double(response.delay.components.seconds) + Double(response.delay.components.attoseconds) / 1e18)
-      }
+      if response.delay > .zero { Self.pause(response.delay) }
       var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.body.utf8.count)\r\nConnection: keep-alive\r\n"
       for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
-      text += "\r\n" + response.body
-      let bytes = Array(text.utf8)
-      let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-      if sent < 0 { return }
+      text += "\r\n"
+      let pieces = response.bytePause > .zero ? [Array(text.utf8)] + response.body.utf8.map { [$0] } : [Array((text + response.body).utf8)]
+      for (index, piece) in pieces.enumerated() {
+        if index > 0 { Self.pause(response.bytePause) }
+        let sent = piece.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if sent < 0 || stopped.load(ordering: .relaxed) { return }
+      }
     }
+  }
+
+  private static func pause(_ duration: Duration) {
+    Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
   }
 
   private func findHeadEnd(_ buffer: [UInt8]) -> Int? {

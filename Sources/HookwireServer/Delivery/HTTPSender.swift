@@ -35,6 +35,7 @@ public protocol HTTPSender: Sendable {
 public final class URLSessionSender: HTTPSender {
   let sessions: [URLSession]
   private let next = Atomic<Int>(0)
+  private let deadlines = DeadlineSweeper()
 
   /// Creates a sender with `sessions` sessions of its own, used in turn.
   /// A session does its libcurl work on one serial queue, so one per core
@@ -54,15 +55,25 @@ public final class URLSessionSender: HTTPSender {
     sessions = (0..<max(1, count)).map { _ in URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil) }
   }
 
+  /// POSTs `body`; `timeout` bounds the whole exchange. (URLSession's own
+  /// timeout restarts with every byte that moves, so an endpoint trickling
+  /// its answer would hold the attempt for as long as it liked; it is kept,
+  /// in whole seconds, only as the idle limit.)
   public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
     var request = URLRequest(url: url)
     request.httpMethod = "POST"
-    request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+    // FoundationNetworking truncates the interval to whole seconds; below
+    // one second it would time out at once.
+    request.timeoutInterval = max(1, (Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18).rounded(.up))
     request.httpBody = Data(body)
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    let session = sessions[next.add(1, ordering: .relaxed).newValue % sessions.count]
+    let call = Task { try await session.data(for: request) }
+    let expiry = ContinuousClock.now + timeout
+    let deadline = deadlines.register(deadline: expiry) { call.cancel() }
+    defer { deadlines.finish(deadline) }
     do {
-      let session = sessions[next.add(1, ordering: .relaxed).newValue % sessions.count]
-      let (data, response) = try await session.data(for: request)
+      let (data, response) = try await call.value
       guard let http = response as? HTTPURLResponse else { return HTTPOutcome(status: nil, error: "not an HTTP response") }
       let excerpt = String(decoding: data.prefix(1_024), as: UTF8.self)
       var retryAfter: Duration?
@@ -74,13 +85,15 @@ public final class URLSessionSender: HTTPSender {
     } catch let error as URLError {
       let reason = switch error.code {
       case .timedOut: "timed out after \(timeout)"
+      case .cancelled: ContinuousClock.now >= expiry ? "timed out after \(timeout)" : "cancelled"
       case .cannotConnectToHost: "connection refused"
       case .cannotFindHost: "host not found"
       default: "request failed: \(error.localizedDescription)"
       }
       return HTTPOutcome(status: nil, error: reason)
     } catch {
-      return HTTPOutcome(status: nil, error: "request failed: \(error)")
+      let timedOut = error is CancellationError && ContinuousClock.now >= expiry
+      return HTTPOutcome(status: nil, error: timedOut ? "timed out after \(timeout)" : "request failed: \(error)")
     }
   }
 }
