@@ -174,6 +174,38 @@ struct DeliveryTests {
     await setup.stop()
   }
 
+  @Test("a 401 asking for authentication is a failed attempt, whatever its WWW-Authenticate header says", arguments: [
+    "Bearer", "Bearer realm=\"hooks\"", "Basic realm=\"hooks\"", "Digest realm=\"hooks\", nonce=\"1\"", "Negotiate",
+  ])
+  func unauthorized(_ challenge: String) async throws {
+    let setup = try await Self.setup { _, _ in .init(status: 401, headers: [("WWW-Authenticate", challenge)], body: "who are you") }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .failed)
+    #expect(log?.attempts.count == 3)
+    #expect(log?.attempts.allSatisfy { $0.httpStatus == 401 && !$0.succeeded } == true)
+    #expect(log?.attempts.first?.responseExcerpt == "who are you")
+    #expect(setup.receiver.requests.count == 3, "an attempt sent a second request to answer the challenge")
+    #expect(setup.receiver.requests.allSatisfy { $0.headers["authorization"] == nil })
+    await setup.stop()
+  }
+
+  @Test("at most 64 KiB of an answer is read: a huge response ends the exchange with its status, not at the timeout")
+  func hugeResponse() async throws {
+    var delivery = TestDeployment.Delivery()
+    delivery.timeout = .seconds(3)
+    // Announces 1 GiB, sends 128 KiB, then waits for the client to hang up.
+    let setup = try await Self.setup(delivery: delivery) { _, _ in
+      .init(status: 200, body: String(repeating: "y", count: 128 * 1_024), announcedLength: 1 << 30)
+    }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .succeeded)
+    #expect(log?.attempts.count == 1)
+    #expect(log?.attempts.first?.httpStatus == 200)
+    #expect(log?.attempts.first?.responseExcerpt == String(repeating: "y", count: 1_024))
+    #expect((log?.attempts.first?.latencyMs ?? 0) < 2_000, "the sender kept reading until the timeout")
+    await setup.stop()
+  }
+
   @Test("Retry-After is honoured; 410 Gone disables the webhook")
   func retryAfterAndGone() async throws {
     let setup = try await Self.setup { _, index in

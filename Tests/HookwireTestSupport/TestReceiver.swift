@@ -29,13 +29,20 @@ public final class TestReceiver: Sendable {
     /// between bytes (an endpoint that keeps a connection busy but never
     /// finishes).
     public var bytePause: Duration
+    /// The `Content-Length` to announce, when not the body's (an endpoint
+    /// that promises more than it sends).
+    public var announcedLength: Int?
 
-    public init(status: Int, headers: [(String, String)] = [], body: String = "", delay: Duration = .zero, bytePause: Duration = .zero) {
+    public init(
+      status: Int, headers: [(String, String)] = [], body: String = "", delay: Duration = .zero, bytePause: Duration = .zero,
+      announcedLength: Int? = nil
+    ) {
       self.status = status
       self.headers = headers
       self.body = body
       self.delay = delay
       self.bytePause = bytePause
+      self.announcedLength = announcedLength
     }
   }
 
@@ -133,7 +140,7 @@ public final class TestReceiver: Sendable {
       }
       let response = responder(request, index)
       if response.delay > .zero { Self.pause(response.delay) }
-      var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.body.utf8.count)\r\nConnection: keep-alive\r\n"
+      var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.announcedLength ?? response.body.utf8.count)\r\nConnection: keep-alive\r\n"
       for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
       text += "\r\n"
       let pieces = response.bytePause > .zero ? [Array(text.utf8)] + response.body.utf8.map { [$0] } : [Array((text + response.body).utf8)]

@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// POSTs with FoundationNetworking's `URLSession` (keep-alive connections),
+/// treating the endpoint as untrusted:
+/// - `timeout` bounds the whole exchange (URLSession's own timeout restarts
+///   with every byte that moves, so an endpoint trickling its answer would
+///   hold the attempt as long as it liked);
+/// - at most `responseLimit` bytes of the answer are read, then the
+///   connection is dropped (the status has decided the outcome by then);
+/// - redirects are never followed: a 3xx is the endpoint's answer and a
+///   failed attempt (Standard Webhooks), and following one would reach an
+///   address the target guard never checked;
+/// - an authentication challenge (401 with `WWW-Authenticate`) is the
+///   answer too, never a second request;
+/// - no cache, cookies or stored credentials carry over between deliveries.
+public final class URLSessionSender: HTTPSender {
+  let sessions: [URLSession]
+  let exchanges: [URLSessionExchanges]
+  private let next = Atomic<Int>(0)
+  private let deadlines = DeadlineSweeper()
+
+  /// Creates a sender with `sessions` sessions of its own, used in turn.
+  /// A session does its libcurl work on one serial queue, so one per core
+  /// lets requests proceed in parallel (each keeps its own keep-alive pool).
+  public init(
+    maxConnectionsPerHost: Int = 8, sessions count: Int = min(8, ProcessInfo.processInfo.activeProcessorCount),
+    responseLimit: Int = 64 * 1_024
+  ) {
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
+    // The cache was also consulted on every request (listing a directory).
+    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+    configuration.urlCache = nil
+    configuration.httpShouldSetCookies = false
+    configuration.httpCookieAcceptPolicy = .never
+    configuration.httpCookieStorage = nil
+    configuration.urlCredentialStorage = nil
+    exchanges = (0..<max(1, count)).map { _ in URLSessionExchanges(responseLimit: responseLimit) }
+    sessions = exchanges.map { URLSession(configuration: configuration, delegate: $0, delegateQueue: nil) }
+  }
+
+  public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+    var request = URLRequest(url: url)
+    request.httpMethod = "POST"
+    // URLSession's timeout is only the idle limit here; FoundationNetworking
+    // truncates it to whole seconds, so below one second it would fire at once.
+    request.timeoutInterval = max(1, (Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18).rounded(.up))
+    request.httpBody = Data(body)
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    let index = next.add(1, ordering: .relaxed).newValue % sessions.count
+    let task = sessions[index].dataTask(with: request)
+    let result = await withCheckedContinuation { continuation in
+      let exchanges = exchanges[index]
+      exchanges.start(task, continuation: continuation)
+      let deadline = deadlines.register(deadline: .now + timeout) { exchanges.expire(task) }
+      exchanges.whenDone(task) { [deadlines] in deadlines.finish(deadline) }
+    }
+    return Self.outcome(result, timeout: timeout)
+  }
+
+  /// What an exchange amounts to for the delivery log.
+  static func outcome(_ result: URLSessionExchanges.Result, timeout: Duration) -> HTTPOutcome {
+    if result.expired { return HTTPOutcome(status: nil, error: "timed out after \(timeout)") }
+    guard let response = result.response else {
+      let reason = switch (result.error as? URLError)?.code {
+      case .timedOut?: "timed out after \(timeout)"
+      case .cannotConnectToHost?: "connection refused"
+      case .cannotFindHost?: "host not found"
+      default: "request failed: \(result.error.map { "\($0.localizedDescription)" } ?? "no response")"
+      }
+      return HTTPOutcome(status: nil, error: reason)
+    }
+    let excerpt = String(decoding: result.body.prefix(1_024), as: UTF8.self)
+    var retryAfter: Duration?
+    if let value = response.value(forHTTPHeaderField: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
+      retryAfter = .seconds(min(seconds, 86_400))
+    }
+    var note = ""
+    if (300..<400).contains(response.statusCode) {
+      note = "HTTP \(response.statusCode): redirects are not followed"
+    } else if result.error != nil && !result.truncated && !result.challenged {
+      // The status arrived but the body did not finish.
+      note = "HTTP \(response.statusCode), then the response broke off"
+    }
+    return HTTPOutcome(status: response.statusCode, excerpt: excerpt, error: note, retryAfter: retryAfter)
+  }
+}
