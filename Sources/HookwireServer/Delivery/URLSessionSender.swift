@@ -19,7 +19,7 @@ import FoundationNetworking
 /// - no cache, cookies or stored credentials carry over between deliveries.
 public final class URLSessionSender: HTTPSender {
   let sessions: [URLSession]
-  let exchanges: [URLSessionExchanges]
+  let responseLimit: Int
   private let next = Atomic<Int>(0)
   private let deadlines = DeadlineSweeper()
 
@@ -39,8 +39,8 @@ public final class URLSessionSender: HTTPSender {
     configuration.httpCookieAcceptPolicy = .never
     configuration.httpCookieStorage = nil
     configuration.urlCredentialStorage = nil
-    exchanges = (0..<max(1, count)).map { _ in URLSessionExchanges(responseLimit: responseLimit) }
-    sessions = exchanges.map { URLSession(configuration: configuration, delegate: $0, delegateQueue: nil) }
+    self.responseLimit = responseLimit
+    sessions = (0..<max(1, count)).map { _ in URLSession(configuration: configuration, delegate: SessionRules(), delegateQueue: nil) }
   }
 
   public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
@@ -51,19 +51,29 @@ public final class URLSessionSender: HTTPSender {
     request.timeoutInterval = max(1, (Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18).rounded(.up))
     request.httpBody = Data(body)
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-    let index = next.add(1, ordering: .relaxed).newValue % sessions.count
-    let task = sessions[index].dataTask(with: request)
-    let result = await withCheckedContinuation { continuation in
-      let exchanges = exchanges[index]
-      exchanges.start(task, continuation: continuation)
-      let deadline = deadlines.register(deadline: .now + timeout) { exchanges.expire(task) }
-      exchanges.whenDone(task) { [deadlines] in deadlines.finish(deadline) }
+    let session = sessions[next.add(1, ordering: .relaxed).newValue % sessions.count]
+    // Each request has a delegate of its own for its body chunks; the
+    // answer itself arrives with the completion, without a hop to the
+    // session's delegate queue.
+    let watcher = ExchangeWatcher(responseLimit: responseLimit)
+    let call = Task { try await session.data(for: request, delegate: watcher) }
+    let deadline = deadlines.register(deadline: .now + timeout) {
+      watcher.expire()
+      call.cancel()
+    }
+    defer { deadlines.finish(deadline) }
+    let result: ExchangeWatcher.Result
+    do {
+      let (data, response) = try await call.value
+      result = ExchangeWatcher.Result(response: response as? HTTPURLResponse, excerpt: Array(data.prefix(1_024)))
+    } catch {
+      result = watcher.result(after: error)
     }
     return Self.outcome(result, timeout: timeout)
   }
 
   /// What an exchange amounts to for the delivery log.
-  static func outcome(_ result: URLSessionExchanges.Result, timeout: Duration) -> HTTPOutcome {
+  static func outcome(_ result: ExchangeWatcher.Result, timeout: Duration) -> HTTPOutcome {
     if result.expired { return HTTPOutcome(status: nil, error: "timed out after \(timeout)") }
     guard let response = result.response else {
       let reason = switch (result.error as? URLError)?.code {
@@ -74,7 +84,7 @@ public final class URLSessionSender: HTTPSender {
       }
       return HTTPOutcome(status: nil, error: reason)
     }
-    let excerpt = String(decoding: result.body.prefix(1_024), as: UTF8.self)
+    let excerpt = String(decoding: result.excerpt, as: UTF8.self)
     var retryAfter: Duration?
     if let value = response.value(forHTTPHeaderField: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
       retryAfter = .seconds(min(seconds, 86_400))
