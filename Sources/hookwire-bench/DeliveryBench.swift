@@ -20,8 +20,7 @@ enum DeliveryBench {
     let extra = [
       "--in-flight", String(options.int("in-flight", default: 64, in: 1...1_024)), "--per-webhook", String(options.int("per-webhook", default: 4, in: 1...256)),
       "--sender", nullSender ? "null" : "urlsession", "--malloc", options.string("malloc") ?? "tuned",
-      "--sessions", String(options.int("sessions", default: min(8, ProcessInfo.processInfo.activeProcessorCount), in: 1...16)),
-    ]
+    ] + (options.string("sessions").map { ["--sessions", $0] } ?? [])
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
       return print("delivery error=server_did_not_start")
     }
@@ -116,7 +115,10 @@ enum DeliveryBench {
       engineConfiguration.maxInFlight = options.int("in-flight", default: 64, in: 1...1_024)
       engineConfiguration.perWebhookLimit = options.int("per-webhook", default: 4, in: 1...256)
       engineConfiguration.pollInterval = .milliseconds(100)
-      let sender: any HTTPSender = options.string("sender") == "null" ? NullSender() : URLSessionSender(sessions: options.int("sessions", default: 2, in: 1...16))
+      // Without `--sessions`, the sender's own default (one per core).
+      let sessions = options.string("sessions") == nil ? nil : options.int("sessions", default: 1, in: 1...16)
+      let sender: any HTTPSender =
+        options.string("sender") == "null" ? NullSender() : sessions.map { URLSessionSender(sessions: $0) } ?? URLSessionSender()
       let engine = DeliveryEngine(
         events: events, webhooks: webhooks, secrets: secrets, sender: sender, targets: TargetGuard(allowed: TargetGuard.allowList("127.0.0.0/8") ?? []),
         configuration: engineConfiguration)

@@ -230,7 +230,7 @@ public final class DeliveryEngine: Sendable {
     } else if let delay = configuration.schedule.delay(beforeAttempt: number + 1) {
       status = .retrying
       let wait = max(delay, outcome.retryAfter ?? .zero)
-      next = finished + Int64(wait.components.seconds) * 1_000 + Int64(wait.components.attoseconds / 1_000_000_000_000_000)
+      next = finished + wait.milliseconds
     } else {
       status = .failed
     }

@@ -80,7 +80,7 @@ public final class URLSessionSender: HTTPSender {
       case .timedOut?: "timed out after \(timeout)"
       case .cannotConnectToHost?: "connection refused"
       case .cannotFindHost?: "host not found"
-      default: "request failed: \(result.error.map { "\($0.localizedDescription)" } ?? "no response")"
+      default: "request failed: \(result.error?.localizedDescription ?? "no response")"
       }
       return HTTPOutcome(status: nil, error: reason)
     }
