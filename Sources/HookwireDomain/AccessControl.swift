@@ -42,7 +42,39 @@ public enum AccessControl {
     guard caller.reach.contains(target.buID) else {
       throw DomainError(.permissionDenied, "partner \(actAs) is outside your reach")
     }
+    // Acting never widens what the real caller reaches: the acted-as
+    // partner's all-BU webhooks fan out over its own reach.
+    guard target.reach.isWithin(caller.reach) else {
+      throw DomainError(.permissionDenied, "partner \(actAs) reaches business units beyond yours; you cannot act as it")
+    }
     return CallerScope(principal: principal, actingAs: target)
+  }
+
+  /// The one visibility rule for webhooks, used by every call that returns
+  /// anything about one (the webhook, its event log, its attempts):
+  /// partner keys only; an all-BU webhook is seen by its owner (the
+  /// dashboard's partner), any other by whoever reaches its business unit.
+  public static func canSee(_ webhook: Webhook, in scope: CallerScope) -> Bool {
+    guard let caller = scope.caller else { return false }
+    if webhook.allBUs { return webhook.partnerID == (scope.actingAs ?? caller).id }
+    return scope.reach.contains(webhook.buID)
+  }
+
+  /// Whether the scope may see `delivery` of `webhook`: the webhook is
+  /// visible and the delivery's business unit is within the real caller's reach.
+  public static func canSee(_ delivery: Delivery, of webhook: Webhook, in scope: CallerScope) -> Bool {
+    guard delivery.webhookID == webhook.id, canSee(webhook, in: scope) else { return false }
+    return scope.searchReach.contains(delivery.buID)
+  }
+
+  /// The webhook if the scope may see it; NOT_FOUND or PERMISSION_DENIED otherwise.
+  public static func requireVisible(_ webhook: Webhook?, id: String, in scope: CallerScope) throws -> Webhook {
+    _ = try requirePartner(scope)
+    guard let webhook else { throw DomainError(.notFound, "webhook \(DomainError.echo(id)) does not exist") }
+    guard canSee(webhook, in: scope) else {
+      throw DomainError(.permissionDenied, "webhook \(DomainError.echo(id)) is outside your reach")
+    }
+    return webhook
   }
 
   /// Partner search is for global partners.

@@ -22,4 +22,12 @@ public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "\(code): \(message)" }
+
+  /// A value from the request as it may appear in a message: at most
+  /// `limit` characters, cut with an ellipsis, so an error never echoes
+  /// unbounded input.
+  public static func echo(_ value: some StringProtocol, limit: Int = 64) -> String {
+    guard value.count > limit else { return String(value) }
+    return String(value.prefix(limit)) + "…"
+  }
 }

@@ -41,6 +41,15 @@ public enum Reach: Sendable, Equatable {
     case .units(let units): units.contains(bu)
     }
   }
+
+  /// Whether every business unit of this reach is also within `other`.
+  public func isWithin(_ other: Reach) -> Bool {
+    switch (self, other) {
+    case (_, .all): true
+    case (.all, .units): false
+    case (.units(let mine), .units(let theirs)): mine.isSubset(of: theirs)
+    }
+  }
 }
 
 /// A partner: channel partners reach their own business unit, global ones a set or all.

@@ -60,7 +60,7 @@ final class TestDeployment: @unchecked Sendable {
     server = try RPCServer(
       configuration: configuration,
       services: [
-        PartnersService(store: store), HealthService(services: []),
+        PartnersService(store: store), HealthService(services: []), DiagnosticsService(),
         WebhooksService(
           webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets || delivery != nil,
           events: events, engine: engine),

@@ -40,8 +40,22 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     guard !request.eventID.isEmpty else { throw DomainError(.invalidArgument, "event_id is required") }
-    let page = try await events.search(eventID: request.eventID, buIDs: scope.reach, pageSize: Int(request.pageSize), pageToken: request.pageToken)
-    return SearchEventLogsResponse(entries: page.items.map(EventLogEntry.init), nextPageToken: page.nextToken)
+    let size = try Paging.size(Int(request.pageSize))
+    let visible = VisibleWebhooks(store: manager.webhooks, scope: scope)
+    // Deliveries the caller may not see are skipped, so a page is filled
+    // from as many store pages as it takes; the token continues after the
+    // last delivery looked at.
+    var entries: [EventLogEntry] = []
+    var token = request.pageToken
+    repeat {
+      let page = try await events.search(eventID: request.eventID, buIDs: scope.searchReach, pageSize: size, pageToken: token)
+      for delivery in page.items where try await visible.allows(delivery) {
+        entries.append(EventLogEntry(delivery))
+        if entries.count == size { return SearchEventLogsResponse(entries: entries, nextPageToken: Paging.token(after: delivery.id)) }
+      }
+      token = page.nextToken
+    } while !token.isEmpty
+    return SearchEventLogsResponse(entries: entries, nextPageToken: "")
   }
 
   public func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
@@ -62,9 +76,10 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     _ request: TailDeliveriesRequest, responses: ResponseWriter<HookwireAPI.DeliveryAttempt>, context: ServerContext
   ) async throws {
     let scope = try context.callerScope()
+    let owner = try manager.owner(scope)
     guard let engine else { throw RPCError(code: .unavailable, message: "deliveries are not running on this server") }
     let webhookID = request.webhookID.isEmpty ? nil : try await manager.visible(request.webhookID, scope).id
-    let bu = scope.currentBU ?? 0
+    let bu = scope.currentBU ?? owner.buID
     let (stream, continuation) = AsyncStream<HookwireDomain.DeliveryAttempt>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
     let token = engine.addObserver { attempt, attemptBU in
       if let webhookID { if attempt.webhookID == webhookID { continuation.yield(attempt) } } else if attemptBU == bu { continuation.yield(attempt) }
@@ -75,7 +90,8 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
       continuation.finish()
     }
     defer { watcher.cancel() }
-    for await attempt in stream {
+    let visible = VisibleWebhooks(store: manager.webhooks, scope: scope)
+    for await attempt in stream where try await visible.allows(webhookID: attempt.webhookID) {
       try await responses.write(HookwireAPI.DeliveryAttempt(attempt))
     }
   }

@@ -13,7 +13,8 @@ public enum CallerScopeKey: ServerContextKey {
 /// Authenticates every call that needs a key: `authorization: Bearer <key>`
 /// and, for a global partner acting as another, `hookwire-act-as: <id>`.
 /// No or bad key → UNAUTHENTICATED; acting beyond reach → PERMISSION_DENIED.
-/// Health and Diagnostics need no key.
+/// Only Health needs no key: load balancers probe it. Diagnostics.Echo
+/// answers up to the message limit, so without a key it would amplify.
 ///
 /// Authenticated keys are remembered for `cacheTTL` (5 s by default), so a
 /// busy caller does not cost a database read per call; a revocation made
@@ -25,7 +26,7 @@ public struct AuthInterceptor: ServerInterceptor {
 
   /// Creates the interceptor over `store`.
   public init(
-    store: any PartnerStore, openServices: Set<String> = [Health.name, Diagnostics.name], cacheTTL: Duration = .seconds(5)
+    store: any PartnerStore, openServices: Set<String> = [Health.name], cacheTTL: Duration = .seconds(5)
   ) {
     self.store = store
     self.openServices = openServices

@@ -24,13 +24,7 @@ struct WebhookManager: Sendable {
   /// A webhook within the scope's reach, or an error.
   func visible(_ id: String, _ scope: CallerScope) async throws -> Webhook {
     _ = try AccessControl.requirePartner(scope)
-    guard let webhook = try await webhooks.webhook(id: id) else {
-      throw DomainError(.notFound, "webhook \(id) does not exist")
-    }
-    let owner = try owner(scope)
-    let reachable = webhook.allBUs ? webhook.partnerID == owner.id : scope.reach.contains(webhook.buID)
-    guard reachable else { throw DomainError(.permissionDenied, "webhook \(id) is outside your reach") }
-    return webhook
+    return try AccessControl.requireVisible(try await webhooks.webhook(id: id), id: id, in: scope)
   }
 
   /// Validates and stores a new webhook; returns it with its secret (shown once).
