@@ -123,10 +123,10 @@ public enum WebhookRules {
     guard !unique.isEmpty else { throw DomainError(.invalidArgument, "at least one event is required") }
     for name in unique {
       guard let type = EventCatalogue.type(named: name) else {
-        throw DomainError(.invalidArgument, "unknown event type '\(name)'")
+        throw DomainError(.invalidArgument, "unknown event type '\(DomainError.echo(name))'")
       }
       if kind == .programme && type.scope == .partnerOnly {
-        throw DomainError(.invalidArgument, "'\(name)' is a partner-only event; programme webhooks cannot subscribe to it")
+        throw DomainError(.invalidArgument, "'\(DomainError.echo(name))' is a partner-only event; programme webhooks cannot subscribe to it")
       }
     }
     return unique.sorted()

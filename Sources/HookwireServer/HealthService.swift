@@ -1,4 +1,5 @@
 import HookwireAPI
+import HookwireDomain
 import HookwireRPC
 import Synchronization
 
@@ -37,7 +38,7 @@ public final class HealthService: Health.ServiceProtocol {
 
   public func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
     guard let status = state.withLock({ $0.statuses[request.service] }) else {
-      throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
+      throw RPCError(code: .notFound, message: "unknown service '\(DomainError.echo(request.service))'")
     }
     return HealthCheckResponse(status: status)
   }

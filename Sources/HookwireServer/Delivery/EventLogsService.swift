@@ -30,7 +30,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
   public func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
     let webhook = try await manager.visible(request.webhookID, try context.callerScope())
     guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID) else {
-      throw DomainError(.notFound, "event \(request.eventID) was not sent to webhook \(webhook.id)")
+      throw DomainError(.notFound, "event \(DomainError.echo(request.eventID)) was not sent to webhook \(webhook.id)")
     }
     return GetEventLogResponse(
       entry: EventLogEntry(delivery), event: HookwireAPI.Event(event), attempts: attempts.map(HookwireAPI.DeliveryAttempt.init))

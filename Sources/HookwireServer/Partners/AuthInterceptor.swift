@@ -52,7 +52,7 @@ public struct AuthInterceptor: ServerInterceptor {
     var actAs: Int64?
     if let text = context.metadata[Metadata.actAsKey] {
       guard let id = Int64(text), id > 0 else {
-        throw RPCError(code: .invalidArgument, message: "\(Metadata.actAsKey) takes a partner id, not '\(text)'")
+        throw RPCError(code: .invalidArgument, message: "\(Metadata.actAsKey) takes a partner id, not '\(DomainError.echo(text))'")
       }
       actAs = id
     }

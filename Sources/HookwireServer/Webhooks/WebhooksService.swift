@@ -152,7 +152,7 @@ public struct IntegrationsService: Integrations.ServiceProtocol {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     guard let programme = try await programme(request.programmeID, in: scope) else {
-      throw DomainError(.notFound, "programme \(request.programmeID) does not exist")
+      throw DomainError(.notFound, "programme \(DomainError.echo(request.programmeID)) does not exist")
     }
     try AccessControl.requireReach(scope, bu: programme.buID)
     let (webhook, secret) = try await manager.create(
