@@ -152,7 +152,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     } catch {
       throw RPCError(code: .invalidArgument, message: "invalid metadata: \(error.detail)")
     }
-    let deadline = options.timeout.map { transport.now() &+ $0.nanoseconds }
+    let deadline = options.timeout.map { MonotonicDeadline(after: $0, from: transport.now()).nanoseconds }
     return OutgoingCall(
       method: method.path, metadata: entries, request: bytes, unary: unary, deadline: deadline,
       waitForReady: options.waitForReady)

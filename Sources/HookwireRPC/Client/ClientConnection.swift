@@ -45,6 +45,7 @@ public final class ClientConnection: @unchecked Sendable {
   private var decoder: FrameDecoder
   private let out: OutboundFrames
   private var prefaceReceived = false
+  private var settingsReceived = false
   private var peer = PeerSettings()
   private var calls: [UInt32: Call] = [:]
   private var nextCallID: UInt32 = 1
@@ -139,9 +140,23 @@ public final class ClientConnection: @unchecked Sendable {
         }
         prefaceReceived = true
       }
-      while !isClosed, let frame = try decoder.nextFrame() { try handle(frame) }
+      while !isClosed, let frame = try decoder.nextFrame() {
+        if !settingsReceived {
+          guard frame.type == .settings, frame.flags & FrameFlags.ack == 0 else {
+            throw WireError(.malformedFrame, at: -1, "the server's first frame is \(frame.type), not SETTINGS")
+          }
+          settingsReceived = true
+        }
+        try handle(frame)
+      }
     } catch {
-      fail(RPCError(code: .internal, message: "the server broke the protocol: \(error)"), goAway: .protocolError)
+      let code: GoAwayCode =
+        switch error.code {
+        case .frameTooLarge: .frameSizeError
+        case .flowControl: .flowControlError
+        default: .protocolError
+        }
+      fail(RPCError(code: .internal, message: "the server broke the protocol: \(error)"), goAway: code)
     }
   }
 
