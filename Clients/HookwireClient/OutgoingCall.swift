@@ -39,7 +39,13 @@ final class OutgoingCall: @unchecked Sendable {
     state.withLock { $0.continuation = continuation }
   }
 
+  /// Set once a server has refused the call unprocessed (GOAWAY).
+  var wasRefused = false
+
   func attach(id: UInt32, connection: ClientConnection) { attachment = (id, connection) }
+
+  /// Forgets the connection the call was on, before it is sent again.
+  func detach() { attachment = nil }
 
   /// A response message arrived (transport thread).
   func received(_ bytes: [UInt8]) {

@@ -152,7 +152,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     } catch {
       throw RPCError(code: .invalidArgument, message: "invalid metadata: \(error.detail)")
     }
-    let deadline = options.timeout.map { transport.now() &+ $0.nanoseconds }
+    let deadline = options.timeout.map { MonotonicDeadline(after: $0, from: transport.now()).nanoseconds }
     return OutgoingCall(
       method: method.path, metadata: entries, request: bytes, unary: unary, deadline: deadline,
       waitForReady: options.waitForReady)
@@ -195,12 +195,30 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
         onEnd: { [weak self, weak call] error in
           guard let self, let call else { return }
           call.finish(error, on: self.transport)
+        },
+        onRefused: { [weak self, weak call] in
+          guard let self, let call else { return }
+          self.refused(call)
         }))
     guard let id else {
       waiting.append(call)
       return connect()
     }
     call.attach(id: id, connection: connection)
+  }
+
+  /// The server's GOAWAY says it never saw the call (it crossed an idle
+  /// close or a drain): send it once more on a new connection, as gRPC
+  /// retries calls a server did not process; a second refusal fails it.
+  private func refused(_ call: OutgoingCall) {
+    guard !call.isDone else { return }
+    guard !call.wasRefused, !closed else {
+      return call.finish(RPCError(code: .unavailable, message: "the server is going away and did not process the call"), on: transport)
+    }
+    call.wasRefused = true
+    call.detach()
+    waiting.append(call)
+    connect()
   }
 
   private func cancel(_ call: OutgoingCall, _ error: RPCError, code: StatusCode = .cancelled) {

@@ -37,8 +37,17 @@ public struct ConnectionLimits: Sendable, Equatable {
   public var handshakeTimeout: Duration = .seconds(10)
   /// How long a started frame may stay incomplete.
   public var partialFrameTimeout: Duration = .seconds(10)
-  /// How long a connection may have no open call before it is closed.
-  public var idleTimeout: Duration = .seconds(30 * 60)
+  /// How long a connection may have no call in flight before it is closed
+  /// with GOAWAY `NO_ERROR` `max_idle` (gRPC's `max_connection_idle`).
+  ///
+  /// Short, because an idle connection costs the server a descriptor, its
+  /// buffers and a place under the connection caps while its client loses
+  /// nothing by reconnecting for its next call (one TCP handshake and a
+  /// preface). One minute matches common load-balancer idle timeouts, and
+  /// closes a connection whose client pings every 30 s without calls before
+  /// its pings become strikes enough for `too_many_pings`. Calls in flight,
+  /// streaming ones included, keep a connection from being idle; pings do not.
+  public var idleTimeout: Duration = .seconds(60)
   /// The shortest interval between pings the server tolerates while no call is open.
   public var minPingIntervalWithoutCalls: Duration = .seconds(300)
   /// The shortest interval between pings the server tolerates while calls are open.

@@ -30,6 +30,9 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let frameTooLarge = Code(name: "frame_too_large")
     /// A frame breaks a rule of `Schema/PROTOCOL.md` (wrong call id, wrong size…).
     public static let malformedFrame = Code(name: "malformed_frame")
+    /// A WINDOW_UPDATE breaks flow control: an increment of 0, or one that
+    /// takes a window past 2^31-1.
+    public static let flowControl = Code(name: "flow_control")
     /// The connection preface has the wrong magic bytes.
     public static let badPreface = Code(name: "bad_preface")
     /// The peer speaks a protocol version this side does not.

@@ -48,7 +48,7 @@ struct GoldenVectorTests {
   static let webhook = Webhook(
     id: "wh_01JDQ8Z6K3M5N7P9R1T3V5X7Z9", partnerID: 4_821_397_731,
     payloadURL: "https://hooks.partner-example.com/v2/webhooks/ingest/7f3a9c2e1b",
-    events: ["order.status_changed", "payment.authorized.v2", "shipment.delivered.v1", "refund.issued.partial", "customer.tier_updated"],
+    events: ["customer.tier_updated", "order.status_changed", "payment.authorized.v2", "refund.issued.partial", "shipment.delivered.v1"],
     createdAtMs: 1_764_421_200_123, state: .active, programmeID: "prog_loyalty_2025_gold_tier")
 
   static let openPayload = CallOpen(
@@ -64,8 +64,8 @@ struct GoldenVectorTests {
     message("webhook.hex", [
       "hookwire.v1.Webhook { id: \"wh_01JDQ8Z6K3M5N7P9R1T3V5X7Z9\", partner_id: 4821397731,",
       "  payload_url: \"https://hooks.partner-example.com/v2/webhooks/ingest/7f3a9c2e1b\",",
-      "  events: [\"order.status_changed\", \"payment.authorized.v2\", \"shipment.delivered.v1\",",
-      "           \"refund.issued.partial\", \"customer.tier_updated\"],",
+      "  events: [\"customer.tier_updated\", \"order.status_changed\", \"payment.authorized.v2\",",
+      "           \"refund.issued.partial\", \"shipment.delivered.v1\"] (sorted),",
       "  created_at_ms: 1764421200123, state: ACTIVE (1), programme_id: \"prog_loyalty_2025_gold_tier\" }",
     ], webhook),
     message("create_webhook_request.hex", [
@@ -177,6 +177,11 @@ struct GoldenVectorTests {
       }
     }
     return bytes
+  }
+
+  @Test("the golden Webhook lists its events sorted and without duplicates, as the schema says a Webhook does")
+  func webhookEventsSorted() {
+    #expect(Self.webhook.events == Array(Set(Self.webhook.events)).sorted())
   }
 
   @Test("the committed vector matches the codec, byte for byte, and decodes back", arguments: vectors)

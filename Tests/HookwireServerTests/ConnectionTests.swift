@@ -127,6 +127,7 @@ struct ConnectionTests {
     Hostile(name: "random bytes after the preface", bytes: RawSocket.opening + [0, 0, 0, 3, 0x02, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF], code: .protocolError, text: "varint"),
     Hostile(name: "PING with 3 bytes", bytes: RawSocket.opening + [0, 0, 0, 3, 0x06, 0, 0, 0, 0, 0, 1, 2, 3], code: .protocolError, text: "PING payload"),
     Hostile(name: "DATA for a call never opened", bytes: RawSocket.opening + [0, 0, 0, 1, 0x03, 0, 0, 0, 0, 9, 0], code: .protocolError, text: "never opened"),
+    Hostile(name: "STATUS from the client", bytes: RawSocket.opening + [0, 0, 0, 0, 0x04, 0, 0, 0, 0, 1], code: .protocolError, text: "clients do not send STATUS"),
     Hostile(name: "protocol version 2", bytes: [0x89, 0x48, 0x4B, 0x57, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x02], code: .versionMismatch, text: "version 2"),
   ]
 

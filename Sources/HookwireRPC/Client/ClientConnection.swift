@@ -14,11 +14,17 @@ public final class ClientConnection: @unchecked Sendable {
     public var onMessage: ([UInt8]) -> Void
     /// The call ended: nil for OK, else the error.
     public var onEnd: (RPCError?) -> Void
+    /// The server's GOAWAY says it never processed the call, so it may be
+    /// sent again elsewhere; without this, `onEnd` gets UNAVAILABLE.
+    public var onRefused: (() -> Void)?
 
     /// Creates handlers.
-    public init(onMessage: @escaping ([UInt8]) -> Void, onEnd: @escaping (RPCError?) -> Void) {
+    public init(
+      onMessage: @escaping ([UInt8]) -> Void, onEnd: @escaping (RPCError?) -> Void, onRefused: (() -> Void)? = nil
+    ) {
       self.onMessage = onMessage
       self.onEnd = onEnd
+      self.onRefused = onRefused
     }
   }
 
@@ -45,6 +51,7 @@ public final class ClientConnection: @unchecked Sendable {
   private var decoder: FrameDecoder
   private let out: OutboundFrames
   private var prefaceReceived = false
+  private var settingsReceived = false
   private var peer = PeerSettings()
   private var calls: [UInt32: Call] = [:]
   private var nextCallID: UInt32 = 1
@@ -139,9 +146,23 @@ public final class ClientConnection: @unchecked Sendable {
         }
         prefaceReceived = true
       }
-      while !isClosed, let frame = try decoder.nextFrame() { try handle(frame) }
+      while !isClosed, let frame = try decoder.nextFrame() {
+        if !settingsReceived {
+          guard frame.type == .settings, frame.flags & FrameFlags.ack == 0 else {
+            throw WireError(.malformedFrame, at: -1, "the server's first frame is \(frame.type), not SETTINGS")
+          }
+          settingsReceived = true
+        }
+        try handle(frame)
+      }
     } catch {
-      fail(RPCError(code: .internal, message: "the server broke the protocol: \(error)"), goAway: .protocolError)
+      let code: GoAwayCode =
+        switch error.code {
+        case .frameTooLarge: .frameSizeError
+        case .flowControl: .flowControlError
+        default: .protocolError
+        }
+      fail(RPCError(code: .internal, message: "the server broke the protocol: \(error)"), goAway: code)
     }
   }
 
@@ -203,9 +224,13 @@ public final class ClientConnection: @unchecked Sendable {
     case .goAway(let goAway):
       goAwayLastID = min(goAway.lastCallID, goAwayLastID ?? .max)
       let refused = calls.filter { $0.key > goAway.lastCallID }
-      for (id, call) in refused {
+      for (id, call) in refused.sorted(by: { $0.key < $1.key }) {
         calls[id] = nil
-        call.handlers.onEnd(RPCError(code: .unavailable, message: "the server is going away and did not process the call"))
+        if let onRefused = call.handlers.onRefused {
+          onRefused()
+        } else {
+          call.handlers.onEnd(RPCError(code: .unavailable, message: "the server is going away and did not process the call"))
+        }
       }
       if goAway.errorCode != GoAwayCode.noError.rawValue {
         fail(RPCError(code: .unavailable, message: "the server closed the connection: \(goAway.debugText)"), goAway: nil)

@@ -11,6 +11,10 @@ final class ServerCall {
   /// Request bytes being reassembled from DATA fragments.
   var request: [UInt8] = []
   var messagesReceived = 0
+  /// Set while a message's fragments are arriving (the last DATA had CONTINUES).
+  var messageInProgress = false
+  /// Set by END_STREAM: the client sends nothing more on this call.
+  var halfClosed = false
   var bytesReceivedSinceUpdate = 0
   var inboundWindow: Int
   /// DATA bytes the client still accepts on this call.

@@ -20,6 +20,8 @@ public final class ServerConnection: @unchecked Sendable {
   private var decoder: FrameDecoder
   private let out: OutboundFrames
   private var prefaceReceived = false
+  /// Set by the peer's first SETTINGS, which must be its first frame.
+  private var settingsReceived = false
   private var peer = PeerSettings()
   private var calls: [UInt32: ServerCall] = [:]
   private var highestCallID: UInt32 = 0
@@ -56,7 +58,7 @@ public final class ServerConnection: @unchecked Sendable {
     out = OutboundFrames(host: host)
     out.sendHandshake(settings: limits.settings)
     handshakeTimer = host.scheduleTimer(at: host.now() &+ limits.handshakeTimeout.nanoseconds) { [weak self] in
-      guard let self, !self.prefaceReceived else { return }
+      guard let self, !self.settingsReceived else { return }
       self.connectionError(.settingsTimeout, "no preface and SETTINGS within the handshake timeout")
     }
     armIdleTimer()
@@ -80,11 +82,20 @@ public final class ServerConnection: @unchecked Sendable {
         prefaceReceived = true
       }
       while !closed, let frame = try decoder.nextFrame() {
+        if !settingsReceived {
+          // A side's SETTINGS follows its preface at once (§1); anything
+          // else first is a peer that is not speaking this protocol.
+          guard frame.type == .settings, frame.flags & FrameFlags.ack == 0 else {
+            throw WireError(.malformedFrame, at: -1, "the first frame after the preface must be SETTINGS, not \(frame.type)")
+          }
+          settingsReceived = true
+        }
         try handle(frame)
       }
     } catch {
       switch error.code {
       case .frameTooLarge: connectionError(.frameSizeError, error.description)
+      case .flowControl: connectionError(.flowControlError, error.description)
       default: connectionError(.protocolError, error.description)
       }
       return
@@ -123,8 +134,8 @@ public final class ServerConnection: @unchecked Sendable {
       remove(call)
     case .windowUpdate(let increment):
       guard let call = calls[frame.callID] else { return try checkKnown(frame.callID) }
-      guard call.sendWindow + Int(increment) <= 0x7FFF_FFFF else {
-        throw WireError(.malformedFrame, at: -1, "WINDOW_UPDATE takes call \(frame.callID)'s window past 2^31-1")
+      guard call.sendWindow + Int(increment) <= Int(FrameHeader.maxWindow) else {
+        throw WireError(.flowControl, at: -1, "WINDOW_UPDATE takes call \(frame.callID)'s window past 2^31-1")
       }
       call.sendWindow += Int(increment)
       call.wakeWaiters()
@@ -134,6 +145,7 @@ public final class ServerConnection: @unchecked Sendable {
         return
       }
       pinged()
+      guard !closed else { return }
       FrameEncoder.writePing(opaque, ack: true, to: &out.writer)
       out.scheduleFlush()
     case .goAway:
@@ -157,9 +169,12 @@ public final class ServerConnection: @unchecked Sendable {
     guard id > highestCallID else {
       throw WireError(.malformedFrame, at: -1, "OPEN for call \(id) does not follow call \(highestCallID)")
     }
+    guard !peerGoingAway else {
+      throw WireError(.malformedFrame, at: -1, "OPEN for call \(id) after the client's GOAWAY")
+    }
     highestCallID = id
     idleSince = 0
-    let metadataSize = open.metadata.reduce(0) { $0 + $1.encodedSize }
+    let metadataSize = open.metadata.encodedMetadataSize
     let metadata: Metadata
     do throws(WireError) {
       guard metadataSize <= limits.maxMetadataSize else {
@@ -184,9 +199,10 @@ public final class ServerConnection: @unchecked Sendable {
       return finish(call, RPCError(code: .unimplemented, message: "method \(open.method) is not implemented"))
     }
     if open.timeoutUs > 0 {
-      let budget = min(open.timeoutUs, UInt64.max / 1_000)
-      call.deadline = .now + .microseconds(Int64(clamping: budget))
-      call.deadlineTimer = host.scheduleTimer(at: host.now() &+ budget &* 1_000) { [weak self, weak call] in
+      let deadline = MonotonicDeadline(afterMicroseconds: open.timeoutUs, from: host.now())
+      call.deadline = .now + .microseconds(Int64(clamping: open.timeoutUs))
+      guard !deadline.isDistantFuture else { return }
+      call.deadlineTimer = host.scheduleTimer(at: deadline.nanoseconds) { [weak self, weak call] in
         guard let self, let call, !call.finished else { return }
         call.deadlineTimer = nil
         self.finish(call, RPCError(code: .deadlineExceeded, message: "the call's deadline passed on the server"))
@@ -204,6 +220,10 @@ public final class ServerConnection: @unchecked Sendable {
       if id > highestCallID { connectionError(.protocolError, "DATA for call \(id), which was never opened") }
       return
     }
+    guard !call.halfClosed else {
+      return connectionError(.protocolError, "DATA on call \(id) after its END_STREAM")
+    }
+    call.halfClosed = endStream
     call.inboundWindow -= payload.count
     guard call.inboundWindow >= 0 else {
       return connectionError(.flowControlError, "call \(id) sent more DATA than its window")
@@ -224,8 +244,12 @@ public final class ServerConnection: @unchecked Sendable {
           code: .resourceExhausted,
           message: "request message larger than the limit of \(limits.maxMessageSize) bytes"))
       }
+      // An empty END_STREAM frame after a complete message is a bare
+      // half-close (§3.3), not a second, empty message.
+      let bareHalfClose = payload.isEmpty && endStream && !continues && !call.messageInProgress && call.messagesReceived > 0
       call.request.append(contentsOf: payload)
-      if !continues { call.messagesReceived += 1 }
+      if !continues && !bareHalfClose { call.messagesReceived += 1 }
+      call.messageInProgress = continues
     }
     guard endStream else {
       if call.messagesReceived > 1 {
@@ -358,12 +382,7 @@ public final class ServerConnection: @unchecked Sendable {
   }
 
   private func writeStatus(_ id: UInt32, _ error: RPCError?) {
-    var status = CallStatus()
-    if let error {
-      status.code = error.code.rawValue
-      status.message = error.message
-      status.metadata = (try? error.metadata.wireEntries()) ?? []
-    }
+    let status = StatusPayload.make(error, maxFrameSize: peer.maxFrameSize, maxMetadataSize: peer.maxMetadataSize)
     FrameEncoder.write(.status, callID: id, message: status, to: &out.writer)
     out.scheduleFlush()
   }
@@ -410,7 +429,9 @@ public final class ServerConnection: @unchecked Sendable {
   private func connectionError(_ code: GoAwayCode, _ text: String) {
     guard !closed else { return }
     log("closing a connection: \(code) \(text)")
-    FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: highestCallID, errorCode: code.rawValue, debugText: text), to: &out.writer)
+    FrameEncoder.write(.goAway, callID: 0, message: GoAway(
+        lastCallID: highestCallID, errorCode: code.rawValue, debugText: text.truncated(toUTF8Bytes: StatusPayload.maxMessageBytes)),
+      to: &out.writer)
     out.flush()
     for call in calls.values { abandon(call, error: RPCError(code: .unavailable, message: "the connection failed")) }
     calls = [:]

@@ -74,8 +74,8 @@ public struct Frame: Sendable, Equatable {
         throw WireError(.malformedFrame, at: -1, "WINDOW_UPDATE payload must be 4 bytes, not \(payload.count)")
       }
       let increment = payload.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
-      guard increment != 0, increment <= 0x7FFF_FFFF else {
-        throw WireError(.malformedFrame, at: -1, "WINDOW_UPDATE increment must be 1…2^31-1")
+      guard increment != 0, increment <= FrameHeader.maxWindow else {
+        throw WireError(.flowControl, at: -1, "WINDOW_UPDATE increment must be 1…2^31-1, not \(increment)")
       }
       return .windowUpdate(increment)
     default:

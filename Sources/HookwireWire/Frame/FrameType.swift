@@ -60,6 +60,8 @@ public struct FrameHeader: Hashable, Sendable {
   public static let size = 10
   /// The largest call id (the top bit of the field is reserved and ignored).
   public static let maxCallID: UInt32 = 0x7FFF_FFFF
+  /// The largest a call's flow-control window may grow (2^31-1 bytes).
+  public static let maxWindow: UInt32 = 0x7FFF_FFFF
 
   /// Payload length in bytes.
   public var length: UInt32
