@@ -18,6 +18,9 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
   }
 
   public func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
+    if case .unrecognized(let value) = request.status {
+      throw DomainError(.invalidArgument, "status \(value) is not a delivery status this server knows")
+    }
     let webhook = try await manager.visible(request.webhookID, try context.callerScope())
     let filter = LogFilter(
       status: request.status == .unspecified ? nil : DeliveryStatus(rawValue: Int64(request.status.rawValue)),

@@ -22,6 +22,9 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   }
 
   public func listWebhooks(_ request: ListWebhooksRequest, context: ServerContext) async throws -> ListWebhooksResponse {
+    if case .unrecognized(let value) = request.kind {
+      throw DomainError(.invalidArgument, "kind \(value) is not a webhook kind this server knows")
+    }
     let scope = try context.callerScope()
     let owner = try manager.owner(scope)
     let bu = scope.currentBU ?? owner.buID
@@ -126,6 +129,9 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
 
   public func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse {
     _ = try AccessControl.requirePartner(try context.callerScope())
+    if case .unrecognized(let value) = request.scope {
+      throw DomainError(.invalidArgument, "scope \(value) is not an event scope this server knows")
+    }
     let types = EventCatalogue.all.filter { type in
       switch request.scope {
       case .programme: type.scope == .programme
