@@ -84,7 +84,8 @@ public struct Webhook: Sendable, Equatable {
 /// The validation rules of webhooks.
 public enum WebhookRules {
   /// An absolute `https` URL (or `http` when the server allows it for
-  /// development), with a host, at most 2,048 bytes.
+  /// development), with a host and, when it names one, a port of 1–65535;
+  /// at most 2,048 bytes.
   public static func payloadURL(_ text: String, allowHTTP: Bool) throws -> String {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { throw DomainError(.invalidArgument, "payload_url is required") }
@@ -98,7 +99,26 @@ public enum WebhookRules {
     guard url.user == nil, url.password == nil else {
       throw DomainError(.invalidArgument, "payload_url must not carry credentials")
     }
+    // URLComponents gives no port at all for one past Int's range, so the text itself is checked.
+    if let port = portText(of: trimmed) {
+      guard port.count <= 5, port.allSatisfy(\.isASCII), let number = Int(port), (1...65_535).contains(number) else {
+        throw DomainError(.invalidArgument, "payload_url's port must be 1–65535, not '\(port.prefix(24))'")
+      }
+    }
     return trimmed
+  }
+
+  /// The port of an absolute URL as written (nil when none is given):
+  /// what follows the host's `:` in the authority, up to the path.
+  static func portText(of url: String) -> Substring? {
+    guard let schemeEnd = url.range(of: "://") else { return nil }
+    let rest = url[schemeEnd.upperBound...]
+    let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+    let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+    // An IPv6 literal's colons are inside its brackets.
+    let afterHost = hostAndPort.hasPrefix("[") ? hostAndPort.drop { $0 != "]" }.dropFirst() : hostAndPort.drop { $0 != ":" }
+    guard afterHost.first == ":" else { return nil }
+    return afterHost.dropFirst()
   }
 
   /// A Standard Webhooks secret: `whsec_` and base64 of 24–64 bytes.

@@ -173,15 +173,36 @@ final class DatabaseThread: @unchecked Sendable {
 
   /// One transaction for the whole batch; each job in its own savepoint.
   private func runBatch(_ jobs: [Job]) {
+    var pending = jobs[...]
+    while !pending.isEmpty { pending = runGroup(pending) }
+  }
+
+  /// Runs `jobs` in one transaction and commits it; returns the jobs left
+  /// to run in a new transaction when SQLite rolled this one back itself.
+  ///
+  /// On a full disk or an I/O error SQLite may roll the whole transaction
+  /// back on its own, savepoints and all. Going on would run the next jobs
+  /// outside any transaction (each statement committing alone) and end in
+  /// "cannot commit - no transaction is active"; instead every job of the
+  /// undone transaction fails with a storage error and the rest start over.
+  private func runGroup(_ jobs: ArraySlice<Job>) -> ArraySlice<Job> {
     do {
       try connection.execute(groupCommit ? "BEGIN IMMEDIATE" : "BEGIN")
     } catch {
       for job in jobs { job.complete(error) }
-      return
+      return []
     }
-    for job in jobs {
+    for (index, job) in zip(jobs.indices, jobs) {
       if groupCommit { try? connection.execute("SAVEPOINT job") }
       let succeeded = job.work(connection)
+      guard connection.inTransaction else {
+        connection.resetStatements()
+        let undone = StoreError(.io, "the write was rolled back after a storage failure; nothing of it was kept")
+        for earlier in jobs[..<index] { earlier.complete(undone) }
+        // A job that failed reports its own error; one that swallowed it must not report success.
+        job.complete(succeeded ? undone : nil)
+        return jobs[(index + 1)...]
+      }
       if groupCommit {
         if !succeeded { try? connection.execute("ROLLBACK TO job") }
         try? connection.execute("RELEASE job")
@@ -192,9 +213,10 @@ final class DatabaseThread: @unchecked Sendable {
       try connection.execute("COMMIT")
       for job in jobs { job.complete(nil) }
     } catch {
-      try? connection.execute("ROLLBACK")
+      if connection.inTransaction { try? connection.execute("ROLLBACK") }
       for job in jobs { job.complete(error) }
     }
+    return []
   }
 }
 

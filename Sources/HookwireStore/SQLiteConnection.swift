@@ -31,7 +31,7 @@ public final class SQLiteConnection {
     if result != SQLITE_OK {
       let message = error.map { String(cString: $0) } ?? "error \(result)"
       sqlite3_free(error)
-      throw StoreError(Self.code(for: result), message)
+      throw Self.storeError(result, message)
     }
   }
 
@@ -54,10 +54,12 @@ public final class SQLiteConnection {
     try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
     do {
       let result = try body()
+      // SQLite may have rolled back on its own (a full disk) under an error the body caught.
+      guard inTransaction else { throw StoreError(.io, "the write was rolled back after a storage failure") }
       try execute("COMMIT")
       return result
     } catch {
-      try? execute("ROLLBACK")
+      if inTransaction { try? execute("ROLLBACK") }
       throw error
     }
   }
@@ -68,6 +70,9 @@ public final class SQLiteConnection {
     for statement in statements.values { statement.reset() }
   }
 
+  /// Whether a transaction is open (false once SQLite has rolled one back on its own).
+  public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
   /// The rowid of the last insert.
   public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -75,7 +80,13 @@ public final class SQLiteConnection {
   public var changes: Int { Int(sqlite3_changes(handle)) }
 
   func error(_ result: Int32) -> StoreError {
-    StoreError(Self.code(for: result), String(cString: sqlite3_errmsg(handle)))
+    Self.storeError(result, String(cString: sqlite3_errmsg(handle)))
+  }
+
+  /// SQLite's message, with a full disk said plainly.
+  static func storeError(_ result: Int32, _ message: String) -> StoreError {
+    if result & 0xFF == SQLITE_FULL { return StoreError(.io, "storage is full (\(message))") }
+    return StoreError(code(for: result), message)
   }
 
   static func code(for result: Int32) -> StoreError.Code {

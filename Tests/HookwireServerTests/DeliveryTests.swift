@@ -43,6 +43,16 @@ struct DeliveryTests {
       return try? await self.log(eventID)
     }
 
+    /// Waits until the event's delivery has at least one attempt logged (at most 10 s).
+    func waitForAttempt(_ eventID: String) async -> GetEventLogResponse? {
+      let end = ContinuousClock.now + .seconds(10)
+      while ContinuousClock.now < end {
+        if let log = try? await self.log(eventID), !log.attempts.isEmpty { return log }
+        try? await Task.sleep(for: .milliseconds(20))
+      }
+      return try? await self.log(eventID)
+    }
+
     /// Waits until the engine has scanned for due work twice since now and
     /// has nothing in flight (at most 10 s): whatever was due has then been
     /// attempted, so a delivery that did not arrive was not sent.
@@ -76,14 +86,14 @@ struct DeliveryTests {
   static func setup(
     delivery: TestDeployment.Delivery = .init(),
     responder: @escaping @Sendable (TestReceiver.Request, Int) -> TestReceiver.Response = { _, _ in .init(status: 200, body: "ok") },
-    url: ((Int) -> String)? = nil
+    url: ((Int) -> String)? = nil, address: TestReceiver.Address = .ipv4Loopback
   ) async throws -> Setup {
-    let receiver = try TestReceiver(responder: responder)
+    let receiver = try TestReceiver(address: address, responder: responder)
     let deployment = try await TestDeployment(delivery: delivery)
     let rpc = try deployment.client()
     let created = try await Webhooks.Client(wrapping: rpc).createWebhook(
       CreateWebhookRequest(
-        payloadURL: url?(receiver.port) ?? "http://127.0.0.1:\(receiver.port)/hooks", generateSecret: true,
+        payloadURL: url?(receiver.port) ?? "http://\(receiver.host):\(receiver.port)/hooks", generateSecret: true,
         events: ["reward.issued", "points.earned"]),
       metadata: deployment.metadata(12345))
     return Setup(deployment: deployment, rpc: rpc, receiver: receiver, webhookID: created.webhook?.id ?? "", secret: created.secret)

@@ -32,10 +32,13 @@ public final class TestReceiver: Sendable {
     /// The `Content-Length` to announce, when not the body's (an endpoint
     /// that promises more than it sends).
     public var announcedLength: Int?
+    /// Answer nothing: reset the connection (`SO_LINGER` 0, then close,
+    /// so the peer gets a TCP RST) once the request has been read.
+    public var reset: Bool
 
     public init(
       status: Int, headers: [(String, String)] = [], body: String = "", delay: Duration = .zero, bytePause: Duration = .zero,
-      announcedLength: Int? = nil
+      announcedLength: Int? = nil, reset: Bool = false
     ) {
       self.status = status
       self.headers = headers
@@ -43,37 +46,78 @@ public final class TestReceiver: Sendable {
       self.delay = delay
       self.bytePause = bytePause
       self.announcedLength = announcedLength
+      self.reset = reset
+    }
+
+    /// A connection reset instead of an answer.
+    public static let connectionReset = Response(status: 0, reset: true)
+
+    /// 401 with a challenge, as an endpoint asking for HTTP authentication answers.
+    public static func challenge(_ scheme: String = #"Basic realm="x""#, body: String = "") -> Response {
+      Response(status: 401, headers: [("WWW-Authenticate", scheme)], body: body)
     }
   }
 
-  /// The port it listens on (127.0.0.1).
+  /// The address to listen on.
+  public enum Address: Sendable {
+    /// 127.0.0.1
+    case ipv4Loopback
+    /// ::1
+    case ipv6Loopback
+  }
+
+  /// The port it listens on.
   public let port: Int
+  /// The URL's host for it: `127.0.0.1` or `[::1]`.
+  public let host: String
   private let listener: Int32
   private let responder: @Sendable (Request, Int) -> Response
   private let recorded = Mutex<[Request]>([])
   private let stopped = Atomic<Bool>(false)
 
-  /// Starts listening; `responder` gets each request and its 0-based index.
-  public init(responder: @escaping @Sendable (Request, Int) -> Response = { _, _ in Response(status: 200, body: "ok") }) throws {
+  /// Starts listening on `address`; `responder` gets each request and its 0-based index.
+  public init(
+    address: Address = .ipv4Loopback,
+    responder: @escaping @Sendable (Request, Int) -> Response = { _, _ in Response(status: 200, body: "ok") }
+  ) throws {
     self.responder = responder
-    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let listener = socket(address == .ipv4Loopback ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
     self.listener = listener
     var one: Int32 = 1
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    switch address {
+    case .ipv4Loopback:
+      var socketAddress = sockaddr_in()
+      socketAddress.sin_family = sa_family_t(AF_INET)
+      socketAddress.sin_addr.s_addr = inet_addr("127.0.0.1")
+      port = try Self.bind(listener, &socketAddress) { Int(UInt16(bigEndian: $0.sin_port)) }
+      host = "127.0.0.1"
+    case .ipv6Loopback:
+      var socketAddress = sockaddr_in6()
+      socketAddress.sin6_family = sa_family_t(AF_INET6)
+      socketAddress.sin6_addr = in6addr_loopback
+      port = try Self.bind(listener, &socketAddress) { Int(UInt16(bigEndian: $0.sin6_port)) }
+      host = "[::1]"
     }
-    guard bound == 0, listen(listener, 64) == 0 else { throw ReceiverError() }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let thread = Thread { [self] in acceptLoop() }
+    thread.start()
+  }
+
+  /// Binds and listens; returns the port read back from the bound address.
+  private static func bind<Address>(_ listener: Int32, _ address: inout Address, port: (Address) -> Int) throws -> Int {
+    let size = socklen_t(MemoryLayout<Address>.size)
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(listener, $0, size) }
+    }
+    guard bound == 0, listen(listener, 64) == 0 else {
+      close(listener)
+      throw ReceiverError()
+    }
+    var length = size
     _ = withUnsafeMutablePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
     }
-    port = Int(UInt16(bigEndian: address.sin_port))
-    let thread = Thread { [self] in acceptLoop() }
-    thread.start()
+    return port(address)
   }
 
   /// Every request so far, in arrival order.
@@ -140,6 +184,11 @@ public final class TestReceiver: Sendable {
       }
       let response = responder(request, index)
       if response.delay > .zero { Self.pause(response.delay) }
+      if response.reset {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        return
+      }
       var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.announcedLength ?? response.body.utf8.count)\r\nConnection: keep-alive\r\n"
       for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
       text += "\r\n"

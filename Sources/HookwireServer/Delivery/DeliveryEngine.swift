@@ -27,6 +27,11 @@ public final class DeliveryEngine: Sendable {
     public var retention: Duration = .seconds(30 * 24 * 3_600)
     /// How often pruning runs.
     public var pruneInterval: Duration = .seconds(3_600)
+    /// How long sending pauses after an attempt cannot be logged; doubled
+    /// with each failure after a pause, up to `maxStoragePause`.
+    public var storagePause: Duration = .seconds(1)
+    /// The longest pause while storage keeps failing.
+    public var maxStoragePause: Duration = .seconds(30)
 
     public init() {}
   }
@@ -35,6 +40,7 @@ public final class DeliveryEngine: Sendable {
     var running = false
     var inFlight: Set<String> = []
     var perWebhook: [String: Int] = [:]
+    var backoff: StorageBackoff
   }
 
   let events: any EventStore
@@ -44,7 +50,7 @@ public final class DeliveryEngine: Sendable {
   let targets: TargetGuard
   let configuration: Configuration
   let log: @Sendable (String) -> Void
-  private let state = Mutex(State())
+  private let state: Mutex<State>
   private let waker = Waker()
   private let loopDone = Waker()
   private let observers = Mutex<[Int: @Sendable (DeliveryAttempt, Int64) -> Void]>([:])
@@ -64,6 +70,7 @@ public final class DeliveryEngine: Sendable {
     self.targets = targets
     self.configuration = configuration
     self.log = log
+    state = Mutex(State(backoff: StorageBackoff(initial: configuration.storagePause, maximum: configuration.maxStoragePause)))
   }
 
   /// Starts looking for due deliveries (including those left by a previous run).
@@ -134,8 +141,15 @@ public final class DeliveryEngine: Sendable {
     var bufferReadAt = ContinuousClock.now
     let bufferLifetime: Duration = .seconds(1)
     while state.withLock({ $0.running }) {
+      if let pause = state.withLock({ $0.backoff.remainingPause(at: .now) }) {
+        // Storage is failing: nothing is sent until the pause has passed,
+        // and what was read before is read again after it.
+        buffer = []
+        await waker.wait(timeout: pause)
+        continue
+      }
       if buffer.count < configuration.maxInFlight || ContinuousClock.now - bufferReadAt > bufferLifetime {
-        let busy = state.withLock { $0.inFlight }
+        let busy = state.withLock { $0.inFlight.union($0.backoff.parked) }
         if let due = try? await events.dueDeliveries(nowMs: wallClockMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
           buffer = due
           bufferReadAt = ContinuousClock.now
@@ -145,7 +159,7 @@ public final class DeliveryEngine: Sendable {
       var kept: [DueDelivery] = []
       kept.reserveCapacity(buffer.count)
       for item in buffer {
-        guard state.withLock({ $0.inFlight.count < configuration.maxInFlight }), claim(item.delivery) else {
+        guard claim(item.delivery) else {
           kept.append(item)
           continue
         }
@@ -179,9 +193,16 @@ public final class DeliveryEngine: Sendable {
     return webhook.state == .active
   }
 
+  /// Takes a slot for `delivery` if one is free: within the global and
+  /// per-webhook limits (one attempt at a time while storage is failing),
+  /// not paused, and not held back after its attempt went unlogged.
   private func claim(_ delivery: Delivery) -> Bool {
     state.withLock { state in
-      guard !state.inFlight.contains(delivery.id), state.perWebhook[delivery.webhookID, default: 0] < configuration.perWebhookLimit else {
+      let limit = state.backoff.probing ? 1 : configuration.maxInFlight
+      guard state.inFlight.count < limit, !state.inFlight.contains(delivery.id), !state.backoff.parked.contains(delivery.id),
+        state.backoff.remainingPause(at: .now) == nil,
+        state.perWebhook[delivery.webhookID, default: 0] < configuration.perWebhookLimit
+      else {
         return false
       }
       state.inFlight.insert(delivery.id)
@@ -246,9 +267,11 @@ public final class DeliveryEngine: Sendable {
         await disable(delivery.webhookID, reason: "failing without a success for \(configuration.disableAfterFailing)")
       }
     } catch {
-      log("cannot log attempt \(number) of \(delivery.id): \(error)")
+      // Sent but not logged: back off rather than send it again at once.
+      if let line = state.withLock({ $0.backoff.failed(deliveryID: delivery.id, error: error, now: .now) }) { log(line) }
       return
     }
+    if let line = state.withLock({ $0.backoff.succeeded() }) { log(line) }
     for observer in observers.withLock({ Array($0.values) }) { observer(attempt, delivery.buID) }
   }
 

@@ -11,6 +11,10 @@ public struct EventsService: Events.ServiceProtocol {
   let engine: DeliveryEngine?
   /// The largest payload accepted.
   public static let maxPayloadBytes = 256 * 1024
+  /// Payloads are checked strictly: receivers parse them with whatever
+  /// JSON library they have, and a lenient one here would pass on texts
+  /// (trailing commas, a byte-order mark) that a strict one there rejects.
+  static let payloadValidator = JSONValidator(maxDepth: 64, maxBytes: maxPayloadBytes)
 
   /// Creates the service.
   public init(events: any EventStore, partners: any PartnerStore, engine: DeliveryEngine?) {
@@ -57,12 +61,14 @@ public struct EventsService: Events.ServiceProtocol {
     guard EventCatalogue.type(named: request.eventType) != nil else {
       throw DomainError(.invalidArgument, "unknown event type '\(request.eventType)'")
     }
-    let payload = Data(request.payloadJSON.utf8)
-    guard !payload.isEmpty, payload.count <= Self.maxPayloadBytes else {
+    // The length is known without reading the text; only then is it walked.
+    guard request.payloadJSON.utf8.count <= Self.maxPayloadBytes, !request.payloadJSON.isEmpty else {
       throw DomainError(.invalidArgument, "payload_json must be 1 byte to 256 KiB of JSON")
     }
-    guard (try? JSONSerialization.jsonObject(with: payload, options: [.fragmentsAllowed])) != nil else {
-      throw DomainError(.invalidArgument, "payload_json is not valid JSON")
+    do {
+      try Self.payloadValidator.validate(Array(request.payloadJSON.utf8))
+    } catch {
+      throw DomainError(.invalidArgument, "payload_json is not valid JSON (RFC 8259): \(error)")
     }
     for (name, value) in [("event_id", request.eventID), ("idempotency_key", request.idempotencyKey)] {
       guard value.utf8.count <= 128, value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {

@@ -41,8 +41,19 @@ public struct TargetGuard: Sendable {
   static let blocked: [CIDR] = [
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
     "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-    "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+    // IPv6. `::/96` holds `::`, `::1` and the deprecated IPv4-compatible
+    // addresses; the transition ranges (IPv4-mapped, NAT64, 6to4, Teredo)
+    // reach an IPv4 address or a tunnel the guard cannot see through, so
+    // they are refused whole unless allowed explicitly.
+    "::/96", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:db8::/32", "2002::/16",
+    "fc00::/7", "fe80::/10", "ff00::/8",
   ].compactMap(CIDR.init)
+
+  /// IPv6 ranges that carry an IPv4 address, and where it sits: named in
+  /// a refusal so the log says which IPv4 address the target embeds.
+  static let embedding: [(range: CIDR, offset: Int)] = [
+    ("::/96", 12), ("::ffff:0:0/96", 12), ("64:ff9b::/96", 12), ("2002::/16", 2),
+  ].compactMap { text, offset in CIDR(text).map { ($0, offset) } }
 
   /// Ranges let through although blocked otherwise.
   public let allowed: [CIDR]
@@ -73,12 +84,27 @@ public struct TargetGuard: Sendable {
     }
     guard !addresses.isEmpty else { return "cannot resolve \(name)" }
     for address in addresses {
-      if allowed.contains(where: { $0.contains(address) }) { continue }
-      if Self.blocked.contains(where: { $0.contains(address) }) {
-        return "refused: \(name) resolves to \(Self.text(of: address)), an address inside the network"
-      }
+      if let refusal = refusal(of: address, name: name) { return refusal }
     }
     return nil
+  }
+
+  /// Nil when `address` (4 or 16 bytes) may be reached; otherwise why not.
+  func refusal(of address: [UInt8], name: String) -> String? {
+    if allowed.contains(where: { $0.contains(address) }) { return nil }
+    guard Self.blocked.contains(where: { $0.contains(address) }) else { return nil }
+    var embedded = ""
+    if let ipv4 = Self.embeddedIPv4(address), ipv4 != [0, 0, 0, 0], ipv4 != [0, 0, 0, 1] {
+      let inside = Self.blocked.contains { $0.contains(ipv4) }
+      embedded = " (embedding \(Self.text(of: ipv4))\(inside ? ", itself inside the network" : ""))"
+    }
+    return "refused: \(name) resolves to \(Self.text(of: address))\(embedded), an address inside the network or a transition range"
+  }
+
+  /// The IPv4 address an IPv4-compatible, IPv4-mapped, NAT64 or 6to4 address carries.
+  static func embeddedIPv4(_ address: [UInt8]) -> [UInt8]? {
+    guard address.count == 16, let match = embedding.first(where: { $0.range.contains(address) }) else { return nil }
+    return Array(address[match.offset..<(match.offset + 4)])
   }
 
   /// Every address `name` resolves to, looked up off Swift's cooperative pool.

@@ -67,9 +67,26 @@ public final class URLSessionSender: HTTPSender {
       let (data, response) = try await call.value
       result = ExchangeWatcher.Result(response: response as? HTTPURLResponse, excerpt: Array(data.prefix(1_024)))
     } catch {
-      result = watcher.result(after: error)
+      var seen = watcher.result(after: error)
+      if (error as? URLError)?.code == .cancelled, let response = (session.delegate as? SessionRules)?.takeChallenge(for: request) {
+        seen.response = response
+        seen.challenged = true
+      }
+      result = seen
+      if (error as? URLError)?.code == .badURL, url.host?.contains(":") == true {
+        // FoundationNetworking compares libcurl's host with URL.host and
+        // fails every IPv6 literal as a bad URL before connecting.
+        return HTTPOutcome(status: nil, error: "IPv6-literal URLs cannot be sent with URLSession on this platform; use a host name")
+      }
     }
     return Self.outcome(result, timeout: timeout)
+  }
+
+  /// Whether an error is a TCP reset (ECONNRESET), as libcurl reports it.
+  static func mentionsReset(_ error: (any Error)?) -> Bool {
+    guard let error else { return false }
+    let text = "\(error.localizedDescription) \((error as NSError).userInfo)".lowercased()
+    return text.contains("reset")
   }
 
   /// What an exchange amounts to for the delivery log.
@@ -80,11 +97,16 @@ public final class URLSessionSender: HTTPSender {
       case .timedOut?: "timed out after \(timeout)"
       case .cannotConnectToHost?: "connection refused"
       case .cannotFindHost?: "host not found"
+      case .networkConnectionLost?: Self.mentionsReset(result.error) ? "connection reset by the endpoint" : "the endpoint closed the connection without answering"
       default: "request failed: \(result.error?.localizedDescription ?? "no response")"
       }
       return HTTPOutcome(status: nil, error: reason)
     }
     let excerpt = String(decoding: result.excerpt, as: UTF8.self)
+    if result.challenged {
+      // The 401 is the answer; the cancellation that ended the request is ours.
+      return HTTPOutcome(status: response.statusCode, excerpt: excerpt)
+    }
     var retryAfter: Duration?
     if let value = response.value(forHTTPHeaderField: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
       retryAfter = .seconds(min(seconds, 86_400))

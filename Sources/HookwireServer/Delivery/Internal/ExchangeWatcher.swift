@@ -6,8 +6,7 @@ import FoundationNetworking
 
 /// One delivery request's own delegate: keeps the first bytes of the
 /// answer and drops an answer that grows past the limit. (Redirects and
-/// authentication challenges go to the session's delegate, `SessionRules`,
-/// which tells the request's watcher.)
+/// authentication challenges go to the session's delegate, `SessionRules`.)
 final class ExchangeWatcher: NSObject, URLSessionDataDelegate, Sendable {
   /// How an exchange ended.
   struct Result {
@@ -55,20 +54,24 @@ final class ExchangeWatcher: NSObject, URLSessionDataDelegate, Sendable {
     }
     if over { dataTask.cancel() }
   }
-
-  /// The endpoint asked for credentials instead of answering.
-  func challenged(_ response: HTTPURLResponse?) {
-    state.withLock { state in
-      state.result.challenged = true
-      if let response { state.result.response = response }
-    }
-  }
 }
 
 /// A delivery session's own delegate: redirects are not followed (the 3xx is
 /// the answer), and an authentication challenge ends the request with the
 /// 401 it came with (no credentials exist to send).
+///
+/// FoundationNetworking hands a challenge to the session's delegate only
+/// (`task.delegate` is this object, not the request's watcher) and then
+/// fails the request as cancelled without its response, whatever the
+/// body; so the 401 is kept here, by request, for the sender to take.
 final class SessionRules: NSObject, URLSessionTaskDelegate, Sendable {
+  private let challenged = Mutex<[URLRequest: HTTPURLResponse]>([:])
+
+  /// The 401 that ended `request` with a challenge, if one did (taken once).
+  func takeChallenge(for request: URLRequest) -> HTTPURLResponse? {
+    challenged.withLock { $0.removeValue(forKey: request) }
+  }
+
   func urlSession(
     _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
     completionHandler: @escaping @Sendable (URLRequest?) -> Void
@@ -80,7 +83,9 @@ final class SessionRules: NSObject, URLSessionTaskDelegate, Sendable {
     _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
     completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
   ) {
-    (task.delegate as? ExchangeWatcher)?.challenged((challenge.failureResponse ?? task.response) as? HTTPURLResponse)
+    if let request = task.originalRequest, let response = (challenge.failureResponse ?? task.response) as? HTTPURLResponse {
+      challenged.withLock { $0[request] = response }
+    }
     completionHandler(.cancelAuthenticationChallenge, nil)
   }
 }
