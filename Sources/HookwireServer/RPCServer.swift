@@ -73,7 +73,8 @@ public final class RPCServer: Sendable {
     self.configuration = configuration
     self.interceptors = interceptors
     self.log = log
-    router = RPCRouter(services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize))
+    router = RPCRouter(
+      services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: RequestBounds.standard)
     group = try EventLoopGroup(loops: configuration.loops, name: "hookwire-server")
     states = group.loops.map { _ in LoopState() }
     var port = configuration.port
