@@ -48,6 +48,7 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// The address in its usual text form (IPv6 without `::` shortening).
   public var description: String {
     switch family {
     case .ipv4:

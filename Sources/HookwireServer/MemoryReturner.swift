@@ -24,6 +24,8 @@ package final class MemoryReturner: Sendable {
   private let state = Mutex(State())
   private let trims = Atomic<Int>(0)
 
+  /// A returner that trims after `burst` closes, once they have stopped for
+  /// `settle`, at most once per `interval`.
   package init(burst: Int = 64, settle: Duration = .seconds(1), interval: Duration = .seconds(10)) {
     self.burst = max(1, burst)
     self.settle = settle

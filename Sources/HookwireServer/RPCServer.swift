@@ -15,7 +15,7 @@ import Glibc
 /// Connections are admitted as `ConnectionRegistry` describes: a limit per
 /// peer address, and at the global cap an idle connection is drained to let
 /// a new one in. A refused connection gets the server's preface, SETTINGS
-/// and GOAWAY `ENHANCE_YOUR_CALM` saying why, and is closed at once.
+/// and GOAWAY `ENHANCE_YOUR_CALM` saying why, and is closed.
 public final class RPCServer: Sendable {
   /// How the server is set up.
   public struct Configuration: Sendable {
