@@ -101,6 +101,25 @@ int hw_local_port(int fd) {
 
 int hw_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 
+int hw_accept_peer(int fd, uint8_t address[16], int *family) {
+  struct sockaddr_storage storage;
+  socklen_t length = sizeof(storage);
+  memset(&storage, 0, sizeof(storage));
+  int client = accept4(fd, (struct sockaddr *)&storage, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  *family = 0;
+  if (client < 0) return client;
+  if (storage.ss_family == AF_INET) {
+    memcpy(address, &((struct sockaddr_in *)&storage)->sin_addr, 4);
+    *family = 4;
+  } else if (storage.ss_family == AF_INET6) {
+    memcpy(address, &((struct sockaddr_in6 *)&storage)->sin6_addr, 16);
+    *family = 6;
+  }
+  return client;
+}
+
+int hw_malloc_trim(void) { return malloc_trim(0); }
+
 int hw_connect(int fd, const char *host, int port) {
   struct sockaddr_storage storage;
   socklen_t length;

@@ -23,8 +23,15 @@ public enum PartnerSearch {
     case words([String])
   }
 
-  /// Parses a query; INVALID_ARGUMENT when it has no words.
+  /// The longest query, in UTF-8 bytes.
+  public static let maxQueryBytes = 200
+  /// The most words a query may have.
+  public static let maxQueryWords = 8
+
+  /// Parses a query; INVALID_ARGUMENT when it has no words or is over its
+  /// bounds. The length is checked before anything reads the text.
   public static func parse(_ text: String) throws -> Query {
+    guard text.utf8.count <= maxQueryBytes else { throw tooLong }
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     if !trimmed.isEmpty, trimmed.allSatisfy(\.isASCII), trimmed.allSatisfy(\.isNumber) {
       guard let id = Int64(trimmed) else { throw DomainError(.invalidArgument, "partner id '\(trimmed)' is too large") }
@@ -32,10 +39,12 @@ public enum PartnerSearch {
     }
     let tokens = words(trimmed)
     guard !tokens.isEmpty else { throw DomainError(.invalidArgument, "the search query needs a partner id or a name") }
-    guard tokens.count <= 8, trimmed.utf8.count <= 200 else {
-      throw DomainError(.invalidArgument, "the search query is too long (8 words, 200 bytes at most)")
-    }
+    guard tokens.count <= maxQueryWords else { throw tooLong }
     return .words(tokens)
+  }
+
+  private static var tooLong: DomainError {
+    DomainError(.invalidArgument, "the search query is too long (\(maxQueryWords) words, \(maxQueryBytes) bytes at most)")
   }
 
   /// Where a result sorts: the matched word, the name key, the id.

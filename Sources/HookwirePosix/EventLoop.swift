@@ -45,6 +45,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
   private let exit = Mutex(Exit())
   private let threadID = Atomic<UInt>(0)
   private var endOfTurn: [() -> Void] = []
+  /// Streams of this loop lingering after their close (loop thread only).
+  var lingeringStreams = 0
   /// A read buffer shared by every connection of this loop (loop thread only).
   public let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
   private static let wakeToken: UInt64 = .max
@@ -260,6 +262,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
       }
       if stopping { break }
     }
+    // Lingering streams would outlive the loop that was to close them.
+    for handler in Array(handlers.values) { (handler as? TCPStream)?.closeIfLingering() }
     let (waiters, semaphores) = exit.withLock { exit in
       exit.exited = true
       defer {

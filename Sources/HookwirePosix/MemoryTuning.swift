@@ -22,4 +22,11 @@ package enum MemoryTuning {
   package static func apply() {
     _ = hw_malloc_thresholds(trimThreshold, mmapThreshold)
   }
+
+  /// Gives the free pages of every heap back to the kernel at once, the
+  /// fixed trim threshold notwithstanding: for after many connections have
+  /// closed. It walks every arena, so call it rarely and off the event loops.
+  package static func returnFreeMemory() {
+    _ = hw_malloc_trim()
+  }
 }

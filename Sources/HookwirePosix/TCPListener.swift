@@ -12,14 +12,15 @@ public final class TCPListener: EventLoopHandler {
   public let fd: Int32
   /// The port bound (useful after binding port 0).
   public let port: Int
-  /// Called on the loop thread with each accepted socket; set before `start()`.
-  public var onAccept: (Int32) -> Void
+  /// Called on the loop thread with each accepted socket and the address
+  /// it came from (nil for a family other than IPv4 and IPv6); set before `start()`.
+  public var onAccept: (Int32, PeerAddress?) -> Void
   private var closed = false
 
   /// Binds `host:port` (numeric host; port 0 picks one) and listens.
   /// With `reusePort`, several loops may listen on the same port and the
   /// kernel spreads connections across them.
-  public init(host: String, port: Int, reusePort: Bool, loop: EventLoop, onAccept: @escaping (Int32) -> Void = { _ = Glibc.close($0) }) throws(IOError) {
+  public init(host: String, port: Int, reusePort: Bool, loop: EventLoop, onAccept: @escaping (Int32, PeerAddress?) -> Void = { fd, _ in _ = Glibc.close(fd) }) throws(IOError) {
     let fd = Int32(try Syscall.blocking("socket") { Int(hw_tcp_socket(hw_is_ipv6(host))) })
     do throws(IOError) {
       _ = try Syscall.blocking("bind/listen") { Int(hw_bind_listen(fd, host, Int32(port), 1024, reusePort ? 1 : 0)) }
@@ -40,10 +41,22 @@ public final class TCPListener: EventLoopHandler {
 
   public func handleEvents(_ events: UInt32) {
     while !closed {
+      var address = [UInt8](repeating: 0, count: 16)
+      var family: Int32 = 0
       do {
-        switch try Syscall.run("accept4", { Int(hw_accept(fd)) }) {
+        let result = try address.withUnsafeMutableBufferPointer { buffer throws(IOError) in
+          try Syscall.run("accept4") { Int(hw_accept_peer(fd, buffer.baseAddress, &family)) }
+        }
+        switch result {
         case .wouldBlock: return
-        case .processed(let client): onAccept(Int32(client))
+        case .processed(let client):
+          let peer: PeerAddress? =
+            switch family {
+            case 4: PeerAddress(family: .ipv4, bytes: Array(address.prefix(4)))
+            case 6: PeerAddress(family: .ipv6, bytes: address)
+            default: nil
+            }
+          onAccept(Int32(client), peer)
         }
       } catch {
         // EMFILE and the like: stop this turn; epoll will report the socket again.

@@ -31,12 +31,22 @@ public final class TCPStream: EventLoopHandler {
   public var highWater = 1 << 20
   /// Below this many queued bytes, reading resumes.
   public var lowWater = 256 << 10
+  /// How long `closeWhenFlushed` keeps the socket open after sending
+  /// everything and its FIN, reading and discarding what the peer still
+  /// sends until the peer closes too. Closing a socket with unread input
+  /// makes the kernel send a reset, and a peer that gets one may lose the
+  /// last frames it was sent (a GOAWAY saying why) or fail on its next
+  /// write. Nil closes at once.
+  public var linger: Duration?
+  /// Streams of one loop lingering at once, beyond which they close at once.
+  public static let maxLingeringPerLoop = 1_024
 
   private var pending: [UInt8] = []
   private var pendingStart = 0
   private var watching: UInt32 = 0
   private var closed = false
   private var closeAfterFlush = false
+  private var lingering = false
 
   /// Bytes accepted by `write` but not yet taken by the kernel.
   public var queuedBytes: Int { pending.count - pendingStart }
@@ -84,7 +94,7 @@ public final class TCPStream: EventLoopHandler {
         close(nil)
         return
       case .processed(let count):
-        delegate?.streamReceived(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        if !lingering { delegate?.streamReceived(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
         if count < buffer.count { return }
       }
     }
@@ -138,7 +148,7 @@ public final class TCPStream: EventLoopHandler {
       pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
       pendingStart = 0
       if closeAfterFlush {
-        close(nil)
+        finish()
         return
       }
     } else if pendingStart > 1 << 20 {
@@ -156,7 +166,7 @@ public final class TCPStream: EventLoopHandler {
     if queuedBytes > 0 { wanted |= UInt32(HW_EPOLLOUT) }
     let reading = watching & UInt32(HW_EPOLLIN) != 0
     if reading ? queuedBytes <= highWater : queuedBytes <= lowWater {
-      if !closeAfterFlush { wanted |= UInt32(HW_EPOLLIN | HW_EPOLLRDHUP) }
+      if !closeAfterFlush || lingering { wanted |= UInt32(HW_EPOLLIN | HW_EPOLLRDHUP) }
     }
     guard wanted != watching else { return }
     watching = wanted
@@ -171,16 +181,35 @@ public final class TCPStream: EventLoopHandler {
     guard !closed else { return }
     closeAfterFlush = true
     if queuedBytes == 0 {
-      close(nil)
+      finish()
     } else {
       updateInterest()
     }
+  }
+
+  /// Everything is sent: close, or end the sending side and linger.
+  private func finish() {
+    guard !lingering else { return }
+    guard let linger, watching != 0, loop.lingeringStreams < Self.maxLingeringPerLoop else { return close(nil) }
+    lingering = true
+    loop.lingeringStreams += 1
+    shutdown(fd, Int32(SHUT_WR))
+    updateInterest()
+    let (seconds, attoseconds) = linger.components
+    let nanoseconds = UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
+    loop.scheduleTimer(at: MonotonicClock.now() &+ nanoseconds) { [self] in close(nil) }
+  }
+
+  /// Closes a stream that lingers after `closeWhenFlushed`; others are left alone.
+  func closeIfLingering() {
+    if lingering { close(nil) }
   }
 
   /// Closes now; the delegate hears `streamClosed` once.
   public func close(_ error: IOError? = nil) {
     guard !closed else { return }
     closed = true
+    if lingering { loop.lingeringStreams -= 1 }
     loop.deregister(fd)
     if error == nil { shutdown(fd, Int32(SHUT_WR)) }
     Glibc.close(fd)

@@ -23,10 +23,15 @@ public struct RPCRouter: Sendable {
   private var handlers: [String: Handler] = [:]
   /// The limits requests are decoded under.
   public var limits: WireLimits
+  /// Checks every decoded request before its handler runs, and says which
+  /// handlers run off the event loop; applies to methods registered after it is set.
+  public var requestGuard: (any RequestGuard)?
 
-  /// Creates a router holding the methods of `services`.
-  public init(services: [any RPCService] = [], limits: WireLimits = .default) {
+  /// Creates a router holding the methods of `services`, their requests
+  /// decoded under `limits` and checked by `requestGuard`.
+  public init(services: [any RPCService] = [], limits: WireLimits = .default, requestGuard: (any RequestGuard)? = nil) {
     self.limits = limits
+    self.requestGuard = requestGuard
     for service in services { service.registerMethods(with: &self) }
   }
 
@@ -42,10 +47,15 @@ public struct RPCRouter: Sendable {
     _ body: @escaping @Sendable (Request, ServerContext) async throws -> Response
   ) {
     let limits = self.limits
+    let requestGuard = self.requestGuard
+    let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
     handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
-      let request = try Request(serializedBytes: bytes, limits: limits)
-      let response = try await body(request, context)
-      try await send(response.serializedBytes())
+      let response = try await Self.placed(offLoop: offLoop || bytes.count >= Self.offLoopRequestBytes) {
+        let request = try Request(serializedBytes: bytes, limits: limits)
+        try requestGuard?.check(request, for: descriptor)
+        return try await body(request, context).serializedBytes()
+      }
+      try await send(response)
     }
   }
 
@@ -55,9 +65,14 @@ public struct RPCRouter: Sendable {
     _ body: @escaping @Sendable (Request, ResponseWriter<Response>, ServerContext) async throws -> Void
   ) {
     let limits = self.limits
+    let requestGuard = self.requestGuard
+    let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
     handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
-      let request = try Request(serializedBytes: bytes, limits: limits)
-      try await body(request, ResponseWriter(sink: send), context)
+      try await Self.placed(offLoop: offLoop || bytes.count >= Self.offLoopRequestBytes) {
+        let request = try Request(serializedBytes: bytes, limits: limits)
+        try requestGuard?.check(request, for: descriptor)
+        try await body(request, ResponseWriter(sink: send), context)
+      }
     }
   }
 }

@@ -16,7 +16,7 @@ public final class InProcessTransport: ClientTransport {
     services: [any RPCService], interceptors: [any ServerInterceptor] = [], limits: ConnectionLimits = ConnectionLimits()
   ) throws(IOError) {
     loop = try EventLoop(name: "hookwire-in-process")
-    router = RPCRouter(services: services, limits: .init(maxMessageBytes: limits.maxMessageSize))
+    router = RPCRouter(services: services, limits: .init(maxMessageBytes: limits.maxMessageSize), requestGuard: RequestBounds.standard)
     self.interceptors = interceptors
     self.limits = limits
   }

@@ -1,5 +1,6 @@
 import HookwirePosix
 import HookwireRPC
+import HookwireWire
 import Synchronization
 
 #if canImport(Glibc)
@@ -8,7 +9,13 @@ import Glibc
 
 /// Hookwire's RPC server: one listening socket per event loop on the same
 /// port (the kernel spreads connections), a protocol connection per client,
-/// handlers run on the loop that owns their connection.
+/// handlers run on the loop that owns their connection (the heavy ones, as
+/// `RequestBounds` lists them, on Swift's global executor).
+///
+/// Connections are admitted as `ConnectionRegistry` describes: a limit per
+/// peer address, and at the global cap an idle connection is drained to let
+/// a new one in. A refused connection gets the server's preface, SETTINGS
+/// and GOAWAY `ENHANCE_YOUR_CALM` saying why, and is closed.
 public final class RPCServer: Sendable {
   /// How the server is set up.
   public struct Configuration: Sendable {
@@ -20,8 +27,14 @@ public final class RPCServer: Sendable {
     public var loops = System.coreCount
     /// Protocol limits and timeouts.
     public var limits = ConnectionLimits()
-    /// Most connections open at once across the server.
+    /// Most connections open at once across the server; at the cap an idle
+    /// connection is drained to admit a new one (see `ConnectionRegistry`).
     public var maxConnections = 10_000
+    /// Most connections open at once from one IPv4 address or IPv6 /64.
+    /// One multiplexed connection serves a client's concurrent calls; 256
+    /// leaves room for connection pools, load tests and clients behind one
+    /// NAT, while taking the whole cap needs 40 addresses.
+    public var maxConnectionsPerPeer = 256
     /// How long calls may run after a shutdown starts.
     public var shutdownGrace: Duration = .seconds(10)
 
@@ -31,7 +44,7 @@ public final class RPCServer: Sendable {
 
   struct State {
     var listeners: [TCPListener] = []
-    var connections: [ObjectIdentifier: StreamConnectionHost] = [:]
+    var connections: [UInt64: StreamConnectionHost] = [:]
     var shuttingDown = false
   }
 
@@ -64,6 +77,9 @@ public final class RPCServer: Sendable {
   private let states: [LoopState]
   private let connectionCount = Atomic<Int>(0)
   private let closedAll: Mutex<[CheckedContinuation<Void, Never>]> = Mutex([])
+  private let registry: ConnectionRegistry
+  private let memory = MemoryReturner()
+  private let refusalsLoggedAt = Mutex<ContinuousClock.Instant?>(nil)
 
   /// Binds and starts serving `services`.
   public init(
@@ -73,7 +89,9 @@ public final class RPCServer: Sendable {
     self.configuration = configuration
     self.interceptors = interceptors
     self.log = log
-    router = RPCRouter(services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize))
+    registry = ConnectionRegistry(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerPeer)
+    router = RPCRouter(
+      services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: RequestBounds.standard)
     group = try EventLoopGroup(loops: configuration.loops, name: "hookwire-server")
     states = group.loops.map { _ in LoopState() }
     var port = configuration.port
@@ -92,12 +110,12 @@ public final class RPCServer: Sendable {
     self.port = port
     for (index, listener) in listeners.enumerated() {
       let loop = group.loops[index]
-      listener.onAccept = { [weak self] fd in
+      listener.onAccept = { [weak self] fd, peer in
         guard let self else {
           _ = close(fd)
           return
         }
-        self.accept(fd, index: index, loop: loop)
+        self.accept(fd, from: peer, index: index, loop: loop)
       }
       let box = UncheckedBox(listener)
       loop.execute { [self] in
@@ -111,24 +129,31 @@ public final class RPCServer: Sendable {
     }
   }
 
-  private func accept(_ fd: Int32, index: Int, loop: EventLoop) {
+  private func accept(_ fd: Int32, from peer: PeerAddress?, index: Int, loop: EventLoop) {
     let stream = TCPStream(fd: fd, loop: loop)
-    let shuttingDown = states[index].withLock { $0.shuttingDown }.value
-    let open = closedAll.withLock { _ in connectionCount.add(1, ordering: .relaxed).newValue }
-    guard open <= configuration.maxConnections, !shuttingDown else {
-      closedAll.withLock { _ in _ = connectionCount.subtract(1, ordering: .relaxed) }
-      log("refusing a connection: \(shuttingDown ? "shutting down" : "\(configuration.maxConnections) connections open")")
-      stream.close()
-      return
+    stream.linger = Self.linger
+    if states[index].withLock({ $0.shuttingDown }).value {
+      return refuse(stream, "the server is shutting down")
     }
+    let record: ConnectionRecord
+    switch registry.admit(peer, loopIndex: index) {
+    case .refusedPerPeer:
+      let from = peer.map { $0.family == .ipv4 ? "\($0.group)" : "\($0.group)/64" } ?? "this address"
+      return refuse(stream, "too many connections from \(from) (limit \(registry.maxPerPeer))")
+    case .refusedAtCapacity:
+      return refuse(stream, "the server has \(registry.maxConnections) connections open, each with a call in flight")
+    case .admitted(let admitted, let victim):
+      record = admitted
+      if let victim { evict(victim) }
+    }
+    closedAll.withLock { _ in _ = connectionCount.add(1, ordering: .relaxed) }
     let host = StreamConnectionHost(stream: stream)
     stream.delegate = host
-    let key = ObjectIdentifier(host)
     host.connection = ServerConnection(
-      host: host, router: router, interceptors: interceptors, limits: configuration.limits,
+      host: host, router: router, interceptors: [record] + interceptors, limits: configuration.limits,
       log: { [log] in log($0) },
-      onClose: { [weak self] in self?.connectionClosed(key, index: index) })
-    states[index].withLock { $0.connections[key] = host }
+      onClose: { [weak self] in self?.connectionClosed(record) })
+    states[index].withLock { $0.connections[record.serial] = host }
     do {
       try stream.start()
     } catch {
@@ -137,9 +162,54 @@ public final class RPCServer: Sendable {
     }
   }
 
-  private func connectionClosed(_ key: ObjectIdentifier, index: Int) {
-    let removed = states[index].withLock { $0.connections.removeValue(forKey: key) }.value
+  /// How long a connection the server closes may take to close its side
+  /// (see `TCPStream.linger`): its client reads the final GOAWAY instead of a reset.
+  static let linger: Duration = .seconds(2)
+
+  /// Sends a refused connection the server's preface, SETTINGS and GOAWAY
+  /// `ENHANCE_YOUR_CALM` with `reason`, then closes it (lingering, so the
+  /// client reads why rather than a reset).
+  private func refuse(_ stream: TCPStream, _ reason: String) {
+    do {
+      try stream.start()
+    } catch {
+      return stream.close(error)
+    }
+    var writer = WireWriter()
+    ConnectionPreface.write(to: &writer)
+    FrameEncoder.write(Frame(type: .settings, callID: 0), to: &writer)
+    FrameEncoder.write(
+      .goAway, callID: 0, message: GoAway(lastCallID: 0, errorCode: GoAwayCode.enhanceYourCalm.rawValue, debugText: reason),
+      to: &writer)
+    writer.bytes().withUnsafeBytes { stream.write($0) }
+    stream.closeWhenFlushed()
+    // One line per interval, however many are refused.
+    let now = ContinuousClock.now
+    let due = refusalsLoggedAt.withLock { last -> Bool in
+      guard last.map({ now - $0 >= .seconds(10) }) ?? true else { return false }
+      last = now
+      return true
+    }
+    if due {
+      let stats = registry.stats
+      log("refusing connections: \(reason) (so far \(stats.refusedPerPeer) over a peer's limit, \(stats.refusedAtCapacity) at the cap)")
+    }
+  }
+
+  /// Drains an idle connection, on its loop, to make room at the cap.
+  private func evict(_ victim: ConnectionRecord) {
+    let grace = configuration.shutdownGrace
+    group.loops[victim.loopIndex].execute { [self] in
+      let host = states[victim.loopIndex].withLock { $0.connections[victim.serial] }.value
+      host?.connection?.beginDrain(grace: grace)
+    }
+  }
+
+  private func connectionClosed(_ record: ConnectionRecord) {
+    let removed = states[record.loopIndex].withLock { $0.connections.removeValue(forKey: record.serial) }.value
     guard removed != nil else { return }
+    registry.remove(record)
+    memory.connectionClosed()
     // Decrement under the waiters' lock so `shutdown` cannot miss the last close.
     let waiters = closedAll.withLock { waiters -> [CheckedContinuation<Void, Never>] in
       guard connectionCount.subtract(1, ordering: .relaxed).newValue == 0 else { return [] }
@@ -148,6 +218,13 @@ public final class RPCServer: Sendable {
     }
     for waiter in waiters { waiter.resume() }
   }
+
+  /// What the admission policy has done: admitted, refused, evicted.
+  public var connectionStats: ConnectionStats { registry.stats }
+
+  /// Whether the caller runs on one of the server's event loops (for
+  /// checking where handlers run).
+  package var onEventLoop: Bool { group.loops.contains { $0.inEventLoop } }
 
   /// Connections open now.
   public var openConnections: Int { connectionCount.load(ordering: .relaxed) }

@@ -17,7 +17,12 @@ final class StreamConnectionHost: ConnectionHost, TCPStreamDelegate, @unchecked 
   // MARK: ConnectionHost
 
   func send(_ bytes: UnsafeRawBufferPointer) { stream.write(bytes) }
-  func closeWhenFlushed() { stream.closeWhenFlushed() }
+  func closeWhenFlushed() {
+    stream.closeWhenFlushed()
+    // The protocol connection has ended; its buffers go now, not when the
+    // lingering socket finally closes.
+    loop.atEndOfTurn { [self] in connection = nil }
+  }
   var isBackedUp: Bool { stream.isBackedUp }
   func now() -> UInt64 { MonotonicClock.now() }
   func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { loop.scheduleTimer(at: deadline, work) }

@@ -18,7 +18,7 @@ final class LoopReceiver: @unchecked Sendable {
     let listener = try TCPListener(host: "127.0.0.1", port: 0, reusePort: false, loop: loop)
     port = listener.port
     self.listener = listener
-    listener.onAccept = { [unowned self] fd in
+    listener.onAccept = { [unowned self] fd, _ in
       let stream = TCPStream(fd: fd, loop: loop)
       let connection = Connection(stream: stream, receiver: self)
       stream.delegate = connection

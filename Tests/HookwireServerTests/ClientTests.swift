@@ -71,7 +71,7 @@ struct ClientTests {
     await client.close()
   }
 
-  @Test("connections past the server's maximum are refused; the others keep working")
+  @Test("at the server's maximum an idle connection makes way for a new one; its client reconnects and keeps working")
   func maxConnections() async throws {
     var configuration = RPCServer.Configuration()
     configuration.port = 0
@@ -81,9 +81,11 @@ struct ClientTests {
     let first = try RPCClient(host: "127.0.0.1", port: server.port)
     #expect(try await Health.Client(wrapping: first).check(HealthCheckRequest()).status == .serving)
     let second = try RPCClient(host: "127.0.0.1", port: server.port)
-    let refused = await code { _ = try await Health.Client(wrapping: second).check(HealthCheckRequest()) }
-    #expect(refused == .unavailable)
+    #expect(try await Health.Client(wrapping: second).check(HealthCheckRequest()).status == .serving)
+    #expect(await eventually { server.connectionStats.evicted == 1 && server.openConnections == 1 })
     #expect(try await Health.Client(wrapping: first).check(HealthCheckRequest()).status == .serving)
+    #expect(server.connectionStats.evicted == 2)
+    #expect(server.connectionStats.refusedAtCapacity == 0)
     await second.close()
     await first.close()
     await server.shutdown()

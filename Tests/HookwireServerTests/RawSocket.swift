@@ -8,10 +8,20 @@ import Glibc
 struct RawSocket {
   let fd: Int32
 
-  /// Connects to `127.0.0.1:port` with a 5-second receive timeout.
-  init(port: Int) throws {
+  /// Connects to `127.0.0.1:port` with a 5-second receive timeout, from
+  /// `source` (another loopback address, such as `127.0.0.2`) when given.
+  init(port: Int, from source: String? = nil) throws {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     self.fd = fd
+    if let source {
+      var local = sockaddr_in()
+      local.sin_family = sa_family_t(AF_INET)
+      local.sin_addr.s_addr = inet_addr(source)
+      let bound = withUnsafePointer(to: &local) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      }
+      guard bound == 0 else { throw RawSocketError(message: "bind to \(source) failed: \(errno)") }
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = UInt16(port).bigEndian
@@ -43,6 +53,28 @@ struct RawSocket {
   }
 
   func close() { _ = Glibc.close(fd) }
+
+  /// Reads frames (after the server's preface) until `done` returns true
+  /// for one, the peer closes, or 5 s pass without data; returns them all.
+  func readFrames(until done: (Frame) -> Bool) -> [Frame] {
+    var decoder = FrameDecoder(maxFrameSize: 1 << 24)
+    var frames: [Frame] = []
+    var prefaceRead = false
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      guard count > 0 else { return frames }
+      buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+      if !prefaceRead {
+        guard (try? decoder.nextPreface()) ?? nil != nil else { continue }
+        prefaceRead = true
+      }
+      while let frame = try? decoder.nextFrame() {
+        frames.append(frame)
+        if done(frame) { return frames }
+      }
+    }
+  }
 
   /// The GOAWAY the server sent before closing, if any.
   static func goAway(in bytes: [UInt8]) -> GoAway? {

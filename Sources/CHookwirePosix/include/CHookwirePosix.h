@@ -48,10 +48,17 @@ int hw_bind_listen(int fd, const char *host, int port, int backlog, int reuse_po
 int hw_local_port(int fd);
 /// `accept4` with `SOCK_NONBLOCK | SOCK_CLOEXEC`.
 int hw_accept(int fd);
+/// `hw_accept` that also reports the peer's address: 4 bytes (`*family` =
+/// 4) or 16 bytes (`*family` = 6) into `address`, or `*family` = 0 when the
+/// peer is neither IPv4 nor IPv6.
+int hw_accept_peer(int fd, uint8_t address[16], int *family);
 
 /// Fixes glibc malloc's trim and mmap thresholds (`mallopt`), which also
 /// stops their dynamic adjustment; returns 1 when both were accepted.
 int hw_malloc_thresholds(long trim_bytes, long mmap_bytes);
+/// Gives every malloc arena's free pages back to the kernel (`malloc_trim(0)`);
+/// returns 1 when some memory was released.
+int hw_malloc_trim(void);
 /// Starts a non-blocking connect to `host:port` (numeric host).
 int hw_connect(int fd, const char *host, int port);
 /// The pending error of a socket (`SO_ERROR`), or -1.

@@ -1,0 +1,35 @@
+import HookwireWire
+
+/// What a router applies to every request of a method between decoding it
+/// and running its handler: the bounds of its fields, and where the handler
+/// runs.
+///
+/// A server states its bounds once, in one guard, rather than in each
+/// handler, so no handler (and no interceptor) ever works on a field that
+/// is over its bound.
+public protocol RequestGuard: Sendable {
+  /// Throws `INVALID_ARGUMENT` when a field of `request` (a request of
+  /// `method`) is over its bound. It must only measure the fields, never
+  /// look into their contents.
+  func check(_ request: any WireMessage, for method: MethodDescriptor) throws(RPCError)
+
+  /// Whether `method`'s handler does work that grows with its input or with
+  /// stored data (parsing, normalizing, searching), and so runs on Swift's
+  /// global executor instead of the connection's event loop, where it would
+  /// hold up every other connection of the loop.
+  func runsOffLoop(_ method: MethodDescriptor) -> Bool
+}
+
+extension RPCRouter {
+  /// Requests at least this large are decoded and handled off the
+  /// connection's event loop, whatever their method: decoding alone
+  /// validates every string's UTF-8.
+  public static let offLoopRequestBytes = 64 << 10
+
+  /// Runs `work` on Swift's global executor when `offLoop`, else where the
+  /// caller runs (the connection's event loop for a server's handlers).
+  static func placed<R: Sendable>(offLoop: Bool, _ work: () async throws -> R) async throws -> R {
+    guard offLoop else { return try await work() }
+    return try await withTaskExecutorPreference(globalConcurrentExecutor, operation: work)
+  }
+}

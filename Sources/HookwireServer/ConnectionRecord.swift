@@ -1,0 +1,33 @@
+import HookwirePosix
+import HookwireRPC
+import Synchronization
+
+/// What the server's admission policy knows of one open connection: where
+/// it came from, how old it is, and whether a call is running on it.
+///
+/// It sits first among the connection's interceptors, so it counts every
+/// call from the moment its request has arrived until its handler returns.
+final class ConnectionRecord: ServerInterceptor, Sendable {
+  /// The peer's group (its IPv4 address or IPv6 /64), nil when unknown.
+  let peer: PeerAddress?
+  /// Increases with every connection admitted: lower is older.
+  let serial: UInt64
+  /// The event loop that owns the connection.
+  let loopIndex: Int
+  private let running = Atomic<Int>(0)
+
+  init(peer: PeerAddress?, serial: UInt64, loopIndex: Int) {
+    self.peer = peer
+    self.serial = serial
+    self.loopIndex = loopIndex
+  }
+
+  /// Whether a call is running on the connection now.
+  var hasCallInFlight: Bool { running.load(ordering: .relaxed) > 0 }
+
+  func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
+    running.add(1, ordering: .relaxed)
+    defer { running.subtract(1, ordering: .relaxed) }
+    try await next(context)
+  }
+}
