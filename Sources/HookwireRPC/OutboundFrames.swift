@@ -25,11 +25,26 @@ final class OutboundFrames {
     scheduleFlush()
   }
 
+  /// Holds the bytes being handed to the transport; empty and small otherwise.
+  private var sending = WireWriter(capacity: 0)
+  private var inSend = false
+
   /// Hands everything written so far to the transport now.
+  ///
+  /// A failed send can close the connection from inside `host.send`, and
+  /// closing writes and flushes again: the bytes in flight live in a buffer
+  /// of their own, so that nested write lands in `writer` and leaves at the
+  /// end of the turn instead of touching the buffer being sent.
   func flush() {
     flushScheduled = false
     guard writer.count > 0 else { return }
-    writer.withUnsafeBytes { host.send($0) }
-    writer.removeAll()
+    guard !inSend else { return scheduleFlush() }
+    inSend = true
+    swap(&writer, &sending)
+    sending.withUnsafeBytes { host.send($0) }
+    sending.removeAll()
+    // Keep encoding into the grown buffer unless a nested write went to the small one.
+    if writer.count == 0 { swap(&writer, &sending) }
+    inSend = false
   }
 }
