@@ -82,7 +82,10 @@ struct CommandArguments {
   func integer<T: FixedWidthInteger>(_ name: String, in range: ClosedRange<T>) throws(UsageError) -> T? {
     guard let text = values[name] else { return nil }
     guard let value = T(text), range.contains(value) else {
-      throw UsageError("option '--\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+      let what =
+        range.upperBound < T.max ? "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        : range.lowerBound == 1 ? "a positive whole number" : "a whole number of at least \(range.lowerBound)"
+      throw UsageError("option '--\(name)' takes \(what), not '\(text)'")
     }
     return value
   }
