@@ -20,7 +20,7 @@ struct GlobalOptions {
       --api-key KEY        API key sent as `authorization: Bearer KEY` (env HOOKWIRE_API_KEY)
       --act-as ID          a global partner acts as partner ID (its business unit)
       --json               print JSON instead of text
-      --timeout DURATION   deadline per call, e.g. 500ms, 5s, 2m (default 10s)
+      --timeout DURATION   deadline per call, 1ms to 24h, e.g. 500ms, 5s, 2m (default 10s)
       -h, --help           show help
     """
 
