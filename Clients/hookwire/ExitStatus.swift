@@ -11,7 +11,8 @@ enum ExitStatus {
   static func forCall(_ code: StatusCode) -> Int32 { 10 + Int32(min(code.rawValue, 100)) }
 
   static let help = """
-    Exit status: 0 success; 1 local failure; 2 usage error; 10 + the call's status
+    Exit status: 0 success; 1 local failure; 2 usage error (an unknown option, a missing or
+    bad value, a stray argument: named on standard error); 10 + the call's status
     code otherwise: 13 INVALID_ARGUMENT, 14 DEADLINE_EXCEEDED, 24 UNAVAILABLE, 26 UNAUTHENTICATED.
     """
 

@@ -1,6 +1,10 @@
 import Foundation
 import HookwireClient
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Flags every `hookwire` command accepts.
 struct GlobalOptions {
   var server = "127.0.0.1:7700"
@@ -16,7 +20,7 @@ struct GlobalOptions {
       --api-key KEY        API key sent as `authorization: Bearer KEY` (env HOOKWIRE_API_KEY)
       --act-as ID          a global partner acts as partner ID (its business unit)
       --json               print JSON instead of text
-      --timeout DURATION   deadline per call, e.g. 500ms, 5s, 2m (default 10s)
+      --timeout DURATION   deadline per call, 1ms to 24h, e.g. 500ms, 5s, 2m (default 10s)
       -h, --help           show help
     """
 
@@ -26,52 +30,105 @@ struct GlobalOptions {
     if let key = environment["HOOKWIRE_API_KEY"], !key.isEmpty { apiKey = key }
   }
 
-  /// Takes the global flags out of `arguments`, leaving the command's own.
-  mutating func extract(from arguments: inout [String]) throws {
+  /// Global flags that take a value, and those that stand alone.
+  static let valueFlags: Set<String> = ["server", "api-key", "act-as", "timeout"]
+  static let switchFlags: Set<String> = ["json"]
+
+  /// Takes the global flags (`--flag VALUE` or `--flag=VALUE`, anywhere
+  /// before a `--`) out of `arguments`, leaving the command's own; each
+  /// value is checked here, naming its flag.
+  mutating func extract(from arguments: inout [String]) throws(UsageError) {
     var rest: [String] = []
+    var seen: Set<String> = []
     var index = 0
-    func value(_ flag: String) throws -> String {
-      guard index + 1 < arguments.count else { throw UsageError("\(flag) needs a value") }
-      index += 1
-      return arguments[index]
-    }
     while index < arguments.count {
       let argument = arguments[index]
-      switch argument {
-      case "--server": server = try value(argument)
-      case "--api-key": apiKey = try value(argument)
-      case "--act-as":
-        let id = try value(argument)
-        guard let number = Int64(id), number > 0 else { throw UsageError("--act-as takes a partner id, not '\(id)'") }
-        actAs = String(number)
-      case "--json": json = true
-      case "--timeout": timeout = try Self.duration(try value(argument))
-      case "-h", "--help": help = true
-      default: rest.append(argument)
-      }
       index += 1
+      if argument == "--" {
+        rest += arguments[(index - 1)...]
+        break
+      }
+      if argument == "-h" || argument == "--help" {
+        help = true
+        continue
+      }
+      let name = String(argument.dropFirst(2).prefix { $0 != "=" })
+      guard argument.hasPrefix("--"), Self.valueFlags.contains(name) || Self.switchFlags.contains(name) else {
+        rest.append(argument)
+        continue
+      }
+      guard seen.insert(name).inserted else { throw UsageError("option '--\(name)' is given more than once") }
+      let inline = argument.firstIndex(of: "=").map { String(argument[argument.index(after: $0)...]) }
+      if Self.switchFlags.contains(name) {
+        guard inline == nil else { throw UsageError("option '--\(name)' takes no value") }
+        json = true
+        continue
+      }
+      let value: String
+      if let inline {
+        value = inline
+      } else {
+        guard index < arguments.count, !arguments[index].hasPrefix("--") else { throw UsageError("option '--\(name)' needs a value") }
+        value = arguments[index]
+        index += 1
+      }
+      try set(name, value)
     }
     arguments = rest
   }
 
-  /// `500ms`, `5s`, `2m` or a bare number of seconds.
-  static func duration(_ text: String) throws -> Duration {
-    let units: [(String, (Int) -> Duration)] = [("ms", { .milliseconds($0) }), ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) })]
-    for (suffix, make) in units where text.hasSuffix(suffix) {
-      if let value = Int(text.dropLast(suffix.count)), value > 0 { return make(value) }
+  private mutating func set(_ name: String, _ value: String) throws(UsageError) {
+    switch name {
+    case "server":
+      _ = try Self.address(value, source: "option '--server'")
+      server = value
+    case "api-key":
+      guard !value.isEmpty else { throw UsageError("option '--api-key' needs a key") }
+      apiKey = value
+    case "act-as":
+      guard let number = Int64(value), number > 0 else { throw UsageError("option '--act-as' takes a partner id, not '\(value)'") }
+      actAs = String(number)
+    default:
+      timeout = try Self.duration(value)
     }
-    if let seconds = Int(text), seconds > 0 { return .seconds(seconds) }
-    throw UsageError("--timeout takes a duration such as 500ms, 5s or 2m, not '\(text)'")
+  }
+
+  /// The longest `--timeout`: a day.
+  static let maxTimeout: Duration = .seconds(86_400)
+
+  /// `500ms`, `5s`, `2m` or a bare number of seconds, from 1 ms to a day.
+  static func duration(_ text: String) throws(UsageError) -> Duration {
+    let units: [(suffix: String, milliseconds: Int64)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("", 1_000)]
+    for unit in units where text.hasSuffix(unit.suffix) {
+      let digits = text.dropLast(unit.suffix.count)
+      guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
+      // At most a day, checked before multiplying so nothing overflows.
+      if let value = Int64(digits), value > 0, value <= 86_400_000 / unit.milliseconds { return .milliseconds(value * unit.milliseconds) }
+      break
+    }
+    throw UsageError("option '--timeout' takes a duration from 1ms to 24h such as 500ms, 5s or 2m, not '\(text)'")
   }
 
   /// The server's host and port.
-  func address() throws -> (host: String, port: Int) {
-    guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]), (1...65_535).contains(port) else {
-      throw UsageError("--server takes HOST:PORT, not '\(server)'")
+  func address() throws(UsageError) -> (host: String, port: Int) {
+    try Self.address(server, source: server == "127.0.0.1:7700" ? "option '--server'" : "the server address (--server or HOOKWIRE_SERVER)")
+  }
+
+  /// `HOST:PORT` with a numeric host (or `localhost`); IPv6 in brackets.
+  static func address(_ text: String, source: String) throws(UsageError) -> (host: String, port: Int) {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
+      throw UsageError("\(source) takes HOST:PORT with a port 1…65535, not '\(text)'")
     }
-    var host = String(server[..<colon])
+    var host = String(text[..<colon])
     if host == "localhost" { host = "127.0.0.1" }
-    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
+    if bracketed { host = String(host.dropFirst().dropLast()) }
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    let numeric = inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    guard numeric, bracketed == host.contains(":") else {
+      throw UsageError("\(source) takes a numeric host such as 127.0.0.1 or [::1], not '\(text)'")
+    }
     return (host, port)
   }
 

@@ -10,18 +10,8 @@ enum HealthCommand {
     """
 
   static func run(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    var service = ""
-    var index = 0
-    while index < arguments.count {
-      switch arguments[index] {
-      case "--service":
-        guard index + 1 < arguments.count else { throw UsageError("--service needs a name") }
-        service = arguments[index + 1]
-        index += 1
-      default: throw UsageError("unknown argument '\(arguments[index])' for health")
-      }
-      index += 1
-    }
+    let parsed = try CommandArguments(arguments, command: "hookwire health", values: ["service"])
+    let service = parsed.string("service") ?? ""
     let response = try await options.withClient { client in
       try await Health.Client(wrapping: client).check(
         HealthCheckRequest(service: service), metadata: options.metadata, options: options.callOptions)

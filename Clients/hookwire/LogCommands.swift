@@ -7,16 +7,27 @@ enum LogCommands {
     usage: hookwire events publish --bu ID [--programme ID] --type T --data JSON [--event-id ID] [--idempotency-key K]
            hookwire logs list <webhook-id> [--status S] [--type T] [--since MS] [--until MS] [--page-size N] [--page-token T]
            hookwire logs get <webhook-id> <event-id>
-           hookwire logs search <event-id>
+           hookwire logs search <event-id> [--page-size N] [--page-token T]
            hookwire logs tail [<webhook-id>]
            hookwire logs redeliver <webhook-id> <event-id>
            hookwire logs recover <webhook-id> [--since MS]
-           hookwire verify --secret whsec_… --id ID --timestamp T --signature SIG (--body-file PATH | --body TEXT)
+           hookwire verify --secret whsec_… --id ID --timestamp T --signature SIG (--body-file PATH | --body TEXT) [--tolerance S]
 
     Publishing needs a service key (hookwire-server admin create-service-key).
     `verify` checks a saved delivery as a receiver would: signature and a
     timestamp within 5 minutes (--tolerance S to change).
     """
+
+  /// Each `logs` command's value-taking flags and the ids it takes, in order
+  /// (`tail`'s one is optional).
+  static let logFlags: [String: (values: Set<String>, ids: [String])] = [
+    "list": (["status", "type", "since", "until", "page-size", "page-token"], ["a webhook id"]),
+    "get": ([], ["a webhook id", "an event id"]),
+    "search": (["page-size", "page-token"], ["an event id"]),
+    "tail": ([], ["a webhook id"]),
+    "redeliver": ([], ["a webhook id", "an event id"]),
+    "recover": (["since"], ["a webhook id"]),
+  ]
 
   static func entryJSON(_ e: EventLogEntry) -> Output.JSON {
     .object([
@@ -45,11 +56,12 @@ enum LogCommands {
 
   static func publish(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
     guard arguments.first == "publish" else { throw UsageError("events takes types or publish") }
-    let parsed = try WebhookCommands.Arguments(Array(arguments.dropFirst()), values: ["bu", "programme", "type", "data", "event-id", "idempotency-key"])
-    guard let bu = UInt64(parsed.flags["bu"] ?? "") else { throw UsageError("--bu takes a business unit id") }
+    let parsed = try CommandArguments(
+      Array(arguments.dropFirst()), command: "hookwire events publish", values: ["bu", "programme", "type", "data", "event-id", "idempotency-key"])
+    guard let bu = try parsed.integer("bu", in: 1...UInt64.max) else { throw UsageError("'hookwire events publish' needs --bu") }
     let request = PublishEventRequest(
-      buID: bu, programmeID: parsed.flags["programme"] ?? "", eventType: parsed.flags["type"] ?? "",
-      payloadJSON: parsed.flags["data"] ?? "", eventID: parsed.flags["event-id"] ?? "", idempotencyKey: parsed.flags["idempotency-key"] ?? "")
+      buID: bu, programmeID: parsed.string("programme") ?? "", eventType: parsed.string("type") ?? "",
+      payloadJSON: parsed.string("data") ?? "", eventID: parsed.string("event-id") ?? "", idempotencyKey: parsed.string("idempotency-key") ?? "")
     let metadata = options.metadata
     let callOptions = options.callOptions
     let response = try await options.withClient { try await Events.Client(wrapping: $0).publishEvent(request, metadata: metadata, options: callOptions) }
@@ -64,29 +76,31 @@ enum LogCommands {
   }
 
   static func logs(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    let parsed = try WebhookCommands.Arguments(
-      Array(arguments.dropFirst()), values: ["status", "type", "since", "until", "page-size", "page-token"])
     let metadata = options.metadata
     let callOptions = options.callOptions
+    guard let subcommand = arguments.first, let accepted = logFlags[subcommand] else {
+      throw UsageError("logs takes list, get, search, tail, redeliver or recover")
+    }
+    let parsed = try CommandArguments(
+      Array(arguments.dropFirst()), command: "hookwire logs \(subcommand)", values: accepted.values, positional: 0...accepted.ids.count)
+    guard parsed.positional.count == accepted.ids.count || subcommand == "tail" else {
+      throw UsageError("'hookwire logs \(subcommand)' needs \(accepted.ids.joined(separator: " and "))")
+    }
     let args = parsed.positional
-    switch arguments.first {
+    switch subcommand {
     case "list":
-      guard args.count == 1 else { throw UsageError("logs list needs a webhook id") }
       var status = DeliveryStatus.unspecified
-      if let name = parsed.flags["status"] {
-        guard let found = DeliveryStatus.knownCases.first(where: { $0.schemaName.lowercased() == name.lowercased() }) else {
-          throw UsageError("--status takes pending, succeeded, retrying, failed, held or cancelled")
-        }
-        status = found
+      let names = DeliveryStatus.knownCases.filter { $0 != .unspecified }.map { $0.schemaName.lowercased() }
+      if let name = try parsed.choice("status", names) {
+        status = DeliveryStatus.knownCases.first { $0.schemaName.lowercased() == name } ?? .unspecified
       }
       let request = ListEventLogsRequest(
-        webhookID: args[0], pageSize: UInt32(parsed.flags["page-size"] ?? "0") ?? 0, pageToken: parsed.flags["page-token"] ?? "",
-        status: status, eventType: parsed.flags["type"] ?? "", sinceMs: Int64(parsed.flags["since"] ?? "0") ?? 0,
-        untilMs: Int64(parsed.flags["until"] ?? "0") ?? 0)
+        webhookID: args[0], pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, pageToken: parsed.string("page-token") ?? "",
+        status: status, eventType: parsed.string("type") ?? "", sinceMs: try parsed.integer("since", in: 0...Int64.max) ?? 0,
+        untilMs: try parsed.integer("until", in: 0...Int64.max) ?? 0)
       let response = try await options.withClient { try await EventLogs.Client(wrapping: $0).listEventLogs(request, metadata: metadata, options: callOptions) }
       printEntries(response.entries, next: response.nextPageToken, options, output)
     case "get":
-      guard args.count == 2 else { throw UsageError("logs get needs a webhook id and an event id") }
       let response = try await options.withClient {
         try await EventLogs.Client(wrapping: $0).getEventLog(GetEventLogRequest(webhookID: args[0], eventID: args[1]), metadata: metadata, options: callOptions)
       }
@@ -101,20 +115,19 @@ enum LogCommands {
         for attempt in response.attempts { output.line("  " + attemptLine(attempt)) }
       }
     case "search":
-      guard args.count == 1 else { throw UsageError("logs search needs an event id") }
+      let request = SearchEventLogsRequest(
+        eventID: args[0], pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, pageToken: parsed.string("page-token") ?? "")
       let response = try await options.withClient {
-        try await EventLogs.Client(wrapping: $0).searchEventLogs(SearchEventLogsRequest(eventID: args[0]), metadata: metadata, options: callOptions)
+        try await EventLogs.Client(wrapping: $0).searchEventLogs(request, metadata: metadata, options: callOptions)
       }
       printEntries(response.entries, next: response.nextPageToken, options, output)
     case "redeliver":
-      guard args.count == 2 else { throw UsageError("logs redeliver needs a webhook id and an event id") }
       let response = try await options.withClient {
         try await EventLogs.Client(wrapping: $0).redeliver(RedeliverRequest(webhookID: args[0], eventID: args[1]), metadata: metadata, options: callOptions)
       }
       if let entry = response.entry { output.line(options.json ? entryJSON(entry).text : "scheduled " + entryLine(entry)) }
     case "recover":
-      guard args.count == 1 else { throw UsageError("logs recover needs a webhook id") }
-      let since = Int64(parsed.flags["since"] ?? "0") ?? 0
+      let since = try parsed.integer("since", in: 0...Int64.max) ?? 0
       let response = try await options.withClient {
         try await EventLogs.Client(wrapping: $0).recoverFailed(RecoverFailedRequest(webhookID: args[0], sinceMs: since), metadata: metadata, options: callOptions)
       }
@@ -146,20 +159,22 @@ enum LogCommands {
   }
 
   static func verify(_ arguments: [String], _ options: GlobalOptions, _ output: Output) throws -> Int32 {
-    let parsed = try WebhookCommands.Arguments(arguments, values: ["secret", "id", "timestamp", "signature", "body-file", "body", "tolerance"])
-    let body: [UInt8]
-    if let path = parsed.flags["body-file"] {
-      guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read \(path)") }
-      body = [UInt8](data)
-    } else if let text = parsed.flags["body"] {
-      body = Array(text.utf8)
-    } else {
-      throw UsageError("verify needs --body-file or --body")
+    let parsed = try CommandArguments(
+      arguments, command: "hookwire verify", values: ["secret", "id", "timestamp", "signature", "body-file", "body", "tolerance"])
+    let tolerance = TimeInterval(try parsed.integer("tolerance", in: 0...31_536_000) ?? 300)
+    guard (parsed.string("body-file") == nil) != (parsed.string("body") == nil) else {
+      throw UsageError("'hookwire verify' needs one of --body-file or --body")
     }
-    let tolerance = TimeInterval(parsed.flags["tolerance"] ?? "300") ?? 300
+    let body: [UInt8]
+    if let path = parsed.string("body-file") {
+      guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("option '--body-file': cannot read '\(path)'") }
+      body = [UInt8](data)
+    } else {
+      body = Array((parsed.string("body") ?? "").utf8)
+    }
     do {
-      try WebhookVerifier(secret: parsed.flags["secret"] ?? "", tolerance: tolerance).verify(
-        id: parsed.flags["id"] ?? "", timestamp: parsed.flags["timestamp"] ?? "", signature: parsed.flags["signature"] ?? "", body: body)
+      try WebhookVerifier(secret: parsed.string("secret") ?? "", tolerance: tolerance).verify(
+        id: parsed.string("id") ?? "", timestamp: parsed.string("timestamp") ?? "", signature: parsed.string("signature") ?? "", body: body)
       output.line(options.json ? Output.JSON.object([("valid", .bool(true))]).text : "valid")
       return ExitStatus.success
     } catch {

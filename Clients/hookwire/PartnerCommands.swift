@@ -10,35 +10,6 @@ enum PartnerCommands {
            hookwire programmes list [--bu ID] [--page-size N] [--page-token T]
     """
 
-  /// Flags of the form `--name value` after the positional arguments.
-  struct Arguments {
-    var positional: [String] = []
-    var flags: [String: String] = [:]
-
-    init(_ arguments: [String], allowed: Set<String>) throws {
-      var index = 0
-      while index < arguments.count {
-        let argument = arguments[index]
-        if argument.hasPrefix("--") {
-          let name = String(argument.dropFirst(2))
-          guard allowed.contains(name) else { throw UsageError("unknown flag \(argument)") }
-          guard index + 1 < arguments.count else { throw UsageError("\(argument) needs a value") }
-          flags[name] = arguments[index + 1]
-          index += 2
-        } else {
-          positional.append(argument)
-          index += 1
-        }
-      }
-    }
-
-    func number(_ name: String) throws -> UInt64 {
-      guard let text = flags[name] else { return 0 }
-      guard let value = UInt64(text) else { throw UsageError("--\(name) takes a number, not '\(text)'") }
-      return value
-    }
-  }
-
   static func partnerJSON(_ partner: Partner) -> Output.JSON {
     .object([
       ("id", .number(Int64(partner.id))), ("name", .string(partner.name)), ("kind", .string(partner.kind.schemaName)),
@@ -54,7 +25,7 @@ enum PartnerCommands {
   }
 
   static func whoami(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    guard arguments.isEmpty else { throw UsageError("whoami takes no arguments") }
+    _ = try CommandArguments(arguments, command: "hookwire whoami", values: [])
     let response = try await options.withClient { client in
       try await Partners.Client(wrapping: client).whoAmI(WhoAmIRequest(), metadata: options.metadata, options: options.callOptions)
     }
@@ -77,19 +48,21 @@ enum PartnerCommands {
   }
 
   static func partners(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    let parsed = try Arguments(Array(arguments.dropFirst()), allowed: ["page-size", "page-token"])
+    let rest = Array(arguments.dropFirst())
     switch arguments.first {
     case "search":
-      guard !parsed.positional.isEmpty else { throw UsageError("partners search needs an id or a name") }
+      let parsed = try CommandArguments(rest, command: "hookwire partners search", values: ["page-size", "page-token"], positional: 0...Int.max)
+      guard !parsed.positional.isEmpty else { throw UsageError("'hookwire partners search' needs an id or a name") }
       let request = SearchPartnersRequest(
-        query: parsed.positional.joined(separator: " "), pageSize: UInt32(clamping: try parsed.number("page-size")),
-        pageToken: parsed.flags["page-token"] ?? "")
+        query: parsed.positional.joined(separator: " "), pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0,
+        pageToken: parsed.string("page-token") ?? "")
       let response = try await options.withClient { client in
         try await Partners.Client(wrapping: client).searchPartners(request, metadata: options.metadata, options: options.callOptions)
       }
       printPage(response.partners, next: response.nextPageToken, options, output)
     case "get":
-      guard parsed.positional.count == 1, let id = UInt64(parsed.positional[0]) else { throw UsageError("partners get needs one numeric id") }
+      let parsed = try CommandArguments(rest, command: "hookwire partners get", values: [], positional: 0...1)
+      guard let text = parsed.positional.first, let id = UInt64(text), id > 0 else { throw UsageError("'hookwire partners get' needs one numeric partner id") }
       let response = try await options.withClient { client in
         try await Partners.Client(wrapping: client).getPartner(GetPartnerRequest(partnerID: id), metadata: options.metadata, options: options.callOptions)
       }
@@ -114,8 +87,8 @@ enum PartnerCommands {
 
   static func businessUnits(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
     guard arguments.first == "list" else { throw UsageError("bus takes list") }
-    let parsed = try Arguments(Array(arguments.dropFirst()), allowed: ["page-size", "page-token"])
-    let request = ListBusinessUnitsRequest(pageSize: UInt32(clamping: try parsed.number("page-size")), pageToken: parsed.flags["page-token"] ?? "")
+    let parsed = try CommandArguments(Array(arguments.dropFirst()), command: "hookwire bus list", values: ["page-size", "page-token"])
+    let request = ListBusinessUnitsRequest(pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, pageToken: parsed.string("page-token") ?? "")
     let response = try await options.withClient { client in
       try await Partners.Client(wrapping: client).listBusinessUnits(request, metadata: options.metadata, options: options.callOptions)
     }
@@ -131,9 +104,10 @@ enum PartnerCommands {
 
   static func programmes(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
     guard arguments.first == "list" else { throw UsageError("programmes takes list") }
-    let parsed = try Arguments(Array(arguments.dropFirst()), allowed: ["bu", "page-size", "page-token"])
+    let parsed = try CommandArguments(Array(arguments.dropFirst()), command: "hookwire programmes list", values: ["bu", "page-size", "page-token"])
     let request = ListProgrammesRequest(
-      buID: try parsed.number("bu"), pageSize: UInt32(clamping: try parsed.number("page-size")), pageToken: parsed.flags["page-token"] ?? "")
+      buID: try parsed.integer("bu", in: 1...UInt64.max) ?? 0, pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0,
+      pageToken: parsed.string("page-token") ?? "")
     let response = try await options.withClient { client in
       try await Partners.Client(wrapping: client).listProgrammes(request, metadata: options.metadata, options: options.callOptions)
     }

@@ -15,49 +15,18 @@ enum WebhookCommands {
     at creation and cannot be changed. `create` prints the secret once.
     """
 
-  /// Flags: `--name value`, or bare switches listed in `switches`.
-  struct Arguments {
-    var positional: [String] = []
-    var flags: [String: String] = [:]
+  /// The arguments of `webhooks <command>`: one webhook id when `needsID`.
+  static func parse(
+    _ arguments: [String], _ command: String, values: Set<String>, switches: Set<String> = [], needsID: Bool = false
+  ) throws(UsageError) -> CommandArguments {
+    let parsed = try CommandArguments(arguments, command: "hookwire webhooks \(command)", values: values, switches: switches, positional: needsID ? 0...1 : 0...0)
+    if needsID && parsed.positional.isEmpty { throw UsageError("'hookwire webhooks \(command)' needs a webhook id") }
+    return parsed
+  }
 
-    init(_ arguments: [String], values: Set<String>, switches: Set<String> = []) throws {
-      var index = 0
-      while index < arguments.count {
-        let argument = arguments[index]
-        index += 1
-        guard argument.hasPrefix("--") else {
-          positional.append(argument)
-          continue
-        }
-        let name = String(argument.dropFirst(2))
-        if switches.contains(name) {
-          flags[name] = "yes"
-        } else if values.contains(name) {
-          guard index < arguments.count else { throw UsageError("\(argument) needs a value") }
-          flags[name] = arguments[index]
-          index += 1
-        } else if name == "url" || name == "secret" {
-          throw UsageError("--\(name) cannot be changed: the payload URL and secret are the webhook's access credentials, set once at creation. Create a new webhook to use another.")
-        } else {
-          throw UsageError("unknown flag \(argument)")
-        }
-      }
-    }
-
-    func list(_ name: String) -> [String] {
-      (flags[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
-    func version() throws -> UInt64? {
-      guard let text = flags["expected-version"] else { return nil }
-      guard let value = UInt64(text) else { throw UsageError("--expected-version takes a number") }
-      return value
-    }
-
-    func single(_ what: String) throws -> String {
-      guard positional.count == 1 else { throw UsageError("\(what) needs one webhook id") }
-      return positional[0]
-    }
+  /// `--expected-version`, if given.
+  static func version(_ parsed: CommandArguments) throws(UsageError) -> UInt64? {
+    try parsed.integer("expected-version", in: 0...UInt64.max)
   }
 
   static func webhookJSON(_ w: Webhook) -> Output.JSON {
@@ -86,16 +55,15 @@ enum WebhookCommands {
     let callOptions = options.callOptions
     switch arguments.first {
     case "list":
-      let parsed = try Arguments(rest, values: ["kind", "page-size", "global-page-token", "programme-page-token"])
-      let kind: WebhookKind = switch parsed.flags["kind"] {
+      let parsed = try parse(rest, "list", values: ["kind", "page-size", "global-page-token", "programme-page-token"])
+      let kind: WebhookKind = switch try parsed.choice("kind", ["global", "programme"]) {
       case "global": .global
       case "programme": .programme
-      case nil: .unspecified
-      default: throw UsageError("--kind takes global or programme")
+      default: .unspecified
       }
       let request = ListWebhooksRequest(
-        pageSize: UInt32(parsed.flags["page-size"] ?? "0") ?? 0, globalPageToken: parsed.flags["global-page-token"] ?? "",
-        programmePageToken: parsed.flags["programme-page-token"] ?? "", kind: kind)
+        pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, globalPageToken: parsed.string("global-page-token") ?? "",
+        programmePageToken: parsed.string("programme-page-token") ?? "", kind: kind)
       let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).listWebhooks(request, metadata: metadata, options: callOptions) }
       if options.json {
         output.line(Output.JSON.object([
@@ -113,26 +81,30 @@ enum WebhookCommands {
         for webhook in response.programmeWebhooks { output.line("  " + webhookLine(webhook)) }
       }
     case "get":
-      let id = try Arguments(rest, values: []).single("webhooks get")
+      let id = try parse(rest, "get", values: [], needsID: true).positional[0]
       let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).getWebhook(GetWebhookRequest(webhookID: id), metadata: metadata, options: callOptions) }
       show(response.webhook, options, output)
     case "create":
-      let parsed = try Arguments(rest, values: ["url", "secret", "events", "description"], switches: ["generate-secret", "all-bus"])
+      let parsed = try parse(rest, "create", values: ["url", "secret", "events", "description"], switches: ["generate-secret", "all-bus"])
       let request = CreateWebhookRequest(
-        payloadURL: parsed.flags["url"] ?? "", secret: parsed.flags["secret"] ?? "", generateSecret: parsed.flags["generate-secret"] != nil,
-        events: parsed.list("events"), allBUs: parsed.flags["all-bus"] != nil, description: parsed.flags["description"] ?? "")
+        payloadURL: parsed.string("url") ?? "", secret: parsed.string("secret") ?? "", generateSecret: parsed.has("generate-secret"),
+        events: parsed.list("events"), allBUs: parsed.has("all-bus"), description: parsed.string("description") ?? "")
       let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).createWebhook(request, metadata: metadata, options: callOptions) }
       printCreated(response, options, output)
     case "update":
-      let parsed = try Arguments(rest, values: ["events", "add-events", "remove-events", "expected-version"])
+      if let credential = rest.first(where: { ["--url", "--secret"].contains($0.prefix { $0 != "=" }) }) {
+        throw UsageError(
+          "option '\(credential.prefix { $0 != "=" })' cannot be changed: the payload URL and secret are the webhook's access credentials, set once at creation. Create a new webhook to use another.")
+      }
+      let parsed = try parse(rest, "update", values: ["events", "add-events", "remove-events", "expected-version"], needsID: true)
       let request = UpdateWebhookEventsRequest(
-        webhookID: try parsed.single("webhooks update"), setEvents: parsed.list("events"), addEvents: parsed.list("add-events"),
-        removeEvents: parsed.list("remove-events"), expectedVersion: try parsed.version())
+        webhookID: parsed.positional[0], setEvents: parsed.list("events"), addEvents: parsed.list("add-events"),
+        removeEvents: parsed.list("remove-events"), expectedVersion: try version(parsed))
       let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).updateWebhookEvents(request, metadata: metadata, options: callOptions) }
       show(response.webhook, options, output)
     case "pause", "resume":
-      let parsed = try Arguments(rest, values: ["expected-version"])
-      let request = SetWebhookStateRequest(webhookID: try parsed.single("webhooks \(arguments[0])"), expectedVersion: try parsed.version())
+      let parsed = try parse(rest, arguments[0], values: ["expected-version"], needsID: true)
+      let request = SetWebhookStateRequest(webhookID: parsed.positional[0], expectedVersion: try version(parsed))
       let pause = arguments.first == "pause"
       let response = try await options.withClient { client in
         pause
@@ -141,8 +113,8 @@ enum WebhookCommands {
       }
       show(response.webhook, options, output)
     case "delete":
-      let parsed = try Arguments(rest, values: ["expected-version"])
-      let request = DeleteWebhookRequest(webhookID: try parsed.single("webhooks delete"), expectedVersion: try parsed.version())
+      let parsed = try parse(rest, "delete", values: ["expected-version"], needsID: true)
+      let request = DeleteWebhookRequest(webhookID: parsed.positional[0], expectedVersion: try version(parsed))
       let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).deleteWebhook(request, metadata: metadata, options: callOptions) }
       output.line(options.json ? Output.JSON.object([("deleted", .string(response.webhookID))]).text : "deleted \(response.webhookID)")
     default:
@@ -164,12 +136,11 @@ enum WebhookCommands {
 
   static func events(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
     guard arguments.first == "types" else { throw UsageError("events takes types") }
-    let parsed = try Arguments(Array(arguments.dropFirst()), values: ["scope"])
-    let scope: EventScope = switch parsed.flags["scope"] {
+    let parsed = try CommandArguments(Array(arguments.dropFirst()), command: "hookwire events types", values: ["scope"])
+    let scope: EventScope = switch try parsed.choice("scope", ["programme", "partner-only"]) {
     case "programme": .programme
     case "partner-only": .partnerOnly
-    case nil: .unspecified
-    default: throw UsageError("--scope takes programme or partner-only")
+    default: .unspecified
     }
     let metadata = options.metadata
     let callOptions = options.callOptions
@@ -190,10 +161,12 @@ enum WebhookCommands {
 
   static func integrations(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
     guard arguments.first == "create-webhook" else { throw UsageError("integrations takes create-webhook") }
-    let parsed = try Arguments(Array(arguments.dropFirst()), values: ["programme", "url", "secret", "events", "description"], switches: ["generate-secret"])
+    let parsed = try CommandArguments(
+      Array(arguments.dropFirst()), command: "hookwire integrations create-webhook", values: ["programme", "url", "secret", "events", "description"],
+      switches: ["generate-secret"])
     let request = CreateProgrammeWebhookRequest(
-      programmeID: parsed.flags["programme"] ?? "", payloadURL: parsed.flags["url"] ?? "", secret: parsed.flags["secret"] ?? "",
-      generateSecret: parsed.flags["generate-secret"] != nil, events: parsed.list("events"), description: parsed.flags["description"] ?? "")
+      programmeID: parsed.string("programme") ?? "", payloadURL: parsed.string("url") ?? "", secret: parsed.string("secret") ?? "",
+      generateSecret: parsed.has("generate-secret"), events: parsed.list("events"), description: parsed.string("description") ?? "")
     let metadata = options.metadata
     let callOptions = options.callOptions
     let response = try await options.withClient {

@@ -76,11 +76,13 @@ do {
   case "help":
     print(usage)
     status = ExitStatus.success
+  case let other? where other.hasPrefix("-"):
+    throw UsageError("unknown option '\(other.prefix { $0 != "=" })' for 'hookwire'")
   case let other?:
     throw UsageError("unknown command '\(other)'")
   }
 } catch let error as UsageError {
-  output.error("\(error)\n\n\(usage)")
+  output.error("error: \(error)\n\n\(usage)")
   status = ExitStatus.usage
 } catch let error as RPCError {
   if options.json {

@@ -1,31 +1,105 @@
 import Foundation
 
-/// `--name value` options of a benchmark, with bounds.
+/// `--name value` options of a benchmark, checked against what that
+/// benchmark accepts before it starts: an unknown option, a missing value,
+/// a number out of bounds or an unknown choice is a ``BenchUsageError``
+/// naming the flag (exit status 2), never silently clamped or ignored.
 struct BenchOptions {
+  /// What a flag's value may be.
+  enum Rule {
+    case integer(ClosedRange<Int>)
+    case choice([String])
+    case address
+    case text
+  }
+
+  static let iterations: [String: Rule] = ["iterations": .integer(1_000...20_000_000), "runs": .integer(1...21)]
+  static let delivery: [String: Rule] = [
+    "webhooks": .integer(1...256), "in-flight": .integer(1...1_024), "per-webhook": .integer(1...256),
+    "sender": .choice(["urlsession", "null"]), "sessions": .integer(1...16), "malloc": .choice(["tuned", "default"]),
+  ]
+
+  /// Every benchmark (and child server) and the flags it accepts.
+  static let accepted: [String: [String: Rule]] = [
+    "codec": iterations.merging([
+      "message": .choice(["webhook", "log_page_100"]), "op": .choice(["encode", "encode_reused_buffer", "decode"]),
+    ]) { $1 },
+    "rpc": [
+      "duration": .integer(1...120), "concurrency": .integer(1...1_024), "connections": .integer(1...1_024), "server": .address,
+      "server-loops": .integer(1...64),
+    ],
+    "rpc-server": ["loops": .integer(1...64)],
+    "webhooks": ["duration": .integer(1...120), "concurrency": .integer(1...1_024), "server-loops": .integer(1...64)],
+    "webhooks-server": ["loops": .integer(1...64)],
+    "delivery": delivery.merging(["events": .integer(100...1_000_000)]) { $1 },
+    "delivery-server": delivery.merging(["receiver-port": .integer(1...65_535)]) { $1 },
+    "http": ["requests": .integer(100...1_000_000), "concurrency": .integer(1...256), "receiver": .choice(["threaded", "loop"])],
+    "logsearch": ["rows": .integer(10_000...50_000_000), "queries": .integer(100...100_000), "data-dir": .text],
+    "search": ["partners": .integer(1_000...5_000_000), "queries": .integer(100...100_000)],
+  ]
+
   private var values: [String: String] = [:]
 
-  init(_ arguments: [String]) {
+  /// Checks `arguments` against what `benchmark` accepts.
+  init(_ arguments: [String], benchmark: String) throws(BenchUsageError) {
+    let rules = Self.accepted[benchmark] ?? [:]
     var index = 0
     while index < arguments.count {
       let argument = arguments[index]
-      if argument.hasPrefix("--"), index + 1 < arguments.count {
-        values[String(argument.dropFirst(2))] = arguments[index + 1]
-        index += 2
+      index += 1
+      let name = String(argument.dropFirst(2).prefix { $0 != "=" })
+      guard argument.hasPrefix("--"), let rule = rules[name] else {
+        throw BenchUsageError(
+          argument.hasPrefix("-") ? "unknown option '\(argument.prefix { $0 != "=" })' for 'hookwire-bench \(benchmark)'"
+            : "unexpected argument '\(argument)' for 'hookwire-bench \(benchmark)'")
+      }
+      guard values[name] == nil else { throw BenchUsageError("option '--\(name)' is given more than once") }
+      let value: String
+      if let equals = argument.firstIndex(of: "=") {
+        value = String(argument[argument.index(after: equals)...])
       } else {
-        FileHandle.standardError.write(Data("hookwire-bench: ignoring '\(argument)'\n".utf8))
+        guard index < arguments.count, !arguments[index].hasPrefix("--") else { throw BenchUsageError("option '--\(name)' needs a value") }
+        value = arguments[index]
         index += 1
       }
+      try Self.check(name, value, rule)
+      values[name] = value
+    }
+  }
+
+  static func check(_ name: String, _ value: String, _ rule: Rule) throws(BenchUsageError) {
+    switch rule {
+    case .integer(let range):
+      guard let number = Int(value), range.contains(number) else {
+        throw BenchUsageError("option '--\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+      }
+    case .choice(let choices):
+      guard choices.contains(value) else { throw BenchUsageError("option '--\(name)' takes \(choices.joined(separator: " or ")), not '\(value)'") }
+    case .address:
+      let parts = value.split(separator: ":")
+      guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) else {
+        throw BenchUsageError("option '--\(name)' takes HOST:PORT such as 127.0.0.1:7700, not '\(value)'")
+      }
+    case .text:
+      guard !value.isEmpty else { throw BenchUsageError("option '--\(name)' needs a value") }
     }
   }
 
   /// A string option, if given.
   func string(_ name: String) -> String? { values[name] }
 
-  /// An integer option clamped to `range`.
-  func int(_ name: String, default value: Int, in range: ClosedRange<Int>) -> Int {
-    guard let text = values[name], let parsed = Int(text) else { return value }
-    return min(max(parsed, range.lowerBound), range.upperBound)
-  }
+  /// An integer option, if given (already checked against its bounds).
+  func int(_ name: String) -> Int? { values[name].flatMap { Int($0) } }
+
+  /// An integer option, or `value` when not given.
+  func int(_ name: String, default value: Int) -> Int { int(name) ?? value }
+}
+
+/// A mistake in a benchmark's command line: exit status 2.
+struct BenchUsageError: Error, CustomStringConvertible {
+  /// What is wrong, naming the flag.
+  var description: String
+  init(_ description: String) { self.description = description }
 }
 
 /// Nanoseconds per operation of `body` run `iterations` times.

@@ -11,14 +11,14 @@ import HookwirePosix
 /// another process on a fresh SQLite database.
 enum DeliveryBench {
   static func run(_ options: BenchOptions) async {
-    let events = options.int("events", default: 20_000, in: 100...1_000_000)
-    let webhookCount = options.int("webhooks", default: 16, in: 1...256)
+    let events = options.int("events", default: 20_000)
+    let webhookCount = options.int("webhooks", default: 16)
     guard let receiver = try? LoopReceiver() else { return print("delivery error=receiver") }
     // `--sender null`: the engine answers every attempt with 200 without
     // HTTP, which measures the engine and the store alone.
     let nullSender = options.string("sender") == "null"
     let extra = [
-      "--in-flight", String(options.int("in-flight", default: 64, in: 1...1_024)), "--per-webhook", String(options.int("per-webhook", default: 4, in: 1...256)),
+      "--in-flight", String(options.int("in-flight", default: 64)), "--per-webhook", String(options.int("per-webhook", default: 4)),
       "--sender", nullSender ? "null" : "urlsession", "--malloc", options.string("malloc") ?? "tuned",
     ] + (options.string("sessions").map { ["--sessions", $0] } ?? [])
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
@@ -112,11 +112,11 @@ enum DeliveryBench {
       let partnerKey = try await partners.createAPIKey(for: .partner(12345)).plaintext
       let serviceKey = try await partners.createAPIKey(for: .service("bench")).plaintext
       var engineConfiguration = DeliveryEngine.Configuration()
-      engineConfiguration.maxInFlight = options.int("in-flight", default: 64, in: 1...1_024)
-      engineConfiguration.perWebhookLimit = options.int("per-webhook", default: 4, in: 1...256)
+      engineConfiguration.maxInFlight = options.int("in-flight", default: 64)
+      engineConfiguration.perWebhookLimit = options.int("per-webhook", default: 4)
       engineConfiguration.pollInterval = .milliseconds(100)
       // Without `--sessions`, the sender's own default (one per core).
-      let sessions = options.string("sessions") == nil ? nil : options.int("sessions", default: 1, in: 1...16)
+      let sessions = options.int("sessions")
       let sender: any HTTPSender =
         options.string("sender") == "null" ? NullSender() : sessions.map { URLSessionSender(sessions: $0) } ?? URLSessionSender()
       let engine = DeliveryEngine(
@@ -135,8 +135,8 @@ enum DeliveryBench {
         interceptors: [AuthInterceptor(store: partners)], log: ServerLog(enabled: false))
       let client = try RPCClient(host: "127.0.0.1", port: server.port)
       var ids: [String] = []
-      let receiverPort = options.int("receiver-port", default: 0, in: 1...65_535)
-      for index in 0..<options.int("webhooks", default: 16, in: 1...256) {
+      let receiverPort = options.int("receiver-port", default: 0)
+      for index in 0..<options.int("webhooks", default: 16) {
         let created = try await Webhooks.Client(wrapping: client).createWebhook(
           CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(receiverPort)/hooks/\(index)", generateSecret: true, events: ["reward.issued"]),
           metadata: ["authorization": .string("Bearer \(partnerKey)")])

@@ -9,9 +9,9 @@ import HookwireStore
 /// echo of the same run.
 enum WebhooksBench {
   static func run(_ options: BenchOptions) {
-    let duration = options.int("duration", default: 5, in: 1...120)
-    let levels = options.string("concurrency").map { [Int($0) ?? 16] } ?? [16, 64]
-    guard let (server, port, key, webhookID) = startServer(loops: options.int("server-loops", default: 1, in: 1...64)) else {
+    let duration = options.int("duration", default: 5)
+    let levels = options.int("concurrency").map { [$0] } ?? [16, 64]
+    guard let (server, port, key, webhookID) = startServer(loops: options.int("server-loops", default: 1)) else {
       print("webhooks error=server_did_not_start")
       return
     }
@@ -67,7 +67,7 @@ enum WebhooksBench {
       let key = try await partners.createAPIKey(for: .partner(12345)).plaintext
       var configuration = RPCServer.Configuration()
       configuration.port = 0
-      configuration.loops = options.int("loops", default: 1, in: 1...64)
+      configuration.loops = options.int("loops", default: 1)
       let service = WebhooksService(webhooks: webhooks, partners: partners, secrets: secrets)
       let server = try RPCServer(
         configuration: configuration, services: [service, DiagnosticsService()],

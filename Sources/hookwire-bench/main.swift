@@ -14,28 +14,44 @@ let usage = """
             --iterations N (default 1000000, at most 20000000)  --runs N (default 5, at most 21)
             --message webhook|log_page_100 (default both)  --op encode|encode_reused_buffer|decode (default all)
     rpc     unary echo of 100 bytes against a server in a separate process
-            --concurrency N (default 1, 16 and 64)  --connections N (default: 1, and one per call in flight)
+            --concurrency N (1…1024; default 1, 16 and 64)  --connections N (1…1024; default: 1, and one per call in flight)
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
     webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
-            --concurrency N (default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
+            --concurrency N (1…1024; default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
     delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
             --sender urlsession|null (default urlsession; null answers 200 without HTTP: the engine and store alone)
             --sessions N (URLSession instances, default one per core)
             --malloc tuned|default (default tuned: the server's allocator thresholds; default: glibc's own)
     http    the HTTP client alone (URLSession) against the local receiver
-            --requests N (default 20000)  --concurrency N (default 16)
+            --requests N (default 20000)  --concurrency N (default 16)  --receiver threaded|loop (default threaded)
     logsearch  SearchEventLogs latency on a large event log, generated once into a bench data directory
             --rows N (default 10000000)  --queries N (default 2000)  --data-dir DIR (default: a temporary folder)
     search  partner search latency on a fresh database of generated partners
-            --partners N (default 1000000)  --queries N (default 2000)
+            --partners N (default 1000000, 1000…5000000)  --queries N (default 2000)
+
+  An unknown option, a missing value or one out of bounds exits 2, naming the flag.
   """
 
 guard let name = arguments.first else {
   print(usage)
   exit(2)
 }
-let options = BenchOptions(Array(arguments.dropFirst()))
+if ["-h", "--help", "help"].contains(name) {
+  print(usage)
+  exit(0)
+}
+guard BenchOptions.accepted[name] != nil else {
+  FileHandle.standardError.write(Data("hookwire-bench: error: unknown benchmark '\(name)'\n\n\(usage)\n".utf8))
+  exit(2)
+}
+let options: BenchOptions
+do {
+  options = try BenchOptions(Array(arguments.dropFirst()), benchmark: name)
+} catch {
+  FileHandle.standardError.write(Data("hookwire-bench: error: \(error)\n\n\(usage)\n".utf8))
+  exit(2)
+}
 // Servers and what stands in for them run with the server's allocator
 // settings; the codec stays on glibc's defaults like the protobuf bench it
 // is compared with, and the delivery server decides by `--malloc`.
@@ -61,9 +77,7 @@ case "logsearch":
   await LogSearchBench.run(options)
 case "delivery-server":
   await DeliveryBench.serve(options)
-case "-h", "--help", "help":
-  print(usage)
 default:
-  FileHandle.standardError.write(Data("hookwire-bench: unknown benchmark '\(name)'\n\(usage)\n".utf8))
+  FileHandle.standardError.write(Data("hookwire-bench: error: unknown benchmark '\(name)'\n".utf8))
   exit(2)
 }

@@ -4,7 +4,9 @@ import HookwireStore
 
 /// `hookwire-server admin …`: work on the data directory directly, for
 /// bootstrapping a deployment and for scripts. Each command prints only the
-/// new id or key on standard output; errors go to standard error.
+/// new id or key on standard output; errors go to standard error. The whole
+/// command line is checked before the data directory is opened, so a
+/// mistyped flag never creates or writes one.
 enum AdminCommand {
   static let usage = """
     usage: hookwire-server admin <command> [--data-dir DIR] …
@@ -19,115 +21,140 @@ enum AdminCommand {
       list-partners
 
       --data-dir DIR   the server's data directory (default ./hookwire-data)
+
+    Unknown options and bad values are refused with exit status 2, before
+    the data directory is touched.
     """
 
-  struct Failure: Error, CustomStringConvertible {
-    var description: String
+  /// One admin command, its arguments checked.
+  enum Action {
+    case createBusinessUnit(name: String)
+    case createProgramme(bu: Int64, name: String, id: String?)
+    case createPartner(id: Int64?, name: String, kind: Partner.Kind, home: Int64, reach: Reach)
+    case createKey(partner: Int64)
+    case createServiceKey(name: String)
+    case revokeKey(prefix: String)
+    case listPartners
   }
+
+  /// Each command's value-taking flags (`--data-dir` is everyone's) and switches.
+  static let flags: [String: (values: Set<String>, switches: Set<String>)] = [
+    "create-bu": (["name"], []),
+    "create-programme": (["bu", "name", "id"], []),
+    "create-partner": (["name", "kind", "bu", "bus", "id"], ["all-bus"]),
+    "create-key": (["partner"], []),
+    "create-service-key": (["name"], []),
+    "revoke-key": (["key-prefix"], []),
+    "list-partners": ([], []),
+  ]
 
   static func run(_ arguments: [String]) async -> Int32 {
     guard let command = arguments.first, command != "--help", command != "-h" else {
       print(usage)
       return arguments.isEmpty ? 2 : 0
     }
+    let action: Action
+    let dataDirectory: String
     do {
-      let flags = try parse(Array(arguments.dropFirst()))
-      let data = try DataDirectory.open(flags["data-dir"] ?? "./hookwire-data")
-      defer { data.database.close() }
-      let store = data.store
-      switch command {
-      case "create-bu":
-        print(try await store.createBusinessUnit(name: try require(flags, "name")).id)
-      case "create-programme":
-        print(try await store.createProgramme(buID: try number(flags, "bu"), name: try require(flags, "name"), id: flags["id"]).id)
-      case "create-partner":
-        print(try await createPartner(store, flags).id)
-      case "create-key":
-        print(try await store.createAPIKey(for: .partner(try number(flags, "partner"))).plaintext)
-      case "create-service-key":
-        print(try await store.createAPIKey(for: .service(try require(flags, "name"))).plaintext)
-      case "revoke-key":
-        try await store.revokeAPIKey(prefix: try require(flags, "key-prefix"))
-      case "list-partners":
-        for partner in try await store.allPartners() {
-          let reach = switch partner.reach {
-          case .all: "all"
-          case .units(let units): units.sorted().map(String.init).joined(separator: ",")
-          }
-          print("\(partner.id)\t\(partner.kind == .channel ? "channel" : "global")\t\(partner.buID)\t\(reach)\t\(partner.name)")
-        }
-      default:
-        throw Failure(description: "unknown admin command '\(command)'\n\n\(usage)")
+      guard let accepted = flags[command] else { throw UsageError("unknown admin command '\(command)'") }
+      let parsed = try CommandArguments(
+        Array(arguments.dropFirst()), command: "hookwire-server admin \(command)", values: accepted.values.union(["data-dir"]),
+        switches: accepted.switches)
+      if parsed.help {
+        print(usage)
+        return 0
       }
+      dataDirectory = parsed.string("data-dir") ?? "./hookwire-data"
+      guard !dataDirectory.isEmpty else { throw UsageError("option '--data-dir' needs a directory") }
+      action = try parse(command, parsed)
+    } catch {
+      FileHandle.standardError.write(Data("hookwire-server admin: error: \(error)\n\n\(usage)\n".utf8))
+      return 2
+    }
+    do {
+      let data = try DataDirectory.open(dataDirectory)
+      defer { data.database.close() }
+      try await perform(action, data.store)
       return 0
     } catch let error as DomainError {
       FileHandle.standardError.write(Data("hookwire-server admin: \(error.message)\n".utf8))
       return 1
-    } catch let error as Failure {
-      FileHandle.standardError.write(Data("hookwire-server admin: \(error)\n".utf8))
-      return 2
     } catch {
       FileHandle.standardError.write(Data("hookwire-server admin: \(error)\n".utf8))
       return 1
     }
   }
 
-  static func createPartner(_ store: SQLitePartnerStore, _ flags: [String: String]) async throws -> Partner {
-    let name = try require(flags, "name")
-    let id = try flags["id"].map { _ in try number(flags, "id") }
-    switch flags["kind"] {
+  /// The action `command` asks for, every value checked.
+  static func parse(_ command: String, _ flags: CommandArguments) throws(UsageError) -> Action {
+    switch command {
+    case "create-bu": return .createBusinessUnit(name: try flags.required("name"))
+    case "create-programme":
+      let id = flags.string("id")
+      if id?.isEmpty == true { throw UsageError("option '--id' needs a programme slug") }
+      return .createProgramme(bu: try number(flags, "bu"), name: try flags.required("name"), id: id)
+    case "create-partner": return try createPartner(flags)
+    case "create-key": return .createKey(partner: try number(flags, "partner"))
+    case "create-service-key": return .createServiceKey(name: try flags.required("name"))
+    case "revoke-key": return .revokeKey(prefix: try flags.required("key-prefix"))
+    default: return .listPartners
+    }
+  }
+
+  static func createPartner(_ flags: CommandArguments) throws(UsageError) -> Action {
+    let name = try flags.required("name")
+    let id = try flags.string("id").map { _ throws(UsageError) in try number(flags, "id") }
+    let home = try flags.string("bu").map { _ throws(UsageError) in try number(flags, "bu") }
+    switch flags.string("kind") {
     case "channel":
-      let bu = try number(flags, "bu")
-      return try await store.createPartner(id: id, name: name, kind: .channel, buID: bu, reach: .units([bu]))
+      guard flags.string("bus") == nil, !flags.has("all-bus") else {
+        throw UsageError("a channel partner reaches only its --bu; --bus and --all-bus are for --kind global")
+      }
+      guard let home else { throw UsageError("'hookwire-server admin create-partner --kind channel' needs --bu") }
+      return .createPartner(id: id, name: name, kind: .channel, home: home, reach: .units([home]))
     case "global":
-      let reach: Reach
-      var home = try flags["bu"].map { _ in try number(flags, "bu") }
-      if flags["all-bus"] != nil {
-        reach = .all
-      } else {
-        let listed = try require(flags, "bus").split(separator: ",").map { text -> Int64 in
-          guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw Failure(description: "--bus takes ids, not '\(text)'") }
-          return value
+      if flags.has("all-bus") {
+        guard flags.string("bus") == nil else { throw UsageError("option '--all-bus' and '--bus' exclude each other") }
+        guard let home else { throw UsageError("a global partner reaching all business units needs --bu for its own") }
+        return .createPartner(id: id, name: name, kind: .global, home: home, reach: .all)
+      }
+      let text = try flags.required("bus")
+      var listed: [Int64] = []
+      for entry in text.split(separator: ",", omittingEmptySubsequences: false) {
+        guard let value = Int64(entry.trimmingCharacters(in: .whitespaces)), value > 0 else {
+          throw UsageError("option '--bus' takes business unit ids such as 1,2, not '\(text)'")
         }
-        guard let first = listed.first else { throw Failure(description: "--bus needs at least one id") }
-        home = home ?? first
-        reach = .units(Set(listed))
+        listed.append(value)
       }
-      guard let home else { throw Failure(description: "a global partner reaching all business units needs --bu for its own") }
-      return try await store.createPartner(id: id, name: name, kind: .global, buID: home, reach: reach)
-    default:
-      throw Failure(description: "--kind must be channel or global")
+      return .createPartner(id: id, name: name, kind: .global, home: home ?? listed[0], reach: .units(Set(listed)))
+    case nil: throw UsageError("'hookwire-server admin create-partner' needs --kind channel or --kind global")
+    case let other?: throw UsageError("option '--kind' takes channel or global, not '\(other)'")
     }
   }
 
-  /// `--name value` pairs; `--all-bus` stands alone.
-  static func parse(_ arguments: [String]) throws -> [String: String] {
-    var flags: [String: String] = [:]
-    var index = 0
-    while index < arguments.count {
-      let argument = arguments[index]
-      guard argument.hasPrefix("--") else { throw Failure(description: "unexpected argument '\(argument)'") }
-      let name = String(argument.dropFirst(2))
-      if name == "all-bus" {
-        flags[name] = "yes"
-      } else {
-        guard index + 1 < arguments.count else { throw Failure(description: "\(argument) needs a value") }
-        flags[name] = arguments[index + 1]
-        index += 1
+  static func perform(_ action: Action, _ store: SQLitePartnerStore) async throws {
+    switch action {
+    case .createBusinessUnit(let name): print(try await store.createBusinessUnit(name: name).id)
+    case .createProgramme(let bu, let name, let id): print(try await store.createProgramme(buID: bu, name: name, id: id).id)
+    case .createPartner(let id, let name, let kind, let home, let reach):
+      print(try await store.createPartner(id: id, name: name, kind: kind, buID: home, reach: reach).id)
+    case .createKey(let partner): print(try await store.createAPIKey(for: .partner(partner)).plaintext)
+    case .createServiceKey(let name): print(try await store.createAPIKey(for: .service(name)).plaintext)
+    case .revokeKey(let prefix): try await store.revokeAPIKey(prefix: prefix)
+    case .listPartners:
+      for partner in try await store.allPartners() {
+        let reach = switch partner.reach {
+        case .all: "all"
+        case .units(let units): units.sorted().map(String.init).joined(separator: ",")
+        }
+        print("\(partner.id)\t\(partner.kind == .channel ? "channel" : "global")\t\(partner.buID)\t\(reach)\t\(partner.name)")
       }
-      index += 1
     }
-    return flags
   }
 
-  static func require(_ flags: [String: String], _ name: String) throws -> String {
-    guard let value = flags[name], !value.isEmpty else { throw Failure(description: "--\(name) is required") }
-    return value
-  }
-
-  static func number(_ flags: [String: String], _ name: String) throws -> Int64 {
-    let text = try require(flags, name)
-    guard let value = Int64(text), value > 0 else { throw Failure(description: "--\(name) takes a positive number, not '\(text)'") }
+  static func number(_ flags: CommandArguments, _ name: String) throws(UsageError) -> Int64 {
+    let text = try flags.required(name)
+    guard let value = Int64(text), value > 0 else { throw UsageError("option '--\(name)' takes a positive number, not '\(text)'") }
     return value
   }
 }

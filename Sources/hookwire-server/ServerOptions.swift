@@ -1,5 +1,9 @@
 import HookwireServer
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The command line of `hookwire-server`.
 struct ServerOptions {
   var host = "127.0.0.1"
@@ -9,9 +13,9 @@ struct ServerOptions {
   var demo = false
   var allowHTTPTargets = false
   var keyCacheSeconds = 5
-  var allowPrivateTargets = ""
+  var allowPrivateTargets: [TargetGuard.CIDR] = []
   var deliveryTimeoutSeconds = 15
-  var retryDelays: String?
+  var retryDelaysMilliseconds: [Int]?
   var retentionDays = 30
   var disableAfterHours = 120
   var help = false
@@ -22,86 +26,105 @@ struct ServerOptions {
 
       --listen HOST:PORT  address to listen on (default 127.0.0.1:7700, env HOOKWIRE_LISTEN);
                           HOST is numeric, e.g. 127.0.0.1 or [::1]
-      --loops N           event-loop threads (default: one per core)
+      --loops N           event-loop threads, 1…256 (default: one per core)
       --data-dir DIR      where the SQLite database lives (default ./hookwire-data)
       --demo              on first start, create demo business units, programmes and
                           partners, and print their API keys once
       --allow-http-targets  accept plain http:// payload URLs (development only)
-      --key-cache-ttl S   seconds an authenticated API key is remembered (default 5; 0 = off);
+      --key-cache-ttl S   seconds an authenticated API key is remembered, 0…3600 (default 5; 0 = off);
                           a revoked key stops working within this time
       --allow-private-targets CIDR,…  deliver to these otherwise refused ranges (e.g. 127.0.0.0/8)
-      --delivery-timeout S  seconds per delivery attempt (default 15)
+      --delivery-timeout S  seconds per delivery attempt, 1…300 (default 15)
       --retry-delays MS,…   delays before each attempt in milliseconds (default Svix's:
-                          0,5000,300000,1800000,7200000,18000000,36000000,36000000)
-      --retention-days N  prune finished deliveries and events older than N days (default 30)
-      --disable-after-hours N  disable a webhook failing without a success for N hours (default 120)
+                          0,5000,300000,1800000,7200000,18000000,36000000,36000000);
+                          1…\(maxRetryDelays) delays of at most \(maxRetryDelayMilliseconds) (30 days)
+      --retention-days N  prune finished deliveries and events older than N days, 1…3650 (default 30)
+      --disable-after-hours N  disable a webhook failing without a success for N hours, 1…87600 (default 120)
       -h, --help          show this help
+
+    Unknown options and bad values are refused with exit status 2.
     """
 
-  struct Failure: Error, CustomStringConvertible {
-    var description: String
-  }
+  static let maxRetryDelays = 64
+  static let maxRetryDelayMilliseconds = 2_592_000_000
 
-  static func parse(_ arguments: [String], environment: [String: String]) throws -> ServerOptions {
+  static let valueFlags: Set<String> = [
+    "listen", "loops", "data-dir", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
+    "disable-after-hours",
+  ]
+
+  static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> ServerOptions {
     var options = ServerOptions()
-    if let listen = environment["HOOKWIRE_LISTEN"] { try options.setListen(listen) }
-    var index = 0
-    func value(_ flag: String) throws -> String {
-      guard index + 1 < arguments.count else { throw Failure(description: "\(flag) needs a value") }
-      index += 1
-      return arguments[index]
+    if let listen = environment["HOOKWIRE_LISTEN"] { try options.setListen(listen, source: "HOOKWIRE_LISTEN") }
+    let parsed = try CommandArguments(arguments, command: "hookwire-server", values: valueFlags, switches: ["demo", "allow-http-targets"])
+    options.help = parsed.help
+    if let listen = parsed.string("listen") { try options.setListen(listen, source: "--listen") }
+    options.loops = try parsed.integer("loops", in: 1...256)
+    if let directory = parsed.string("data-dir") {
+      guard !directory.isEmpty else { throw UsageError("option '--data-dir' needs a directory") }
+      options.dataDirectory = directory
     }
-    while index < arguments.count {
-      switch arguments[index] {
-      case "--listen": try options.setListen(try value("--listen"))
-      case "--loops":
-        let text = try value("--loops")
-        guard let loops = Int(text), (1...256).contains(loops) else { throw Failure(description: "--loops takes 1…256, not '\(text)'") }
-        options.loops = loops
-      case "--data-dir": options.dataDirectory = try value("--data-dir")
-      case "--demo": options.demo = true
-      case "--allow-http-targets": options.allowHTTPTargets = true
-      case "--allow-private-targets":
-        let text = try value("--allow-private-targets")
-        guard TargetGuard.allowList(text) != nil else { throw Failure(description: "--allow-private-targets takes CIDRs such as 127.0.0.0/8,::1/128") }
-        options.allowPrivateTargets = text
-      case "--delivery-timeout":
-        let text = try value("--delivery-timeout")
-        guard let seconds = Int(text), (1...300).contains(seconds) else { throw Failure(description: "--delivery-timeout takes 1…300 seconds") }
-        options.deliveryTimeoutSeconds = seconds
-      case "--retention-days":
-        let text = try value("--retention-days")
-        guard let days = Int(text), (1...3_650).contains(days) else { throw Failure(description: "--retention-days takes 1…3650") }
-        options.retentionDays = days
-      case "--disable-after-hours":
-        let text = try value("--disable-after-hours")
-        guard let hours = Int(text), (1...87_600).contains(hours) else { throw Failure(description: "--disable-after-hours takes 1…87600") }
-        options.disableAfterHours = hours
-      case "--retry-delays":
-        let text = try value("--retry-delays")
-        guard !text.isEmpty, text.split(separator: ",").allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
-          throw Failure(description: "--retry-delays takes milliseconds such as 0,1000,60000")
-        }
-        options.retryDelays = text
-      case "--key-cache-ttl":
-        let text = try value("--key-cache-ttl")
-        guard let seconds = Int(text), (0...3_600).contains(seconds) else { throw Failure(description: "--key-cache-ttl takes 0…3600 seconds") }
-        options.keyCacheSeconds = seconds
-      case "-h", "--help": options.help = true
-      default: throw Failure(description: "unknown option '\(arguments[index])'")
-      }
-      index += 1
-    }
+    options.demo = parsed.has("demo")
+    options.allowHTTPTargets = parsed.has("allow-http-targets")
+    if let text = parsed.string("allow-private-targets") { options.allowPrivateTargets = try cidrs(text) }
+    options.deliveryTimeoutSeconds = try parsed.integer("delivery-timeout", in: 1...300) ?? options.deliveryTimeoutSeconds
+    options.retentionDays = try parsed.integer("retention-days", in: 1...3_650) ?? options.retentionDays
+    options.disableAfterHours = try parsed.integer("disable-after-hours", in: 1...87_600) ?? options.disableAfterHours
+    options.keyCacheSeconds = try parsed.integer("key-cache-ttl", in: 0...3_600) ?? options.keyCacheSeconds
+    if let text = parsed.string("retry-delays") { options.retryDelaysMilliseconds = try retryDelays(text) }
     return options
   }
 
-  mutating func setListen(_ text: String) throws {
+  /// `127.0.0.0/8,::1/128`: every entry a numeric address with an optional
+  /// prefix length, none empty.
+  static func cidrs(_ text: String) throws(UsageError) -> [TargetGuard.CIDR] {
+    var result: [TargetGuard.CIDR] = []
+    for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+      let entry = raw.trimmingCharacters(in: .whitespaces)
+      guard !entry.isEmpty else {
+        throw UsageError("option '--allow-private-targets' has an empty entry in '\(text)'; it takes CIDRs such as 127.0.0.0/8,::1/128")
+      }
+      let parts = entry.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+      let address = String(parts[0])
+      let lengthIsDigits = parts.count == 1 || (!parts[1].isEmpty && parts[1].count <= 3 && parts[1].allSatisfy(\.isASCII) && parts[1].allSatisfy(\.isNumber))
+      guard isNumericAddress(address), lengthIsDigits, let cidr = TargetGuard.CIDR(entry) else {
+        throw UsageError("option '--allow-private-targets' takes CIDRs such as 127.0.0.0/8,::1/128, not '\(entry)'")
+      }
+      result.append(cidr)
+    }
+    return result
+  }
+
+  /// `0,5000,300000`: whole milliseconds, none empty, bounded.
+  static func retryDelays(_ text: String) throws(UsageError) -> [Int] {
+    let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let delays = entries.compactMap { Int($0) }.filter { (0...maxRetryDelayMilliseconds).contains($0) }
+    guard delays.count == entries.count, (1...maxRetryDelays).contains(delays.count) else {
+      throw UsageError(
+        "option '--retry-delays' takes 1…\(maxRetryDelays) delays in milliseconds (each 0…\(maxRetryDelayMilliseconds)) such as 0,1000,60000, not '\(text)'")
+    }
+    return delays
+  }
+
+  /// Whether `text` is a numeric IPv4 or IPv6 address (no names, no zones).
+  static func isNumericAddress(_ text: String) -> Bool {
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+  }
+
+  /// `HOST:PORT` with a numeric host; IPv6 in brackets.
+  mutating func setListen(_ text: String, source: String) throws(UsageError) {
+    let problem = source.hasPrefix("--") ? "option '\(source)'" : source
     guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-      throw Failure(description: "--listen takes HOST:PORT, not '\(text)'")
+      throw UsageError("\(problem) takes HOST:PORT with a port 0…65535, not '\(text)'")
     }
     var host = String(text[..<colon])
-    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    guard !host.isEmpty else { throw Failure(description: "--listen needs a host, such as 127.0.0.1") }
+    let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
+    if bracketed { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty, Self.isNumericAddress(host), bracketed == host.contains(":") else {
+      throw UsageError("\(problem) takes a numeric host such as 127.0.0.1 or [::1], not '\(text)'")
+    }
     self.host = host
     self.port = port
   }

@@ -25,7 +25,7 @@ var options = ServerOptions()
 do {
   options = try ServerOptions.parse(arguments, environment: ProcessInfo.processInfo.environment)
 } catch {
-  FileHandle.standardError.write(Data("hookwire-server: \(error)\n\n\(ServerOptions.usage)\n".utf8))
+  FileHandle.standardError.write(Data("hookwire-server: error: \(error)\n\n\(ServerOptions.usage)\n".utf8))
   exit(2)
 }
 if options.help {
@@ -69,12 +69,12 @@ var deliveryConfiguration = DeliveryEngine.Configuration()
 deliveryConfiguration.timeout = .seconds(options.deliveryTimeoutSeconds)
 deliveryConfiguration.retention = .seconds(options.retentionDays * 86_400)
 deliveryConfiguration.disableAfterFailing = .seconds(options.disableAfterHours * 3_600)
-if let delays = options.retryDelays {
-  deliveryConfiguration.schedule = RetrySchedule(delays: delays.split(separator: ",").compactMap { Int($0) }.map { .milliseconds($0) })
+if let delays = options.retryDelaysMilliseconds {
+  deliveryConfiguration.schedule = RetrySchedule(delays: delays.map { .milliseconds($0) })
 }
 let engine = DeliveryEngine(
   events: data.events, webhooks: data.webhooks, secrets: data.secrets,
-  targets: TargetGuard(allowed: TargetGuard.allowList(options.allowPrivateTargets) ?? []), configuration: deliveryConfiguration,
+  targets: TargetGuard(allowed: options.allowPrivateTargets), configuration: deliveryConfiguration,
   log: { log($0) })
 let server: RPCServer
 do {

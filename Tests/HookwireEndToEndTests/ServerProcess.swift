@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -129,4 +130,61 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
   let stderr = err.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// What a finished executable left: its exit status and output.
+struct ProcessResult: Sendable {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+
+  /// The first line of standard error (where a usage error is named).
+  var firstErrorLine: String { String(stderr.split(separator: "\n", omittingEmptySubsequences: false).first ?? "") }
+}
+
+/// Runs one of the built executables in `directory` (the test's own working
+/// directory when nil) and awaits its end without holding a thread of
+/// Swift's cooperative pool: the process is waited for on a Dispatch
+/// thread, and killed if it has not exited after `timeout` seconds. Output
+/// still held open by a child of the process after it exits is given up
+/// on after 5 s rather than awaited.
+func runProcess(_ executable: String, _ arguments: [String], in directory: URL? = nil, timeout: TimeInterval = 20) async throws -> ProcessResult {
+  let process = Process()
+  process.executableURL = ServerProcess.executable(executable)
+  process.arguments = arguments
+  if let directory { process.currentDirectoryURL = directory }
+  process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HOOKWIRE_") }
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let pid = process.processIdentifier
+  // Once the process has exited and been reaped this does nothing.
+  DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { kill(pid, SIGKILL) } }
+  return await withCheckedContinuation { continuation in
+    DispatchQueue.global().async {
+      // Both pipes are drained while the process runs so neither fills.
+      let readers = DispatchGroup()
+      let stdout = CollectedOutput()
+      let stderr = CollectedOutput()
+      for (pipe, sink) in [(out, stdout), (err, stderr)] {
+        DispatchQueue.global().async(group: readers) {
+          let data = pipe.fileHandleForReading.readDataToEndOfFile()
+          sink.data.withLock { $0 = data }
+        }
+      }
+      process.waitUntilExit()
+      _ = readers.wait(timeout: .now() + 5)
+      continuation.resume(
+        returning: ProcessResult(status: process.terminationStatus, stdout: stdout.text, stderr: stderr.text))
+    }
+  }
+}
+
+/// One pipe's output, as read on its own thread.
+private final class CollectedOutput: Sendable {
+  let data = Mutex(Data())
+  var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
 }

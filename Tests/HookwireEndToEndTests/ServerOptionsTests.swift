@@ -1,0 +1,55 @@
+import HookwireServer
+import Testing
+
+@testable import hookwire_server
+
+/// `hookwire-server`'s option parser on its own: what each flag accepts,
+/// and that every refusal names the flag.
+@Suite("Server options")
+struct ServerOptionsTests {
+  @Test("every option of hookwire-server is checked, and each refusal names its flag", arguments: [
+    (["--allow-private-targets", " , "], "--allow-private-targets"),
+    (["--allow-private-targets", "10.0.0.0/8,,::1"], "--allow-private-targets"),
+    (["--allow-private-targets", "fe80::1%eth0"], "--allow-private-targets"),
+    (["--allow-private-targets", "::/129"], "--allow-private-targets"),
+    (["--allow-private-targets", "10.0.0.0/+8"], "--allow-private-targets"),
+    (["--listen", "[127.0.0.1]:80"], "--listen"),
+    (["--listen", "127.0.0.1:-1"], "--listen"),
+    (["--retry-delays", ""], "--retry-delays"),
+    (["--retry-delays", "-5"], "--retry-delays"),
+    (["--key-cache-ttl=-1"], "--key-cache-ttl"),
+    (["--loops", "2", "--loops", "3"], "--loops"),
+    (["--allow-http-targets=true"], "--allow-http-targets"),
+    (["--", "--demo"], "--demo"),
+  ])
+  func refused(_ arguments: [String], _ flag: String) {
+    #expect {
+      _ = try ServerOptions.parse(arguments, environment: [:])
+    } throws: { error in
+      (error as? UsageError)?.description.contains(flag) == true
+    }
+  }
+
+  @Test("correct options are read as given, in either --flag VALUE or --flag=VALUE form")
+  func accepted() throws {
+    let options = try ServerOptions.parse(
+      [
+        "--listen=[::1]:0", "--loops", "2", "--data-dir", "d", "--demo", "--allow-http-targets", "--allow-private-targets", " 127.0.0.0/8 , ::1 ",
+        "--retry-delays", "0, 100", "--key-cache-ttl", "0", "--delivery-timeout=300", "--retention-days", "1", "--disable-after-hours", "87600",
+      ], environment: ["HOOKWIRE_LISTEN": "127.0.0.1:9"])
+    #expect(options.host == "::1" && options.port == 0)
+    #expect(options.loops == 2 && options.dataDirectory == "d" && options.demo && options.allowHTTPTargets)
+    #expect(options.allowPrivateTargets == ["127.0.0.0/8", "::1"].compactMap(TargetGuard.CIDR.init))
+    #expect(options.retryDelaysMilliseconds == [0, 100])
+    #expect(options.keyCacheSeconds == 0 && options.deliveryTimeoutSeconds == 300 && options.retentionDays == 1 && options.disableAfterHours == 87_600)
+  }
+
+  @Test("a bad HOOKWIRE_LISTEN is refused, naming the variable")
+  func environment() {
+    #expect {
+      _ = try ServerOptions.parse([], environment: ["HOOKWIRE_LISTEN": "nowhere"])
+    } throws: { error in
+      (error as? UsageError)?.description.contains("HOOKWIRE_LISTEN") == true
+    }
+  }
+}
