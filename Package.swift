@@ -55,7 +55,8 @@ var targets: [Target] = [
     name: "HookwireServerTests",
     dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto"]),
   // Runs the real binaries; depending on them makes `swift test` build them.
-  .testTarget(name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire", "HookwireClient", "HookwireTestSupport"]),
+  .testTarget(
+    name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire", "hookwire-bench", "HookwireClient", "HookwireTestSupport"]),
 ]
 
 // The libFuzzer target exists only when asked for (see README, "Fuzzing"):

@@ -165,7 +165,7 @@ struct CommandLineTests {
   ]
 
   @Test("hookwire-bench refuses unknown options and out-of-bounds values with exit status 2, naming the flag, instead of ignoring or clamping them",
-    .enabled(if: FileManager.default.fileExists(atPath: ServerProcess.executable("hookwire-bench").path)), arguments: bench)
+    arguments: bench)
   func benchRefuses(_ case: Refused) async throws {
     let directory = try Self.emptyDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

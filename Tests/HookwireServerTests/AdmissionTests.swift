@@ -69,7 +69,9 @@ struct AdmissionTests {
       }
       await client.close()
     }
-    #expect(server.connectionStats.refusedPerPeer == 20)
+    // Each client may send its call once more on a new connection after the
+    // refusing GOAWAY; that one is refused too.
+    #expect((20...40).contains(server.connectionStats.refusedPerPeer))
   }
 
   @Test("at the global cap the oldest idle connection is drained to admit a new one, so a health check still answers")

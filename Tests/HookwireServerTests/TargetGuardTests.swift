@@ -79,6 +79,20 @@ struct TargetGuardTests {
     }
   }
 
+  @Test("an allow-list entry that is empty, a bare slash or a bad prefix is refused, never a crash", arguments: [
+    "", "/", "/8", "127.0.0.1/", "127.0.0.1/+8", "127.0.0.1/33", "127.0.0.1/-1", "::1/129", "127.0.0.1/8/8", "localhost", " , ",
+  ])
+  func badAllowListEntries(_ text: String) {
+    #expect(TargetGuard.CIDR(text) == nil)
+    let list = TargetGuard.allowList(text)
+    #expect(list == nil || list?.isEmpty == true, "\(text) allowed \(list?.count ?? 0) ranges")
+  }
+
+  @Test("well-formed allow-list entries parse", arguments: ["127.0.0.0/8", "10.0.0.1", "::1", "fc00::/7", "0.0.0.0/0"])
+  func goodAllowListEntries(_ text: String) {
+    #expect(TargetGuard.CIDR(text) != nil)
+  }
+
   @Test("a payload URL's port must be 1–65535: 0, 65536 and 99999 are refused at create")
   func ports() async throws {
     let deployment = try await TestDeployment(allowHTTPTargets: true)

@@ -17,8 +17,11 @@ public struct TargetGuard: Sendable {
 
     /// Parses `10.0.0.0/8` or `fc00::/7`; a bare address is a single host.
     public init?(_ text: String) {
-      let parts = text.split(separator: "/", maxSplits: 1)
-      guard let bytes = TargetGuard.bytes(of: String(parts[0])) else { return nil }
+      let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+      guard let first = parts.first, let bytes = TargetGuard.bytes(of: String(first)) else { return nil }
+      if parts.count == 2 {
+        guard !parts[1].isEmpty, parts[1].utf8.count <= 3, parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+      }
       let bits = parts.count == 2 ? Int(parts[1]) : bytes.count * 8
       guard let bits, bits >= 0, bits <= bytes.count * 8 else { return nil }
       address = bytes
