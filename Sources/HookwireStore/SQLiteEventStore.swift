@@ -53,7 +53,7 @@ public final class SQLiteEventStore: EventStore {
     // programme webhooks of the programme; subscribed; not deleted.
     let matches = try db.prepare("""
       SELECT w.id, w.state FROM webhooks w
-      WHERE w.deleted_at_ms IS NULL AND (',' || w.events || ',') LIKE ('%,' || ?1 || ',%') AND (
+      WHERE w.deleted_at_ms IS NULL AND instr(',' || w.events || ',', ',' || ?1 || ',') > 0 AND (
         (w.kind = 1 AND w.all_bus = 0 AND w.bu_id = ?2)
         OR (w.kind = 1 AND w.all_bus = 1 AND EXISTS (
           SELECT 1 FROM partners p WHERE p.id = w.partner_id AND (p.all_bus = 1
@@ -215,7 +215,10 @@ public final class SQLiteEventStore: EventStore {
 
   public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
-    let after = try Paging.value(fromToken: pageToken).flatMap(Self.cursor)
+    let after = try Paging.value(fromToken: pageToken).map { text in
+      guard let cursor = Self.cursor(text) else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+      return cursor
+    }
     return try await database.read { db in
       var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ?"
       var values: [SQLValue] = [.text(webhookID)]
