@@ -60,6 +60,11 @@ public struct Metadata: Sendable, Equatable, Sequence, ExpressibleByDictionaryLi
     entries.removeAll { $0.key == key }
   }
 
+  /// How many values `key` has.
+  public func count(of key: String) -> Int {
+    entries.reduce(0) { $0 + ($1.key == key ? 1 : 0) }
+  }
+
   /// The first string value of `key`.
   public subscript(key: String) -> String? {
     for entry in entries where entry.key == key {

@@ -27,7 +27,7 @@ final class TestDeployment: @unchecked Sendable {
     var disableAfterFailing: Duration = .seconds(3_600)
   }
 
-  init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil) async throws {
+  init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5)) async throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
@@ -68,7 +68,7 @@ final class TestDeployment: @unchecked Sendable {
         EventsService(events: events, partners: store, engine: engine),
         EventLogsService(events: events, webhooks: webhooks, partners: store, secrets: secrets, engine: engine),
       ],
-      interceptors: [AuthInterceptor(store: store)], log: ServerLog(enabled: false))
+      interceptors: [AuthInterceptor(store: store, cacheTTL: keyCacheTTL)], log: ServerLog(enabled: false))
   }
 
   /// Metadata for the service key (publishing).

@@ -1,6 +1,7 @@
 import Foundation
 import HookwireClient
 import HookwireServer
+import HookwireStore
 import HookwireTestSupport
 import Testing
 
@@ -179,6 +180,53 @@ struct VisibilityTests {
       #expect(answer.payload == [1, 2, 3])
       let health = try await Health.Client(wrapping: client).check(HealthCheckRequest())
       #expect(health.status == .serving)
+    }
+  }
+
+  @Test("an open tail ends with UNAUTHENTICATED once its key is revoked")
+  func tailEndsWhenItsKeyIsRevoked() async throws {
+    let receiver = try TestReceiver()
+    let deployment = try await TestDeployment(delivery: .init(), keyCacheTTL: .milliseconds(100))
+    let rpc = try deployment.client()
+    let store = SQLitePartnerStore(database: deployment.database)
+    let key = try await store.createAPIKey(for: .partner(Self.acme))
+    let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
+    let logs = EventLogs.Client(wrapping: rpc)
+    let tail = Task {
+      await code {
+        try await logs.tailDeliveries(TailDeliveriesRequest(), metadata: metadata, options: CallOptions(timeout: .seconds(10))) { stream in
+          for try await _ in stream {}
+        }
+      }
+    }
+    let end = ContinuousClock.now + .seconds(10)
+    while (deployment.engine?.observerCount ?? 0) < 1 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+    try await store.revokeAPIKey(prefix: key.prefix)
+    #expect(await tail.value == .unauthenticated)
+    receiver.stop()
+    await rpc.close()
+    await deployment.stop()
+  }
+
+  @Test("authorization or act-as sent twice, or an act-as that is not plain digits, is INVALID_ARGUMENT")
+  func ambiguousCredentialsAreRefused() async throws {
+    try await withDeployment { deployment, client in
+      let partners = Partners.Client(wrapping: client)
+      let globex = deployment.keys[Self.globex] ?? ""
+      let acme = deployment.keys[Self.acme] ?? ""
+      let rows: [(String, Metadata)] = [
+        ("two keys", Metadata().adding("authorization", "Bearer \(acme)").adding("authorization", "Bearer \(globex)")),
+        ("two act-as", deployment.metadata(Self.globex, actAs: 12346).adding(Metadata.actAsKey, "20002")),
+        ("a plus sign", deployment.metadata(Self.globex).adding(Metadata.actAsKey, "+12346")),
+        ("a space", deployment.metadata(Self.globex).adding(Metadata.actAsKey, " 12346")),
+        ("hexadecimal", deployment.metadata(Self.globex).adding(Metadata.actAsKey, "0x3039")),
+        ("zero", deployment.metadata(Self.globex).adding(Metadata.actAsKey, "0")),
+      ]
+      for (name, metadata) in rows {
+        #expect(await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: metadata) } == .invalidArgument, "\(name)")
+      }
+      let acting = try await partners.whoAmI(WhoAmIRequest(), metadata: deployment.metadata(Self.globex, actAs: 12346))
+      #expect(acting.actingAs?.id == 12346)
     }
   }
 }

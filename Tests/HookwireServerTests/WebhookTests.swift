@@ -86,7 +86,7 @@ struct WebhookTests {
         CreateProgrammeWebhookRequest(programmeID: "prog_us_rewards", payloadURL: "https://a.example/p", secret: Self.secret, events: ["reward.issued"]),
         metadata: acme)
     }
-    #expect(otherBU == .permissionDenied)
+    #expect(otherBU == .notFound, "another unit's programme is answered as one that does not exist")
     let missing = await code {
       _ = try await integrations.createProgrammeWebhook(
         CreateProgrammeWebhookRequest(programmeID: "prog_nowhere", payloadURL: "https://a.example/p", secret: Self.secret, events: ["reward.issued"]),

@@ -21,18 +21,23 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     if case .unrecognized(let value) = request.status {
       throw DomainError(.invalidArgument, "status \(value) is not a delivery status this server knows")
     }
-    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
+    let scope = try context.callerScope()
+    let webhook = try await manager.visible(request.webhookID, scope)
     let filter = LogFilter(
       status: request.status == .unspecified ? nil : DeliveryStatus(rawValue: Int64(request.status.rawValue)),
       eventType: request.eventType.isEmpty ? nil : request.eventType, sinceMs: request.sinceMs == 0 ? nil : request.sinceMs,
       untilMs: request.untilMs == 0 ? nil : request.untilMs)
     let page = try await events.deliveries(ofWebhook: webhook.id, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
-    return ListEventLogsResponse(entries: page.items.map(EventLogEntry.init), nextPageToken: page.nextToken)
+    let shown = page.items.filter { AccessControl.canSee($0, of: webhook, in: scope) }
+    return ListEventLogsResponse(entries: shown.map(EventLogEntry.init), nextPageToken: page.nextToken)
   }
 
   public func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
-    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
-    guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID) else {
+    let scope = try context.callerScope()
+    let webhook = try await manager.visible(request.webhookID, scope)
+    guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID),
+      AccessControl.canSee(delivery, of: webhook, in: scope)
+    else {
       throw DomainError(.notFound, "event \(DomainError.echo(request.eventID)) was not sent to webhook \(webhook.id)")
     }
     return GetEventLogResponse(
@@ -83,9 +88,11 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     guard let engine else { throw RPCError(code: .unavailable, message: "deliveries are not running on this server") }
     let webhookID = request.webhookID.isEmpty ? nil : try await manager.visible(request.webhookID, scope).id
     let bu = scope.currentBU ?? owner.buID
+    let reach = scope.searchReach
     let (stream, continuation) = AsyncStream<HookwireDomain.DeliveryAttempt>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
     let token = engine.addObserver { attempt, attemptBU in
-      if let webhookID { if attempt.webhookID == webhookID { continuation.yield(attempt) } } else if attemptBU == bu { continuation.yield(attempt) }
+      let wanted = webhookID.map { attempt.webhookID == $0 && reach.contains(attemptBU) } ?? (attemptBU == bu)
+      if wanted { continuation.yield(attempt) }
     }
     defer { engine.removeObserver(token) }
     let watcher = Task {
@@ -93,10 +100,18 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
       continuation.finish()
     }
     defer { watcher.cancel() }
+    let credential = context.values[CredentialKey.self]
+    let revocation = Task {
+      guard let credential else { return }
+      await credential.untilRevoked()
+      if credential.isRevoked { continuation.finish() }
+    }
+    defer { revocation.cancel() }
     let visible = VisibleWebhooks(store: manager.webhooks, scope: scope)
     for await attempt in stream where try await visible.allows(webhookID: attempt.webhookID) {
       try await responses.write(HookwireAPI.DeliveryAttempt(attempt))
     }
+    if credential?.isRevoked == true { throw RPCError(code: .unauthenticated, message: "the API key was revoked") }
   }
 }
 

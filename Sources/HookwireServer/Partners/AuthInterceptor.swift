@@ -23,18 +23,27 @@ public struct AuthInterceptor: ServerInterceptor {
   let store: any PartnerStore
   let openServices: Set<String>
   let cache: AuthCache
+  /// How often a long call (a live tail) checks its key again.
+  let recheckInterval: Duration
 
-  /// Creates the interceptor over `store`.
+  /// Creates the interceptor over `store`; streams check their key again
+  /// every `cacheTTL` (at least every 100 ms), so a revoked key stops them
+  /// as soon as it stops new calls.
   public init(
     store: any PartnerStore, openServices: Set<String> = [Health.name], cacheTTL: Duration = .seconds(5)
   ) {
     self.store = store
     self.openServices = openServices
     cache = AuthCache(ttl: cacheTTL)
+    recheckInterval = max(cacheTTL, .milliseconds(100))
   }
 
   public func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
     if openServices.contains(context.method.service) { return try await next(context) }
+    // A proxy that read the last of two values would see another caller.
+    for key in [Metadata.authorizationKey, Metadata.actAsKey] where context.metadata.count(of: key) > 1 {
+      throw RPCError(code: .invalidArgument, message: "\(key) may be sent once per call")
+    }
     guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.count > 7 else {
       throw RPCError(code: .unauthenticated, message: "this call needs an API key: send `authorization: Bearer <key>`")
     }
@@ -51,13 +60,14 @@ public struct AuthInterceptor: ServerInterceptor {
     }
     var actAs: Int64?
     if let text = context.metadata[Metadata.actAsKey] {
-      guard let id = Int64(text), id > 0 else {
+      guard (1...19).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let id = Int64(text), id > 0 else {
         throw RPCError(code: .invalidArgument, message: "\(Metadata.actAsKey) takes a partner id, not '\(DomainError.echo(text))'")
       }
       actAs = id
     }
     var scoped = context
     scoped.values[CallerScopeKey.self] = try await AccessControl.scope(for: principal, actingAs: actAs, store: store)
+    scoped.values[CredentialKey.self] = Credential(key: key, prefix: principal.keyPrefix, store: store, interval: recheckInterval)
     try await next(scoped)
   }
 }

@@ -157,20 +157,22 @@ public struct IntegrationsService: Integrations.ServiceProtocol {
   public func createProgrammeWebhook(_ request: CreateProgrammeWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
+    // A programme outside the caller's reach is answered as one that does
+    // not exist, so the call cannot probe other units' programmes.
     guard let programme = try await programme(request.programmeID, in: scope) else {
       throw DomainError(.notFound, "programme \(DomainError.echo(request.programmeID)) does not exist")
     }
-    try AccessControl.requireReach(scope, bu: programme.buID)
     let (webhook, secret) = try await manager.create(
       kind: .programme, scope: scope, buID: programme.buID, allBUs: false, programmeID: programme.id, url: request.payloadURL,
       secret: request.secret, generateSecret: request.generateSecret, events: request.events, description: request.description)
     return CreateWebhookResponse(webhook: HookwireAPI.Webhook(webhook), secret: secret)
   }
 
-  /// The programme, looked up among the business units the caller could see.
+  /// The programme, if it exists within the scope's reach.
   private func programme(_ id: String, in scope: CallerScope) async throws -> HookwireDomain.Programme? {
     guard !id.isEmpty else { throw DomainError(.invalidArgument, "programme_id is required") }
-    return try await manager.partners.programme(id: id)
+    guard let programme = try await manager.partners.programme(id: id), scope.reach.contains(programme.buID) else { return nil }
+    return programme
   }
 }
 
