@@ -9,6 +9,7 @@ import PackageDescription
 //   HookwireRPC     RPC core: errors, metadata, descriptors, router, caller seam
 //   HookwireAPI     code generated from Schema/ (messages, services, clients)
 //   HookwireSchema  the schema language: parser, checker, Swift emitter
+//   HookwireCommandLine  the executables' argument checking (unknown flags, values)
 //   hookwire-gen    regenerates HookwireAPI (and the frame payloads) from Schema/
 //   hookwire-bench  benchmarks (`swift run -c release hookwire-bench …`)
 var targets: [Target] = [
@@ -23,14 +24,16 @@ var targets: [Target] = [
   .target(name: "HookwireDomain"),
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
+  .target(name: "HookwireCommandLine"),
   .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore", "HookwireCrypto"]),
   .target(
     name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto"],
     path: "Clients/HookwireClient"),
-  .executableTarget(name: "hookwire", dependencies: ["HookwireClient"], path: "Clients/hookwire"),
+  .executableTarget(name: "hookwire", dependencies: ["HookwireClient", "HookwireCommandLine"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
   .executableTarget(
-    name: "hookwire-server", dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix"]),
+    name: "hookwire-server",
+    dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix", "HookwireCommandLine"]),
   .executableTarget(
     name: "hookwire-bench",
     dependencies: [
@@ -56,7 +59,8 @@ var targets: [Target] = [
     dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto"]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(
-    name: "HookwireEndToEndTests", dependencies: ["hookwire-server", "hookwire", "hookwire-bench", "HookwireClient", "HookwireTestSupport"]),
+    name: "HookwireEndToEndTests",
+    dependencies: ["hookwire-server", "hookwire", "hookwire-bench", "HookwireClient", "HookwireCommandLine", "HookwireTestSupport"]),
 ]
 
 // The libFuzzer target exists only when asked for (see README, "Fuzzing"):

@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import Foundation
 import HookwireClient
 
@@ -155,10 +156,4 @@ struct GlobalOptions {
       throw error
     }
   }
-}
-
-/// A mistake in the command line: printed with the usage, exit status 2.
-struct UsageError: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
 }

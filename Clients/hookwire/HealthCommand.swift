@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import HookwireClient
 
 /// `hookwire health [--service NAME]`: is the server serving?

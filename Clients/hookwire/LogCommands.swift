@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import Foundation
 import HookwireClient
 

@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import HookwireClient
 
 /// `whoami`, `partners search|get`, `bus list`, `programmes list`.

@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import HookwireClient
 
 /// `webhooks …`, `events types`, `integrations create-webhook`.

@@ -1,4 +1,5 @@
 // hookwire: the operator's command line for a Hookwire server.
+import HookwireCommandLine
 import Foundation
 import HookwireClient
 

@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import Testing
 
 @testable import hookwire

@@ -1,3 +1,4 @@
+import HookwireCommandLine
 import HookwireServer
 import Testing
 

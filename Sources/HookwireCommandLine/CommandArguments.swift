@@ -1,6 +1,6 @@
 import Foundation
 
-/// The arguments of one `hookwire` command, checked against what the
+/// The arguments of one command of Hookwire's executables, checked against what the
 /// command accepts: every flag is known, every value-taking flag has its
 /// value, nothing is given twice, and only the expected positional
 /// arguments appear. Anything else is a ``UsageError`` naming the flag.
@@ -8,17 +8,17 @@ import Foundation
 /// Flags are written `--name VALUE` or `--name=VALUE`; a value starting
 /// with `--` must use the second form (so a forgotten value cannot swallow
 /// the next flag). `--` ends the flags; `-h` and `--help` are always known.
-struct CommandArguments {
+package struct CommandArguments {
   /// The command as typed, e.g. `hookwire webhooks create`, for messages.
-  let command: String
+  package let command: String
   private var values: [String: String] = [:]
   private var switches: Set<String> = []
   /// The arguments that are not flags, in order.
-  private(set) var positional: [String] = []
+  package private(set) var positional: [String] = []
   /// Whether `-h` or `--help` was given.
-  private(set) var help = false
+  package private(set) var help = false
 
-  init(_ arguments: [String], command: String, values valueFlags: Set<String>, switches switchFlags: Set<String> = [], positional expected: ClosedRange<Int> = 0...0) throws(UsageError) {
+  package init(_ arguments: [String], command: String, values valueFlags: Set<String>, switches switchFlags: Set<String> = [], positional expected: ClosedRange<Int> = 0...0) throws(UsageError) {
     self.command = command
     var index = 0
     var flagsEnded = false
@@ -67,19 +67,19 @@ struct CommandArguments {
   }
 
   /// Whether the switch `name` (without `--`) was given.
-  func has(_ name: String) -> Bool { switches.contains(name) }
+  package func has(_ name: String) -> Bool { switches.contains(name) }
 
   /// The value of `--name`, if given.
-  func string(_ name: String) -> String? { values[name] }
+  package func string(_ name: String) -> String? { values[name] }
 
   /// The value of `--name`; a usage error when missing or empty.
-  func required(_ name: String) throws(UsageError) -> String {
+  package func required(_ name: String) throws(UsageError) -> String {
     guard let value = values[name], !value.isEmpty else { throw UsageError("'\(command)' needs --\(name)") }
     return value
   }
 
   /// The value of `--name` as an integer in `range`, if given.
-  func integer<T: FixedWidthInteger>(_ name: String, in range: ClosedRange<T>) throws(UsageError) -> T? {
+  package func integer<T: FixedWidthInteger>(_ name: String, in range: ClosedRange<T>) throws(UsageError) -> T? {
     guard let text = values[name] else { return nil }
     guard let value = T(text), range.contains(value) else {
       let what =
@@ -91,16 +91,25 @@ struct CommandArguments {
   }
 
   /// The value of `--name` split at commas, blanks dropped.
-  func list(_ name: String) -> [String] {
+  package func list(_ name: String) -> [String] {
     (values[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 
   /// The value of `--name`, one of `choices`, if given.
-  func choice(_ name: String, _ choices: [String]) throws(UsageError) -> String? {
+  package func choice(_ name: String, _ choices: [String]) throws(UsageError) -> String? {
     guard let text = values[name] else { return nil }
     guard choices.contains(text.lowercased()) else {
       throw UsageError("option '--\(name)' takes \(choices.joined(separator: ", ")), not '\(text)'")
     }
     return text.lowercased()
   }
+}
+
+/// A mistake in the command line: printed with the usage, exit status 2.
+package struct UsageError: Error, CustomStringConvertible {
+  /// What is wrong, naming the flag.
+  package var description: String
+
+  /// Creates the error; `description` names the flag.
+  package init(_ description: String) { self.description = description }
 }
