@@ -73,7 +73,9 @@ struct CallTests {
       _ = try await Health.Client(wrapping: client).check(HealthCheckRequest(), options: CallOptions(timeout: .milliseconds(150)))
     }
     #expect(status == .deadlineExceeded)
-    #expect(ContinuousClock.now - started < .seconds(5))
+    // The server never answers: without the local deadline the call would
+    // wait forever. The bound is loose because a busy pool delays this task.
+    #expect(ContinuousClock.now - started < .seconds(15))
     await client.close()
   }
 

@@ -56,6 +56,9 @@ struct ServerReply {
   var frames: [Frame] = []
   /// Whether the server closed the connection.
   var closed = false
+  /// From sending the script to the reply's end, timed on the reading
+  /// thread (a busy cooperative pool does not add to it).
+  var elapsed: Duration = .zero
 
   /// Splits `bytes`; frames may be as large as the protocol allows, so a
   /// frame above a test's limit is seen rather than refused.
@@ -108,12 +111,17 @@ extension RawSocket {
     let bytes = script.bytes
     return await withCheckedContinuation { continuation in
       Thread {
+        let started = ContinuousClock.now
         socket.send(bytes)
         var all: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
           let count = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, 0) }
-          if count <= 0 { return continuation.resume(returning: ServerReply(all, closed: count == 0)) }
+          if count <= 0 {
+            var reply = ServerReply(all, closed: count == 0)
+            reply.elapsed = ContinuousClock.now - started
+            return continuation.resume(returning: reply)
+          }
           all.append(contentsOf: buffer[0..<count])
           let reply = ServerReply(all, closed: false)
           if done(reply) { return continuation.resume(returning: reply) }
