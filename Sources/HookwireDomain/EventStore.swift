@@ -99,3 +99,12 @@ public protocol EventStore: Sendable {
   /// Schedules again every failed delivery of a webhook created since `sinceMs`.
   func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int
 }
+
+/// Event ids are one namespace across publishers.
+public enum EventIDs {
+  /// Another publisher's event id: ALREADY_EXISTS, and that event is never
+  /// returned (its payload belongs to the other publisher).
+  public static func taken(_ id: String) -> DomainError {
+    DomainError(.alreadyExists, "event id \(DomainError.echo(id)) is taken by another publisher")
+  }
+}

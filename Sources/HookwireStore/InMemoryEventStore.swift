@@ -24,6 +24,7 @@ public actor InMemoryEventStore: EventStore {
         (!new.eventID.isEmpty && $0.event.id == new.eventID)
           || (!new.idempotencyKey.isEmpty && $0.publisher == publisher && $0.event.idempotencyKey == new.idempotencyKey)
       }) {
+        guard existing.publisher == publisher else { throw EventIDs.taken(new.eventID) }
         results.append(PublishResult(event: existing.event, duplicate: true, deliveries: 0))
         continue
       }

@@ -79,7 +79,11 @@ public final class SQLiteEventStore: EventStore {
   }
 
   static func existingEvent(_ new: NewEvent, publisher: String, _ db: SQLiteConnection) throws -> Event? {
-    if !new.eventID.isEmpty, let event = try loadEvent(db, where: "id = ?", [.text(new.eventID)]) { return event }
+    if !new.eventID.isEmpty, let event = try loadEvent(db, where: "id = ?", [.text(new.eventID)]) {
+      let owner = try db.prepare("SELECT publisher FROM events WHERE id = ?").bind(.text(new.eventID))
+      guard try owner.step(), owner.text(0) == publisher else { throw EventIDs.taken(new.eventID) }
+      return event
+    }
     if !new.idempotencyKey.isEmpty {
       return try loadEvent(db, where: "publisher = ? AND idempotency_key = ?", [.text(publisher), .text(new.idempotencyKey)])
     }

@@ -54,4 +54,18 @@ struct FanOutTests {
     let delivered = zip(types, results).filter { $0.1.deliveries > 0 }.map(\.0)
     #expect(delivered == ["reward.issued", "points.earned"])
   }
+
+  @Test("an event id another publisher used is ALREADY_EXISTS, and that publisher's event is not returned", arguments: StoreKind.allCases)
+  func eventIDsOfAnotherPublisher(_ kind: StoreKind) async throws {
+    let (store, cleanup) = try await Self.make(kind, events: ["reward.issued"])
+    defer { cleanup() }
+    let first = NewEvent(buID: 1, programmeID: nil, type: "reward.issued", payloadJSON: #"{"secret":1}"#, eventID: "evt_shared", idempotencyKey: "")
+    _ = try await store.publish([first], publisher: "rewards-engine", nowMs: 1_000)
+    var other = first
+    other.payloadJSON = "{}"
+    await #expect(throws: EventIDs.taken("evt_shared")) { _ = try await store.publish([other], publisher: "billing", nowMs: 2_000) }
+    // The same publisher again is an idempotent repeat.
+    let again = try await store.publish([other], publisher: "rewards-engine", nowMs: 3_000)
+    #expect(again.first?.duplicate == true && again.first?.event.payloadJSON == #"{"secret":1}"#)
+  }
 }
