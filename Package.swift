@@ -25,25 +25,35 @@ var targets: [Target] = [
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireCommandLine"),
-  .target(name: "HookwireServer", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore", "HookwireCrypto"]),
+  .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
+  .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
+  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwirePosix"]),
   .target(
-    name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto"],
+    name: "HookwireServer",
+    dependencies: [
+      "HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireTCP",
+      "HookwireInProcess", "HookwireDelivery",
+    ]),
+  .target(
+    name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto", "HookwireTCP"],
     path: "Clients/HookwireClient"),
   .executableTarget(name: "hookwire", dependencies: ["HookwireClient", "HookwireCommandLine"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
   .executableTarget(
     name: "hookwire-server",
-    dependencies: ["HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix", "HookwireCommandLine"]),
+    dependencies: [
+      "HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix", "HookwireDelivery", "HookwireCommandLine",
+    ]),
   .executableTarget(
     name: "hookwire-bench",
     dependencies: [
       "HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain",
-      "HookwireCrypto", "HookwireTestSupport",
+      "HookwireCrypto", "HookwireTestSupport", "HookwireDelivery", "HookwireTCP", "HookwireCommandLine",
     ]),
 
   .target(
     name: "HookwireTestSupport",
-    dependencies: ["HookwireWire", "HookwireRPC", "HookwireAPI", "HookwireServer", "HookwireCrypto"],
+    dependencies: ["HookwireWire", "HookwireRPC", "HookwireAPI", "HookwireServer", "HookwireCrypto", "HookwireDelivery", "HookwireTCP"],
     path: "Tests/HookwireTestSupport"
   ),
   .testTarget(name: "HookwireWireTests", dependencies: ["HookwireWire", "HookwireTestSupport"]),
@@ -56,11 +66,16 @@ var targets: [Target] = [
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
   .testTarget(
     name: "HookwireServerTests",
-    dependencies: ["HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto"]),
+    dependencies: [
+      "HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto", "HookwireDelivery",
+      "HookwireTCP", "HookwireInProcess", "HookwirePosix",
+    ]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(
     name: "HookwireEndToEndTests",
-    dependencies: ["hookwire-server", "hookwire", "hookwire-bench", "HookwireClient", "HookwireCommandLine", "HookwireTestSupport"]),
+    dependencies: [
+      "hookwire-server", "hookwire", "hookwire-bench", "HookwireClient", "HookwireCommandLine", "HookwireTestSupport", "HookwireDelivery",
+    ]),
 ]
 
 // The libFuzzer target exists only when asked for (see README, "Fuzzing"):

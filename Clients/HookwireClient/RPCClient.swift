@@ -1,6 +1,7 @@
 @_exported import HookwireAPI
 @_exported import HookwireRPC
 @_exported import HookwireWire
+@_exported import HookwireTCP
 import Synchronization
 
 /// A connection to a Hookwire server that many tasks share: calls are

@@ -1,3 +1,4 @@
+import HookwireDelivery
 import Foundation
 import HookwireClient
 import HookwireCrypto
@@ -103,37 +104,29 @@ enum DeliveryBench {
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
-      let partners = SQLitePartnerStore(database: database)
-      let webhooks = SQLiteWebhookStore(database: database)
-      let events = SQLiteEventStore(database: database)
-      let secrets = try SecretBox(key: Crypto.randomBytes(32))
+      let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
+      let partners = stores.partners
       let bu = try await partners.createBusinessUnit(name: "Europe").id
       _ = try await partners.createPartner(id: 12345, name: "Acme Rewards", kind: .channel, buID: bu, reach: .units([bu]))
       let partnerKey = try await partners.createAPIKey(for: .partner(12345)).plaintext
       let serviceKey = try await partners.createAPIKey(for: .service("bench")).plaintext
-      var engineConfiguration = DeliveryEngine.Configuration()
-      engineConfiguration.maxInFlight = options.int("in-flight", default: 64)
-      engineConfiguration.perWebhookLimit = options.int("per-webhook", default: 4)
-      engineConfiguration.pollInterval = .milliseconds(100)
+      var configuration = HookwireApplication.Configuration()
+      configuration.server.port = 0
+      configuration.server.loops = 1
+      var delivery = DeliveryEngine.Configuration()
+      delivery.maxInFlight = options.int("in-flight", default: 64)
+      delivery.perWebhookLimit = options.int("per-webhook", default: 4)
+      delivery.pollInterval = .milliseconds(100)
+      configuration.delivery = delivery
+      configuration.allowedPrivateTargets = TargetGuard.allowList("127.0.0.0/8") ?? []
+      configuration.allowHTTPTargets = true
+      configuration.log = ServerLog(enabled: false)
       // Without `--sessions`, the sender's own default (one per core).
       let sessions = options.int("sessions")
       let sender: any HTTPSender =
         options.string("sender") == "null" ? NullSender() : sessions.map { URLSessionSender(sessions: $0) } ?? URLSessionSender()
-      let engine = DeliveryEngine(
-        events: events, webhooks: webhooks, secrets: secrets, sender: sender, targets: TargetGuard(allowed: TargetGuard.allowList("127.0.0.0/8") ?? []),
-        configuration: engineConfiguration)
-      var configuration = RPCServer.Configuration()
-      configuration.port = 0
-      configuration.loops = 1
-      let server = try RPCServer(
-        configuration: configuration,
-        services: [
-          WebhooksService(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: true, events: events, engine: engine),
-          EventsService(events: events, partners: partners, engine: engine),
-          EventLogsService(events: events, webhooks: webhooks, partners: partners, secrets: secrets, engine: engine),
-        ],
-        interceptors: [AuthInterceptor(store: partners)], log: ServerLog(enabled: false))
-      let client = try RPCClient(host: "127.0.0.1", port: server.port)
+      let application = try HookwireApplication(configuration: configuration, stores: stores, sender: sender)
+      let client = try RPCClient(host: "127.0.0.1", port: application.port)
       var ids: [String] = []
       let receiverPort = options.int("receiver-port", default: 0)
       for index in 0..<options.int("webhooks", default: 16) {
@@ -143,11 +136,10 @@ enum DeliveryBench {
         ids.append(created.webhook?.id ?? "")
       }
       await client.close()
-      engine.start()
-      print("ready \(server.port) \(serviceKey) \(partnerKey) \(ids.joined(separator: " "))")
+      print("ready \(application.port) \(serviceKey) \(partnerKey) \(ids.joined(separator: " "))")
       fflush(nil)
       signal(SIGTERM, SIG_DFL)
-      while true { try? await Task.sleep(for: .seconds(3_600)) }
+      await application.run()
     } catch {
       print("error=\(error)")
     }

@@ -70,7 +70,7 @@ enum RPCBench {
     do {
       let server = try RPCServer(
         configuration: configuration, services: [HealthService(services: []), DiagnosticsService()],
-        log: ServerLog(enabled: false))
+        requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
       print("port=\(server.port)")
       fflush(nil)
       signal(SIGTERM, SIG_DFL)

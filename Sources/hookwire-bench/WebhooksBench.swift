@@ -1,6 +1,7 @@
 import Foundation
 import HookwireClient
 import HookwireCrypto
+import HookwirePosix
 import HookwireServer
 import HookwireStore
 
@@ -71,7 +72,7 @@ enum WebhooksBench {
       let service = WebhooksService(webhooks: webhooks, partners: partners, secrets: secrets)
       let server = try RPCServer(
         configuration: configuration, services: [service, DiagnosticsService()],
-        interceptors: [AuthInterceptor(store: partners)], log: ServerLog(enabled: false))
+        interceptors: [AuthInterceptor(store: partners)], requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
       let client = try RPCClient(host: "127.0.0.1", port: server.port)
       var metadata = Metadata()
       metadata.add("authorization", "Bearer \(key)")

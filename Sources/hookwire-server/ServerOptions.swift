@@ -1,4 +1,5 @@
 import HookwireCommandLine
+import HookwireDelivery
 import HookwireServer
 
 #if canImport(Glibc)

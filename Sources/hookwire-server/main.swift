@@ -9,6 +9,7 @@ import Dispatch
 import Foundation
 import HookwireAPI
 import HookwirePosix
+import HookwireDelivery
 import HookwireDomain
 import HookwireServer
 import HookwireStore
@@ -59,56 +60,39 @@ if options.demo {
   }
 }
 
-var configuration = RPCServer.Configuration()
-configuration.host = options.host
-configuration.port = options.port
-if let loops = options.loops { configuration.loops = loops }
-let health = HealthService(
-  services: [Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name])
-var deliveryConfiguration = DeliveryEngine.Configuration()
-deliveryConfiguration.timeout = .seconds(options.deliveryTimeoutSeconds)
-deliveryConfiguration.retention = .seconds(options.retentionDays * 86_400)
-deliveryConfiguration.disableAfterFailing = .seconds(options.disableAfterHours * 3_600)
+var configuration = HookwireApplication.Configuration()
+configuration.server.host = options.host
+configuration.server.port = options.port
+if let loops = options.loops { configuration.server.loops = loops }
+var delivery = DeliveryEngine.Configuration()
+delivery.timeout = .seconds(options.deliveryTimeoutSeconds)
+delivery.retention = .seconds(options.retentionDays * 86_400)
+delivery.disableAfterFailing = .seconds(options.disableAfterHours * 3_600)
 if let delays = options.retryDelaysMilliseconds {
-  deliveryConfiguration.schedule = RetrySchedule(delays: delays.map { .milliseconds($0) })
+  delivery.schedule = RetrySchedule(delays: delays.map { .milliseconds($0) })
 }
-let engine = DeliveryEngine(
-  events: data.events, webhooks: data.webhooks, secrets: data.secrets,
-  targets: TargetGuard(allowed: options.allowPrivateTargets), configuration: deliveryConfiguration,
-  log: { log($0) })
-let server: RPCServer
+configuration.delivery = delivery
+configuration.allowedPrivateTargets = options.allowPrivateTargets
+configuration.allowHTTPTargets = options.allowHTTPTargets
+configuration.keyCacheTTL = .seconds(options.keyCacheSeconds)
+configuration.log = log
+
+let application: HookwireApplication
 do {
-  server = try RPCServer(
-    configuration: configuration,
-    services: [
-      health, DiagnosticsService(), PartnersService(store: data.store),
-      WebhooksService(
-        webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets,
-        events: data.events, engine: engine),
-      IntegrationsService(webhooks: data.webhooks, partners: data.store, secrets: data.secrets, allowHTTPTargets: options.allowHTTPTargets),
-      EventsService(events: data.events, partners: data.store, engine: engine),
-      EventLogsService(events: data.events, webhooks: data.webhooks, partners: data.store, secrets: data.secrets, engine: engine),
-    ],
-    interceptors: [AuthInterceptor(store: data.store, cacheTTL: .seconds(options.keyCacheSeconds))], log: log)
+  application = try HookwireApplication(configuration: configuration, stores: .sqlite(data.database, secrets: data.secrets))
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)
 }
-
-engine.start()
-let grace = configuration.shutdownGrace
+let grace = configuration.server.shutdownGrace
 TerminationSignals.onSignal { _ in
   log("shutting down: draining calls (grace \(grace))")
-  health.markAllNotServing()
-  Task {
-    await server.shutdown()
-    await engine.stop()
-    data.database.close()
-    log("stopped")
-    exit(0)
-  }
+  application.stop()
 }
 // Signals are caught from the first line on; a supervisor that signals
 // right after this line gets a clean drain.
-log("listening on \(options.host):\(server.port) with \(configuration.loops) event loops, data in \(options.dataDirectory)")
-while true { try? await Task.sleep(for: .seconds(86_400)) }
+log("listening on \(options.host):\(application.port) with \(configuration.server.loops) event loops, data in \(options.dataDirectory)")
+await application.run()
+data.database.close()
+log("stopped")
+exit(0)

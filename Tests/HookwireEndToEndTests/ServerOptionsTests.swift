@@ -1,3 +1,4 @@
+import HookwireDelivery
 import HookwireCommandLine
 import HookwireServer
 import Testing

@@ -1,3 +1,4 @@
+import HookwirePosix
 import Foundation
 import HookwireClient
 import HookwireServer

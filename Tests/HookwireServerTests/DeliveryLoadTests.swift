@@ -1,3 +1,4 @@
+import HookwireDelivery
 import Foundation
 import HookwireClient
 import HookwireTestSupport

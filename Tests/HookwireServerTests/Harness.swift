@@ -1,3 +1,5 @@
+import HookwireInProcess
+import HookwirePosix
 import HookwireClient
 import HookwireServer
 import Synchronization
@@ -24,10 +26,12 @@ struct Harness {
       configuration.loops = 2
       configuration.limits = limits
       configuration.shutdownGrace = .seconds(5)
-      let server = try RPCServer(configuration: configuration, services: services, interceptors: interceptors, log: ServerLog(enabled: false))
+      let server = try RPCServer(configuration: configuration, services: services, interceptors: interceptors, requestGuard: RequestBounds.standard,
+        log: ServerLog(enabled: false))
       return Harness(server: server, client: try RPCClient(host: "127.0.0.1", port: server.port, configuration: clientConfiguration))
     case .inProcess:
-      let transport = try InProcessTransport(services: services, interceptors: interceptors, limits: limits)
+      let transport = try InProcessTransport(
+        services: services, interceptors: interceptors, limits: limits, requestGuard: RequestBounds.standard)
       return Harness(server: nil, client: RPCClient(transport: transport, configuration: clientConfiguration))
     }
   }

@@ -1,3 +1,4 @@
+import HookwirePosix
 import HookwireClient
 import HookwireDomain
 import HookwireServer
@@ -140,7 +141,7 @@ struct RequestBoundsTests {
     configuration.loops = 1
     let server = try RPCServer(
       configuration: configuration, services: [ProbedPartners(probe: probe), ProbedDiagnostics(probe: probe)],
-      log: ServerLog(enabled: false))
+      requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
     probe.server.withLock { $0 = server }
     let client = try RPCClient(host: "127.0.0.1", port: server.port)
     defer { Task { await client.close(); await server.shutdown() } }

@@ -1,3 +1,4 @@
+import HookwirePosix
 import HookwireClient
 import HookwireServer
 import Testing

@@ -1,23 +1,30 @@
+import HookwireDelivery
 import Foundation
 import HookwireClient
 import HookwireCrypto
 import HookwireDomain
+import HookwirePosix
 import HookwireServer
 import HookwireStore
 
-/// A running server with every dashboard service, the demo data and every
-/// account's key, on loopback TCP with SQLite in a temporary directory.
+/// A running Hookwire — the application `hookwire-server` runs — with the
+/// demo data and every account's key, on loopback TCP with SQLite in a
+/// temporary directory.
 final class TestDeployment: @unchecked Sendable {
   // Unchecked: set up once before the tests read it, then only read.
-  let server: RPCServer
+  let application: HookwireApplication
   let database: Database
   let directory: URL
   let databasePath: String
   var keys: [Int64: String] = [:]
   var revokedKey = ""
   var serviceKey = ""
+  private var running: Task<Void, Never>?
+
+  /// The RPC server.
+  var server: RPCServer { application.server }
   /// The delivery engine, when the deployment delivers.
-  let engine: DeliveryEngine?
+  var engine: DeliveryEngine? { application.engine }
 
   /// How a deployment delivers: a fast schedule, loopback allowed unless told otherwise.
   struct Delivery {
@@ -32,43 +39,33 @@ final class TestDeployment: @unchecked Sendable {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
     database = try Database(path: databasePath, migrations: HookwireSchema.migrations)
-    let store = SQLitePartnerStore(database: database)
+    let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
+    let store = stores.partners
     for account in try await DemoData.seedIfEmpty(store) { keys[account.partner.id] = account.key.plaintext }
     let revoked = try await store.createAPIKey(for: .partner(20001))
     try await store.revokeAPIKey(prefix: revoked.prefix)
     revokedKey = revoked.plaintext
     serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
-    let webhooks = SQLiteWebhookStore(database: database)
-    let events = SQLiteEventStore(database: database)
-    let secrets = try SecretBox(key: Crypto.randomBytes(32))
+    var configuration = HookwireApplication.Configuration()
+    configuration.server.port = 0
+    configuration.server.loops = 1
+    configuration.allowHTTPTargets = allowHTTPTargets || delivery != nil
+    configuration.keyCacheTTL = keyCacheTTL
+    configuration.log = ServerLog(enabled: false)
     if let delivery {
-      var engineConfiguration = DeliveryEngine.Configuration()
-      engineConfiguration.schedule = delivery.schedule
-      engineConfiguration.timeout = delivery.timeout
-      engineConfiguration.pollInterval = .milliseconds(50)
-      engineConfiguration.disableAfterFailing = delivery.disableAfterFailing
-      engine = DeliveryEngine(
-        events: events, webhooks: webhooks, secrets: secrets,
-        targets: TargetGuard(allowed: TargetGuard.allowList(delivery.allowList) ?? []), configuration: engineConfiguration)
-      engine?.start()
+      var engine = DeliveryEngine.Configuration()
+      engine.schedule = delivery.schedule
+      engine.timeout = delivery.timeout
+      engine.pollInterval = .milliseconds(50)
+      engine.disableAfterFailing = delivery.disableAfterFailing
+      configuration.delivery = engine
+      configuration.allowedPrivateTargets = TargetGuard.allowList(delivery.allowList) ?? []
     } else {
-      engine = nil
+      configuration.delivery = nil
     }
-    var configuration = RPCServer.Configuration()
-    configuration.port = 0
-    configuration.loops = 1
-    server = try RPCServer(
-      configuration: configuration,
-      services: [
-        PartnersService(store: store), HealthService(services: []), DiagnosticsService(),
-        WebhooksService(
-          webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets || delivery != nil,
-          events: events, engine: engine),
-        IntegrationsService(webhooks: webhooks, partners: store, secrets: secrets, allowHTTPTargets: allowHTTPTargets || delivery != nil),
-        EventsService(events: events, partners: store, engine: engine),
-        EventLogsService(events: events, webhooks: webhooks, partners: store, secrets: secrets, engine: engine),
-      ],
-      interceptors: [AuthInterceptor(store: store, cacheTTL: keyCacheTTL)], log: ServerLog(enabled: false))
+    application = try HookwireApplication(configuration: configuration, stores: stores)
+    let application = application
+    running = Task { await application.run() }
   }
 
   /// Metadata for the service key (publishing).
@@ -84,9 +81,10 @@ final class TestDeployment: @unchecked Sendable {
 
   func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: server.port) }
 
+  /// Drains the application (calls, then attempts in flight) and removes its data.
   func stop() async {
-    await engine?.stop()
-    await server.shutdown()
+    application.stop()
+    await running?.value
     database.close()
     try? FileManager.default.removeItem(at: directory)
   }

@@ -1,3 +1,4 @@
+import HookwireDelivery
 import Foundation
 import HookwireServer
 import Synchronization

@@ -1,5 +1,7 @@
+import HookwirePosix
 import HookwireAPI
 import HookwireCrypto
+import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
@@ -68,14 +70,14 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
 
   public func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
     let webhook = try await manager.visible(request.webhookID, try context.callerScope())
-    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: wallClockMs())
+    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: WallClock.nowMs())
     engine?.wake()
     return RedeliverResponse(entry: EventLogEntry(delivery))
   }
 
   public func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
     let webhook = try await manager.visible(request.webhookID, try context.callerScope())
-    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: wallClockMs())
+    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: WallClock.nowMs())
     engine?.wake()
     return RecoverFailedResponse(scheduled: UInt32(clamping: count))
   }

@@ -1,5 +1,7 @@
+import HookwirePosix
 import Foundation
 import HookwireAPI
+import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
@@ -25,7 +27,7 @@ public struct EventsService: Events.ServiceProtocol {
 
   public func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
     let publisher = try publisherName(context)
-    let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: wallClockMs())
+    let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: WallClock.nowMs())
     engine?.wake()
     return PublishEventResponse(results[0])
   }
@@ -37,7 +39,7 @@ public struct EventsService: Events.ServiceProtocol {
     }
     var batch: [NewEvent] = []
     for event in request.events { batch.append(try await validate(event)) }
-    let results = try await events.publish(batch, publisher: publisher, nowMs: wallClockMs())
+    let results = try await events.publish(batch, publisher: publisher, nowMs: WallClock.nowMs())
     engine?.wake()
     return PublishEventsResponse(results: results.map(PublishEventResponse.init))
   }

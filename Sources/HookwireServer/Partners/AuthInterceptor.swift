@@ -111,37 +111,3 @@ extension ServerContext {
     return scope
   }
 }
-
-extension DomainError: RPCErrorConvertible {
-  /// Domain failures become statuses here, and only here.
-  public var rpcError: RPCError {
-    let status: StatusCode =
-      switch code {
-      case .invalidArgument: .invalidArgument
-      case .notFound: .notFound
-      case .alreadyExists: .alreadyExists
-      case .permissionDenied: .permissionDenied
-      case .unauthenticated: .unauthenticated
-      case .failedPrecondition: .failedPrecondition
-      case .aborted: .aborted
-      case .unavailable: .unavailable
-      }
-    return RPCError(code: status, message: message)
-  }
-}
-
-extension StoreError: RPCErrorConvertible {
-  /// Storage failures reach the caller as a status; the message is SQLite's
-  /// own and never carries stored values.
-  public var rpcError: RPCError {
-    let status: StatusCode =
-      switch code {
-      case .notFound: .notFound
-      case .constraint: .alreadyExists
-      case .schemaTooNew: .failedPrecondition
-      case .io: .unavailable
-      case .internal: .internal
-      }
-    return RPCError(code: status, message: "storage: \(message)")
-  }
-}

@@ -1,3 +1,4 @@
+import HookwirePosix
 import HookwireCrypto
 import HookwireDomain
 import HookwireRPC
@@ -18,7 +19,7 @@ struct WebhookManager: Sendable {
 
   func author(_ scope: CallerScope) throws -> ChangeAuthor {
     let caller = try AccessControl.requirePartner(scope)
-    return ChangeAuthor(partnerID: try owner(scope).id, callerPartnerID: caller.id, keyPrefix: scope.principal.keyPrefix, atMs: wallClockMs())
+    return ChangeAuthor(partnerID: try owner(scope).id, callerPartnerID: caller.id, keyPrefix: scope.principal.keyPrefix, atMs: WallClock.nowMs())
   }
 
   /// A webhook within the scope's reach, or an error.
@@ -52,15 +53,4 @@ struct WebhookManager: Sendable {
     try await webhooks.create(webhook, encryptedSecret: try secrets.seal(Array(plainSecret.utf8)))
     return (webhook, plainSecret)
   }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Milliseconds since 1970.
-func wallClockMs() -> Int64 {
-  var spec = timespec()
-  clock_gettime(CLOCK_REALTIME, &spec)
-  return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
 }

@@ -1,5 +1,7 @@
+import HookwirePosix
 import HookwireAPI
 import HookwireCrypto
+import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
@@ -94,7 +96,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
       }
       webhook.state = .paused
     }
-    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .held, nowMs: wallClockMs())
+    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .held, nowMs: WallClock.nowMs())
     return response
   }
 
@@ -103,7 +105,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
       webhook.state = .active
       webhook.disabledReason = ""
     }
-    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .pending, nowMs: wallClockMs())
+    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .pending, nowMs: WallClock.nowMs())
     engine?.wake()
     return response
   }
@@ -123,7 +125,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     let current = try await manager.visible(request.webhookID, scope)
     try await manager.webhooks.delete(
       id: current.id, expectedVersion: request.expectedVersion.map { Int64(clamping: $0) }, by: try manager.author(scope))
-    let cancelled = try await events?.setOpenDeliveries(ofWebhook: current.id, to: .cancelled, nowMs: wallClockMs()) ?? 0
+    let cancelled = try await events?.setOpenDeliveries(ofWebhook: current.id, to: .cancelled, nowMs: WallClock.nowMs()) ?? 0
     return DeleteWebhookResponse(webhookID: current.id, cancelledDeliveries: UInt32(clamping: cancelled))
   }
 

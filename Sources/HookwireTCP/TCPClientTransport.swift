@@ -31,8 +31,7 @@ public final class TCPClientTransport: ClientTransport {
     TCPConnector.connect(host: host, port: port, loop: loop, timeout: connectTimeout) { [host, port] result in
       switch result {
       case .success(let stream):
-        let link = StreamClientLink(stream: stream)
-        stream.delegate = link
+        let link = StreamLink(stream: stream)
         do throws(IOError) {
           try stream.start()
           completion(.success(link))
@@ -49,38 +48,4 @@ public final class TCPClientTransport: ClientTransport {
   public func shutdown() async {
     if ownsLoop { await loop.shutdownGracefully() }
   }
-}
-
-/// A client's side of a TCP stream.
-final class StreamClientLink: ClientLink, TCPStreamDelegate, @unchecked Sendable {
-  // Unchecked: used only on the stream's loop; `execute` goes through the loop's inbox.
-  let stream: TCPStream
-  private var received: (UnsafeRawBufferPointer) -> Void = { _ in }
-  private var drained: () -> Void = {}
-  private var closed: () -> Void = {}
-
-  init(stream: TCPStream) { self.stream = stream }
-
-  func setReceivers(
-    received: @escaping (UnsafeRawBufferPointer) -> Void, drained: @escaping () -> Void, closed: @escaping () -> Void
-  ) {
-    self.received = received
-    self.drained = drained
-    self.closed = closed
-  }
-
-  func send(_ bytes: UnsafeRawBufferPointer) { stream.write(bytes) }
-  func closeWhenFlushed() { stream.closeWhenFlushed() }
-  var isBackedUp: Bool { stream.isBackedUp }
-  func now() -> UInt64 { MonotonicClock.now() }
-  func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { stream.loop.scheduleTimer(at: deadline, work) }
-  func cancelTimer(_ id: UInt64) { stream.loop.cancelTimer(id) }
-  func atEndOfTurn(_ work: @escaping () -> Void) { stream.loop.atEndOfTurn(work) }
-  func execute(_ work: @escaping @Sendable () -> Void) { stream.loop.execute(work) }
-  var inHostThread: Bool { stream.loop.inEventLoop }
-  var taskExecutor: any TaskExecutor { stream.loop }
-
-  func streamReceived(_ bytes: UnsafeRawBufferPointer) { received(bytes) }
-  func streamDrained() { drained() }
-  func streamClosed(_ error: IOError?) { closed() }
 }

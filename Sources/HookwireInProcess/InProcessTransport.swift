@@ -11,12 +11,14 @@ public final class InProcessTransport: ClientTransport {
   let interceptors: [any ServerInterceptor]
   let limits: ConnectionLimits
 
-  /// A transport to a server running `services`, on its own event loop.
+  /// A transport to a server running `services`, on its own event loop;
+  /// `requestGuard` checks every request's bounds before its handler runs.
   public init(
-    services: [any RPCService], interceptors: [any ServerInterceptor] = [], limits: ConnectionLimits = ConnectionLimits()
+    services: [any RPCService], interceptors: [any ServerInterceptor] = [], limits: ConnectionLimits = ConnectionLimits(),
+    requestGuard: (any RequestGuard)? = nil
   ) throws(IOError) {
     loop = try EventLoop(name: "hookwire-in-process")
-    router = RPCRouter(services: services, limits: .init(maxMessageBytes: limits.maxMessageSize), requestGuard: RequestBounds.standard)
+    router = RPCRouter(services: services, limits: .init(maxMessageBytes: limits.maxMessageSize), requestGuard: requestGuard)
     self.interceptors = interceptors
     self.limits = limits
   }

@@ -2,7 +2,9 @@ import Synchronization
 
 /// Lets one task wait until woken or a timeout passes; a wake with nobody
 /// waiting is remembered for the next wait.
-final class Waker: Sendable {
+package final class Waker: Sendable {
+  package init() {}
+
   private struct State {
     var pending = false
     var waiter: CheckedContinuation<Void, Never>?
@@ -11,7 +13,7 @@ final class Waker: Sendable {
 
   private let state = Mutex(State())
 
-  func wake() {
+  package func wake() {
     let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
       guard let waiter = state.waiter else {
         state.pending = true
@@ -23,7 +25,7 @@ final class Waker: Sendable {
     waiter?.resume()
   }
 
-  func wait(timeout: Duration) async {
+  package func wait(timeout: Duration) async {
     let generation = state.withLock { state -> Int? in
       if state.pending {
         state.pending = false

@@ -1,3 +1,4 @@
+import HookwirePosix
 import Foundation
 import HookwireCrypto
 import HookwireDomain
@@ -52,12 +53,14 @@ public final class DeliveryEngine: Sendable {
   let log: @Sendable (String) -> Void
   private let state: Mutex<State>
   private let waker = Waker()
-  private let loopDone = Waker()
+  private let pruneWaker = Waker()
+  /// The task `start()` made, awaited by `stop()`.
+  private let started = Mutex<Task<Void, Never>?>(nil)
   private let observers = Mutex<[Int: @Sendable (DeliveryAttempt, Int64) -> Void]>([:])
   private let nextObserver = Atomic<Int>(0)
   private let completedScans = Atomic<Int>(0)
 
-  /// Creates an engine; call `start()`.
+  /// Creates an engine; `run()` it (or `start()` it in a task of its own).
   public init(
     events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender = URLSessionSender(),
     targets: TargetGuard = TargetGuard(), configuration: Configuration = Configuration(),
@@ -73,22 +76,34 @@ public final class DeliveryEngine: Sendable {
     state = Mutex(State(backoff: StorageBackoff(initial: configuration.storagePause, maximum: configuration.maxStoragePause)))
   }
 
-  /// Starts looking for due deliveries (including those left by a previous run).
-  public func start() {
+  /// Delivers until `stop()`: looks for due deliveries (including those
+  /// left by a previous run), attempts them and prunes old logs. The
+  /// delivery loop, the pruner and every attempt are child tasks of this
+  /// call, so it returns only once the attempts in flight have ended.
+  public func run() async {
     let alreadyRunning = state.withLock { state -> Bool in
       defer { state.running = true }
       return state.running
     }
     guard !alreadyRunning else { return }
-    Task.detached { [self] in
-      await run()
-      loopDone.wake()
+    await withDiscardingTaskGroup { group in
+      group.addTask { await self.pruneUntilStopped() }
+      await deliverUntilStopped(in: &group)
     }
-    Task.detached { [self] in
-      while state.withLock({ $0.running }) {
-        _ = try? await prune(nowMs: wallClockMs())
-        try? await Task.sleep(for: configuration.pruneInterval)
-      }
+  }
+
+  /// Runs `run()` in a task of its own; `stop()` waits for it.
+  public func start() {
+    started.withLock { task in
+      guard task == nil else { return }
+      task = Task { await run() }
+    }
+  }
+
+  private func pruneUntilStopped() async {
+    while state.withLock({ $0.running }) {
+      _ = try? await prune(nowMs: WallClock.nowMs())
+      await pruneWaker.wait(timeout: configuration.pruneInterval)
     }
   }
 
@@ -99,11 +114,14 @@ public final class DeliveryEngine: Sendable {
     return removed
   }
 
-  /// Stops after the attempts in flight.
+  /// Asks `run()` to end: no new attempts start, and it returns once those
+  /// in flight have ended (each is bounded by the attempt timeout). Waits
+  /// for that when the engine was `start()`ed.
   public func stop() async {
     state.withLock { $0.running = false }
     waker.wake()
-    await loopDone.wait(timeout: .seconds(30))
+    pruneWaker.wake()
+    await started.withLock { $0 }?.value
   }
 
   /// New work may be due now (after a publish, a resume, a redelivery).
@@ -136,7 +154,7 @@ public final class DeliveryEngine: Sendable {
   /// database read; a batch older than `bufferLifetime` is read again, and
   /// each attempt re-checks its webhook (paused, disabled or deleted since
   /// the read) before sending.
-  private func run() async {
+  private func deliverUntilStopped(in group: inout DiscardingTaskGroup) async {
     var buffer: [DueDelivery] = []
     var bufferReadAt = ContinuousClock.now
     let bufferLifetime: Duration = .seconds(1)
@@ -150,7 +168,7 @@ public final class DeliveryEngine: Sendable {
       }
       if buffer.count < configuration.maxInFlight || ContinuousClock.now - bufferReadAt > bufferLifetime {
         let busy = state.withLock { $0.inFlight.union($0.backoff.parked) }
-        if let due = try? await events.dueDeliveries(nowMs: wallClockMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
+        if let due = try? await events.dueDeliveries(nowMs: WallClock.nowMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
           buffer = due
           bufferReadAt = ContinuousClock.now
         }
@@ -164,7 +182,7 @@ public final class DeliveryEngine: Sendable {
           continue
         }
         launched += 1
-        Task.detached { [self] in
+        group.addTask { [self] in
           if await stillDeliverable(item.delivery) { await attempt(item) }
           release(item.delivery)
           waker.wake()
@@ -178,7 +196,7 @@ public final class DeliveryEngine: Sendable {
         // Waiting for slots of busy webhooks: woken when an attempt ends.
         wait = min(wait, bufferLifetime)
       } else if let next = try? await events.nextDueMs() {
-        let until = next - wallClockMs()
+        let until = next - WallClock.nowMs()
         if until <= 0 && state.withLock({ $0.inFlight.isEmpty }) { continue }
         if until > 0 { wait = min(wait, .milliseconds(until)) }
       }
@@ -223,13 +241,13 @@ public final class DeliveryEngine: Sendable {
   func attempt(_ due: DueDelivery) async {
     let delivery = due.delivery
     let number = delivery.attempts + 1
-    let started = wallClockMs()
+    let started = WallClock.nowMs()
     var outcome: HTTPOutcome
     if let url = URL(string: due.payloadURL), let refusal = await targets.refusal(for: url) {
       outcome = HTTPOutcome(status: nil, error: refusal)
     } else if let url = URL(string: due.payloadURL), let key = signingKey(due) {
       let body = Self.body(type: delivery.eventType, publishedAtMs: due.publishedAtMs, payloadJSON: due.payloadJSON)
-      let timestamp = wallClockMs() / 1_000
+      let timestamp = WallClock.nowMs() / 1_000
       let headers = [
         ("content-type", "application/json"), ("user-agent", "Hookwire/1"),
         ("webhook-id", delivery.id), ("webhook-timestamp", String(timestamp)),
@@ -239,7 +257,7 @@ public final class DeliveryEngine: Sendable {
     } else {
       outcome = HTTPOutcome(status: nil, error: "the webhook's payload URL or secret cannot be used")
     }
-    let finished = wallClockMs()
+    let finished = WallClock.nowMs()
     let succeeded = outcome.status.map { (200..<300).contains($0) } ?? false
     var status: DeliveryStatus
     var next: Int64 = 0
@@ -282,7 +300,7 @@ public final class DeliveryEngine: Sendable {
 
   private func disable(_ webhookID: String, reason: String) async {
     guard let webhook = try? await webhooks.webhook(id: webhookID), webhook.state == .active else { return }
-    let author = ChangeAuthor(partnerID: webhook.partnerID, callerPartnerID: 0, keyPrefix: "hookwire", atMs: wallClockMs())
+    let author = ChangeAuthor(partnerID: webhook.partnerID, callerPartnerID: 0, keyPrefix: "hookwire", atMs: WallClock.nowMs())
     _ = try? await webhooks.update(id: webhookID, expectedVersion: nil, by: author) { webhook in
       webhook.state = .disabled
       webhook.disabledReason = reason

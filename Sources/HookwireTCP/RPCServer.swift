@@ -10,7 +10,7 @@ import Glibc
 /// Hookwire's RPC server: one listening socket per event loop on the same
 /// port (the kernel spreads connections), a protocol connection per client,
 /// handlers run on the loop that owns their connection (the heavy ones, as
-/// `RequestBounds` lists them, on Swift's global executor).
+/// the request guard says, on Swift's global executor).
 ///
 /// Connections are admitted as `ConnectionRegistry` describes: a limit per
 /// peer address, and at the global cap an idle connection is drained to let
@@ -44,7 +44,7 @@ public final class RPCServer: Sendable {
 
   struct State {
     var listeners: [TCPListener] = []
-    var connections: [UInt64: StreamConnectionHost] = [:]
+    var connections: [UInt64: ServerConnection] = [:]
     var shuttingDown = false
   }
 
@@ -81,17 +81,18 @@ public final class RPCServer: Sendable {
   private let memory = MemoryReturner()
   private let refusalsLoggedAt = Mutex<ContinuousClock.Instant?>(nil)
 
-  /// Binds and starts serving `services`.
+  /// Binds and starts serving `services`; `requestGuard` checks every
+  /// request's bounds before its handler runs.
   public init(
     configuration: Configuration = Configuration(), services: [any RPCService],
-    interceptors: [any ServerInterceptor] = [], log: ServerLog = ServerLog()
+    interceptors: [any ServerInterceptor] = [], requestGuard: (any RequestGuard)? = nil, log: ServerLog = ServerLog()
   ) throws(IOError) {
     self.configuration = configuration
     self.interceptors = interceptors
     self.log = log
     registry = ConnectionRegistry(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerPeer)
     router = RPCRouter(
-      services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: RequestBounds.standard)
+      services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: requestGuard)
     group = try EventLoopGroup(loops: configuration.loops, name: "hookwire-server")
     states = group.loops.map { _ in LoopState() }
     var port = configuration.port
@@ -147,13 +148,14 @@ public final class RPCServer: Sendable {
       if let victim { evict(victim) }
     }
     closedAll.withLock { _ in _ = connectionCount.add(1, ordering: .relaxed) }
-    let host = StreamConnectionHost(stream: stream)
-    stream.delegate = host
-    host.connection = ServerConnection(
-      host: host, router: router, interceptors: [record] + interceptors, limits: configuration.limits,
+    let link = StreamLink(stream: stream)
+    let connection = ServerConnection(
+      host: link, router: router, interceptors: [record] + interceptors, limits: configuration.limits,
       log: { [log] in log($0) },
       onClose: { [weak self] in self?.connectionClosed(record) })
-    states[index].withLock { $0.connections[record.serial] = host }
+    link.setReceivers(
+      received: { connection.received($0) }, drained: { connection.transportDrained() }, closed: { connection.transportClosed() })
+    states[index].withLock { $0.connections[record.serial] = connection }
     do {
       try stream.start()
     } catch {
@@ -200,8 +202,8 @@ public final class RPCServer: Sendable {
   private func evict(_ victim: ConnectionRecord) {
     let grace = configuration.shutdownGrace
     group.loops[victim.loopIndex].execute { [self] in
-      let host = states[victim.loopIndex].withLock { $0.connections[victim.serial] }.value
-      host?.connection?.beginDrain(grace: grace)
+      let connection = states[victim.loopIndex].withLock { $0.connections[victim.serial] }.value
+      connection?.beginDrain(grace: grace)
     }
   }
 
@@ -238,13 +240,13 @@ public final class RPCServer: Sendable {
     let grace = configuration.shutdownGrace
     for (index, loop) in group.loops.enumerated() {
       loop.execute { [self] in
-        let connections = self.states[index].withLock { state -> [StreamConnectionHost] in
+        let connections = self.states[index].withLock { state -> [ServerConnection] in
           state.shuttingDown = true
           for listener in state.listeners { listener.close() }
           state.listeners = []
           return Array(state.connections.values)
         }.value
-        for host in connections { host.connection?.beginDrain(grace: grace) }
+        for connection in connections { connection.beginDrain(grace: grace) }
       }
     }
     await withCheckedContinuation { continuation in
@@ -257,12 +259,4 @@ public final class RPCServer: Sendable {
     }
     await group.shutdownGracefully()
   }
-}
-
-/// Carries a loop-confined value into work that runs on that loop.
-struct UncheckedBox<Value>: @unchecked Sendable {
-  // Unchecked: the value is only touched on the loop the work runs on, or
-  // under the lock of the state that holds it.
-  var value: Value
-  init(_ value: Value) { self.value = value }
 }
