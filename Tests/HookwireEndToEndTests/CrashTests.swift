@@ -20,7 +20,7 @@ struct CrashTests {
   func killDuringPublishing() async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-crash-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let (partnerKey, serviceKey) = try bootstrapAcme(dataDirectory: directory)
+    let (partnerKey, serviceKey) = try await bootstrapAcme(dataDirectory: directory)
     let receiver = try TestReceiver()
     defer { receiver.stop() }
     let serverArguments = [
@@ -28,7 +28,7 @@ struct CrashTests {
       "--key-cache-ttl", "0",
     ]
 
-    var server = try ServerProcess(arguments: serverArguments, dataDirectory: directory)
+    var server = try await ServerProcess.start(arguments: serverArguments, dataDirectory: directory)
     var client = try RPCClient(host: "127.0.0.1", port: server.port)
     let partner: Metadata = ["authorization": .string("Bearer \(partnerKey)")]
     let service: Metadata = ["authorization": .string("Bearer \(serviceKey)")]
@@ -59,14 +59,14 @@ struct CrashTests {
     while acknowledged.events.withLock({ $0.count }) < 300 && ContinuousClock.now - loadStarted < .seconds(20) {
       try await Task.sleep(for: .milliseconds(10))
     }
-    #expect(server.stop(signal: SIGKILL) != 0, "the server should have died by SIGKILL")
+    #expect(await server.stop(signal: SIGKILL) != 0, "the server should have died by SIGKILL")
     for publisher in publishers { await publisher.value }
     await client.close()
     let acked = acknowledged.events.withLock { $0 }
     #expect(acked.count >= 300)
 
     // Restart on the same data directory; due work resumes by itself.
-    server = try ServerProcess(arguments: serverArguments, dataDirectory: directory)
+    server = try await ServerProcess.start(arguments: serverArguments, dataDirectory: directory)
     client = try RPCClient(host: "127.0.0.1", port: server.port)
     let wanted = Set(acked.map(\.marker))
     func received() -> Set<Int> {
@@ -96,6 +96,6 @@ struct CrashTests {
     }
     #expect(unlogged == 0, "\(unlogged) acknowledged events are missing from the logs")
     await client.close()
-    #expect(server.stop() == 0)
+    #expect(await server.stop() == 0)
   }
 }
