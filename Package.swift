@@ -64,6 +64,10 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
+  .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
+  .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
+  .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),
+  .testTarget(name: "HookwireClientTests", dependencies: ["HookwireClient", "HookwireCrypto"]),
   .testTarget(
     name: "HookwireServerTests",
     dependencies: [

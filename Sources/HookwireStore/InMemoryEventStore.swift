@@ -20,9 +20,11 @@ public actor InMemoryEventStore: EventStore {
   public func publish(_ batch: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
     var results: [PublishResult] = []
     for new in batch {
-      if let existing = events.values.first(where: {
-        (!new.eventID.isEmpty && $0.event.id == new.eventID)
-          || (!new.idempotencyKey.isEmpty && $0.publisher == publisher && $0.event.idempotencyKey == new.idempotencyKey)
+      // The id first, as SQLite does: another publisher's id is refused
+      // even when the key names one of the caller's own events.
+      let byID = new.eventID.isEmpty ? nil : events[new.eventID]
+      if let existing = byID ?? events.values.first(where: {
+        !new.idempotencyKey.isEmpty && $0.publisher == publisher && $0.event.idempotencyKey == new.idempotencyKey
       }) {
         guard existing.publisher == publisher else { throw EventIDs.taken(new.eventID) }
         results.append(PublishResult(event: existing.event, duplicate: true, deliveries: 0))
@@ -132,13 +134,17 @@ public actor InMemoryEventStore: EventStore {
 
   public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
-    let after = try Paging.value(fromToken: pageToken)
+    // The same cursor as SQLite's, refused alike when it is not one.
+    let after = try Paging.value(fromToken: pageToken).map { text in
+      guard let cursor = SQLiteEventStore.cursor(text) else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+      return cursor
+    }
     let matching = deliveries.values.map(\.delivery).filter { d in
       d.webhookID == webhookID && (filter.status.map { d.status == $0 } ?? true) && (filter.eventType.map { d.eventType == $0 } ?? true)
         && (filter.sinceMs.map { d.createdAtMs >= $0 } ?? true) && (filter.untilMs.map { d.createdAtMs < $0 } ?? true)
-        && (after.map { d.id < $0 } ?? true)
-    }.sorted { $0.id > $1.id }
-    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
+        && (after.map { (d.createdAtMs, d.id) < $0 } ?? true)
+    }.sorted { ($0.createdAtMs, $0.id) > ($1.createdAtMs, $1.id) }
+    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: "\($0.createdAtMs)|\($0.id)") }
   }
 
   public func eventLog(webhookID: String, eventID: String) -> (Delivery, Event, [DeliveryAttempt])? {

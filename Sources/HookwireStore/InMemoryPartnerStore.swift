@@ -45,6 +45,9 @@ public actor InMemoryPartnerStore: PartnerStore {
 
   public func createAPIKey(for owner: KeyOwner) throws -> NewAPIKey {
     if case .partner(let id) = owner, partners[id] == nil { throw DomainError(.notFound, "partner \(id) does not exist") }
+    // Service names follow the name rule, as in SQLite.
+    var owner = owner
+    if case .service(let name) = owner { owner = .service(try StoreRules.name(name)) }
     let key = APIKeyMint.make()
     keys[key.prefix] = (key.hash, owner, false, 0)
     return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)

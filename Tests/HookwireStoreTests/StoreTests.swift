@@ -3,27 +3,6 @@ import HookwireDomain
 import HookwireStore
 import Testing
 
-/// Which store a test runs against.
-enum StoreKind: String, CaseIterable, Sendable {
-  case sqlite, memory
-}
-
-/// A fresh store; SQLite ones live in their own temporary directory.
-func makeStore(_ kind: StoreKind) throws -> (store: any PartnerStore, cleanup: @Sendable () -> Void) {
-  switch kind {
-  case .memory:
-    return (InMemoryPartnerStore(), {})
-  case .sqlite:
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
-    return (SQLitePartnerStore(database: database), {
-      database.close()
-      try? FileManager.default.removeItem(at: directory)
-    })
-  }
-}
-
 @Suite("Partner search")
 struct SearchTests {
   /// Three business units and partners with overlapping names.
