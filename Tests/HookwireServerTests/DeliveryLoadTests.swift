@@ -22,9 +22,13 @@ struct DeliveryLoadTests {
   @Test("a slow endpoint holds at most its per-webhook share of attempts and does not starve the others")
   func slowEndpoint() async throws {
     let released = Atomic<Bool>(false)
-    // The slow endpoint answers only once the test releases it (at most 4 s).
-    let setup = try await DeliveryTests.setup { _, _ in
-      let end = ContinuousClock.now + .seconds(4)
+    // The slow endpoint answers only once the test releases it (at most
+    // 20 s); attempts time out only after 30 s, so a busy machine that takes
+    // long over the fast endpoint makes no second round of attempts here.
+    var delivery = TestDeployment.Delivery()
+    delivery.timeout = .seconds(30)
+    let setup = try await DeliveryTests.setup(delivery: delivery) { _, _ in
+      let end = ContinuousClock.now + .seconds(20)
       while !released.load(ordering: .acquiring) && ContinuousClock.now < end { Thread.sleep(forTimeInterval: 0.005) }
       return .init(status: 200, body: "ok")
     }
