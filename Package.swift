@@ -4,14 +4,24 @@ import PackageDescription
 // Hookwire: a gRPC-style binary RPC server for webhooks. No package
 // dependencies: the toolchain and the machine's system libraries only.
 //
-// Modules, dependencies pointing inward:
-//   HookwireWire    codec, frames, status codes (no Foundation, no Glibc)
-//   HookwireRPC     RPC core: errors, metadata, descriptors, router, caller seam
-//   HookwireAPI     code generated from Schema/ (messages, services, clients)
-//   HookwireSchema  the schema language: parser, checker, Swift emitter
+// Modules, dependencies pointing inward (README, "Architecture"):
+//   HookwireWire         codec, frames, status codes (no Foundation, no Glibc)
+//   HookwireRPC          protocol state machines, router, interceptors, errors, request guard
+//   HookwireAPI          code generated from Schema/ (messages, services, clients)
+//   HookwireSchema       the schema language: parser, checker, Swift emitter
+//   CHookwirePosix, HookwirePosix  the only socket and epoll code: syscalls, event loops, TCP streams, clocks
+//   HookwireTCP          the RPC server's listener and admission, the stream link, the client's TCP transport
+//   HookwireInProcess    the in-memory transport (tests)
+//   HookwireDomain       partners, access rules, webhooks, events, deliveries, store protocols
+//   CCrypto, HookwireCrypto  SHA-256, HMAC, randomness, sealed secrets, Standard Webhooks signatures
+//   CSQLite, HookwireStore   the SQLite database and the SQLite and in-memory stores
+//   HookwireDelivery     the delivery engine, the HTTP sender, the target guard
+//   HookwireServer       API adapters, authentication, request bounds, error mapping, HookwireApplication
 //   HookwireCommandLine  the executables' argument checking (unknown flags, values)
-//   hookwire-gen    regenerates HookwireAPI (and the frame payloads) from Schema/
-//   hookwire-bench  benchmarks (`swift run -c release hookwire-bench …`)
+//   HookwireClient       the client library; hookwire the CLI; hookwire-server the server
+//   hookwire-gen         regenerates HookwireAPI (and the frame payloads) from Schema/
+//   hookwire-bench       benchmarks (`swift run -c release hookwire-bench …`)
+//   HookwireTestSupport  shared fakes for the test targets (one per module, plus end-to-end)
 var targets: [Target] = [
   .target(name: "HookwireWire"),
   .target(name: "HookwireRPC", dependencies: ["HookwireWire"]),
