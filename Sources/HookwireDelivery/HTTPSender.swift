@@ -1,8 +1,4 @@
 import Foundation
-import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The result of one HTTP POST.
 public struct HTTPOutcome: Sendable, Equatable {
