@@ -169,6 +169,7 @@ struct EmbeddedServerTests {
     let token = try #require(first.pings.first)
     let final = try server.exchange(EmbeddedPeer.frames.ping(token, ack: true))
     #expect(final.goAways.map(\.lastCallID) == [1])
+    #expect(server.host.pendingTimers == 1, "the grace timer alone: the fallback went with the final GOAWAY, the idle check with the drain")
     let refused = try server.exchange(EmbeddedPeer.frames.call(3, echo, echoRequest("hi")))
     #expect(refused.statuses[3]?.code == StatusCode.unavailable.rawValue)
     #expect(try server.advance(by: .milliseconds(4_999)).isEmpty)
