@@ -73,6 +73,16 @@ struct EmbeddedServer: ~Copyable {
     return try peer.read(host)
   }
 
+  /// Completes the handshake, opens call 1 held at the gate, and begins a
+  /// drain; returns what the drain wrote.
+  mutating func drainWithHeldCall(grace: Duration) throws -> [EmbeddedPeer.Received] {
+    _ = try exchange(EmbeddedPeer.frames.handshake())
+    _ = try exchange(EmbeddedPeer.frames.call(1, echo, echoRequest("hold")))
+    connection.beginDrain(grace: grace)
+    host.runUntilIdle()
+    return try peer.read(host)
+  }
+
   /// Lets held handlers finish, so no task outlives the test.
   func release() {
     gate.open()
@@ -160,11 +170,7 @@ struct EmbeddedServerTests {
   func drainWithGraceExpiry() throws {
     var server = EmbeddedServer(limits: Self.limits())
     defer { server.release() }
-    _ = try server.exchange(EmbeddedPeer.frames.handshake())
-    _ = try server.exchange(EmbeddedPeer.frames.call(1, echo, echoRequest("hold")))
-    server.connection.beginDrain(grace: .seconds(5))
-    server.host.runUntilIdle()
-    let first = try server.peer.read(server.host)
+    let first = try server.drainWithHeldCall(grace: .seconds(5))
     #expect(first.goAways.map(\.lastCallID) == [FrameHeader.maxCallID])
     let token = try #require(first.pings.first)
     let final = try server.exchange(EmbeddedPeer.frames.ping(token, ack: true))
@@ -184,11 +190,7 @@ struct EmbeddedServerTests {
   func drainFallback() throws {
     var server = EmbeddedServer(limits: Self.limits())
     defer { server.release() }
-    _ = try server.exchange(EmbeddedPeer.frames.handshake())
-    _ = try server.exchange(EmbeddedPeer.frames.call(1, echo, echoRequest("hold")))
-    server.connection.beginDrain(grace: .seconds(30))
-    server.host.runUntilIdle()
-    #expect(try server.peer.read(server.host).goAways.map(\.lastCallID) == [FrameHeader.maxCallID])
+    #expect(try server.drainWithHeldCall(grace: .seconds(30)).goAways.map(\.lastCallID) == [FrameHeader.maxCallID])
     #expect(try server.advance(by: .milliseconds(999)).isEmpty)
     #expect(try server.advance(by: .milliseconds(1)).goAways.map(\.lastCallID) == [1])
     server.gate.open()
