@@ -10,9 +10,9 @@ final class OutgoingCall: @unchecked Sendable {
   let metadata: [MetadataEntry]
   let request: [UInt8]
   let unary: Bool
-  let deadline: UInt64?
+  let deadline: MonotonicDeadline?
   let waitForReady: Bool
-  var deadlineTimer: UInt64?
+  var deadlineTimer: TimerHandle?
   private(set) var attachment: (UInt32, ClientConnection)?
   private var response: [UInt8]?
   var streamBuffer: ResponseBuffer?
@@ -24,7 +24,7 @@ final class OutgoingCall: @unchecked Sendable {
 
   private let state = Mutex(State())
 
-  init(method: String, metadata: [MetadataEntry], request: [UInt8], unary: Bool, deadline: UInt64?, waitForReady: Bool) {
+  init(method: String, metadata: [MetadataEntry], request: [UInt8], unary: Bool, deadline: MonotonicDeadline?, waitForReady: Bool) {
     self.method = method
     self.metadata = metadata
     self.request = request

@@ -51,8 +51,10 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   private var connecting = false
   private var waiting: [OutgoingCall] = []
   private var failedAttempts = 0
-  private var nextAttemptAt: UInt64 = 0
-  private var reconnectTimer: UInt64?
+  private var nextAttemptAt = MonotonicDeadline(nanoseconds: 0)
+  private var reconnectTimer: TimerHandle?
+  /// The next keepalive ping of the current connection.
+  private var keepaliveTimer: TimerHandle?
   private var closed = false
   private let closeStarted = Atomic<Bool>(false)
 
@@ -153,7 +155,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     } catch {
       throw RPCError(code: .invalidArgument, message: "invalid metadata: \(error.detail)")
     }
-    let deadline = options.timeout.map { MonotonicDeadline(after: $0, from: transport.now()).nanoseconds }
+    let deadline = options.timeout.map { MonotonicDeadline(after: $0, from: transport.now()) }
     return OutgoingCall(
       method: method.path, metadata: entries, request: bytes, unary: unary, deadline: deadline,
       waitForReady: options.waitForReady)
@@ -186,7 +188,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     var timeout: UInt64 = 0
     if let deadline = call.deadline {
       let now = transport.now()
-      timeout = deadline > now ? max(1, (deadline - now) / 1_000) : 1
+      timeout = deadline > now ? max(1, deadline.remaining(at: now) / 1_000) : 1
     }
     let id = connection.startCall(
       method: call.method, metadata: call.metadata, timeoutMicroseconds: timeout, request: call.request,
@@ -259,7 +261,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
         self.established(link)
       case .failure(let error):
         self.failedAttempts += 1
-        self.nextAttemptAt = self.transport.now() &+ self.configuration.backoff.delay(afterFailures: self.failedAttempts).nanoseconds
+        self.nextAttemptAt = MonotonicDeadline(after: self.configuration.backoff.delay(afterFailures: self.failedAttempts), from: self.transport.now())
         self.failFastCalls(error)
         if !self.waiting.isEmpty { self.connect() }
       }
@@ -289,10 +291,14 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   }
 
   private func scheduleKeepalive(_ connection: ClientConnection, _ keepalive: Keepalive) {
-    _ = transport.scheduleTimer(at: transport.now() &+ keepalive.interval.nanoseconds) { [weak self, weak connection] in
+    // A pending ping belongs to an earlier connection, which has closed.
+    if let earlier = keepaliveTimer { transport.cancelTimer(earlier) }
+    keepaliveTimer = transport.scheduleTimer(at: MonotonicDeadline(after: keepalive.interval, from: transport.now())) {
+      [weak self, weak connection] in
+      self?.keepaliveTimer = nil
       guard let self, let connection, !connection.isClosed else { return }
       var answered = false
-      let timeout = self.transport.scheduleTimer(at: self.transport.now() &+ keepalive.timeout.nanoseconds) {
+      let timeout = self.transport.scheduleTimer(at: MonotonicDeadline(after: keepalive.timeout, from: self.transport.now())) {
         if !answered { connection.close(RPCError(code: .unavailable, message: "keepalive ping timed out")) }
       }
       connection.ping { ok in

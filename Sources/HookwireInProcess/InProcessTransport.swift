@@ -25,9 +25,11 @@ public final class InProcessTransport: ClientTransport {
 
   public func execute(_ work: @escaping @Sendable () -> Void) { loop.execute(work) }
   public var inTransportThread: Bool { loop.inEventLoop }
-  public func now() -> UInt64 { MonotonicClock.now() }
-  public func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { loop.scheduleTimer(at: deadline, work) }
-  public func cancelTimer(_ id: UInt64) { loop.cancelTimer(id) }
+  public func now() -> MonotonicDeadline { MonotonicDeadline(nanoseconds: MonotonicClock.now()) }
+  public func scheduleTimer(at deadline: MonotonicDeadline, _ work: @escaping () -> Void) -> TimerHandle {
+    TimerHandle(id: loop.scheduleTimer(at: deadline.nanoseconds, work).id)
+  }
+  public func cancelTimer(_ timer: TimerHandle) { loop.cancelTimer(EventLoop.Timer(id: timer.id)) }
 
   public func connect(_ completion: @escaping (Result<any ClientLink, RPCError>) -> Void) {
     let client = PipeEnd(loop: loop)
@@ -99,9 +101,11 @@ final class PipeEnd: ClientLink, @unchecked Sendable {
   }
 
   var isBackedUp: Bool { inFlight > highWater }
-  func now() -> UInt64 { MonotonicClock.now() }
-  func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { loop.scheduleTimer(at: deadline, work) }
-  func cancelTimer(_ id: UInt64) { loop.cancelTimer(id) }
+  func now() -> MonotonicDeadline { MonotonicDeadline(nanoseconds: MonotonicClock.now()) }
+  func scheduleTimer(at deadline: MonotonicDeadline, _ work: @escaping () -> Void) -> TimerHandle {
+    TimerHandle(id: loop.scheduleTimer(at: deadline.nanoseconds, work).id)
+  }
+  func cancelTimer(_ timer: TimerHandle) { loop.cancelTimer(EventLoop.Timer(id: timer.id)) }
   func atEndOfTurn(_ work: @escaping () -> Void) { loop.atEndOfTurn(work) }
   func execute(_ work: @escaping @Sendable () -> Void) { loop.execute(work) }
   var inHostThread: Bool { loop.inEventLoop }

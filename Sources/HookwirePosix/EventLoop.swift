@@ -149,15 +149,15 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     _ = hw_epoll_ctl(epollFD, Int32(HW_EPOLL_CTL_DEL), fd, 0, 0)
   }
 
-  /// Runs `work` on the loop thread at `deadline` (monotonic nanoseconds);
-  /// returns an id for `cancelTimer`.
+  /// Runs `work` on the loop thread at `deadline` (monotonic nanoseconds,
+  /// as `MonotonicClock.now()` reads them); the handle cancels it.
   @discardableResult
-  public func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 {
+  public func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> Timer {
     timers.schedule(at: deadline, work)
   }
 
   /// Cancels a timer that has not fired.
-  public func cancelTimer(_ id: UInt64) { timers.cancel(id) }
+  public func cancelTimer(_ timer: Timer) { timers.cancel(timer) }
 
   /// Runs `work` once, at the end of the current loop turn, after the turn's
   /// events, timers, work and jobs: where connections flush what the turn

@@ -43,7 +43,7 @@ final class ConnectWaiter: EventLoopHandler {
   let fd: Int32
   let loop: EventLoop
   private var completion: ((Result<TCPStream, IOError>) -> Void)?
-  var timer: UInt64?
+  var timer: EventLoop.Timer?
 
   init(fd: Int32, loop: EventLoop, completion: @escaping (Result<TCPStream, IOError>) -> Void) {
     self.fd = fd

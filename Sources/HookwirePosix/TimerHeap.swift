@@ -6,12 +6,12 @@
 struct TimerHeap {
   struct Entry {
     var deadline: UInt64
-    var id: UInt64
+    var id: EventLoop.Timer
     var work: () -> Void
   }
 
   private var heap: [Entry] = []
-  private var cancelled: Set<UInt64> = []
+  private var cancelled: Set<EventLoop.Timer> = []
   private var nextID: UInt64 = 1
 
   var isEmpty: Bool { heap.isEmpty }
@@ -19,8 +19,8 @@ struct TimerHeap {
   /// The earliest deadline, if any timer is pending.
   var earliest: UInt64? { heap.first?.deadline }
 
-  mutating func schedule(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 {
-    let id = nextID
+  mutating func schedule(at deadline: UInt64, _ work: @escaping () -> Void) -> EventLoop.Timer {
+    let id = EventLoop.Timer(id: nextID)
     nextID += 1
     heap.append(Entry(deadline: deadline, id: id, work: work))
     var child = heap.count - 1
@@ -33,7 +33,7 @@ struct TimerHeap {
     return id
   }
 
-  mutating func cancel(_ id: UInt64) {
+  mutating func cancel(_ id: EventLoop.Timer) {
     cancelled.insert(id)
     if cancelled.count > 64 && cancelled.count * 2 > heap.count { compact() }
   }
@@ -85,5 +85,16 @@ struct TimerHeap {
       heap.swapAt(parent, smallest)
       parent = smallest
     }
+  }
+}
+
+extension EventLoop {
+  /// A timer scheduled on a loop, for `cancelTimer`.
+  public struct Timer: Hashable, Sendable {
+    /// The loop's number for the timer, unique per loop.
+    package let id: UInt64
+
+    /// A handle for the loop's timer number `id`.
+    package init(id: UInt64) { self.id = id }
   }
 }

@@ -6,15 +6,19 @@ final class OutboundFrames {
   /// Where frames are encoded.
   var writer = WireWriter(capacity: 16 * 1024)
   private var flushScheduled = false
-  private let host: any ConnectionHost
+  private let sink: any ByteSink
+  private let loop: any ConnectionLoop
 
-  init(host: any ConnectionHost) { self.host = host }
+  init(sink: any ByteSink, loop: any ConnectionLoop) {
+    self.sink = sink
+    self.loop = loop
+  }
 
   /// Arranges a flush at the end of the current turn (once per turn).
   func scheduleFlush() {
     guard !flushScheduled else { return }
     flushScheduled = true
-    host.atEndOfTurn { [weak self] in self?.flush() }
+    loop.atEndOfTurn { [weak self] in self?.flush() }
   }
 
   /// Queues the connection preface and this side's SETTINGS, the first
@@ -31,7 +35,7 @@ final class OutboundFrames {
 
   /// Hands everything written so far to the transport now.
   ///
-  /// A failed send can close the connection from inside `host.send`, and
+  /// A failed send can close the connection from inside `sink.send`, and
   /// closing writes and flushes again: the bytes in flight live in a buffer
   /// of their own, so that nested write lands in `writer` and leaves at the
   /// end of the turn instead of touching the buffer being sent.
@@ -41,7 +45,7 @@ final class OutboundFrames {
     guard !inSend else { return scheduleFlush() }
     inSend = true
     swap(&writer, &sending)
-    sending.withUnsafeBytes { host.send($0) }
+    sending.withUnsafeBytes { sink.send($0) }
     sending.removeAll()
     // Keep encoding into the grown buffer unless a nested write went to the small one.
     if writer.count == 0 { swap(&writer, &sending) }

@@ -43,9 +43,9 @@ package final class StreamLink: ClientLink, TCPStreamDelegate, @unchecked Sendab
     stream.loop.atEndOfTurn { [self] in releaseReceivers() }
   }
   package var isBackedUp: Bool { stream.isBackedUp }
-  package func now() -> UInt64 { MonotonicClock.now() }
-  package func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { stream.loop.scheduleTimer(at: deadline, work) }
-  package func cancelTimer(_ id: UInt64) { stream.loop.cancelTimer(id) }
+  package func now() -> MonotonicDeadline { EventLoop.monotonicNow() }
+  package func scheduleTimer(at deadline: MonotonicDeadline, _ work: @escaping () -> Void) -> TimerHandle { stream.loop.scheduleTimer(at: deadline, work) }
+  package func cancelTimer(_ timer: TimerHandle) { stream.loop.cancelTimer(timer) }
   package func atEndOfTurn(_ work: @escaping () -> Void) { stream.loop.atEndOfTurn(work) }
   package func execute(_ work: @escaping @Sendable () -> Void) { stream.loop.execute(work) }
   package var inHostThread: Bool { stream.loop.inEventLoop }

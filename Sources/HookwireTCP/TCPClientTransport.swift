@@ -23,9 +23,9 @@ public final class TCPClientTransport: ClientTransport {
 
   public func execute(_ work: @escaping @Sendable () -> Void) { loop.execute(work) }
   public var inTransportThread: Bool { loop.inEventLoop }
-  public func now() -> UInt64 { MonotonicClock.now() }
-  public func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { loop.scheduleTimer(at: deadline, work) }
-  public func cancelTimer(_ id: UInt64) { loop.cancelTimer(id) }
+  public func now() -> MonotonicDeadline { EventLoop.monotonicNow() }
+  public func scheduleTimer(at deadline: MonotonicDeadline, _ work: @escaping () -> Void) -> TimerHandle { loop.scheduleTimer(at: deadline, work) }
+  public func cancelTimer(_ timer: TimerHandle) { loop.cancelTimer(timer) }
 
   public func connect(_ completion: @escaping (Result<any ClientLink, RPCError>) -> Void) {
     TCPConnector.connect(host: host, port: port, loop: loop, timeout: connectTimeout) { [host, port] result in

@@ -95,11 +95,11 @@ final class LoadGenerator: @unchecked Sendable {
     // One second of warm-up, then the measured run.
     let now = MonotonicClock.now()
     stopAt = now + UInt64(seconds + 1) * 1_000_000_000
-    _ = transport.scheduleTimer(at: now + 1_000_000_000) { [self] in
+    _ = transport.scheduleTimer(at: MonotonicDeadline(nanoseconds: now + 1_000_000_000)) { [self] in
       measuring = true
       cpuAtStart = cpuSampler?() ?? 0
     }
-    _ = transport.scheduleTimer(at: stopAt) { [self] in
+    _ = transport.scheduleTimer(at: MonotonicDeadline(nanoseconds: stopAt)) { [self] in
       measuring = false
       cpuAtEnd = cpuSampler?() ?? 0
     }

@@ -50,7 +50,7 @@ struct SyscallAndTimerTests {
   func timerOrder() {
     var heap = TimerHeap()
     var fired: [UInt64] = []
-    var ids: [UInt64: UInt64] = [:]
+    var ids: [UInt64: EventLoop.Timer] = [:]
     for deadline in [50, 10, 40, 20, 30, 10, 60] as [UInt64] {
       ids[deadline] = heap.schedule(at: deadline) { fired.append(deadline) }
     }

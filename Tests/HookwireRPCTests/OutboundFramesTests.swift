@@ -19,9 +19,9 @@ final class ReentrantHost: ConnectionHost, @unchecked Sendable {
   }
   func closeWhenFlushed() {}
   var isBackedUp: Bool { false }
-  func now() -> UInt64 { 0 }
-  func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64 { 1 }
-  func cancelTimer(_ id: UInt64) {}
+  func now() -> MonotonicDeadline { MonotonicDeadline(nanoseconds: 0) }
+  func scheduleTimer(at deadline: MonotonicDeadline, _ work: @escaping () -> Void) -> TimerHandle { TimerHandle(id: 1) }
+  func cancelTimer(_ timer: TimerHandle) {}
   func atEndOfTurn(_ work: @escaping () -> Void) { endOfTurn.append(work) }
   func execute(_ work: @escaping @Sendable () -> Void) { work() }
   var inHostThread: Bool { true }
@@ -39,7 +39,7 @@ struct OutboundFramesTests {
   @Test("a write and flush from inside the transport's send neither trap nor reorder: the nested bytes leave after the first")
   func nestedFlushDuringSend() {
     let host = ReentrantHost()
-    let frames = OutboundFrames(host: host)
+    let frames = OutboundFrames(sink: host, loop: host)
     frames.writer.writeByte(1)
     frames.writer.writeByte(2)
     host.onSend = { _ in

@@ -8,72 +8,81 @@ import HookwireWire
 public final class ClientConnection: @unchecked Sendable {
   // Unchecked: confined to the host thread (see the type's documentation).
 
-  /// How a call hears what arrives for it (on the host thread).
-  public struct CallHandlers {
-    /// One complete response message.
-    public var onMessage: ([UInt8]) -> Void
-    /// The call ended: nil for OK, else the error.
-    public var onEnd: (RPCError?) -> Void
-    /// The server's GOAWAY says it never processed the call, so it may be
-    /// sent again elsewhere; without this, `onEnd` gets UNAVAILABLE.
-    public var onRefused: (() -> Void)?
-
-    /// Creates handlers.
-    public init(
-      onMessage: @escaping ([UInt8]) -> Void, onEnd: @escaping (RPCError?) -> Void, onRefused: (() -> Void)? = nil
-    ) {
-      self.onMessage = onMessage
-      self.onEnd = onEnd
-      self.onRefused = onRefused
-    }
+  /// Where a connection is in its life; `enter(_:)` is the one place it changes.
+  enum State: Equatable {
+    /// Waiting for the server's preface (calls may already be opened).
+    case awaitingPreface
+    /// The preface is read; the server's next frame must be its SETTINGS.
+    case awaitingSettings
+    /// Calls may start.
+    case open
+    /// The server sent GOAWAY: no new calls; calls above `lastCallID` were
+    /// refused; the connection closes when the rest end.
+    case goingAway(lastCallID: UInt32)
+    /// Closed; `goAwayLastID` is the server's GOAWAY's, if one came first.
+    case closed(goAwayLastID: UInt32?)
   }
 
-  final class Call {
-    let handlers: CallHandlers
-    let grantsAsReceived: Bool
-    var partial: [UInt8] = []
-    var inboundWindow: Int
-    var unacknowledged = 0
-    var messages = 0
-    let unary: Bool
-
-    init(handlers: CallHandlers, unary: Bool, window: Int) {
-      self.handlers = handlers
-      self.unary = unary
-      grantsAsReceived = unary
-      inboundWindow = window
-    }
-  }
-
-  let host: any ConnectionHost
+  let sink: any ByteSink
+  let loop: any ConnectionLoop
   let limits: ConnectionLimits
   private let onClose: (RPCError) -> Void
   private var decoder: FrameDecoder
   private let out: OutboundFrames
-  private var prefaceReceived = false
-  private var settingsReceived = false
+  private(set) var state = State.awaitingPreface
   private var peer = PeerSettings()
   private var calls: [UInt32: Call] = [:]
   private var nextCallID: UInt32 = 1
   private var pingWaiters: [UInt64: (Bool) -> Void] = [:]
   private var nextPing: UInt64 = 1
   /// Set by GOAWAY: no new calls; calls above the id failed.
-  public private(set) var goAwayLastID: UInt32?
-  /// Set once the connection has closed.
-  public private(set) var isClosed = false
+  public var goAwayLastID: UInt32? {
+    switch state {
+    case .goingAway(let id): id
+    case .closed(let id): id
+    case .awaitingPreface, .awaitingSettings, .open: nil
+    }
+  }
 
-  /// Creates the connection and sends the client's preface and SETTINGS.
-  public init(host: any ConnectionHost, limits: ConnectionLimits = ConnectionLimits(), onClose: @escaping (RPCError) -> Void) {
-    self.host = host
+  /// Set once the connection has closed.
+  public var isClosed: Bool {
+    if case .closed = state { true } else { false }
+  }
+
+  /// Creates the connection on `host` (its byte sink and its loop) and
+  /// sends the client's preface and SETTINGS.
+  public convenience init(host: any ConnectionHost, limits: ConnectionLimits = ConnectionLimits(), onClose: @escaping (RPCError) -> Void) {
+    self.init(sink: host, loop: host, limits: limits, onClose: onClose)
+  }
+
+  /// Creates the connection writing to `sink` on `loop` and sends the
+  /// client's preface and SETTINGS.
+  public init(
+    sink: any ByteSink, loop: any ConnectionLoop, limits: ConnectionLimits = ConnectionLimits(),
+    onClose: @escaping (RPCError) -> Void
+  ) {
+    self.sink = sink
+    self.loop = loop
     self.limits = limits
     self.onClose = onClose
     decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
-    out = OutboundFrames(host: host)
+    out = OutboundFrames(sink: sink, loop: loop)
     out.sendHandshake(settings: limits.settings)
   }
 
+  /// Moves to `next`. The client's stages hold no timers (its deadlines and
+  /// keepalive belong to `RPCClient`), so this only records the stage.
+  private func enter(_ next: State) {
+    state = next
+  }
+
   /// Whether new calls may start here.
-  public var acceptsCalls: Bool { !isClosed && goAwayLastID == nil && nextCallID <= FrameHeader.maxCallID }
+  public var acceptsCalls: Bool {
+    switch state {
+    case .awaitingPreface, .awaitingSettings, .open: nextCallID <= FrameHeader.maxCallID
+    case .goingAway, .closed: false
+    }
+  }
 
   /// Calls in progress.
   public var activeCalls: Int { calls.count }
@@ -139,19 +148,19 @@ public final class ClientConnection: @unchecked Sendable {
     guard !isClosed else { return }
     decoder.append(bytes)
     do throws(WireError) {
-      if !prefaceReceived {
+      if state == .awaitingPreface {
         guard let version = try decoder.nextPreface() else { return }
         guard version == ConnectionPreface.version else {
           throw WireError(.unsupportedVersion, at: 8, "server speaks protocol version \(version)")
         }
-        prefaceReceived = true
+        enter(.awaitingSettings)
       }
       while !isClosed, let frame = try decoder.nextFrame() {
-        if !settingsReceived {
+        if state == .awaitingSettings {
           guard frame.type == .settings, frame.flags & FrameFlags.ack == 0 else {
             throw WireError(.malformedFrame, at: -1, "the server's first frame is \(frame.type), not SETTINGS")
           }
-          settingsReceived = true
+          enter(.open)
         }
         try handle(frame)
       }
@@ -222,7 +231,7 @@ public final class ClientConnection: @unchecked Sendable {
         out.scheduleFlush()
       }
     case .goAway(let goAway):
-      goAwayLastID = min(goAway.lastCallID, goAwayLastID ?? .max)
+      enter(.goingAway(lastCallID: min(goAway.lastCallID, goAwayLastID ?? .max)))
       let refused = calls.filter { $0.key > goAway.lastCallID }
       for (id, call) in refused.sorted(by: { $0.key < $1.key }) {
         calls[id] = nil
@@ -258,14 +267,14 @@ public final class ClientConnection: @unchecked Sendable {
       FrameEncoder.write(.goAway, callID: 0, message: GoAway(errorCode: goAway.rawValue, debugText: error.message), to: &out.writer)
     }
     out.flush()
-    isClosed = true
+    enter(.closed(goAwayLastID: goAwayLastID))
     let pending = calls
     calls = [:]
     for (_, call) in pending.sorted(by: { $0.key < $1.key }) { call.handlers.onEnd(error) }
     let pings = pingWaiters
     pingWaiters = [:]
     for waiter in pings.values { waiter(false) }
-    host.closeWhenFlushed()
+    sink.closeWhenFlushed()
     onClose(error)
   }
 

@@ -14,12 +14,12 @@ public protocol ClientTransport: Sendable {
   func execute(_ work: @escaping @Sendable () -> Void)
   /// Whether the caller is on the transport's thread.
   var inTransportThread: Bool { get }
-  /// Monotonic nanoseconds.
-  func now() -> UInt64
-  /// Runs `work` at `deadline`; returns a timer id.
-  func scheduleTimer(at deadline: UInt64, _ work: @escaping () -> Void) -> UInt64
-  /// Cancels a timer.
-  func cancelTimer(_ id: UInt64)
+  /// The current moment on the transport's monotonic clock.
+  func now() -> MonotonicDeadline
+  /// Runs `work` at `deadline`; the handle cancels it.
+  func scheduleTimer(at deadline: MonotonicDeadline, _ work: @escaping () -> Void) -> TimerHandle
+  /// Cancels a timer; a timer that has fired or was cancelled is ignored.
+  func cancelTimer(_ timer: TimerHandle)
   /// Opens a link; `completion` runs on the transport's thread.
   func connect(_ completion: @escaping (Result<any ClientLink, RPCError>) -> Void)
   /// Releases what the transport owns (threads); called once by the client.

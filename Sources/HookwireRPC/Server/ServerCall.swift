@@ -7,7 +7,7 @@ final class ServerCall {
   let metadata: Metadata
   let cancellation = RPCCancellation()
   var deadline: ContinuousClock.Instant?
-  var deadlineTimer: UInt64?
+  var deadlineTimer: TimerHandle?
   /// Request bytes being reassembled from DATA fragments.
   var request: [UInt8] = []
   var messagesReceived = 0
