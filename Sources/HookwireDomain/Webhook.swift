@@ -20,19 +20,23 @@ public struct ChangeAuthor: Sendable, Equatable {
 
 /// A webhook: where events are POSTed, which events, and its state.
 public struct Webhook: Sendable, Equatable {
-  public enum Kind: Sendable, Equatable {
+  /// Where a webhook was created. The raw values are the stored codes:
+  /// they are named here once and used by name everywhere else.
+  public enum Kind: Int64, Sendable, Equatable {
     /// Created from the dashboard for one business unit or all within reach.
-    case global
+    case global = 1
     /// Created through a programme's Integrations.
-    case programme
+    case programme = 2
   }
 
-  public enum State: Sendable, Equatable {
-    case active
+  /// Whether a webhook takes deliveries. The raw values are the stored
+  /// codes: they are named here once and used by name everywhere else.
+  public enum State: Int64, Sendable, Equatable {
+    case active = 1
     /// Deliveries are held until resumed.
-    case paused
+    case paused = 2
     /// Turned off by the platform; resuming re-enables it.
-    case disabled
+    case disabled = 3
   }
 
   public var id: String

@@ -61,7 +61,7 @@ public actor InMemoryEventStore: EventStore {
   public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     var due: [DueDelivery] = []
     for (delivery, manual) in deliveries.values.sorted(by: { $0.delivery.nextAttemptAtMs < $1.delivery.nextAttemptAtMs })
-    where due.count < limit && [.pending, .retrying].contains(delivery.status) && delivery.nextAttemptAtMs <= nowMs
+    where due.count < limit && DeliveryStatus.due.contains(delivery.status) && delivery.nextAttemptAtMs <= nowMs
       && !excluding.contains(delivery.id)
     {
       guard let webhook = await webhooks.webhook(id: delivery.webhookID), webhook.state == .active,
@@ -76,7 +76,7 @@ public actor InMemoryEventStore: EventStore {
 
   public func nextDueMs() async throws -> Int64? {
     var earliest: Int64?
-    for (delivery, _) in deliveries.values where [.pending, .retrying].contains(delivery.status) {
+    for (delivery, _) in deliveries.values where DeliveryStatus.due.contains(delivery.status) {
       guard await webhooks.webhook(id: delivery.webhookID)?.state == .active else { continue }
       earliest = min(earliest ?? .max, delivery.nextAttemptAtMs)
     }
@@ -104,7 +104,7 @@ public actor InMemoryEventStore: EventStore {
   }
 
   public func prune(before cutoffMs: Int64) -> Int {
-    let old = deliveries.values.filter { $0.delivery.createdAtMs < cutoffMs && [.succeeded, .failed, .cancelled].contains($0.delivery.status) }
+    let old = deliveries.values.filter { $0.delivery.createdAtMs < cutoffMs && DeliveryStatus.finished.contains($0.delivery.status) }
     for (delivery, _) in old {
       deliveries[delivery.id] = nil
       attempts[delivery.id] = nil
@@ -119,11 +119,11 @@ public actor InMemoryEventStore: EventStore {
     for (id, entry) in deliveries where entry.delivery.webhookID == webhookID {
       var updated = entry
       switch status {
-      case .held where [.pending, .retrying].contains(entry.delivery.status): updated.delivery.status = .held
+      case .held where DeliveryStatus.due.contains(entry.delivery.status): updated.delivery.status = .held
       case .pending where entry.delivery.status == .held:
         updated.delivery.status = .pending
         updated.delivery.nextAttemptAtMs = nowMs
-      case .cancelled where [.pending, .retrying, .held].contains(entry.delivery.status): updated.delivery.status = .cancelled
+      case .cancelled where DeliveryStatus.open.contains(entry.delivery.status): updated.delivery.status = .cancelled
       default: continue
       }
       deliveries[id] = updated

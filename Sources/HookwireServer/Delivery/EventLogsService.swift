@@ -20,13 +20,11 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
   }
 
   public func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
-    if case .unrecognized(let value) = request.status {
-      throw DomainError(.invalidArgument, "status \(value) is not a delivery status this server knows")
-    }
+    let status = try HookwireDomain.DeliveryStatus.filter(request.status)
     let scope = try context.callerScope()
     let webhook = try await manager.visible(request.webhookID, scope)
     let filter = LogFilter(
-      status: request.status == .unspecified ? nil : DeliveryStatus(rawValue: Int64(request.status.rawValue)),
+      status: status,
       eventType: request.eventType.isEmpty ? nil : request.eventType, sinceMs: request.sinceMs == 0 ? nil : request.sinceMs,
       untilMs: request.untilMs == 0 ? nil : request.untilMs)
     let page = try await events.deliveries(ofWebhook: webhook.id, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
@@ -121,7 +119,7 @@ extension EventLogEntry {
   init(_ delivery: Delivery) {
     self.init(
       deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
-      status: HookwireAPI.DeliveryStatus(rawValue: Int32(delivery.status.rawValue)), attempts: UInt32(clamping: delivery.attempts),
+      status: HookwireAPI.DeliveryStatus(delivery.status), attempts: UInt32(clamping: delivery.attempts),
       createdAtMs: delivery.createdAtMs, lastAttemptAtMs: delivery.lastAttemptAtMs, nextAttemptAtMs: delivery.nextAttemptAtMs,
       lastHTTPStatus: UInt32(clamping: delivery.lastHTTPStatus), lastError: delivery.lastError)
   }
@@ -134,5 +132,38 @@ extension HookwireAPI.DeliveryAttempt {
       attemptNumber: UInt32(clamping: attempt.number), trigger: attempt.trigger == .manual ? .manual : .scheduled,
       attemptedAtMs: attempt.attemptedAtMs, httpStatus: UInt32(clamping: attempt.httpStatus), latencyMs: UInt32(clamping: attempt.latencyMs),
       responseExcerpt: attempt.responseExcerpt, error: attempt.error, succeeded: attempt.succeeded)
+  }
+}
+
+extension HookwireAPI.DeliveryStatus {
+  /// The wire form of a domain status, case by case (the numbers on each
+  /// side are their own business).
+  init(_ status: HookwireDomain.DeliveryStatus) {
+    self =
+      switch status {
+      case .pending: .pending
+      case .succeeded: .succeeded
+      case .retrying: .retrying
+      case .failed: .failed
+      case .held: .held
+      case .cancelled: .cancelled
+      }
+  }
+}
+
+extension HookwireDomain.DeliveryStatus {
+  /// The domain status a listing filters by: nil for UNSPECIFIED (every
+  /// status), INVALID_ARGUMENT for a value this server does not know.
+  static func filter(_ status: HookwireAPI.DeliveryStatus) throws -> HookwireDomain.DeliveryStatus? {
+    switch status {
+    case .unspecified: nil
+    case .pending: .pending
+    case .succeeded: .succeeded
+    case .retrying: .retrying
+    case .failed: .failed
+    case .held: .held
+    case .cancelled: .cancelled
+    case .unrecognized(let value): throw DomainError(.invalidArgument, "status \(value) is not a delivery status this server knows")
+    }
   }
 }
