@@ -140,9 +140,16 @@ public struct RetrySchedule: Sendable, Equatable {
 
   /// The delay before attempt `number` (1-based), jittered; nil after the last.
   public func delay(beforeAttempt number: Int) -> Duration? {
+    var random = SystemRandomNumberGenerator()
+    return delay(beforeAttempt: number, using: &random)
+  }
+
+  /// The delay before attempt `number` (1-based), jittered with `random`;
+  /// nil after the last.
+  public func delay(beforeAttempt number: Int, using random: inout some RandomNumberGenerator) -> Duration? {
     guard number >= 1, number <= delays.count else { return nil }
     let base = delays[number - 1]
     guard base > .zero, jitter > 0 else { return base }
-    return base * Double.random(in: (1 - jitter)...(1 + jitter))
+    return base * Double.random(in: (1 - jitter)...(1 + jitter), using: &random)
   }
 }
