@@ -9,7 +9,7 @@ import Synchronization
 /// retry schedule. Work lives in the event store, so a restart resumes what
 /// was due; an attempt cut short by a crash is simply made again (deliveries
 /// are at least once, and `webhook-id` is stable so receivers can dedupe).
-public final class DeliveryEngine: Sendable {
+public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// How the engine behaves.
   public struct Configuration: Sendable {
     /// Retry delays (Svix's by default).
@@ -132,6 +132,9 @@ public final class DeliveryEngine: Sendable {
 
   /// New work may be due now (after a publish, a resume, a redelivery).
   public func wake() { waker.wake() }
+
+  /// The domain's signal: new work may be due now.
+  public func workIsDue() { waker.wake() }
 
   /// Calls `observer` with every attempt (and its business unit) as it is
   /// logged; returns a token for `removeObserver`.

@@ -1,7 +1,5 @@
-import HookwirePosix
 import Foundation
 import HookwireAPI
-import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
@@ -10,7 +8,8 @@ import HookwireRPC
 public struct EventsService: Events.ServiceProtocol {
   let events: any EventStore
   let partners: any PartnerStore
-  let engine: DeliveryEngine?
+  let dueWork: any DueWorkSignal
+  let clock: DomainClock
   /// The largest payload accepted.
   public static let maxPayloadBytes = 256 * 1024
   /// Payloads are checked strictly: receivers parse them with whatever
@@ -18,17 +17,18 @@ public struct EventsService: Events.ServiceProtocol {
   /// (trailing commas, a byte-order mark) that a strict one there rejects.
   static let payloadValidator = JSONValidator(maxDepth: 64, maxBytes: maxPayloadBytes)
 
-  /// Creates the service.
-  public init(events: any EventStore, partners: any PartnerStore, engine: DeliveryEngine?) {
+  /// Creates the service; each publish tells `dueWork`.
+  public init(events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system) {
     self.events = events
     self.partners = partners
-    self.engine = engine
+    self.dueWork = dueWork
+    self.clock = clock
   }
 
   public func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
     let publisher = try publisherName(context)
-    let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: WallClock.nowMs())
-    engine?.wake()
+    let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: clock.nowMs())
+    dueWork.workIsDue()
     return PublishEventResponse(results[0])
   }
 
@@ -39,8 +39,8 @@ public struct EventsService: Events.ServiceProtocol {
     }
     var batch: [NewEvent] = []
     for event in request.events { batch.append(try await validate(event)) }
-    let results = try await events.publish(batch, publisher: publisher, nowMs: WallClock.nowMs())
-    engine?.wake()
+    let results = try await events.publish(batch, publisher: publisher, nowMs: clock.nowMs())
+    dueWork.workIsDue()
     return PublishEventsResponse(results: results.map(PublishEventResponse.init))
   }
 
