@@ -76,8 +76,8 @@ public struct WebhookDirectory: Sendable {
     case (false, false):
       _ = try WebhookRules.secretKey(draft.secret)
       plainSecret = draft.secret
-    case (false, true): throw DomainError(.invalidArgument, "give a secret or ask for generate_secret, not both")
-    case (true, false): throw DomainError(.invalidArgument, "a secret is required (or set generate_secret)")
+    case (false, true): throw DomainError(.invalid, "give a secret or ask for generate_secret, not both")
+    case (true, false): throw DomainError(.invalid, "a secret is required (or set generate_secret)")
     }
     let author = try author(scope)
     let webhook = Webhook(

@@ -27,10 +27,10 @@ public struct WebhookLifecycle: Sendable {
     public static func from(set: [String], add: [String], remove: [String]) throws -> EventsChange {
       let replacing = !set.isEmpty
       guard replacing || !add.isEmpty || !remove.isEmpty else {
-        throw DomainError(.invalidArgument, "give set_events, or add_events and/or remove_events")
+        throw DomainError(.invalid, "give set_events, or add_events and/or remove_events")
       }
       guard !(replacing && (!add.isEmpty || !remove.isEmpty)) else {
-        throw DomainError(.invalidArgument, "set_events replaces the events; do not combine it with add_events or remove_events")
+        throw DomainError(.invalid, "set_events replaces the events; do not combine it with add_events or remove_events")
       }
       return replacing ? .set(set) : .edit(add: add, remove: remove)
     }
@@ -57,7 +57,7 @@ public struct WebhookLifecycle: Sendable {
   public func pause(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
     let updated = try await change(id, expectedVersion, scope) { webhook in
       guard webhook.state != .disabled else {
-        throw DomainError(.failedPrecondition, "webhook \(webhook.id) is disabled (\(webhook.disabledReason)); resume it to re-enable")
+        throw DomainError(.precondition, "webhook \(webhook.id) is disabled (\(webhook.disabledReason)); resume it to re-enable")
       }
       webhook.state = .paused
     }

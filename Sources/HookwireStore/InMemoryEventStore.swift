@@ -136,7 +136,7 @@ public actor InMemoryEventStore: EventStore {
     let size = try Paging.size(pageSize)
     // The same cursor as SQLite's, refused alike when it is not one.
     let after = try Paging.value(fromToken: pageToken).map { text in
-      guard let cursor = SQLiteEventStore.cursor(text) else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+      guard let cursor = SQLiteEventStore.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
       return cursor
     }
     let matching = deliveries.values.map(\.delivery).filter { d in

@@ -219,7 +219,7 @@ public final class SQLiteEventStore: EventStore {
   public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { text in
-      guard let cursor = Self.cursor(text) else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+      guard let cursor = Self.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
       return cursor
     }
     return try await database.read { db in

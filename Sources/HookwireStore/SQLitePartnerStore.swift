@@ -37,7 +37,7 @@ public final class SQLitePartnerStore: PartnerStore {
         programmeID = "prog_\(count.int(0) + 1)"
       }
       guard try !Self.exists(db, "SELECT 1 FROM programmes WHERE id = ?", .text(programmeID)) else {
-        throw DomainError(.alreadyExists, "programme \(programmeID) exists")
+        throw DomainError(.conflict, "programme \(programmeID) exists")
       }
       let created = nowMs()
       try db.prepare("INSERT INTO programmes (id, bu_id, name, created_at_ms) VALUES (?, ?, ?, ?)")
@@ -63,9 +63,9 @@ public final class SQLitePartnerStore: PartnerStore {
     }
     var partnerID: Int64
     if let id {
-      guard id > 0 else { throw DomainError(.invalidArgument, "partner ids are positive") }
+      guard id > 0 else { throw DomainError(.invalid, "partner ids are positive") }
       guard try !exists(db, "SELECT 1 FROM partners WHERE id = ?", .integer(id)) else {
-        throw DomainError(.alreadyExists, "partner \(id) exists")
+        throw DomainError(.conflict, "partner \(id) exists")
       }
       partnerID = id
     } else {

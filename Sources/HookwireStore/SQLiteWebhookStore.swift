@@ -86,7 +86,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     let updated = try await database.write { db in
       guard var webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
       if let expectedVersion, expectedVersion != webhook.version {
-        throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+        throw DomainError(.staleVersion, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
       }
       try change(&webhook)
       webhook.version += 1
@@ -110,7 +110,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     try await database.write { db in
       guard let webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
       if let expectedVersion, expectedVersion != webhook.version {
-        throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+        throw DomainError(.staleVersion, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
       }
       try db.prepare("""
         UPDATE webhooks SET deleted_at_ms = ?, updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?,
@@ -155,7 +155,7 @@ public actor InMemoryWebhookStore: WebhookStore {
   public init() {}
 
   public func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
-    guard webhooks[webhook.id] == nil else { throw DomainError(.alreadyExists, "webhook \(webhook.id) exists") }
+    guard webhooks[webhook.id] == nil else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
     webhooks[webhook.id] = (webhook, encryptedSecret, false)
   }
 
@@ -179,7 +179,7 @@ public actor InMemoryWebhookStore: WebhookStore {
   ) throws -> Webhook {
     guard var entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
     if let expectedVersion, expectedVersion != entry.webhook.version {
-      throw DomainError(.aborted, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+      throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
     try change(&entry.webhook)
     entry.webhook.version += 1
@@ -191,7 +191,7 @@ public actor InMemoryWebhookStore: WebhookStore {
   public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) throws {
     guard let entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
     if let expectedVersion, expectedVersion != entry.webhook.version {
-      throw DomainError(.aborted, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+      throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
     webhooks[id]?.deleted = true
   }

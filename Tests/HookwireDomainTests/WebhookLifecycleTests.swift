@@ -87,7 +87,7 @@ struct WebhookLifecycleTests {
       $0.state = .disabled
       $0.disabledReason = "gone"
     }
-    await #expect(throws: DomainError(.failedPrecondition, "webhook wh_test is disabled (gone); resume it to re-enable")) {
+    await #expect(throws: DomainError(.precondition, "webhook wh_test is disabled (gone); resume it to re-enable")) {
       try await world.lifecycle.pause(world.webhook.id, expectedVersion: nil, in: world.scope)
     }
     let resumed = try await world.lifecycle.resume(world.webhook.id, expectedVersion: nil, in: world.scope)

@@ -51,7 +51,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
   public func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
-    guard !request.eventID.isEmpty else { throw DomainError(.invalidArgument, "event_id is required") }
+    guard !request.eventID.isEmpty else { throw DomainError(.invalid, "event_id is required") }
     let size = try Paging.size(Int(request.pageSize))
     let visible = VisibleWebhooks(store: directory.webhooks, scope: scope)
     // Deliveries the caller may not see are skipped, so a page is filled
@@ -115,7 +115,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     for await attempt in stream where try await visible.allows(webhookID: attempt.webhookID) {
       try await responses.write(HookwireAPI.DeliveryAttempt(attempt))
     }
-    if credential?.isRevoked == true { throw RPCError(code: .unauthenticated, message: "the API key was revoked") }
+    if credential?.isRevoked == true { throw DomainError(.unauthenticated, "the API key was revoked") }
   }
 }
 
@@ -167,7 +167,7 @@ extension HookwireDomain.DeliveryStatus {
     case .failed: .failed
     case .held: .held
     case .cancelled: .cancelled
-    case .unrecognized(let value): throw DomainError(.invalidArgument, "status \(value) is not a delivery status this server knows")
+    case .unrecognized(let value): throw DomainError(.invalid, "status \(value) is not a delivery status this server knows")
     }
   }
 }

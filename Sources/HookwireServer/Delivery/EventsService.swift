@@ -35,7 +35,7 @@ public struct EventsService: Events.ServiceProtocol {
   public func publishEvents(_ request: PublishEventsRequest, context: ServerContext) async throws -> PublishEventsResponse {
     let publisher = try publisherName(context)
     guard (1...100).contains(request.events.count) else {
-      throw DomainError(.invalidArgument, "a batch holds 1–100 events, not \(request.events.count)")
+      throw DomainError(.invalid, "a batch holds 1–100 events, not \(request.events.count)")
     }
     var batch: [NewEvent] = []
     for event in request.events { batch.append(try await validate(event)) }
@@ -46,35 +46,35 @@ public struct EventsService: Events.ServiceProtocol {
 
   private func publisherName(_ context: ServerContext) throws -> String {
     guard case .service(let name, _) = try context.callerScope().principal else {
-      throw DomainError(.permissionDenied, "publishing is for internal services: use a service key")
+      throw DomainError(.forbidden, "publishing is for internal services: use a service key")
     }
     return name
   }
 
   private func validate(_ request: PublishEventRequest) async throws -> NewEvent {
     guard request.buID > 0, try await partners.businessUnit(id: Int64(clamping: request.buID)) != nil else {
-      throw DomainError(.invalidArgument, "business unit \(request.buID) does not exist")
+      throw DomainError(.invalid, "business unit \(request.buID) does not exist")
     }
     if !request.programmeID.isEmpty {
       guard let programme = try await partners.programme(id: request.programmeID), programme.buID == Int64(clamping: request.buID) else {
-        throw DomainError(.invalidArgument, "programme \(request.programmeID) does not belong to business unit \(request.buID)")
+        throw DomainError(.invalid, "programme \(request.programmeID) does not belong to business unit \(request.buID)")
       }
     }
     guard EventCatalogue.type(named: request.eventType) != nil else {
-      throw DomainError(.invalidArgument, "unknown event type '\(request.eventType)'")
+      throw DomainError(.invalid, "unknown event type '\(request.eventType)'")
     }
     // The length is known without reading the text; only then is it walked.
     guard request.payloadJSON.utf8.count <= Self.maxPayloadBytes, !request.payloadJSON.isEmpty else {
-      throw DomainError(.invalidArgument, "payload_json must be 1 byte to 256 KiB of JSON")
+      throw DomainError(.invalid, "payload_json must be 1 byte to 256 KiB of JSON")
     }
     do {
       try Self.payloadValidator.validate(Array(request.payloadJSON.utf8))
     } catch {
-      throw DomainError(.invalidArgument, "payload_json is not valid JSON (RFC 8259): \(error)")
+      throw DomainError(.invalid, "payload_json is not valid JSON (RFC 8259): \(error)")
     }
     for (name, value) in [("event_id", request.eventID), ("idempotency_key", request.idempotencyKey)] {
       guard value.utf8.count <= 128, value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {
-        throw DomainError(.invalidArgument, "\(name) must be at most 128 printable ASCII characters")
+        throw DomainError(.invalid, "\(name) must be at most 128 printable ASCII characters")
       }
     }
     return NewEvent(

@@ -33,7 +33,7 @@ public struct IntegrationsService: Integrations.ServiceProtocol {
 
   /// The programme, if it exists within the scope's reach.
   private func programme(_ id: String, in scope: CallerScope) async throws -> HookwireDomain.Programme? {
-    guard !id.isEmpty else { throw DomainError(.invalidArgument, "programme_id is required") }
+    guard !id.isEmpty else { throw DomainError(.invalid, "programme_id is required") }
     guard let programme = try await partners.programme(id: id), scope.reach.contains(programme.buID) else { return nil }
     return programme
   }

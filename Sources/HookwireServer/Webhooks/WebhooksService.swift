@@ -26,7 +26,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
 
   public func listWebhooks(_ request: ListWebhooksRequest, context: ServerContext) async throws -> ListWebhooksResponse {
     if case .unrecognized(let value) = request.kind {
-      throw DomainError(.invalidArgument, "kind \(value) is not a webhook kind this server knows")
+      throw DomainError(.invalid, "kind \(value) is not a webhook kind this server knows")
     }
     let scope = try context.callerScope()
     let owner = try directory.owner(scope)
@@ -54,7 +54,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   public func createWebhook(_ request: CreateWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
     let scope = try context.callerScope()
     guard request.programmeID.isEmpty else {
-      throw DomainError(.failedPrecondition, "programme webhooks are created through the programme's Integrations (Integrations.CreateProgrammeWebhook), not the dashboard")
+      throw DomainError(.precondition, "programme webhooks are created through the programme's Integrations (Integrations.CreateProgrammeWebhook), not the dashboard")
     }
     let owner = try directory.owner(scope)
     let draft = WebhookDirectory.Draft(
@@ -67,10 +67,10 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   public func updateWebhookEvents(_ request: UpdateWebhookEventsRequest, context: ServerContext) async throws -> UpdateWebhookEventsResponse {
     let scope = try context.callerScope()
     if request.payloadURL != nil {
-      throw DomainError(.failedPrecondition, "payload_url cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
+      throw DomainError(.precondition, "payload_url cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
     }
     if request.secret != nil {
-      throw DomainError(.failedPrecondition, "secret cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
+      throw DomainError(.precondition, "secret cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
     }
     let change = try WebhookLifecycle.EventsChange.from(set: request.setEvents, add: request.addEvents, remove: request.removeEvents)
     let updated = try await lifecycle.updateEvents(request.webhookID, change, expectedVersion: request.expectedVersion.version, in: scope)
@@ -96,7 +96,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   public func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse {
     _ = try AccessControl.requirePartner(try context.callerScope())
     if case .unrecognized(let value) = request.scope {
-      throw DomainError(.invalidArgument, "scope \(value) is not an event scope this server knows")
+      throw DomainError(.invalid, "scope \(value) is not an event scope this server knows")
     }
     let types = EventCatalogue.all.filter { type in
       switch request.scope {
