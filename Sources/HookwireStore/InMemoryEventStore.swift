@@ -36,26 +36,19 @@ public actor InMemoryEventStore: EventStore {
       events[event.id] = (event, publisher)
       var count = 0
       for webhook in await webhooks.all() where webhook.events.contains(new.type) {
-        guard await matches(webhook, new) else { continue }
+        let ownerReach = webhook.allBUs ? await partners.partner(id: webhook.partnerID)?.reach : nil
+        guard FanOut.receives(webhook, new, ownerReach: ownerReach) else { continue }
         let id = DeliveryIDs.next(nowMs: nowMs)
         deliveries[id] = (
           Delivery(
             id: id, webhookID: webhook.id, eventID: event.id, eventType: event.type, buID: new.buID,
-            status: webhook.state == .active ? .pending : .held, attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0,
+            status: FanOut.initialStatus(whenWebhookIs: webhook.state), attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0,
             nextAttemptAtMs: nowMs, lastHTTPStatus: 0, lastError: ""), false)
         count += 1
       }
       results.append(PublishResult(event: event, duplicate: false, deliveries: count))
     }
     return results
-  }
-
-  private func matches(_ webhook: Webhook, _ event: NewEvent) async -> Bool {
-    switch webhook.kind {
-    case .programme: return webhook.programmeID != nil && webhook.programmeID == event.programmeID
-    case .global where !webhook.allBUs: return webhook.buID == event.buID
-    case .global: return await partners.partner(id: webhook.partnerID)?.reach.contains(event.buID) ?? false
-    }
   }
 
   public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {

@@ -47,8 +47,9 @@ public final class SQLiteEventStore: EventStore {
         .text(id), .integer(new.buID), new.programmeID.map(SQLValue.text) ?? .null, .text(new.type), .text(new.payloadJSON),
         .integer(nowMs), .text(new.idempotencyKey), .text(publisher)
       ).run()
-    // Global webhooks of the unit, all-unit webhooks whose owner reaches it,
-    // programme webhooks of the programme; subscribed; not deleted.
+    // `FanOut.receives` in one query: global webhooks of the unit, all-unit
+    // webhooks whose owner reaches it, programme webhooks of the programme;
+    // subscribed; not deleted.
     let matches = try db.prepare("""
       SELECT w.id, w.state FROM webhooks w
       WHERE w.deleted_at_ms IS NULL AND instr(',' || w.events || ',', ',' || ?1 || ',') > 0 AND (
@@ -66,7 +67,7 @@ public final class SQLiteEventStore: EventStore {
       VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', 0)
       """)
     for (webhookID, state) in targets {
-      let status: DeliveryStatus = state == .active ? .pending : .held
+      let status = FanOut.initialStatus(whenWebhookIs: state)
       insert.reset()
       try insert.bind(
         .text(DeliveryIDs.next(nowMs: nowMs)), .text(webhookID), .text(id), .text(new.type), .integer(new.buID),
