@@ -9,7 +9,7 @@ import Synchronization
 /// retry schedule. Work lives in the event store, so a restart resumes what
 /// was due; an attempt cut short by a crash is simply made again (deliveries
 /// are at least once, and `webhook-id` is stable so receivers can dedupe).
-public final class DeliveryEngine: Sendable {
+public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// How the engine behaves.
   public struct Configuration: Sendable {
     /// Retry delays (Svix's by default).
@@ -35,6 +35,9 @@ public final class DeliveryEngine: Sendable {
     public var maxStoragePause: Duration = .seconds(30)
 
     public init() {}
+
+    /// What outcomes mean, over this configuration's schedule.
+    public var policy: DeliveryPolicy { DeliveryPolicy(schedule: schedule, disableAfterFailing: disableAfterFailing) }
   }
 
   struct State {
@@ -50,6 +53,8 @@ public final class DeliveryEngine: Sendable {
   let sender: any HTTPSender
   let targets: TargetGuard
   let configuration: Configuration
+  /// What each attempt's outcome means (from the configuration).
+  let policy: DeliveryPolicy
   let log: @Sendable (String) -> Void
   private let state: Mutex<State>
   private let waker = Waker()
@@ -72,6 +77,7 @@ public final class DeliveryEngine: Sendable {
     self.sender = sender
     self.targets = targets
     self.configuration = configuration
+    policy = configuration.policy
     self.log = log
     state = Mutex(State(backoff: StorageBackoff(initial: configuration.storagePause, maximum: configuration.maxStoragePause)))
   }
@@ -109,7 +115,7 @@ public final class DeliveryEngine: Sendable {
 
   /// Prunes what is older than the retention period at `nowMs`.
   public func prune(nowMs: Int64) async throws -> Int {
-    let removed = try await events.prune(before: nowMs - configuration.retention.milliseconds)
+    let removed = try await events.prune(before: nowMs - configuration.retention.wholeMilliseconds)
     if removed > 0 { log("pruned \(removed) deliveries older than \(configuration.retention)") }
     return removed
   }
@@ -126,6 +132,9 @@ public final class DeliveryEngine: Sendable {
 
   /// New work may be due now (after a publish, a resume, a redelivery).
   public func wake() { waker.wake() }
+
+  /// The domain's signal: new work may be due now.
+  public func workIsDue() { waker.wake() }
 
   /// Calls `observer` with every attempt (and its business unit) as it is
   /// logged; returns a token for `removeObserver`.
@@ -237,7 +246,7 @@ public final class DeliveryEngine: Sendable {
     }
   }
 
-  /// One attempt: guard, sign, send, log, schedule.
+  /// One attempt: guard, sign, send, log, and carry out the policy's decision.
   func attempt(_ due: DueDelivery) async {
     let delivery = due.delivery
     let number = delivery.attempts + 1
@@ -258,31 +267,19 @@ public final class DeliveryEngine: Sendable {
       outcome = HTTPOutcome(status: nil, error: "the webhook's payload URL or secret cannot be used")
     }
     let finished = WallClock.nowMs()
-    let succeeded = outcome.status.map { (200..<300).contains($0) } ?? false
-    var status: DeliveryStatus
-    var next: Int64 = 0
-    if succeeded {
-      status = .succeeded
-    } else if outcome.status == 410 {
-      status = .failed
-      await disable(delivery.webhookID, reason: "the endpoint answered 410 Gone")
-    } else if let delay = configuration.schedule.delay(beforeAttempt: number + 1) {
-      status = .retrying
-      let wait = max(delay, outcome.retryAfter ?? .zero)
-      next = finished + wait.milliseconds
-    } else {
-      status = .failed
-    }
+    let result = DeliveryPolicy.Outcome(httpStatus: outcome.status, retryAfter: outcome.retryAfter)
+    let succeeded = result.succeeded
+    let decision = policy.decide(result, attempt: number, nowMs: finished)
+    if let reason = decision.disableWebhook { await disable(delivery.webhookID, reason: reason) }
     let attempt = DeliveryAttempt(
       deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
       number: number, trigger: due.manual ? .manual : .scheduled, attemptedAtMs: started, httpStatus: outcome.status ?? 0,
       latencyMs: Int(finished - started), responseExcerpt: outcome.excerpt,
       error: succeeded ? "" : (outcome.error.isEmpty ? "HTTP \(outcome.status ?? 0)" : outcome.error), succeeded: succeeded)
     do {
-      if let failingSince = try await events.record(attempt, status: status, nextAttemptAtMs: next),
-        finished - failingSince >= configuration.disableAfterFailing.milliseconds
-      {
-        await disable(delivery.webhookID, reason: "failing without a success for \(configuration.disableAfterFailing)")
+      let failingSince = try await events.record(attempt, status: decision.status, nextAttemptAtMs: decision.nextAttemptAtMs)
+      if let reason = policy.disableReason(failingSinceMs: failingSince, nowMs: finished) {
+        await disable(delivery.webhookID, reason: reason)
       }
     } catch {
       // Sent but not logged: back off rather than send it again at once.

@@ -31,21 +31,21 @@ public enum AccessControl {
   public static func scope(for principal: Principal, actingAs actAs: Int64?, store: any PartnerStore) async throws -> CallerScope {
     guard let actAs else { return CallerScope(principal: principal, actingAs: nil) }
     guard case .partner(let caller, _) = principal else {
-      throw DomainError(.permissionDenied, "service keys cannot act as a partner")
+      throw DomainError(.forbidden, "service keys cannot act as a partner")
     }
     guard caller.kind == .global else {
-      throw DomainError(.permissionDenied, "channel partners cannot act as another partner")
+      throw DomainError(.forbidden, "channel partners cannot act as another partner")
     }
     guard let target = try await store.partner(id: actAs) else {
       throw DomainError(.notFound, "partner \(actAs) does not exist")
     }
     guard caller.reach.contains(target.buID) else {
-      throw DomainError(.permissionDenied, "partner \(actAs) is outside your reach")
+      throw DomainError(.forbidden, "partner \(actAs) is outside your reach")
     }
     // Acting never widens what the real caller reaches: the acted-as
     // partner's all-BU webhooks fan out over its own reach.
     guard target.reach.isWithin(caller.reach) else {
-      throw DomainError(.permissionDenied, "partner \(actAs) reaches business units beyond yours; you cannot act as it")
+      throw DomainError(.forbidden, "partner \(actAs) reaches business units beyond yours; you cannot act as it")
     }
     return CallerScope(principal: principal, actingAs: target)
   }
@@ -72,7 +72,7 @@ public enum AccessControl {
     _ = try requirePartner(scope)
     guard let webhook else { throw DomainError(.notFound, "webhook \(DomainError.echo(id)) does not exist") }
     guard canSee(webhook, in: scope) else {
-      throw DomainError(.permissionDenied, "webhook \(DomainError.echo(id)) is outside your reach")
+      throw DomainError(.forbidden, "webhook \(DomainError.echo(id)) is outside your reach")
     }
     return webhook
   }
@@ -80,20 +80,20 @@ public enum AccessControl {
   /// Partner search is for global partners.
   public static func requireSearch(_ scope: CallerScope) throws {
     guard let caller = scope.caller, caller.kind == .global else {
-      throw DomainError(.permissionDenied, "only global partners can search partners")
+      throw DomainError(.forbidden, "only global partners can search partners")
     }
   }
 
   /// The call must be made with a partner key.
   public static func requirePartner(_ scope: CallerScope) throws -> Partner {
-    guard let caller = scope.caller else { throw DomainError(.permissionDenied, "this needs a partner's API key") }
+    guard let caller = scope.caller else { throw DomainError(.forbidden, "this needs a partner's API key") }
     return caller
   }
 
   /// `bu` must be within the scope's reach.
   public static func requireReach(_ scope: CallerScope, bu: Int64) throws {
     guard scope.reach.contains(bu) else {
-      throw DomainError(.permissionDenied, "business unit \(bu) is outside your reach")
+      throw DomainError(.forbidden, "business unit \(bu) is outside your reach")
     }
   }
 }

@@ -20,8 +20,10 @@ public struct Event: Sendable, Equatable {
   }
 }
 
-/// Where one event stands for one webhook.
-public enum DeliveryStatus: Int64, Sendable, Equatable {
+/// Where one event stands for one webhook. The raw values are the stored
+/// codes: they are named here once, and the stores, the schema's indexes
+/// and the API mapping use them by name.
+public enum DeliveryStatus: Int64, Sendable, Equatable, CaseIterable {
   case pending = 1
   case succeeded = 2
   case retrying = 3
@@ -30,6 +32,13 @@ public enum DeliveryStatus: Int64, Sendable, Equatable {
   case held = 5
   /// The webhook was deleted before the delivery succeeded.
   case cancelled = 6
+
+  /// Statuses still owed an attempt (or waiting to be): held, pending, retrying.
+  public static let open: [DeliveryStatus] = [.pending, .retrying, .held]
+  /// Statuses the engine attempts when their time comes.
+  public static let due: [DeliveryStatus] = [.pending, .retrying]
+  /// Statuses that will never change again on their own.
+  public static let finished: [DeliveryStatus] = [.succeeded, .failed, .cancelled]
 }
 
 /// One event for one webhook: a row of the event log.
@@ -68,6 +77,7 @@ public struct Delivery: Sendable, Equatable {
 
 /// One HTTP attempt of a delivery.
 public struct DeliveryAttempt: Sendable, Equatable {
+  /// What started an attempt; the raw values are the stored codes.
   public enum Trigger: Int64, Sendable {
     case scheduled = 1
     case manual = 2
@@ -130,9 +140,16 @@ public struct RetrySchedule: Sendable, Equatable {
 
   /// The delay before attempt `number` (1-based), jittered; nil after the last.
   public func delay(beforeAttempt number: Int) -> Duration? {
+    var random = SystemRandomNumberGenerator()
+    return delay(beforeAttempt: number, using: &random)
+  }
+
+  /// The delay before attempt `number` (1-based), jittered with `random`;
+  /// nil after the last.
+  public func delay(beforeAttempt number: Int, using random: inout some RandomNumberGenerator) -> Duration? {
     guard number >= 1, number <= delays.count else { return nil }
     let base = delays[number - 1]
     guard base > .zero, jitter > 0 else { return base }
-    return base * Double.random(in: (1 - jitter)...(1 + jitter))
+    return base * Double.random(in: (1 - jitter)...(1 + jitter), using: &random)
   }
 }

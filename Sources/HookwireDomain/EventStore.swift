@@ -105,6 +105,6 @@ public enum EventIDs {
   /// Another publisher's event id: ALREADY_EXISTS, and that event is never
   /// returned (its payload belongs to the other publisher).
   public static func taken(_ id: String) -> DomainError {
-    DomainError(.alreadyExists, "event id \(DomainError.echo(id)) is taken by another publisher")
+    DomainError(.conflict, "event id \(DomainError.echo(id)) is taken by another publisher")
   }
 }

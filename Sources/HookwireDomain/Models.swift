@@ -55,9 +55,10 @@ public enum Reach: Sendable, Equatable {
 /// A partner: channel partners reach their own business unit, global ones a set or all.
 public struct Partner: Sendable, Equatable {
   /// Channel or global.
-  public enum Kind: Sendable, Equatable {
-    case channel
-    case global
+  /// A partner's kind; the raw values are the stored codes.
+  public enum Kind: Int64, Sendable, Equatable {
+    case channel = 1
+    case global = 2
   }
 
   /// The numeric id, such as 12345.

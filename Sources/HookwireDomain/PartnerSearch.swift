@@ -34,17 +34,17 @@ public enum PartnerSearch {
     guard text.utf8.count <= maxQueryBytes else { throw tooLong }
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     if !trimmed.isEmpty, trimmed.allSatisfy(\.isASCII), trimmed.allSatisfy(\.isNumber) {
-      guard let id = Int64(trimmed) else { throw DomainError(.invalidArgument, "partner id '\(trimmed)' is too large") }
+      guard let id = Int64(trimmed) else { throw DomainError(.invalid, "partner id '\(trimmed)' is too large") }
       return .id(id)
     }
     let tokens = words(trimmed)
-    guard !tokens.isEmpty else { throw DomainError(.invalidArgument, "the search query needs a partner id or a name") }
+    guard !tokens.isEmpty else { throw DomainError(.invalid, "the search query needs a partner id or a name") }
     guard tokens.count <= maxQueryWords else { throw tooLong }
     return .words(tokens)
   }
 
   private static var tooLong: DomainError {
-    DomainError(.invalidArgument, "the search query is too long (\(maxQueryWords) words, \(maxQueryBytes) bytes at most)")
+    DomainError(.invalid, "the search query is too long (\(maxQueryWords) words, \(maxQueryBytes) bytes at most)")
   }
 
   /// Where a result sorts: the matched word, the name key, the id.
@@ -86,7 +86,7 @@ public enum PartnerSearch {
     guard let data = Data(base64Encoded: token),
       case let parts = String(decoding: data, as: UTF8.self).split(separator: "\u{1F}", omittingEmptySubsequences: false),
       parts.count == 4, parts[0] == "s1", let id = Int64(parts[3])
-    else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+    else { throw DomainError(.invalid, "the page token is not one this server issued") }
     return Key(word: String(parts[1]), nameKey: String(parts[2]), id: id)
   }
 }
@@ -95,9 +95,9 @@ public enum PartnerSearch {
 public enum Paging {
   /// 1–100; 0 means 20.
   public static func size(_ requested: Int) throws -> Int {
-    guard requested >= 0 else { throw DomainError(.invalidArgument, "page size must not be negative") }
+    guard requested >= 0 else { throw DomainError(.invalid, "page size must not be negative") }
     if requested == 0 { return 20 }
-    guard requested <= 100 else { throw DomainError(.invalidArgument, "page size must be at most 100") }
+    guard requested <= 100 else { throw DomainError(.invalid, "page size must be at most 100") }
     return requested
   }
 
@@ -109,7 +109,7 @@ public enum Paging {
     guard !token.isEmpty else { return nil }
     guard let data = Data(base64Encoded: token), case let text = String(decoding: data, as: UTF8.self),
       text.hasPrefix("p1\u{1F}")
-    else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+    else { throw DomainError(.invalid, "the page token is not one this server issued") }
     return String(text.dropFirst(3))
   }
 }

@@ -20,19 +20,23 @@ public struct ChangeAuthor: Sendable, Equatable {
 
 /// A webhook: where events are POSTed, which events, and its state.
 public struct Webhook: Sendable, Equatable {
-  public enum Kind: Sendable, Equatable {
+  /// Where a webhook was created. The raw values are the stored codes:
+  /// they are named here once and used by name everywhere else.
+  public enum Kind: Int64, Sendable, Equatable {
     /// Created from the dashboard for one business unit or all within reach.
-    case global
+    case global = 1
     /// Created through a programme's Integrations.
-    case programme
+    case programme = 2
   }
 
-  public enum State: Sendable, Equatable {
-    case active
+  /// Whether a webhook takes deliveries. The raw values are the stored
+  /// codes: they are named here once and used by name everywhere else.
+  public enum State: Int64, Sendable, Equatable {
+    case active = 1
     /// Deliveries are held until resumed.
-    case paused
+    case paused = 2
     /// Turned off by the platform; resuming re-enables it.
-    case disabled
+    case disabled = 3
   }
 
   public var id: String
@@ -88,21 +92,21 @@ public enum WebhookRules {
   /// at most 2,048 bytes.
   public static func payloadURL(_ text: String, allowHTTP: Bool) throws -> String {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
-    guard !trimmed.isEmpty else { throw DomainError(.invalidArgument, "payload_url is required") }
-    guard trimmed.utf8.count <= 2_048 else { throw DomainError(.invalidArgument, "payload_url is longer than 2,048 bytes") }
+    guard !trimmed.isEmpty else { throw DomainError(.invalid, "payload_url is required") }
+    guard trimmed.utf8.count <= 2_048 else { throw DomainError(.invalid, "payload_url is longer than 2,048 bytes") }
     guard let url = URLComponents(string: trimmed), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-      throw DomainError(.invalidArgument, "payload_url must be an absolute URL such as https://example.com/hooks")
+      throw DomainError(.invalid, "payload_url must be an absolute URL such as https://example.com/hooks")
     }
     guard scheme == "https" || (scheme == "http" && allowHTTP) else {
-      throw DomainError(.invalidArgument, allowHTTP ? "payload_url must use http or https" : "payload_url must use https")
+      throw DomainError(.invalid, allowHTTP ? "payload_url must use http or https" : "payload_url must use https")
     }
     guard url.user == nil, url.password == nil else {
-      throw DomainError(.invalidArgument, "payload_url must not carry credentials")
+      throw DomainError(.invalid, "payload_url must not carry credentials")
     }
     // URLComponents gives no port at all for one past Int's range, so the text itself is checked.
     if let port = portText(of: trimmed) {
       guard port.count <= 5, port.allSatisfy(\.isASCII), let number = Int(port), (1...65_535).contains(number) else {
-        throw DomainError(.invalidArgument, "payload_url's port must be 1–65535, not '\(port.prefix(24))'")
+        throw DomainError(.invalid, "payload_url's port must be 1–65535, not '\(port.prefix(24))'")
       }
     }
     return trimmed
@@ -125,10 +129,10 @@ public enum WebhookRules {
   /// Returns the decoded signing key.
   public static func secretKey(_ secret: String) throws -> [UInt8] {
     guard secret.hasPrefix("whsec_"), let data = Data(base64Encoded: String(secret.dropFirst(6))) else {
-      throw DomainError(.invalidArgument, "secret must be `whsec_` followed by base64")
+      throw DomainError(.invalid, "secret must be `whsec_` followed by base64")
     }
     guard (24...64).contains(data.count) else {
-      throw DomainError(.invalidArgument, "the secret's key must be 24–64 bytes, not \(data.count)")
+      throw DomainError(.invalid, "the secret's key must be 24–64 bytes, not \(data.count)")
     }
     return [UInt8](data)
   }
@@ -140,13 +144,13 @@ public enum WebhookRules {
   /// for `kind`; duplicates folded, sorted.
   public static func events(_ names: [String], for kind: Webhook.Kind) throws -> [String] {
     let unique = Set(names.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-    guard !unique.isEmpty else { throw DomainError(.invalidArgument, "at least one event is required") }
+    guard !unique.isEmpty else { throw DomainError(.invalid, "at least one event is required") }
     for name in unique {
       guard let type = EventCatalogue.type(named: name) else {
-        throw DomainError(.invalidArgument, "unknown event type '\(DomainError.echo(name))'")
+        throw DomainError(.invalid, "unknown event type '\(DomainError.echo(name))'")
       }
       if kind == .programme && type.scope == .partnerOnly {
-        throw DomainError(.invalidArgument, "'\(DomainError.echo(name))' is a partner-only event; programme webhooks cannot subscribe to it")
+        throw DomainError(.invalid, "'\(DomainError.echo(name))' is a partner-only event; programme webhooks cannot subscribe to it")
       }
     }
     return unique.sorted()
@@ -154,7 +158,7 @@ public enum WebhookRules {
 
   /// At most 500 bytes.
   public static func description(_ text: String) throws -> String {
-    guard text.utf8.count <= 500 else { throw DomainError(.invalidArgument, "description is longer than 500 bytes") }
+    guard text.utf8.count <= 500 else { throw DomainError(.invalid, "description is longer than 500 bytes") }
     return text
   }
 }

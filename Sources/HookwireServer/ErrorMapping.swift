@@ -10,13 +10,13 @@ extension DomainError: RPCErrorConvertible {
   public var rpcError: RPCError {
     let status: StatusCode =
       switch code {
-      case .invalidArgument: .invalidArgument
+      case .invalid: .invalidArgument
       case .notFound: .notFound
-      case .alreadyExists: .alreadyExists
-      case .permissionDenied: .permissionDenied
+      case .conflict: .alreadyExists
+      case .forbidden: .permissionDenied
       case .unauthenticated: .unauthenticated
-      case .failedPrecondition: .failedPrecondition
-      case .aborted: .aborted
+      case .precondition: .failedPrecondition
+      case .staleVersion: .aborted
       case .unavailable: .unavailable
       }
     return RPCError(code: status, message: message)

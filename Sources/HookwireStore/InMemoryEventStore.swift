@@ -36,12 +36,13 @@ public actor InMemoryEventStore: EventStore {
       events[event.id] = (event, publisher)
       var count = 0
       for webhook in await webhooks.all() where webhook.events.contains(new.type) {
-        guard await matches(webhook, new) else { continue }
+        let ownerReach = webhook.allBUs ? await partners.partner(id: webhook.partnerID)?.reach : nil
+        guard FanOut.receives(webhook, new, ownerReach: ownerReach) else { continue }
         let id = DeliveryIDs.next(nowMs: nowMs)
         deliveries[id] = (
           Delivery(
             id: id, webhookID: webhook.id, eventID: event.id, eventType: event.type, buID: new.buID,
-            status: webhook.state == .active ? .pending : .held, attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0,
+            status: FanOut.initialStatus(whenWebhookIs: webhook.state), attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0,
             nextAttemptAtMs: nowMs, lastHTTPStatus: 0, lastError: ""), false)
         count += 1
       }
@@ -50,18 +51,10 @@ public actor InMemoryEventStore: EventStore {
     return results
   }
 
-  private func matches(_ webhook: Webhook, _ event: NewEvent) async -> Bool {
-    switch webhook.kind {
-    case .programme: return webhook.programmeID != nil && webhook.programmeID == event.programmeID
-    case .global where !webhook.allBUs: return webhook.buID == event.buID
-    case .global: return await partners.partner(id: webhook.partnerID)?.reach.contains(event.buID) ?? false
-    }
-  }
-
   public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     var due: [DueDelivery] = []
     for (delivery, manual) in deliveries.values.sorted(by: { $0.delivery.nextAttemptAtMs < $1.delivery.nextAttemptAtMs })
-    where due.count < limit && [.pending, .retrying].contains(delivery.status) && delivery.nextAttemptAtMs <= nowMs
+    where due.count < limit && DeliveryStatus.due.contains(delivery.status) && delivery.nextAttemptAtMs <= nowMs
       && !excluding.contains(delivery.id)
     {
       guard let webhook = await webhooks.webhook(id: delivery.webhookID), webhook.state == .active,
@@ -76,7 +69,7 @@ public actor InMemoryEventStore: EventStore {
 
   public func nextDueMs() async throws -> Int64? {
     var earliest: Int64?
-    for (delivery, _) in deliveries.values where [.pending, .retrying].contains(delivery.status) {
+    for (delivery, _) in deliveries.values where DeliveryStatus.due.contains(delivery.status) {
       guard await webhooks.webhook(id: delivery.webhookID)?.state == .active else { continue }
       earliest = min(earliest ?? .max, delivery.nextAttemptAtMs)
     }
@@ -104,7 +97,7 @@ public actor InMemoryEventStore: EventStore {
   }
 
   public func prune(before cutoffMs: Int64) -> Int {
-    let old = deliveries.values.filter { $0.delivery.createdAtMs < cutoffMs && [.succeeded, .failed, .cancelled].contains($0.delivery.status) }
+    let old = deliveries.values.filter { $0.delivery.createdAtMs < cutoffMs && DeliveryStatus.finished.contains($0.delivery.status) }
     for (delivery, _) in old {
       deliveries[delivery.id] = nil
       attempts[delivery.id] = nil
@@ -119,11 +112,11 @@ public actor InMemoryEventStore: EventStore {
     for (id, entry) in deliveries where entry.delivery.webhookID == webhookID {
       var updated = entry
       switch status {
-      case .held where [.pending, .retrying].contains(entry.delivery.status): updated.delivery.status = .held
+      case .held where DeliveryStatus.due.contains(entry.delivery.status): updated.delivery.status = .held
       case .pending where entry.delivery.status == .held:
         updated.delivery.status = .pending
         updated.delivery.nextAttemptAtMs = nowMs
-      case .cancelled where [.pending, .retrying, .held].contains(entry.delivery.status): updated.delivery.status = .cancelled
+      case .cancelled where DeliveryStatus.open.contains(entry.delivery.status): updated.delivery.status = .cancelled
       default: continue
       }
       deliveries[id] = updated
@@ -136,7 +129,7 @@ public actor InMemoryEventStore: EventStore {
     let size = try Paging.size(pageSize)
     // The same cursor as SQLite's, refused alike when it is not one.
     let after = try Paging.value(fromToken: pageToken).map { text in
-      guard let cursor = SQLiteEventStore.cursor(text) else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+      guard let cursor = SQLiteEventStore.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
       return cursor
     }
     let matching = deliveries.values.map(\.delivery).filter { d in

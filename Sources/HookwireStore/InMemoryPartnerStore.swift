@@ -24,7 +24,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     guard units[buID] != nil else { throw DomainError(.notFound, "business unit \(buID) does not exist") }
     let programmeID = try id.map(StoreRules.programmeID) ?? "prog_\(nextProgramme)"
     nextProgramme += 1
-    guard programmesByID[programmeID] == nil else { throw DomainError(.alreadyExists, "programme \(programmeID) exists") }
+    guard programmesByID[programmeID] == nil else { throw DomainError(.conflict, "programme \(programmeID) exists") }
     let programme = Programme(id: programmeID, buID: buID, name: try StoreRules.name(name), createdAtMs: nowMs())
     programmesByID[programmeID] = programme
     return programme
@@ -36,8 +36,8 @@ public actor InMemoryPartnerStore: PartnerStore {
       for bu in listed where units[bu] == nil { throw DomainError(.notFound, "business unit \(bu) does not exist") }
     }
     let partnerID = id ?? ((partners.keys.max() ?? 10_000) + 1)
-    guard partnerID > 0 else { throw DomainError(.invalidArgument, "partner ids are positive") }
-    guard partners[partnerID] == nil else { throw DomainError(.alreadyExists, "partner \(partnerID) exists") }
+    guard partnerID > 0 else { throw DomainError(.invalid, "partner ids are positive") }
+    guard partners[partnerID] == nil else { throw DomainError(.conflict, "partner \(partnerID) exists") }
     let partner = Partner(id: partnerID, name: try StoreRules.name(name), kind: kind, buID: buID, reach: reach, createdAtMs: nowMs())
     partners[partnerID] = partner
     return partner
@@ -119,14 +119,14 @@ enum StoreRules {
   static func name(_ name: String) throws -> String {
     let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty, trimmed.utf8.count <= 200 else {
-      throw DomainError(.invalidArgument, "a name needs 1–200 bytes")
+      throw DomainError(.invalid, "a name needs 1–200 bytes")
     }
     return trimmed
   }
 
   static func programmeID(_ id: String) throws -> String {
     guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
-      throw DomainError(.invalidArgument, "programme ids are 1–64 characters of [a-z0-9_]")
+      throw DomainError(.invalid, "programme ids are 1–64 characters of [a-z0-9_]")
     }
     return id
   }

@@ -28,8 +28,6 @@ public final class SQLiteEventStore: EventStore {
   /// A store on `database` (migrated with `HookwireSchema.migrations`).
   public init(database: Database) { self.database = database }
 
-  static let open: [DeliveryStatus] = [.pending, .retrying, .held]
-
   public func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
     try await database.write { db in try events.map { try Self.publishOne($0, publisher: publisher, nowMs: nowMs, db) } }
   }
@@ -49,26 +47,27 @@ public final class SQLiteEventStore: EventStore {
         .text(id), .integer(new.buID), new.programmeID.map(SQLValue.text) ?? .null, .text(new.type), .text(new.payloadJSON),
         .integer(nowMs), .text(new.idempotencyKey), .text(publisher)
       ).run()
-    // Global webhooks of the unit, all-unit webhooks whose owner reaches it,
-    // programme webhooks of the programme; subscribed; not deleted.
+    // `FanOut.receives` in one query: global webhooks of the unit, all-unit
+    // webhooks whose owner reaches it, programme webhooks of the programme;
+    // subscribed; not deleted.
     let matches = try db.prepare("""
       SELECT w.id, w.state FROM webhooks w
       WHERE w.deleted_at_ms IS NULL AND instr(',' || w.events || ',', ',' || ?1 || ',') > 0 AND (
-        (w.kind = 1 AND w.all_bus = 0 AND w.bu_id = ?2)
-        OR (w.kind = 1 AND w.all_bus = 1 AND EXISTS (
+        (w.kind = \(SQLCode.of(Webhook.Kind.global)) AND w.all_bus = 0 AND w.bu_id = ?2)
+        OR (w.kind = \(SQLCode.of(Webhook.Kind.global)) AND w.all_bus = 1 AND EXISTS (
           SELECT 1 FROM partners p WHERE p.id = w.partner_id AND (p.all_bus = 1
             OR EXISTS (SELECT 1 FROM partner_reach r WHERE r.partner_id = p.id AND r.bu_id = ?2))))
-        OR (w.kind = 2 AND w.programme_id = ?3))
+        OR (w.kind = \(SQLCode.of(Webhook.Kind.programme)) AND w.programme_id = ?3))
       """).bind(.text(new.type), .integer(new.buID), new.programmeID.map(SQLValue.text) ?? .text("\u{0}"))
-    var targets: [(String, Int64)] = []
-    while try matches.step() { targets.append((matches.text(0), matches.int(1))) }
+    var targets: [(String, Webhook.State)] = []
+    while try matches.step() { targets.append((matches.text(0), Webhook.State(storedCode: matches.int(1)))) }
     let insert = try db.prepare("""
       INSERT INTO deliveries (id, webhook_id, event_id, event_type, bu_id, status, attempts, created_at_ms,
         last_attempt_at_ms, next_attempt_at_ms, last_http_status, last_error, manual)
       VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', 0)
       """)
     for (webhookID, state) in targets {
-      let status: DeliveryStatus = state == 1 ? .pending : .held
+      let status = FanOut.initialStatus(whenWebhookIs: state)
       insert.reset()
       try insert.bind(
         .text(DeliveryIDs.next(nowMs: nowMs)), .text(webhookID), .text(id), .text(new.type), .integer(new.buID),
@@ -108,7 +107,7 @@ public final class SQLiteEventStore: EventStore {
   static func decodeDelivery(_ row: Statement, from start: Int32 = 0) -> Delivery {
     Delivery(
       id: row.text(start), webhookID: row.text(start + 1), eventID: row.text(start + 2), eventType: row.text(start + 3),
-      buID: row.int(start + 4), status: DeliveryStatus(rawValue: row.int(start + 5)) ?? .pending, attempts: Int(row.int(start + 6)),
+      buID: row.int(start + 4), status: DeliveryStatus(storedCode: row.int(start + 5)), attempts: Int(row.int(start + 6)),
       createdAtMs: row.int(start + 7), lastAttemptAtMs: row.int(start + 8), nextAttemptAtMs: row.int(start + 9),
       lastHTTPStatus: Int(row.int(start + 10)), lastError: row.text(start + 11))
   }
@@ -118,7 +117,7 @@ public final class SQLiteEventStore: EventStore {
       let rows = try db.prepare("""
         SELECT \(Self.deliveryColumns), w.payload_url, e.payload_json, e.published_at_ms, w.secret, d.manual
         FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
-        WHERE d.status IN (1, 3) AND d.next_attempt_at_ms <= ? AND w.state = 1 AND w.deleted_at_ms IS NULL
+        WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= ? AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL
         ORDER BY d.next_attempt_at_ms LIMIT ?
         """).bind(.integer(nowMs), .integer(Int64(limit + excluding.count)))
       var due: [DueDelivery] = []
@@ -137,7 +136,7 @@ public final class SQLiteEventStore: EventStore {
     try await database.read { db in
       let row = try db.prepare("""
         SELECT min(d.next_attempt_at_ms) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-        WHERE d.status IN (1, 3) AND w.state = 1 AND w.deleted_at_ms IS NULL
+        WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL
         """)
       guard try row.step(), !row.isNull(0) else { return nil }
       return row.int(0)
@@ -154,10 +153,11 @@ public final class SQLiteEventStore: EventStore {
           .integer(Int64(attempt.httpStatus)), .integer(Int64(attempt.latencyMs)), .text(attempt.responseExcerpt), .text(attempt.error),
           .integer(attempt.succeeded ? 1 : 0)
         ).run()
-      // A delivery cancelled or held meanwhile keeps that status.
+      // A delivery cancelled or held meanwhile keeps that status, unless the
+      // attempt succeeded.
       try db.prepare("""
         UPDATE deliveries SET attempts = ?, last_attempt_at_ms = ?, last_http_status = ?, last_error = ?, manual = 0,
-          status = CASE WHEN status IN (5, 6) AND ? != 2 THEN status ELSE ? END, next_attempt_at_ms = ?
+          status = CASE WHEN status IN \(SQLCode.list([.held, .cancelled])) AND ? != \(SQLCode.of(.succeeded)) THEN status ELSE ? END, next_attempt_at_ms = ?
         WHERE id = ?
         """).bind(
           .integer(Int64(attempt.number)), .integer(attempt.attemptedAtMs), .integer(Int64(attempt.httpStatus)), .text(attempt.error),
@@ -180,7 +180,7 @@ public final class SQLiteEventStore: EventStore {
     while true {
       let batch = try await database.write { db -> Int in
         let ids = try db.prepare(
-          "SELECT id FROM deliveries WHERE created_at_ms < ? AND status IN (2, 4, 6) LIMIT 2000"
+          "SELECT id FROM deliveries WHERE created_at_ms < ? AND status IN \(SQLCode.list(DeliveryStatus.finished)) LIMIT 2000"
         ).bind(.integer(cutoffMs))
         var found: [String] = []
         while try ids.step() { found.append(ids.text(0)) }
@@ -205,12 +205,12 @@ public final class SQLiteEventStore: EventStore {
     try await database.write { db in
       switch status {
       case .held:
-        try db.prepare("UPDATE deliveries SET status = 5 WHERE webhook_id = ? AND status IN (1, 3)").bind(.text(webhookID)).run()
+        try db.prepare("UPDATE deliveries SET status = \(SQLCode.of(.held)) WHERE webhook_id = ? AND status IN \(SQLCode.list(DeliveryStatus.due))").bind(.text(webhookID)).run()
       case .pending:
-        try db.prepare("UPDATE deliveries SET status = 1, next_attempt_at_ms = ? WHERE webhook_id = ? AND status = 5")
+        try db.prepare("UPDATE deliveries SET status = \(SQLCode.of(.pending)), next_attempt_at_ms = ? WHERE webhook_id = ? AND status = \(SQLCode.of(.held))")
           .bind(.integer(nowMs), .text(webhookID)).run()
       default:
-        try db.prepare("UPDATE deliveries SET status = ? WHERE webhook_id = ? AND status IN (1, 3, 5)")
+        try db.prepare("UPDATE deliveries SET status = ? WHERE webhook_id = ? AND status IN \(SQLCode.list(DeliveryStatus.open))")
           .bind(.integer(status.rawValue), .text(webhookID)).run()
       }
       return db.changes
@@ -220,7 +220,7 @@ public final class SQLiteEventStore: EventStore {
   public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { text in
-      guard let cursor = Self.cursor(text) else { throw DomainError(.invalidArgument, "the page token is not one this server issued") }
+      guard let cursor = Self.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
       return cursor
     }
     return try await database.read { db in
@@ -307,8 +307,10 @@ public final class SQLiteEventStore: EventStore {
   public func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
     try await database.write { db in
       try db.prepare("""
-        UPDATE deliveries SET status = CASE WHEN status = 5 THEN 5 ELSE 3 END, next_attempt_at_ms = ?, manual = 1
-        WHERE webhook_id = ? AND event_id = ? AND status != 6
+        UPDATE deliveries
+        SET status = CASE WHEN status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+          next_attempt_at_ms = ?, manual = 1
+        WHERE webhook_id = ? AND event_id = ? AND status != \(SQLCode.of(.cancelled))
         """).bind(.integer(nowMs), .text(webhookID), .text(eventID)).run()
       guard db.changes == 1 else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
       let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?")
@@ -321,8 +323,8 @@ public final class SQLiteEventStore: EventStore {
   public func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
     try await database.write { db in
       try db.prepare("""
-        UPDATE deliveries SET status = 3, next_attempt_at_ms = ?, manual = 1
-        WHERE webhook_id = ? AND status = 4 AND created_at_ms >= ?
+        UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = ?, manual = 1
+        WHERE webhook_id = ? AND status = \(SQLCode.of(.failed)) AND created_at_ms >= ?
         """).bind(.integer(nowMs), .text(webhookID), .integer(sinceMs)).run()
       return db.changes
     }

@@ -37,7 +37,7 @@ public final class SQLitePartnerStore: PartnerStore {
         programmeID = "prog_\(count.int(0) + 1)"
       }
       guard try !Self.exists(db, "SELECT 1 FROM programmes WHERE id = ?", .text(programmeID)) else {
-        throw DomainError(.alreadyExists, "programme \(programmeID) exists")
+        throw DomainError(.conflict, "programme \(programmeID) exists")
       }
       let created = nowMs()
       try db.prepare("INSERT INTO programmes (id, bu_id, name, created_at_ms) VALUES (?, ?, ?, ?)")
@@ -63,9 +63,9 @@ public final class SQLitePartnerStore: PartnerStore {
     }
     var partnerID: Int64
     if let id {
-      guard id > 0 else { throw DomainError(.invalidArgument, "partner ids are positive") }
+      guard id > 0 else { throw DomainError(.invalid, "partner ids are positive") }
       guard try !exists(db, "SELECT 1 FROM partners WHERE id = ?", .integer(id)) else {
-        throw DomainError(.alreadyExists, "partner \(id) exists")
+        throw DomainError(.conflict, "partner \(id) exists")
       }
       partnerID = id
     } else {
@@ -77,7 +77,7 @@ public final class SQLitePartnerStore: PartnerStore {
     let key = PartnerSearch.nameKey(name)
     let allBUs: Int64 = partner.reach == .all ? 1 : 0
     try db.prepare("INSERT INTO partners (id, name, name_key, kind, bu_id, all_bus, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .bind(.integer(partnerID), .text(name), .text(key), .integer(kind == .channel ? 1 : 2), .integer(buID), .integer(allBUs), .integer(partner.createdAtMs))
+      .bind(.integer(partnerID), .text(name), .text(key), .integer(kind.rawValue), .integer(buID), .integer(allBUs), .integer(partner.createdAtMs))
       .run()
     if case .units(let units) = partner.reach {
       let insert = try db.prepare("INSERT INTO partner_reach (partner_id, bu_id) VALUES (?, ?)")
@@ -274,7 +274,7 @@ public final class SQLitePartnerStore: PartnerStore {
     for id in ids {
       row.reset()
       guard try row.bind(.integer(id)).step() else { continue }
-      let kind: Partner.Kind = row.int(2) == 1 ? .channel : .global
+      let kind = Partner.Kind(storedCode: row.int(2))
       var reach = Reach.all
       if row.int(4) == 0 {
         reachRows.reset()
@@ -360,7 +360,7 @@ public enum HookwireSchema {
           bu_id INTEGER NOT NULL, status INTEGER NOT NULL, attempts INTEGER NOT NULL, created_at_ms INTEGER NOT NULL,
           last_attempt_at_ms INTEGER NOT NULL, next_attempt_at_ms INTEGER NOT NULL, last_http_status INTEGER NOT NULL,
           last_error TEXT NOT NULL, manual INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE INDEX deliveries_due ON deliveries(next_attempt_at_ms) WHERE status IN (1, 3);
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_at_ms) WHERE status IN \(SQLCode.list(DeliveryStatus.due));
         CREATE INDEX deliveries_by_webhook ON deliveries(webhook_id, created_at_ms, id);
         CREATE UNIQUE INDEX deliveries_by_event ON deliveries(event_id, webhook_id);
         CREATE TABLE attempts (
@@ -374,7 +374,7 @@ public enum HookwireSchema {
       sql: """
         CREATE TABLE webhook_failures (webhook_id TEXT PRIMARY KEY, failing_since_ms INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX events_by_time ON events(published_at_ms);
-        CREATE INDEX deliveries_by_time ON deliveries(created_at_ms) WHERE status IN (2, 4, 6);
+        CREATE INDEX deliveries_by_time ON deliveries(created_at_ms) WHERE status IN \(SQLCode.list(DeliveryStatus.finished));
         """),
   ]
 }

@@ -61,7 +61,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
       var sql = "SELECT \(Self.columns) FROM webhooks WHERE deleted_at_ms IS NULL AND kind = ? AND id > ? AND "
-      var values: [SQLValue] = [.integer(kind == .global ? 1 : 2), .text(after)]
+      var values: [SQLValue] = [.integer(kind.rawValue), .text(after)]
       if kind == .global && !allBUOwners.isEmpty {
         sql += "((bu_id = ? AND all_bus = 0) OR (all_bus = 1 AND partner_id IN (\(allBUOwners.map { _ in "?" }.joined(separator: ",")))))"
         values.append(.integer(buID))
@@ -86,7 +86,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     let updated = try await database.write { db in
       guard var webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
       if let expectedVersion, expectedVersion != webhook.version {
-        throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+        throw DomainError(.staleVersion, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
       }
       try change(&webhook)
       webhook.version += 1
@@ -96,7 +96,7 @@ public final class SQLiteWebhookStore: WebhookStore {
           updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?, updated_at_ms = ?
         WHERE id = ?
         """).bind(
-          .text(webhook.events.joined(separator: ",")), .integer(Self.stateCode(webhook.state)), .text(webhook.disabledReason),
+          .text(webhook.events.joined(separator: ",")), .integer(webhook.state.rawValue), .text(webhook.disabledReason),
           .integer(webhook.version), .text(webhook.description), .integer(author.partnerID), .integer(author.callerPartnerID),
           .text(author.keyPrefix), .integer(author.atMs), .text(id)
         ).run()
@@ -110,7 +110,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     try await database.write { db in
       guard let webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
       if let expectedVersion, expectedVersion != webhook.version {
-        throw DomainError(.aborted, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+        throw DomainError(.staleVersion, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
       }
       try db.prepare("""
         UPDATE webhooks SET deleted_at_ms = ?, updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?,
@@ -127,35 +127,21 @@ public final class SQLiteWebhookStore: WebhookStore {
     }
   }
 
-  static func stateCode(_ state: Webhook.State) -> Int64 {
-    switch state {
-    case .active: 1
-    case .paused: 2
-    case .disabled: 3
-    }
-  }
-
   static func values(_ w: Webhook) -> [SQLValue] {
     [
-      .text(w.id), .integer(w.kind == .global ? 1 : 2), .integer(w.partnerID), .integer(w.buID), .integer(w.allBUs ? 1 : 0),
+      .text(w.id), .integer(w.kind.rawValue), .integer(w.partnerID), .integer(w.buID), .integer(w.allBUs ? 1 : 0),
       w.programmeID.map(SQLValue.text) ?? .null, .text(w.payloadURL), .text(w.events.joined(separator: ",")), .text(w.secretHint),
-      .integer(stateCode(w.state)), .text(w.disabledReason), .integer(w.version), .text(w.description),
+      .integer(w.state.rawValue), .text(w.disabledReason), .integer(w.version), .text(w.description),
       .integer(w.createdBy.partnerID), .integer(w.createdBy.callerPartnerID), .text(w.createdBy.keyPrefix), .integer(w.createdBy.atMs),
       .integer(w.updatedBy.partnerID), .integer(w.updatedBy.callerPartnerID), .text(w.updatedBy.keyPrefix), .integer(w.updatedBy.atMs),
     ]
   }
 
   static func decode(_ row: Statement) -> Webhook {
-    let state: Webhook.State =
-      switch row.int(9) {
-      case 2: .paused
-      case 3: .disabled
-      default: .active
-      }
-    return Webhook(
-      id: row.text(0), kind: row.int(1) == 1 ? .global : .programme, partnerID: row.int(2), buID: row.int(3),
+    Webhook(
+      id: row.text(0), kind: Webhook.Kind(storedCode: row.int(1)), partnerID: row.int(2), buID: row.int(3),
       allBUs: row.int(4) == 1, programmeID: row.isNull(5) ? nil : row.text(5), payloadURL: row.text(6),
-      events: row.text(7).split(separator: ",").map(String.init), secretHint: row.text(8), state: state,
+      events: row.text(7).split(separator: ",").map(String.init), secretHint: row.text(8), state: Webhook.State(storedCode: row.int(9)),
       disabledReason: row.text(10), version: row.int(11), description: row.text(12),
       createdBy: ChangeAuthor(partnerID: row.int(13), callerPartnerID: row.int(14), keyPrefix: row.text(15), atMs: row.int(16)),
       updatedBy: ChangeAuthor(partnerID: row.int(17), callerPartnerID: row.int(18), keyPrefix: row.text(19), atMs: row.int(20)))
@@ -169,7 +155,7 @@ public actor InMemoryWebhookStore: WebhookStore {
   public init() {}
 
   public func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
-    guard webhooks[webhook.id] == nil else { throw DomainError(.alreadyExists, "webhook \(webhook.id) exists") }
+    guard webhooks[webhook.id] == nil else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
     webhooks[webhook.id] = (webhook, encryptedSecret, false)
   }
 
@@ -193,7 +179,7 @@ public actor InMemoryWebhookStore: WebhookStore {
   ) throws -> Webhook {
     guard var entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
     if let expectedVersion, expectedVersion != entry.webhook.version {
-      throw DomainError(.aborted, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+      throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
     try change(&entry.webhook)
     entry.webhook.version += 1
@@ -205,7 +191,7 @@ public actor InMemoryWebhookStore: WebhookStore {
   public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) throws {
     guard let entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
     if let expectedVersion, expectedVersion != entry.webhook.version {
-      throw DomainError(.aborted, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+      throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
     webhooks[id]?.deleted = true
   }

@@ -26,11 +26,11 @@ struct ActingAsTests {
     }
     let table: [(String, Principal, Int64?, DomainError.Code?)] = [
       ("no act-as", try await principal(P.channel), nil, nil),
-      ("service acting", service, P.channel.id, .permissionDenied),
-      ("channel acting", try await principal(P.channel), P.inAmericas.id, .permissionDenied),
+      ("service acting", service, P.channel.id, .forbidden),
+      ("channel acting", try await principal(P.channel), P.inAmericas.id, .forbidden),
       ("unknown partner", try await principal(P.global), 999, .notFound),
       ("inside reach", try await principal(P.global), P.inAmericas.id, nil),
-      ("reaches further than the caller", try await principal(P.global), P.wider.id, .permissionDenied),
+      ("reaches further than the caller", try await principal(P.global), P.wider.id, .forbidden),
       ("all-reaching caller", try await principal(P.wider), P.global.id, nil),
     ]
     for (name, principal, actAs, code) in table {

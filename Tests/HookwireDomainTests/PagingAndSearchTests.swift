@@ -17,7 +17,7 @@ struct PagingAndSearchTests {
     for value in ["", "wh_1", "1000|dlv_x", "ünï\u{1F}cödé"] { #expect(try Paging.value(fromToken: Paging.token(after: value)) == value) }
     #expect(try Paging.value(fromToken: "") == nil)
     for forged in ["garbage", "AAAA", Data("p2\u{1F}x".utf8).base64EncodedString(), Data("p1x".utf8).base64EncodedString()] {
-      #expect("\(forged)") { try Paging.value(fromToken: forged) } throws: { ($0 as? DomainError)?.code == .invalidArgument }
+      #expect("\(forged)") { try Paging.value(fromToken: forged) } throws: { ($0 as? DomainError)?.code == .invalid }
     }
   }
 
@@ -35,7 +35,7 @@ struct PagingAndSearchTests {
 
   @Test("queries refused before any work", arguments: ["", "   ", "--", "99999999999999999999", String(repeating: "a", count: 201), "a b c d e f g h i"])
   func parseRefused(text: String) {
-    #expect { try PartnerSearch.parse(text) } throws: { ($0 as? DomainError)?.code == .invalidArgument }
+    #expect { try PartnerSearch.parse(text) } throws: { ($0 as? DomainError)?.code == .invalid }
   }
 
   @Test("search keys rank by matched word, then name, then id; tokens round-trip; forged ones are INVALID_ARGUMENT")

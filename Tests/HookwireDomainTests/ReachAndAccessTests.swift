@@ -79,8 +79,8 @@ struct ReachAndAccessTests {
     #expect(throws: DomainError.self) { try AccessControl.requireVisible(nil, id: "wh", in: Self.scope(Self.global)) }
     let table: [(Webhook?, CallerScope, DomainError.Code)] = [
       (nil, Self.scope(Self.global), .notFound),
-      (webhook, Self.scope(Self.channel), .permissionDenied),
-      (webhook, CallerScope(principal: .service(name: "s", keyPrefix: "k"), actingAs: nil), .permissionDenied),
+      (webhook, Self.scope(Self.channel), .forbidden),
+      (webhook, CallerScope(principal: .service(name: "s", keyPrefix: "k"), actingAs: nil), .forbidden),
     ]
     for (webhook, scope, code) in table {
       #expect { try AccessControl.requireVisible(webhook, id: "wh", in: scope) } throws: { ($0 as? DomainError)?.code == code }

@@ -28,7 +28,7 @@ struct WebhookRulesTests {
     let result = Result { try WebhookRules.payloadURL(url, allowHTTP: allowHTTP) }
     switch result {
     case .success(let accepted): #expect(valid && accepted == url.trimmingCharacters(in: .whitespaces), "\(url)")
-    case .failure(let error): #expect(!valid && (error as? DomainError)?.code == .invalidArgument, "\(url): \(error)")
+    case .failure(let error): #expect(!valid && (error as? DomainError)?.code == .invalid, "\(url): \(error)")
     }
   }
 
@@ -57,7 +57,7 @@ struct WebhookRulesTests {
     #expect(try WebhookRules.events(["invoice.issued"], for: .global) == ["invoice.issued"])
     let refused: [([String], Webhook.Kind)] = [([], .global), (["", " "], .global), (["reward.unknown"], .global), (["invoice.issued"], .programme)]
     for (names, kind) in refused {
-      #expect("\(names) for \(kind)") { try WebhookRules.events(names, for: kind) } throws: { ($0 as? DomainError)?.code == .invalidArgument }
+      #expect("\(names) for \(kind)") { try WebhookRules.events(names, for: kind) } throws: { ($0 as? DomainError)?.code == .invalid }
     }
     for type in EventCatalogue.all { #expect(EventCatalogue.type(named: type.name) == type) }
     #expect(EventCatalogue.type(named: "REWARD.ISSUED") == nil)

@@ -126,7 +126,7 @@ struct RequestBoundsTests {
   @Test("partner search refuses an over-long query before reading it, without echoing it")
   func searchQueryBoundFirst() {
     for query in [String(repeating: "1", count: 201), String(repeating: "ab ", count: 100_000)] {
-      #expect(throws: DomainError(.invalidArgument, "the search query is too long (8 words, 200 bytes at most)")) {
+      #expect(throws: DomainError(.invalid, "the search query is too long (8 words, 200 bytes at most)")) {
         try PartnerSearch.parse(query)
       }
     }

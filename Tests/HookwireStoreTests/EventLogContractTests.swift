@@ -43,7 +43,7 @@ struct EventLogContractTests {
     ]
     for (filter, expected) in table { #expect(try await ids(filter) == expected, "\(filter)") }
     for token in ["garbage", "AAAA", Paging.token(after: "not a cursor")] {
-      await expectDomainError(.invalidArgument, "token \(token)") {
+      await expectDomainError(.invalid, "token \(token)") {
         _ = try await stores.events.deliveries(ofWebhook: "wh_a", filter: LogFilter(), pageSize: 4, pageToken: token)
       }
     }
@@ -64,7 +64,7 @@ struct EventLogContractTests {
       ("evt_asia", .units([World.asia]), ["wh_all"]), ("evt_missing", .all, []),
     ]
     for (event, reach, expected) in table { #expect(try await hooks(event, reach) == expected, "\(event) within \(reach)") }
-    await expectDomainError(.invalidArgument) { _ = try await stores.events.search(eventID: "evt_eu", buIDs: .all, pageSize: 1, pageToken: "zz") }
+    await expectDomainError(.invalid) { _ = try await stores.events.search(eventID: "evt_eu", buIDs: .all, pageSize: 1, pageToken: "zz") }
   }
 
   @Test("redeliver schedules a manual attempt now (a held one stays held); recover reschedules failures since a time", arguments: StoreKind.allCases)

@@ -21,8 +21,8 @@ struct PartnerStoreContractTests {
       let walked = try await walkPages { try await stores.partners.businessUnits(within: reach, pageSize: 2, pageToken: $0) }
       #expect(walked.map(\.id) == expected, "within \(reach)")
     }
-    await expectDomainError(.invalidArgument) { _ = try await stores.partners.businessUnits(within: .all, pageSize: 2, pageToken: "zz") }
-    await expectDomainError(.invalidArgument) { _ = try await stores.partners.createBusinessUnit(name: "   ") }
+    await expectDomainError(.invalid) { _ = try await stores.partners.businessUnits(within: .all, pageSize: 2, pageToken: "zz") }
+    await expectDomainError(.invalid) { _ = try await stores.partners.createBusinessUnit(name: "   ") }
   }
 
   @Test("programmes: given or assigned ids, unique, of an existing unit, paged by unit", arguments: StoreKind.allCases)
@@ -35,13 +35,13 @@ struct PartnerStoreContractTests {
     let assigned = try await stores.partners.createProgramme(buID: World.europe, name: "Bronze", id: nil)
     #expect(assigned.id.hasPrefix("prog_") && assigned.id != silver.id)
     _ = try await stores.partners.createProgramme(buID: World.americas, name: "Elsewhere", id: "prog_us")
-    await expectDomainError(.alreadyExists) { _ = try await stores.partners.createProgramme(buID: World.americas, name: "Again", id: "prog_silver") }
+    await expectDomainError(.conflict) { _ = try await stores.partners.createProgramme(buID: World.americas, name: "Again", id: "prog_silver") }
     await expectDomainError(.notFound) { _ = try await stores.partners.createProgramme(buID: 999, name: "Nowhere", id: "prog_x") }
-    await expectDomainError(.invalidArgument) { _ = try await stores.partners.createProgramme(buID: World.europe, name: "Bad", id: "Prog-Bad") }
+    await expectDomainError(.invalid) { _ = try await stores.partners.createProgramme(buID: World.europe, name: "Bad", id: "Prog-Bad") }
     #expect(try await stores.partners.programme(id: "prog_missing") == nil)
     let europe = try await walkPages { try await stores.partners.programmes(buID: World.europe, pageSize: 1, pageToken: $0) }
     #expect(europe.map(\.id) == [World.programme, assigned.id, "prog_silver"].sorted())
-    await expectDomainError(.invalidArgument) { _ = try await stores.partners.programmes(buID: World.europe, pageSize: 1, pageToken: "zz") }
+    await expectDomainError(.invalid) { _ = try await stores.partners.programmes(buID: World.europe, pageSize: 1, pageToken: "zz") }
   }
 
   @Test("partners: ids given or next after the highest, unique and positive; channel reach is its own unit; units must exist", arguments: StoreKind.allCases)
@@ -57,10 +57,10 @@ struct PartnerStoreContractTests {
     #expect(global?.reach == .units([World.europe, World.americas]) && global?.kind == .global)
     #expect(try await stores.partners.partner(id: World.everywhere)?.reach == .all)
     #expect(try await stores.partners.partner(id: 1) == nil)
-    await expectDomainError(.alreadyExists) {
+    await expectDomainError(.conflict) {
       _ = try await stores.partners.createPartner(id: World.channel, name: "Twin", kind: .channel, buID: World.europe, reach: .all)
     }
-    await expectDomainError(.invalidArgument) {
+    await expectDomainError(.invalid) {
       _ = try await stores.partners.createPartner(id: 0, name: "Zero", kind: .channel, buID: World.europe, reach: .all)
     }
     await expectDomainError(.notFound) {
@@ -79,7 +79,7 @@ struct PartnerStoreContractTests {
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     await expectDomainError(.notFound) { _ = try await stores.partners.createAPIKey(for: .partner(999)) }
-    await expectDomainError(.invalidArgument) { _ = try await stores.partners.createAPIKey(for: .service("  ")) }
+    await expectDomainError(.invalid) { _ = try await stores.partners.createAPIKey(for: .service("  ")) }
     let key = try await stores.partners.createAPIKey(for: .service(" billing "))
     #expect(try await stores.partners.authenticate(key: key.plaintext) == .service(name: "billing", keyPrefix: key.prefix))
   }

@@ -56,12 +56,12 @@ struct WebhookStoreContractTests {
     }
     #expect(walked.map(\.id) == ids)
     for token in ["not-a-token", "AAAA"] {
-      await expectDomainError(.invalidArgument, "token \(token)") {
+      await expectDomainError(.invalid, "token \(token)") {
         _ = try await stores.webhooks.list(kind: .global, buID: World.europe, allBUOwners: [], pageSize: 5, pageToken: token)
       }
     }
     for size in [-1, 101] {
-      await expectDomainError(.invalidArgument, "size \(size)") {
+      await expectDomainError(.invalid, "size \(size)") {
         _ = try await stores.webhooks.list(kind: .global, buID: World.europe, allBUOwners: [], pageSize: size, pageToken: "")
       }
     }
@@ -80,7 +80,7 @@ struct WebhookStoreContractTests {
     }
     #expect(first.version == 2 && first.description == "first" && first.state == .paused && first.updatedBy == editor)
     #expect(try await stores.webhooks.webhook(id: "wh_a") == first)
-    await expectDomainError(.aborted) {
+    await expectDomainError(.staleVersion) {
       _ = try await stores.webhooks.update(id: "wh_a", expectedVersion: 1, by: editor) { $0.description = "stale" }
     }
     // Without an expected version the change applies to whatever is current.
@@ -112,7 +112,7 @@ struct WebhookStoreContractTests {
     let author = World.author(World.channel, at: 60)
     // Read once, so a cache holds it.
     #expect(try await stores.webhooks.webhook(id: "wh_a") != nil)
-    await expectDomainError(.aborted) { try await stores.webhooks.delete(id: "wh_a", expectedVersion: 7, by: author) }
+    await expectDomainError(.staleVersion) { try await stores.webhooks.delete(id: "wh_a", expectedVersion: 7, by: author) }
     try await stores.webhooks.delete(id: "wh_a", expectedVersion: 1, by: author)
     #expect(try await stores.webhooks.webhook(id: "wh_a") == nil)
     #expect(try await stores.webhooks.encryptedSecret(id: "wh_a") == nil)

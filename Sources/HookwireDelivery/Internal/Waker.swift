@@ -58,7 +58,3 @@ package final class Waker: Sendable {
   }
 }
 
-extension Duration {
-  /// Whole milliseconds.
-  var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
-}

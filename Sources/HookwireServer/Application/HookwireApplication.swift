@@ -86,14 +86,21 @@ public final class HookwireApplication: Sendable {
     }
     health = HealthService(services: Self.serviceNames)
     let allowHTTP = configuration.allowHTTPTargets
+    // The use cases signal due work and read attempts; the engine, when
+    // there is one, is what answers.
+    let dueWork: any DueWorkSignal = engine ?? NoDeliveryWorker()
+    let clock = DomainClock { WallClock.nowMs() }
     let services: [any RPCService] = [
       health, DiagnosticsService(), PartnersService(store: stores.partners),
       WebhooksService(
         webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, allowHTTPTargets: allowHTTP, events: stores.events,
-        engine: engine),
-      IntegrationsService(webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, allowHTTPTargets: allowHTTP),
-      EventsService(events: stores.events, partners: stores.partners, engine: engine),
-      EventLogsService(events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, engine: engine),
+        dueWork: dueWork, clock: clock),
+      IntegrationsService(
+        webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, allowHTTPTargets: allowHTTP, clock: clock),
+      EventsService(events: stores.events, partners: stores.partners, dueWork: dueWork, clock: clock),
+      EventLogsService(
+        events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, dueWork: dueWork,
+        attempts: engine, clock: clock),
     ]
     server = try RPCServer(
       configuration: configuration.server, services: services,

@@ -1,7 +1,5 @@
-import HookwirePosix
 import HookwireAPI
 import HookwireCrypto
-import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
@@ -9,24 +7,28 @@ import HookwireRPC
 /// by event id, redelivery, recovery and a live tail.
 public struct EventLogsService: EventLogs.ServiceProtocol {
   let events: any EventStore
-  let manager: WebhookManager
-  let engine: DeliveryEngine?
+  let directory: WebhookDirectory
+  let dueWork: any DueWorkSignal
+  let attempts: (any DeliveryAttemptFeed)?
 
-  /// Creates the service.
-  public init(events: any EventStore, webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, engine: DeliveryEngine?) {
+  /// Creates the service; redeliveries and recoveries tell `dueWork`, and
+  /// live tails read `attempts` (without it, tails are UNAVAILABLE).
+  public init(
+    events: any EventStore, webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox,
+    dueWork: any DueWorkSignal = NoDeliveryWorker(), attempts: (any DeliveryAttemptFeed)? = nil, clock: DomainClock = .system
+  ) {
     self.events = events
-    manager = WebhookManager(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: false)
-    self.engine = engine
+    directory = WebhookDirectory(webhooks: webhooks, credentials: .sealed(by: secrets), clock: clock)
+    self.dueWork = dueWork
+    self.attempts = attempts
   }
 
   public func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
-    if case .unrecognized(let value) = request.status {
-      throw DomainError(.invalidArgument, "status \(value) is not a delivery status this server knows")
-    }
+    let status = try HookwireDomain.DeliveryStatus.filter(request.status)
     let scope = try context.callerScope()
-    let webhook = try await manager.visible(request.webhookID, scope)
+    let webhook = try await directory.visible(request.webhookID, scope)
     let filter = LogFilter(
-      status: request.status == .unspecified ? nil : DeliveryStatus(rawValue: Int64(request.status.rawValue)),
+      status: status,
       eventType: request.eventType.isEmpty ? nil : request.eventType, sinceMs: request.sinceMs == 0 ? nil : request.sinceMs,
       untilMs: request.untilMs == 0 ? nil : request.untilMs)
     let page = try await events.deliveries(ofWebhook: webhook.id, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
@@ -36,7 +38,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
 
   public func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
     let scope = try context.callerScope()
-    let webhook = try await manager.visible(request.webhookID, scope)
+    let webhook = try await directory.visible(request.webhookID, scope)
     guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID),
       AccessControl.canSee(delivery, of: webhook, in: scope)
     else {
@@ -49,9 +51,9 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
   public func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
-    guard !request.eventID.isEmpty else { throw DomainError(.invalidArgument, "event_id is required") }
+    guard !request.eventID.isEmpty else { throw DomainError(.invalid, "event_id is required") }
     let size = try Paging.size(Int(request.pageSize))
-    let visible = VisibleWebhooks(store: manager.webhooks, scope: scope)
+    let visible = VisibleWebhooks(store: directory.webhooks, scope: scope)
     // Deliveries the caller may not see are skipped, so a page is filled
     // from as many store pages as it takes; the token continues after the
     // last delivery looked at.
@@ -69,16 +71,16 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
   }
 
   public func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
-    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
-    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: WallClock.nowMs())
-    engine?.wake()
+    let webhook = try await directory.visible(request.webhookID, try context.callerScope())
+    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: directory.clock.nowMs())
+    dueWork.workIsDue()
     return RedeliverResponse(entry: EventLogEntry(delivery))
   }
 
   public func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
-    let webhook = try await manager.visible(request.webhookID, try context.callerScope())
-    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: WallClock.nowMs())
-    engine?.wake()
+    let webhook = try await directory.visible(request.webhookID, try context.callerScope())
+    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: directory.clock.nowMs())
+    dueWork.workIsDue()
     return RecoverFailedResponse(scheduled: UInt32(clamping: count))
   }
 
@@ -86,17 +88,17 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     _ request: TailDeliveriesRequest, responses: ResponseWriter<HookwireAPI.DeliveryAttempt>, context: ServerContext
   ) async throws {
     let scope = try context.callerScope()
-    let owner = try manager.owner(scope)
-    guard let engine else { throw RPCError(code: .unavailable, message: "deliveries are not running on this server") }
-    let webhookID = request.webhookID.isEmpty ? nil : try await manager.visible(request.webhookID, scope).id
+    let owner = try directory.owner(scope)
+    guard let feed = attempts else { throw DomainError(.unavailable, "deliveries are not running on this server") }
+    let webhookID = request.webhookID.isEmpty ? nil : try await directory.visible(request.webhookID, scope).id
     let bu = scope.currentBU ?? owner.buID
     let reach = scope.searchReach
     let (stream, continuation) = AsyncStream<HookwireDomain.DeliveryAttempt>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
-    let token = engine.addObserver { attempt, attemptBU in
+    let token = feed.addObserver { attempt, attemptBU in
       let wanted = webhookID.map { attempt.webhookID == $0 && reach.contains(attemptBU) } ?? (attemptBU == bu)
       if wanted { continuation.yield(attempt) }
     }
-    defer { engine.removeObserver(token) }
+    defer { feed.removeObserver(token) }
     let watcher = Task {
       await context.cancellation.cancelled()
       continuation.finish()
@@ -109,11 +111,11 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
       if credential.isRevoked { continuation.finish() }
     }
     defer { revocation.cancel() }
-    let visible = VisibleWebhooks(store: manager.webhooks, scope: scope)
+    let visible = VisibleWebhooks(store: directory.webhooks, scope: scope)
     for await attempt in stream where try await visible.allows(webhookID: attempt.webhookID) {
       try await responses.write(HookwireAPI.DeliveryAttempt(attempt))
     }
-    if credential?.isRevoked == true { throw RPCError(code: .unauthenticated, message: "the API key was revoked") }
+    if credential?.isRevoked == true { throw DomainError(.unauthenticated, "the API key was revoked") }
   }
 }
 
@@ -121,7 +123,7 @@ extension EventLogEntry {
   init(_ delivery: Delivery) {
     self.init(
       deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
-      status: HookwireAPI.DeliveryStatus(rawValue: Int32(delivery.status.rawValue)), attempts: UInt32(clamping: delivery.attempts),
+      status: HookwireAPI.DeliveryStatus(delivery.status), attempts: UInt32(clamping: delivery.attempts),
       createdAtMs: delivery.createdAtMs, lastAttemptAtMs: delivery.lastAttemptAtMs, nextAttemptAtMs: delivery.nextAttemptAtMs,
       lastHTTPStatus: UInt32(clamping: delivery.lastHTTPStatus), lastError: delivery.lastError)
   }
@@ -134,5 +136,38 @@ extension HookwireAPI.DeliveryAttempt {
       attemptNumber: UInt32(clamping: attempt.number), trigger: attempt.trigger == .manual ? .manual : .scheduled,
       attemptedAtMs: attempt.attemptedAtMs, httpStatus: UInt32(clamping: attempt.httpStatus), latencyMs: UInt32(clamping: attempt.latencyMs),
       responseExcerpt: attempt.responseExcerpt, error: attempt.error, succeeded: attempt.succeeded)
+  }
+}
+
+extension HookwireAPI.DeliveryStatus {
+  /// The wire form of a domain status, case by case (the numbers on each
+  /// side are their own business).
+  init(_ status: HookwireDomain.DeliveryStatus) {
+    self =
+      switch status {
+      case .pending: .pending
+      case .succeeded: .succeeded
+      case .retrying: .retrying
+      case .failed: .failed
+      case .held: .held
+      case .cancelled: .cancelled
+      }
+  }
+}
+
+extension HookwireDomain.DeliveryStatus {
+  /// The domain status a listing filters by: nil for UNSPECIFIED (every
+  /// status), INVALID_ARGUMENT for a value this server does not know.
+  static func filter(_ status: HookwireAPI.DeliveryStatus) throws -> HookwireDomain.DeliveryStatus? {
+    switch status {
+    case .unspecified: nil
+    case .pending: .pending
+    case .succeeded: .succeeded
+    case .retrying: .retrying
+    case .failed: .failed
+    case .held: .held
+    case .cancelled: .cancelled
+    case .unrecognized(let value): throw DomainError(.invalid, "status \(value) is not a delivery status this server knows")
+    }
   }
 }

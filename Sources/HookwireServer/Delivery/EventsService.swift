@@ -1,7 +1,5 @@
-import HookwirePosix
 import Foundation
 import HookwireAPI
-import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
@@ -10,7 +8,8 @@ import HookwireRPC
 public struct EventsService: Events.ServiceProtocol {
   let events: any EventStore
   let partners: any PartnerStore
-  let engine: DeliveryEngine?
+  let dueWork: any DueWorkSignal
+  let clock: DomainClock
   /// The largest payload accepted.
   public static let maxPayloadBytes = 256 * 1024
   /// Payloads are checked strictly: receivers parse them with whatever
@@ -18,63 +17,64 @@ public struct EventsService: Events.ServiceProtocol {
   /// (trailing commas, a byte-order mark) that a strict one there rejects.
   static let payloadValidator = JSONValidator(maxDepth: 64, maxBytes: maxPayloadBytes)
 
-  /// Creates the service.
-  public init(events: any EventStore, partners: any PartnerStore, engine: DeliveryEngine?) {
+  /// Creates the service; each publish tells `dueWork`.
+  public init(events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system) {
     self.events = events
     self.partners = partners
-    self.engine = engine
+    self.dueWork = dueWork
+    self.clock = clock
   }
 
   public func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
     let publisher = try publisherName(context)
-    let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: WallClock.nowMs())
-    engine?.wake()
+    let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: clock.nowMs())
+    dueWork.workIsDue()
     return PublishEventResponse(results[0])
   }
 
   public func publishEvents(_ request: PublishEventsRequest, context: ServerContext) async throws -> PublishEventsResponse {
     let publisher = try publisherName(context)
     guard (1...100).contains(request.events.count) else {
-      throw DomainError(.invalidArgument, "a batch holds 1–100 events, not \(request.events.count)")
+      throw DomainError(.invalid, "a batch holds 1–100 events, not \(request.events.count)")
     }
     var batch: [NewEvent] = []
     for event in request.events { batch.append(try await validate(event)) }
-    let results = try await events.publish(batch, publisher: publisher, nowMs: WallClock.nowMs())
-    engine?.wake()
+    let results = try await events.publish(batch, publisher: publisher, nowMs: clock.nowMs())
+    dueWork.workIsDue()
     return PublishEventsResponse(results: results.map(PublishEventResponse.init))
   }
 
   private func publisherName(_ context: ServerContext) throws -> String {
     guard case .service(let name, _) = try context.callerScope().principal else {
-      throw DomainError(.permissionDenied, "publishing is for internal services: use a service key")
+      throw DomainError(.forbidden, "publishing is for internal services: use a service key")
     }
     return name
   }
 
   private func validate(_ request: PublishEventRequest) async throws -> NewEvent {
     guard request.buID > 0, try await partners.businessUnit(id: Int64(clamping: request.buID)) != nil else {
-      throw DomainError(.invalidArgument, "business unit \(request.buID) does not exist")
+      throw DomainError(.invalid, "business unit \(request.buID) does not exist")
     }
     if !request.programmeID.isEmpty {
       guard let programme = try await partners.programme(id: request.programmeID), programme.buID == Int64(clamping: request.buID) else {
-        throw DomainError(.invalidArgument, "programme \(request.programmeID) does not belong to business unit \(request.buID)")
+        throw DomainError(.invalid, "programme \(request.programmeID) does not belong to business unit \(request.buID)")
       }
     }
     guard EventCatalogue.type(named: request.eventType) != nil else {
-      throw DomainError(.invalidArgument, "unknown event type '\(request.eventType)'")
+      throw DomainError(.invalid, "unknown event type '\(request.eventType)'")
     }
     // The length is known without reading the text; only then is it walked.
     guard request.payloadJSON.utf8.count <= Self.maxPayloadBytes, !request.payloadJSON.isEmpty else {
-      throw DomainError(.invalidArgument, "payload_json must be 1 byte to 256 KiB of JSON")
+      throw DomainError(.invalid, "payload_json must be 1 byte to 256 KiB of JSON")
     }
     do {
       try Self.payloadValidator.validate(Array(request.payloadJSON.utf8))
     } catch {
-      throw DomainError(.invalidArgument, "payload_json is not valid JSON (RFC 8259): \(error)")
+      throw DomainError(.invalid, "payload_json is not valid JSON (RFC 8259): \(error)")
     }
     for (name, value) in [("event_id", request.eventID), ("idempotency_key", request.idempotencyKey)] {
       guard value.utf8.count <= 128, value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {
-        throw DomainError(.invalidArgument, "\(name) must be at most 128 printable ASCII characters")
+        throw DomainError(.invalid, "\(name) must be at most 128 printable ASCII characters")
       }
     }
     return NewEvent(

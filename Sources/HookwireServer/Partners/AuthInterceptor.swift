@@ -42,10 +42,10 @@ public struct AuthInterceptor: ServerInterceptor {
     if openServices.contains(context.method.service) { return try await next(context) }
     // A proxy that read the last of two values would see another caller.
     for key in [Metadata.authorizationKey, Metadata.actAsKey] where context.metadata.count(of: key) > 1 {
-      throw RPCError(code: .invalidArgument, message: "\(key) may be sent once per call")
+      throw DomainError(.invalid, "\(key) may be sent once per call")
     }
     guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.count > 7 else {
-      throw RPCError(code: .unauthenticated, message: "this call needs an API key: send `authorization: Bearer <key>`")
+      throw DomainError(.unauthenticated, "this call needs an API key: send `authorization: Bearer <key>`")
     }
     let key = String(header.dropFirst(7))
     let principal: Principal
@@ -53,7 +53,7 @@ public struct AuthInterceptor: ServerInterceptor {
       principal = cached
     } else {
       guard let found = try await store.authenticate(key: key) else {
-        throw RPCError(code: .unauthenticated, message: "the API key is unknown or revoked")
+        throw DomainError(.unauthenticated, "the API key is unknown or revoked")
       }
       cache.remember(found, for: key)
       principal = found
@@ -61,7 +61,7 @@ public struct AuthInterceptor: ServerInterceptor {
     var actAs: Int64?
     if let text = context.metadata[Metadata.actAsKey] {
       guard (1...19).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let id = Int64(text), id > 0 else {
-        throw RPCError(code: .invalidArgument, message: "\(Metadata.actAsKey) takes a partner id, not '\(DomainError.echo(text))'")
+        throw DomainError(.invalid, "\(Metadata.actAsKey) takes a partner id, not '\(DomainError.echo(text))'")
       }
       actAs = id
     }
@@ -106,7 +106,7 @@ extension ServerContext {
   /// The caller's scope; UNAUTHENTICATED if no interceptor set one.
   func callerScope() throws -> CallerScope {
     guard let scope = values[CallerScopeKey.self] else {
-      throw RPCError(code: .unauthenticated, message: "this call needs an API key")
+      throw DomainError(.unauthenticated, "this call needs an API key")
     }
     return scope
   }

@@ -42,7 +42,7 @@ public struct PartnersService: Partners.ServiceProtocol {
       throw DomainError(.notFound, "partner \(request.partnerID) does not exist")
     }
     guard reach.contains(partner.buID) else {
-      throw DomainError(.permissionDenied, "partner \(request.partnerID) is outside your reach")
+      throw DomainError(.forbidden, "partner \(request.partnerID) is outside your reach")
     }
     return GetPartnerResponse(partner: HookwireAPI.Partner(partner))
   }

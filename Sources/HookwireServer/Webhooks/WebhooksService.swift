@@ -1,44 +1,45 @@
-import HookwirePosix
 import HookwireAPI
 import HookwireCrypto
-import HookwireDelivery
 import HookwireDomain
 import HookwireRPC
 
 /// The Webhooks Dashboard: both sections for the current business unit,
 /// global webhooks created here, events updated, paused, resumed, deleted.
+/// The rules and what each change does to deliveries are the domain's
+/// (`WebhookDirectory`, `WebhookLifecycle`); this maps the API onto them.
 public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
-  let manager: WebhookManager
-  let events: (any EventStore)?
-  let engine: DeliveryEngine?
+  let lifecycle: WebhookLifecycle
+  var directory: WebhookDirectory { lifecycle.directory }
 
   /// Creates the service; with `events`, pausing holds a webhook's open
-  /// deliveries, resuming releases them and deleting cancels them.
+  /// deliveries, resuming releases them (and tells `dueWork`) and deleting
+  /// cancels them. `partners` is not consulted: the dashboard works within
+  /// the caller's scope.
   public init(
     webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, allowHTTPTargets: Bool = false,
-    events: (any EventStore)? = nil, engine: DeliveryEngine? = nil
+    events: (any EventStore)? = nil, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system
   ) {
-    manager = WebhookManager(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: allowHTTPTargets)
-    self.events = events
-    self.engine = engine
+    let directory = WebhookDirectory(
+      webhooks: webhooks, credentials: .sealed(by: secrets), allowHTTPTargets: allowHTTPTargets, clock: clock)
+    lifecycle = WebhookLifecycle(directory: directory, events: events, dueWork: dueWork)
   }
 
   public func listWebhooks(_ request: ListWebhooksRequest, context: ServerContext) async throws -> ListWebhooksResponse {
     if case .unrecognized(let value) = request.kind {
-      throw DomainError(.invalidArgument, "kind \(value) is not a webhook kind this server knows")
+      throw DomainError(.invalid, "kind \(value) is not a webhook kind this server knows")
     }
     let scope = try context.callerScope()
-    let owner = try manager.owner(scope)
+    let owner = try directory.owner(scope)
     let bu = scope.currentBU ?? owner.buID
     var response = ListWebhooksResponse()
     if request.kind != .programme {
-      let page = try await manager.webhooks.list(
+      let page = try await directory.webhooks.list(
         kind: .global, buID: bu, allBUOwners: [owner.id], pageSize: Int(request.pageSize), pageToken: request.globalPageToken)
       response.globalWebhooks = page.items.map(HookwireAPI.Webhook.init)
       response.nextGlobalPageToken = page.nextToken
     }
     if request.kind != .global {
-      let page = try await manager.webhooks.list(
+      let page = try await directory.webhooks.list(
         kind: .programme, buID: bu, allBUOwners: [], pageSize: Int(request.pageSize), pageToken: request.programmePageToken)
       response.programmeWebhooks = page.items.map(HookwireAPI.Webhook.init)
       response.nextProgrammePageToken = page.nextToken
@@ -47,92 +48,55 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   }
 
   public func getWebhook(_ request: GetWebhookRequest, context: ServerContext) async throws -> GetWebhookResponse {
-    GetWebhookResponse(webhook: HookwireAPI.Webhook(try await manager.visible(request.webhookID, try context.callerScope())))
+    GetWebhookResponse(webhook: HookwireAPI.Webhook(try await directory.visible(request.webhookID, try context.callerScope())))
   }
 
   public func createWebhook(_ request: CreateWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
     let scope = try context.callerScope()
     guard request.programmeID.isEmpty else {
-      throw DomainError(.failedPrecondition, "programme webhooks are created through the programme's Integrations (Integrations.CreateProgrammeWebhook), not the dashboard")
+      throw DomainError(.precondition, "programme webhooks are created through the programme's Integrations (Integrations.CreateProgrammeWebhook), not the dashboard")
     }
-    let owner = try manager.owner(scope)
-    let (webhook, secret) = try await manager.create(
-      kind: .global, scope: scope, buID: scope.currentBU ?? owner.buID, allBUs: request.allBUs, programmeID: nil,
-      url: request.payloadURL, secret: request.secret, generateSecret: request.generateSecret, events: request.events,
-      description: request.description)
+    let owner = try directory.owner(scope)
+    let draft = WebhookDirectory.Draft(
+      kind: .global, buID: scope.currentBU ?? owner.buID, allBUs: request.allBUs, programmeID: nil, payloadURL: request.payloadURL,
+      secret: request.secret, generateSecret: request.generateSecret, events: request.events, description: request.description)
+    let (webhook, secret) = try await directory.create(draft, in: scope)
     return CreateWebhookResponse(webhook: HookwireAPI.Webhook(webhook), secret: secret)
   }
 
   public func updateWebhookEvents(_ request: UpdateWebhookEventsRequest, context: ServerContext) async throws -> UpdateWebhookEventsResponse {
     let scope = try context.callerScope()
     if request.payloadURL != nil {
-      throw DomainError(.failedPrecondition, "payload_url cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
+      throw DomainError(.precondition, "payload_url cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
     }
     if request.secret != nil {
-      throw DomainError(.failedPrecondition, "secret cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
+      throw DomainError(.precondition, "secret cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
     }
-    let replacing = !request.setEvents.isEmpty
-    guard replacing || !request.addEvents.isEmpty || !request.removeEvents.isEmpty else {
-      throw DomainError(.invalidArgument, "give set_events, or add_events and/or remove_events")
-    }
-    guard !(replacing && (!request.addEvents.isEmpty || !request.removeEvents.isEmpty)) else {
-      throw DomainError(.invalidArgument, "set_events replaces the events; do not combine it with add_events or remove_events")
-    }
-    let current = try await manager.visible(request.webhookID, scope)
-    let author = try manager.author(scope)
-    let updated = try await manager.webhooks.update(
-      id: current.id, expectedVersion: request.expectedVersion.map { Int64(clamping: $0) }, by: author
-    ) { webhook in
-      let wanted = replacing ? request.setEvents : webhook.events.filter { !request.removeEvents.contains($0) } + request.addEvents
-      webhook.events = try WebhookRules.events(wanted, for: webhook.kind)
-    }
+    let change = try WebhookLifecycle.EventsChange.from(set: request.setEvents, add: request.addEvents, remove: request.removeEvents)
+    let updated = try await lifecycle.updateEvents(request.webhookID, change, expectedVersion: request.expectedVersion.version, in: scope)
     return UpdateWebhookEventsResponse(webhook: HookwireAPI.Webhook(updated))
   }
 
   public func pauseWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
-    let response = try await setState(request, context) { webhook in
-      guard webhook.state != .disabled else {
-        throw DomainError(.failedPrecondition, "webhook \(webhook.id) is disabled (\(webhook.disabledReason)); resume it to re-enable")
-      }
-      webhook.state = .paused
-    }
-    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .held, nowMs: WallClock.nowMs())
-    return response
+    let webhook = try await lifecycle.pause(request.webhookID, expectedVersion: request.expectedVersion.version, in: try context.callerScope())
+    return SetWebhookStateResponse(webhook: HookwireAPI.Webhook(webhook))
   }
 
   public func resumeWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
-    let response = try await setState(request, context) { webhook in
-      webhook.state = .active
-      webhook.disabledReason = ""
-    }
-    _ = try await events?.setOpenDeliveries(ofWebhook: request.webhookID, to: .pending, nowMs: WallClock.nowMs())
-    engine?.wake()
-    return response
-  }
-
-  private func setState(
-    _ request: SetWebhookStateRequest, _ context: ServerContext, _ change: @escaping @Sendable (inout HookwireDomain.Webhook) throws -> Void
-  ) async throws -> SetWebhookStateResponse {
-    let scope = try context.callerScope()
-    let current = try await manager.visible(request.webhookID, scope)
-    let updated = try await manager.webhooks.update(
-      id: current.id, expectedVersion: request.expectedVersion.map { Int64(clamping: $0) }, by: try manager.author(scope), change)
-    return SetWebhookStateResponse(webhook: HookwireAPI.Webhook(updated))
+    let webhook = try await lifecycle.resume(request.webhookID, expectedVersion: request.expectedVersion.version, in: try context.callerScope())
+    return SetWebhookStateResponse(webhook: HookwireAPI.Webhook(webhook))
   }
 
   public func deleteWebhook(_ request: DeleteWebhookRequest, context: ServerContext) async throws -> DeleteWebhookResponse {
-    let scope = try context.callerScope()
-    let current = try await manager.visible(request.webhookID, scope)
-    try await manager.webhooks.delete(
-      id: current.id, expectedVersion: request.expectedVersion.map { Int64(clamping: $0) }, by: try manager.author(scope))
-    let cancelled = try await events?.setOpenDeliveries(ofWebhook: current.id, to: .cancelled, nowMs: WallClock.nowMs()) ?? 0
-    return DeleteWebhookResponse(webhookID: current.id, cancelledDeliveries: UInt32(clamping: cancelled))
+    let (id, cancelled) = try await lifecycle.delete(
+      request.webhookID, expectedVersion: request.expectedVersion.version, in: try context.callerScope())
+    return DeleteWebhookResponse(webhookID: id, cancelledDeliveries: UInt32(clamping: cancelled))
   }
 
   public func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse {
     _ = try AccessControl.requirePartner(try context.callerScope())
     if case .unrecognized(let value) = request.scope {
-      throw DomainError(.invalidArgument, "scope \(value) is not an event scope this server knows")
+      throw DomainError(.invalid, "scope \(value) is not an event scope this server knows")
     }
     let types = EventCatalogue.all.filter { type in
       switch request.scope {
@@ -144,37 +108,6 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     return ListEventTypesResponse(eventTypes: types.map {
       EventType(name: $0.name, description: $0.description, scope: $0.scope == .programme ? .programme : .partnerOnly)
     })
-  }
-}
-
-/// Integrations: the only way to create a linked programme webhook.
-public struct IntegrationsService: Integrations.ServiceProtocol {
-  let manager: WebhookManager
-
-  /// Creates the service.
-  public init(webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, allowHTTPTargets: Bool = false) {
-    manager = WebhookManager(webhooks: webhooks, partners: partners, secrets: secrets, allowHTTPTargets: allowHTTPTargets)
-  }
-
-  public func createProgrammeWebhook(_ request: CreateProgrammeWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
-    let scope = try context.callerScope()
-    _ = try AccessControl.requirePartner(scope)
-    // A programme outside the caller's reach is answered as one that does
-    // not exist, so the call cannot probe other units' programmes.
-    guard let programme = try await programme(request.programmeID, in: scope) else {
-      throw DomainError(.notFound, "programme \(DomainError.echo(request.programmeID)) does not exist")
-    }
-    let (webhook, secret) = try await manager.create(
-      kind: .programme, scope: scope, buID: programme.buID, allBUs: false, programmeID: programme.id, url: request.payloadURL,
-      secret: request.secret, generateSecret: request.generateSecret, events: request.events, description: request.description)
-    return CreateWebhookResponse(webhook: HookwireAPI.Webhook(webhook), secret: secret)
-  }
-
-  /// The programme, if it exists within the scope's reach.
-  private func programme(_ id: String, in scope: CallerScope) async throws -> HookwireDomain.Programme? {
-    guard !id.isEmpty else { throw DomainError(.invalidArgument, "programme_id is required") }
-    guard let programme = try await manager.partners.programme(id: id), scope.reach.contains(programme.buID) else { return nil }
-    return programme
   }
 }
 
@@ -204,5 +137,18 @@ extension HookwireAPI.ChangeAuthor {
     self.init(
       partnerID: UInt64(author.partnerID), callerPartnerID: UInt64(author.callerPartnerID), keyPrefix: author.keyPrefix,
       atMs: author.atMs)
+  }
+}
+
+extension Optional<UInt64> {
+  /// A request's `expected_version`, as the stores take it.
+  var version: Int64? { map { Int64(clamping: $0) } }
+}
+
+extension WebhookCredentials {
+  /// Hookwire's: random ids and secrets, sealed by `secrets`.
+  static func sealed(by secrets: SecretBox) -> WebhookCredentials {
+    WebhookCredentials(
+      newID: { "wh_" + Crypto.randomToken(26) }, newSecretBytes: { Crypto.randomBytes(32) }, seal: { try secrets.seal($0) })
   }
 }
