@@ -9,35 +9,35 @@ import Synchronization
 /// retry schedule. Work lives in the event store, so a restart resumes what
 /// was due; an attempt cut short by a crash is simply made again (deliveries
 /// are at least once, and `webhook-id` is stable so receivers can dedupe).
-public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
+package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// How the engine behaves.
-  public struct Configuration: Sendable {
+  package struct Configuration: Sendable {
     /// Retry delays (Svix's by default).
-    public var schedule = RetrySchedule.standard
+    package var schedule = RetrySchedule.standard
     /// Per attempt.
-    public var timeout: Duration = .seconds(15)
+    package var timeout: Duration = .seconds(15)
     /// Attempts in flight at once, across webhooks.
-    public var maxInFlight = 64
+    package var maxInFlight = 64
     /// Attempts in flight at once to one webhook, so one slow endpoint cannot starve the others.
-    public var perWebhookLimit = 4
+    package var perWebhookLimit = 4
     /// How often to look for due work when nothing wakes the engine.
-    public var pollInterval: Duration = .seconds(1)
+    package var pollInterval: Duration = .seconds(1)
     /// A webhook failing without a success for this long is disabled.
-    public var disableAfterFailing: Duration = .seconds(5 * 24 * 3_600)
+    package var disableAfterFailing: Duration = .seconds(5 * 24 * 3_600)
     /// Finished deliveries, their attempts and events older than this are pruned.
-    public var retention: Duration = .seconds(30 * 24 * 3_600)
+    package var retention: Duration = .seconds(30 * 24 * 3_600)
     /// How often pruning runs.
-    public var pruneInterval: Duration = .seconds(3_600)
+    package var pruneInterval: Duration = .seconds(3_600)
     /// How long sending pauses after an attempt cannot be logged; doubled
     /// with each failure after a pause, up to `maxStoragePause`.
-    public var storagePause: Duration = .seconds(1)
+    package var storagePause: Duration = .seconds(1)
     /// The longest pause while storage keeps failing.
-    public var maxStoragePause: Duration = .seconds(30)
+    package var maxStoragePause: Duration = .seconds(30)
 
-    public init() {}
+    package init() {}
 
     /// What outcomes mean, over this configuration's schedule.
-    public var policy: DeliveryPolicy { DeliveryPolicy(schedule: schedule, disableAfterFailing: disableAfterFailing) }
+    package var policy: DeliveryPolicy { DeliveryPolicy(schedule: schedule, disableAfterFailing: disableAfterFailing) }
   }
 
   struct State {
@@ -66,7 +66,7 @@ public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   private let completedScans = Atomic<Int>(0)
 
   /// Creates an engine; `run()` it (or `start()` it in a task of its own).
-  public init(
+  package init(
     events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender = URLSessionSender(),
     targets: TargetGuard = TargetGuard(), configuration: Configuration = Configuration(),
     log: @escaping @Sendable (String) -> Void = { _ in }
@@ -86,7 +86,7 @@ public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// left by a previous run), attempts them and prunes old logs. The
   /// delivery loop, the pruner and every attempt are child tasks of this
   /// call, so it returns only once the attempts in flight have ended.
-  public func run() async {
+  package func run() async {
     let alreadyRunning = state.withLock { state -> Bool in
       defer { state.running = true }
       return state.running
@@ -99,7 +99,7 @@ public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   }
 
   /// Runs `run()` in a task of its own; `stop()` waits for it.
-  public func start() {
+  package func start() {
     started.withLock { task in
       guard task == nil else { return }
       task = Task { await run() }
@@ -114,7 +114,7 @@ public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   }
 
   /// Prunes what is older than the retention period at `nowMs`.
-  public func prune(nowMs: Int64) async throws -> Int {
+  package func prune(nowMs: Int64) async throws -> Int {
     let removed = try await events.prune(before: nowMs - configuration.retention.wholeMilliseconds)
     if removed > 0 { log("pruned \(removed) deliveries older than \(configuration.retention)") }
     return removed
@@ -123,7 +123,7 @@ public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// Asks `run()` to end: no new attempts start, and it returns once those
   /// in flight have ended (each is bounded by the attempt timeout). Waits
   /// for that when the engine was `start()`ed.
-  public func stop() async {
+  package func stop() async {
     state.withLock { $0.running = false }
     waker.wake()
     pruneWaker.wake()
@@ -131,32 +131,32 @@ public final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   }
 
   /// New work may be due now (after a publish, a resume, a redelivery).
-  public func wake() { waker.wake() }
+  package func wake() { waker.wake() }
 
   /// The domain's signal: new work may be due now.
-  public func workIsDue() { waker.wake() }
+  package func workIsDue() { waker.wake() }
 
   /// Calls `observer` with every attempt (and its business unit) as it is
   /// logged; returns a token for `removeObserver`.
-  public func addObserver(_ observer: @escaping @Sendable (DeliveryAttempt, Int64) -> Void) -> Int {
+  package func addObserver(_ observer: @escaping @Sendable (DeliveryAttempt, Int64) -> Void) -> Int {
     let id = nextObserver.add(1, ordering: .relaxed).newValue
     observers.withLock { $0[id] = observer }
     return id
   }
 
   /// Stops calling an observer.
-  public func removeObserver(_ id: Int) { _ = observers.withLock { $0.removeValue(forKey: id) } }
+  package func removeObserver(_ id: Int) { _ = observers.withLock { $0.removeValue(forKey: id) } }
 
   /// How many observers (live tails) are attached.
-  public var observerCount: Int { observers.withLock { $0.count } }
+  package var observerCount: Int { observers.withLock { $0.count } }
 
   /// How many times the engine has looked for due work and launched what it
   /// found; with `inFlightCount` at zero after a new scan, everything that
   /// was due before that scan has been attempted.
-  public var scans: Int { completedScans.load(ordering: .acquiring) }
+  package var scans: Int { completedScans.load(ordering: .acquiring) }
 
   /// Attempts in flight now.
-  public var inFlightCount: Int { state.withLock { $0.inFlight.count } }
+  package var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 
   /// Due deliveries are read in batches into memory and dispatched from
   /// there as per-webhook slots free up, so a completed attempt costs no

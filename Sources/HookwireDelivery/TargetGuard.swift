@@ -9,14 +9,14 @@ import Glibc
 /// and every address checked against loopback, private, link-local,
 /// multicast, carrier-grade NAT and reserved ranges, unless it falls in an
 /// explicit allow-list (`--allow-private-targets 127.0.0.0/8,…`).
-public struct TargetGuard: Sendable {
+package struct TargetGuard: Sendable {
   /// A network prefix, IPv4 or IPv6.
-  public struct CIDR: Sendable, Equatable {
+  package struct CIDR: Sendable, Equatable {
     let address: [UInt8]
     let prefix: Int
 
     /// Parses `10.0.0.0/8` or `fc00::/7`; a bare address is a single host.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
       let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
       guard let first = parts.first, let bytes = TargetGuard.bytes(of: String(first)) else { return nil }
       if parts.count == 2 {
@@ -59,13 +59,13 @@ public struct TargetGuard: Sendable {
   ].compactMap { text, offset in CIDR(text).map { ($0, offset) } }
 
   /// Ranges let through although blocked otherwise.
-  public let allowed: [CIDR]
+  package let allowed: [CIDR]
 
   /// A guard that lets `allowed` through.
-  public init(allowed: [CIDR] = []) { self.allowed = allowed }
+  package init(allowed: [CIDR] = []) { self.allowed = allowed }
 
   /// Parses a comma-separated allow-list; nil if an entry is not a CIDR.
-  public static func allowList(_ text: String) -> [CIDR]? {
+  package static func allowList(_ text: String) -> [CIDR]? {
     var result: [CIDR] = []
     for entry in text.split(separator: ",") {
       guard let cidr = CIDR(entry.trimmingCharacters(in: .whitespaces)) else { return nil }
@@ -75,7 +75,7 @@ public struct TargetGuard: Sendable {
   }
 
   /// Nil when `url`'s host resolves only to permitted addresses; otherwise why not.
-  public func refusal(for url: URL) async -> String? {
+  package func refusal(for url: URL) async -> String? {
     guard let host = url.host, !host.isEmpty else { return "the payload URL has no host" }
     let name = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
     // A numeric host needs no lookup (and no thread hop).

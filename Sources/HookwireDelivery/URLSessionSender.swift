@@ -17,7 +17,7 @@ import FoundationNetworking
 /// - an authentication challenge (401 with `WWW-Authenticate`) is the
 ///   answer too, never a second request;
 /// - no cache, cookies or stored credentials carry over between deliveries.
-public final class URLSessionSender: HTTPSender {
+package final class URLSessionSender: HTTPSender {
   let sessions: [URLSession]
   let responseLimit: Int
   private let next = Atomic<Int>(0)
@@ -26,7 +26,7 @@ public final class URLSessionSender: HTTPSender {
   /// Creates a sender with `sessions` sessions of its own, used in turn.
   /// A session does its libcurl work on one serial queue, so one per core
   /// lets requests proceed in parallel (each keeps its own keep-alive pool).
-  public init(
+  package init(
     maxConnectionsPerHost: Int = 8, sessions count: Int = min(8, ProcessInfo.processInfo.activeProcessorCount),
     responseLimit: Int = 64 * 1_024
   ) {
@@ -43,7 +43,7 @@ public final class URLSessionSender: HTTPSender {
     sessions = (0..<max(1, count)).map { _ in URLSession(configuration: configuration, delegate: SessionRules(), delegateQueue: nil) }
   }
 
-  public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+  package func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
     var request = URLRequest(url: url)
     request.httpMethod = "POST"
     // URLSession's timeout is only the idle limit here; FoundationNetworking

@@ -1,34 +1,34 @@
 /// Who a call acts for and what it reaches, decided once per call.
-public struct CallerScope: Sendable, Equatable {
+package struct CallerScope: Sendable, Equatable {
   /// The key's holder.
-  public var principal: Principal
+  package var principal: Principal
   /// The partner being acted as, for a global partner that names one.
-  public var actingAs: Partner?
+  package var actingAs: Partner?
 
   /// The partner that owns the key, if a partner does.
-  public var caller: Partner? {
+  package var caller: Partner? {
     if case .partner(let partner, _) = principal { return partner }
     return nil
   }
 
   /// The business unit the dashboard works on: the acted-as partner's, else the caller's own.
-  public var currentBU: Int64? { actingAs?.buID ?? caller?.buID }
+  package var currentBU: Int64? { actingAs?.buID ?? caller?.buID }
 
   /// What dashboard operations may touch: the acted-as partner's business
   /// unit only; otherwise the caller's reach.
-  public var reach: Reach {
+  package var reach: Reach {
     if let actingAs { return .units([actingAs.buID]) }
     return caller?.reach ?? .units([])
   }
 
   /// What partner search may return: the real caller's own reach.
-  public var searchReach: Reach { caller?.reach ?? .units([]) }
+  package var searchReach: Reach { caller?.reach ?? .units([]) }
 }
 
 /// The access rules of the partner dashboard.
-public enum AccessControl {
+package enum AccessControl {
   /// Resolves the scope of a call by `principal`, acting as `actAs` if given.
-  public static func scope(for principal: Principal, actingAs actAs: Int64?, store: any PartnerStore) async throws -> CallerScope {
+  package static func scope(for principal: Principal, actingAs actAs: Int64?, store: any PartnerStore) async throws -> CallerScope {
     guard let actAs else { return CallerScope(principal: principal, actingAs: nil) }
     guard case .partner(let caller, _) = principal else {
       throw DomainError(.forbidden, "service keys cannot act as a partner")
@@ -54,7 +54,7 @@ public enum AccessControl {
   /// anything about one (the webhook, its event log, its attempts):
   /// partner keys only; an all-BU webhook is seen by its owner (the
   /// dashboard's partner), any other by whoever reaches its business unit.
-  public static func canSee(_ webhook: Webhook, in scope: CallerScope) -> Bool {
+  package static func canSee(_ webhook: Webhook, in scope: CallerScope) -> Bool {
     guard let caller = scope.caller else { return false }
     if webhook.allBUs { return webhook.partnerID == (scope.actingAs ?? caller).id }
     return scope.reach.contains(webhook.buID)
@@ -62,13 +62,13 @@ public enum AccessControl {
 
   /// Whether the scope may see `delivery` of `webhook`: the webhook is
   /// visible and the delivery's business unit is within the real caller's reach.
-  public static func canSee(_ delivery: Delivery, of webhook: Webhook, in scope: CallerScope) -> Bool {
+  package static func canSee(_ delivery: Delivery, of webhook: Webhook, in scope: CallerScope) -> Bool {
     guard delivery.webhookID == webhook.id, canSee(webhook, in: scope) else { return false }
     return scope.searchReach.contains(delivery.buID)
   }
 
   /// The webhook if the scope may see it; NOT_FOUND or PERMISSION_DENIED otherwise.
-  public static func requireVisible(_ webhook: Webhook?, id: String, in scope: CallerScope) throws -> Webhook {
+  package static func requireVisible(_ webhook: Webhook?, id: String, in scope: CallerScope) throws -> Webhook {
     _ = try requirePartner(scope)
     guard let webhook else { throw DomainError(.notFound, "webhook \(DomainError.echo(id)) does not exist") }
     guard canSee(webhook, in: scope) else {
@@ -78,20 +78,20 @@ public enum AccessControl {
   }
 
   /// Partner search is for global partners.
-  public static func requireSearch(_ scope: CallerScope) throws {
+  package static func requireSearch(_ scope: CallerScope) throws {
     guard let caller = scope.caller, caller.kind == .global else {
       throw DomainError(.forbidden, "only global partners can search partners")
     }
   }
 
   /// The call must be made with a partner key.
-  public static func requirePartner(_ scope: CallerScope) throws -> Partner {
+  package static func requirePartner(_ scope: CallerScope) throws -> Partner {
     guard let caller = scope.caller else { throw DomainError(.forbidden, "this needs a partner's API key") }
     return caller
   }
 
   /// `bu` must be within the scope's reach.
-  public static func requireReach(_ scope: CallerScope, bu: Int64) throws {
+  package static func requireReach(_ scope: CallerScope, bu: Int64) throws {
     guard scope.reach.contains(bu) else {
       throw DomainError(.forbidden, "business unit \(bu) is outside your reach")
     }

@@ -1,15 +1,15 @@
 /// An event an internal service published.
-public struct Event: Sendable, Equatable {
-  public var id: String
-  public var buID: Int64
-  public var programmeID: String?
-  public var type: String
+package struct Event: Sendable, Equatable {
+  package var id: String
+  package var buID: Int64
+  package var programmeID: String?
+  package var type: String
   /// The JSON payload, delivered as the body's `data`.
-  public var payloadJSON: String
-  public var publishedAtMs: Int64
-  public var idempotencyKey: String
+  package var payloadJSON: String
+  package var publishedAtMs: Int64
+  package var idempotencyKey: String
 
-  public init(id: String, buID: Int64, programmeID: String?, type: String, payloadJSON: String, publishedAtMs: Int64, idempotencyKey: String) {
+  package init(id: String, buID: Int64, programmeID: String?, type: String, payloadJSON: String, publishedAtMs: Int64, idempotencyKey: String) {
     self.id = id
     self.buID = buID
     self.programmeID = programmeID
@@ -23,7 +23,7 @@ public struct Event: Sendable, Equatable {
 /// Where one event stands for one webhook. The raw values are the stored
 /// codes: they are named here once, and the stores, the schema's indexes
 /// and the API mapping use them by name.
-public enum DeliveryStatus: Int64, Sendable, Equatable, CaseIterable {
+package enum DeliveryStatus: Int64, Sendable, Equatable, CaseIterable {
   case pending = 1
   case succeeded = 2
   case retrying = 3
@@ -34,29 +34,29 @@ public enum DeliveryStatus: Int64, Sendable, Equatable, CaseIterable {
   case cancelled = 6
 
   /// Statuses still owed an attempt (or waiting to be): held, pending, retrying.
-  public static let open: [DeliveryStatus] = [.pending, .retrying, .held]
+  package static let open: [DeliveryStatus] = [.pending, .retrying, .held]
   /// Statuses the engine attempts when their time comes.
-  public static let due: [DeliveryStatus] = [.pending, .retrying]
+  package static let due: [DeliveryStatus] = [.pending, .retrying]
   /// Statuses that will never change again on their own.
-  public static let finished: [DeliveryStatus] = [.succeeded, .failed, .cancelled]
+  package static let finished: [DeliveryStatus] = [.succeeded, .failed, .cancelled]
 }
 
 /// One event for one webhook: a row of the event log.
-public struct Delivery: Sendable, Equatable {
-  public var id: String
-  public var webhookID: String
-  public var eventID: String
-  public var eventType: String
-  public var buID: Int64
-  public var status: DeliveryStatus
-  public var attempts: Int
-  public var createdAtMs: Int64
-  public var lastAttemptAtMs: Int64
-  public var nextAttemptAtMs: Int64
-  public var lastHTTPStatus: Int
-  public var lastError: String
+package struct Delivery: Sendable, Equatable {
+  package var id: String
+  package var webhookID: String
+  package var eventID: String
+  package var eventType: String
+  package var buID: Int64
+  package var status: DeliveryStatus
+  package var attempts: Int
+  package var createdAtMs: Int64
+  package var lastAttemptAtMs: Int64
+  package var nextAttemptAtMs: Int64
+  package var lastHTTPStatus: Int
+  package var lastError: String
 
-  public init(
+  package init(
     id: String, webhookID: String, eventID: String, eventType: String, buID: Int64, status: DeliveryStatus, attempts: Int,
     createdAtMs: Int64, lastAttemptAtMs: Int64, nextAttemptAtMs: Int64, lastHTTPStatus: Int, lastError: String
   ) {
@@ -76,29 +76,29 @@ public struct Delivery: Sendable, Equatable {
 }
 
 /// One HTTP attempt of a delivery.
-public struct DeliveryAttempt: Sendable, Equatable {
+package struct DeliveryAttempt: Sendable, Equatable {
   /// What started an attempt; the raw values are the stored codes.
-  public enum Trigger: Int64, Sendable {
+  package enum Trigger: Int64, Sendable {
     case scheduled = 1
     case manual = 2
   }
 
-  public var deliveryID: String
-  public var webhookID: String
-  public var eventID: String
-  public var eventType: String
-  public var number: Int
-  public var trigger: Trigger
-  public var attemptedAtMs: Int64
+  package var deliveryID: String
+  package var webhookID: String
+  package var eventID: String
+  package var eventType: String
+  package var number: Int
+  package var trigger: Trigger
+  package var attemptedAtMs: Int64
   /// 0 when no response arrived.
-  public var httpStatus: Int
-  public var latencyMs: Int
+  package var httpStatus: Int
+  package var latencyMs: Int
   /// The first 1 KiB of the response body.
-  public var responseExcerpt: String
-  public var error: String
-  public var succeeded: Bool
+  package var responseExcerpt: String
+  package var error: String
+  package var succeeded: Bool
 
-  public init(
+  package init(
     deliveryID: String, webhookID: String, eventID: String, eventType: String, number: Int, trigger: Trigger,
     attemptedAtMs: Int64, httpStatus: Int, latencyMs: Int, responseExcerpt: String, error: String, succeeded: Bool
   ) {
@@ -119,34 +119,34 @@ public struct DeliveryAttempt: Sendable, Equatable {
 
 /// When failed attempts are retried: delays after each failure, each with
 /// ±`jitter` spread (Svix's schedule by default).
-public struct RetrySchedule: Sendable, Equatable {
+package struct RetrySchedule: Sendable, Equatable {
   /// The delay before attempt n+1 after attempt n failed; the first entry is
   /// the first attempt's delay (0: at once).
-  public var delays: [Duration]
-  public var jitter: Double
+  package var delays: [Duration]
+  package var jitter: Double
 
-  public init(delays: [Duration], jitter: Double = 0.2) {
+  package init(delays: [Duration], jitter: Double = 0.2) {
     self.delays = delays
     self.jitter = jitter
   }
 
   /// Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
-  public static let standard = RetrySchedule(delays: [
+  package static let standard = RetrySchedule(delays: [
     .zero, .seconds(5), .seconds(300), .seconds(1_800), .seconds(7_200), .seconds(18_000), .seconds(36_000), .seconds(36_000),
   ])
 
   /// Total attempts.
-  public var attempts: Int { delays.count }
+  package var attempts: Int { delays.count }
 
   /// The delay before attempt `number` (1-based), jittered; nil after the last.
-  public func delay(beforeAttempt number: Int) -> Duration? {
+  package func delay(beforeAttempt number: Int) -> Duration? {
     var random = SystemRandomNumberGenerator()
     return delay(beforeAttempt: number, using: &random)
   }
 
   /// The delay before attempt `number` (1-based), jittered with `random`;
   /// nil after the last.
-  public func delay(beforeAttempt number: Int, using random: inout some RandomNumberGenerator) -> Duration? {
+  package func delay(beforeAttempt number: Int, using random: inout some RandomNumberGenerator) -> Duration? {
     guard number >= 1, number <= delays.count else { return nil }
     let base = delays[number - 1]
     guard base > .zero, jitter > 0 else { return base }

@@ -7,46 +7,46 @@
 ///
 /// Pure: the engine gives it the outcome, the attempt number and the time,
 /// and carries out the decision.
-public struct DeliveryPolicy: Sendable, Equatable {
+package struct DeliveryPolicy: Sendable, Equatable {
   /// When failed attempts are retried.
-  public var schedule: RetrySchedule
+  package var schedule: RetrySchedule
   /// A webhook failing without a success for this long is disabled.
-  public var disableAfterFailing: Duration
+  package var disableAfterFailing: Duration
 
   /// A policy over `schedule`.
-  public init(schedule: RetrySchedule = .standard, disableAfterFailing: Duration = .seconds(5 * 24 * 3_600)) {
+  package init(schedule: RetrySchedule = .standard, disableAfterFailing: Duration = .seconds(5 * 24 * 3_600)) {
     self.schedule = schedule
     self.disableAfterFailing = disableAfterFailing
   }
 
   /// What one attempt got back.
-  public struct Outcome: Sendable, Equatable {
+  package struct Outcome: Sendable, Equatable {
     /// The HTTP status; nil when no response arrived (refused, timed out, unreachable).
-    public var httpStatus: Int?
+    package var httpStatus: Int?
     /// The endpoint's `Retry-After`, if it sent one.
-    public var retryAfter: Duration?
+    package var retryAfter: Duration?
 
     /// An outcome.
-    public init(httpStatus: Int?, retryAfter: Duration? = nil) {
+    package init(httpStatus: Int?, retryAfter: Duration? = nil) {
       self.httpStatus = httpStatus
       self.retryAfter = retryAfter
     }
 
     /// Whether the attempt succeeded: a 2xx.
-    public var succeeded: Bool { httpStatus.map { (200..<300).contains($0) } ?? false }
+    package var succeeded: Bool { httpStatus.map { (200..<300).contains($0) } ?? false }
   }
 
   /// What to do after one attempt.
-  public struct Decision: Sendable, Equatable {
+  package struct Decision: Sendable, Equatable {
     /// The delivery's status from now on.
-    public var status: DeliveryStatus
+    package var status: DeliveryStatus
     /// When the next attempt is due (0 when there is none).
-    public var nextAttemptAtMs: Int64
+    package var nextAttemptAtMs: Int64
     /// Set when the webhook must be disabled, with the reason shown to its owner.
-    public var disableWebhook: String?
+    package var disableWebhook: String?
 
     /// A decision.
-    public init(status: DeliveryStatus, nextAttemptAtMs: Int64 = 0, disableWebhook: String? = nil) {
+    package init(status: DeliveryStatus, nextAttemptAtMs: Int64 = 0, disableWebhook: String? = nil) {
       self.status = status
       self.nextAttemptAtMs = nextAttemptAtMs
       self.disableWebhook = disableWebhook
@@ -54,11 +54,11 @@ public struct DeliveryPolicy: Sendable, Equatable {
   }
 
   /// Why a webhook answered 410 is disabled.
-  public static let goneReason = "the endpoint answered 410 Gone"
+  package static let goneReason = "the endpoint answered 410 Gone"
 
   /// The decision after attempt `number` (1-based) ended at `nowMs` with
   /// `outcome`; `random` spreads the retry delay by the schedule's jitter.
-  public func decide(
+  package func decide(
     _ outcome: Outcome, attempt number: Int, nowMs: Int64, using random: inout some RandomNumberGenerator
   ) -> Decision {
     if outcome.succeeded { return Decision(status: .succeeded) }
@@ -69,7 +69,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
   }
 
   /// The decision after attempt `number`, jittered by the system's generator.
-  public func decide(_ outcome: Outcome, attempt number: Int, nowMs: Int64) -> Decision {
+  package func decide(_ outcome: Outcome, attempt number: Int, nowMs: Int64) -> Decision {
     var random = SystemRandomNumberGenerator()
     return decide(outcome, attempt: number, nowMs: nowMs, using: &random)
   }
@@ -77,7 +77,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
   /// Once a failed attempt is logged: the reason to disable a webhook that
   /// has been failing since `failingSinceMs` (nil after a success), if it
   /// has been failing for `disableAfterFailing` by `nowMs`.
-  public func disableReason(failingSinceMs: Int64?, nowMs: Int64) -> String? {
+  package func disableReason(failingSinceMs: Int64?, nowMs: Int64) -> String? {
     guard let failingSinceMs, nowMs - failingSinceMs >= disableAfterFailing.wholeMilliseconds else { return nil }
     return "failing without a success for \(disableAfterFailing)"
   }

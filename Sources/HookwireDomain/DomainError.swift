@@ -1,9 +1,9 @@
 /// A domain rule the request broke. The code says what happened in
 /// Hookwire's terms; the server's error mapping (one file) decides which
 /// status a client sees for each.
-public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
   /// What happened.
-  public enum Code: Sendable, Equatable {
+  package enum Code: Sendable, Equatable {
     /// A value in the request breaks a rule (a malformed URL, an unknown
     /// event type, a page token this server did not issue).
     case invalid
@@ -25,23 +25,23 @@ public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// What happened.
-  public var code: Code
+  package var code: Code
   /// What the caller is told (never a secret, never unbounded input).
-  public var message: String
+  package var message: String
 
   /// An error with a message for the caller.
-  public init(_ code: Code, _ message: String) {
+  package init(_ code: Code, _ message: String) {
     self.code = code
     self.message = message
   }
 
   /// The code and the message, for logs.
-  public var description: String { "\(code): \(message)" }
+  package var description: String { "\(code): \(message)" }
 
   /// A value from the request as it may appear in a message: at most
   /// `limit` characters, cut with an ellipsis, so an error never echoes
   /// unbounded input.
-  public static func echo(_ value: some StringProtocol, limit: Int = 64) -> String {
+  package static func echo(_ value: some StringProtocol, limit: Int = 64) -> String {
     guard value.count > limit else { return String(value) }
     return String(value.prefix(limit)) + "…"
   }

@@ -1,21 +1,21 @@
 /// A named event type that webhooks subscribe to.
-public struct EventTypeInfo: Sendable, Equatable {
+package struct EventTypeInfo: Sendable, Equatable {
   /// Which webhooks may subscribe.
-  public enum Scope: Sendable, Equatable {
+  package enum Scope: Sendable, Equatable {
     /// Global and programme webhooks.
     case programme
     /// Global webhooks only.
     case partnerOnly
   }
 
-  public var name: String
-  public var description: String
-  public var scope: Scope
+  package var name: String
+  package var description: String
+  package var scope: Scope
 }
 
 /// Every event type Hookwire delivers, defined here and nowhere else.
-public enum EventCatalogue {
-  public static let all: [EventTypeInfo] = [
+package enum EventCatalogue {
+  package static let all: [EventTypeInfo] = [
     EventTypeInfo(name: "member.enrolled", description: "A member joined a programme.", scope: .programme),
     EventTypeInfo(name: "member.updated", description: "A member's profile changed.", scope: .programme),
     EventTypeInfo(name: "member.tier_changed", description: "A member moved to another tier.", scope: .programme),
@@ -36,5 +36,5 @@ public enum EventCatalogue {
   static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
   /// The event type called `name`, if it exists.
-  public static func type(named name: String) -> EventTypeInfo? { byName[name] }
+  package static func type(named name: String) -> EventTypeInfo? { byName[name] }
 }

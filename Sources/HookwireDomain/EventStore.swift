@@ -1,15 +1,15 @@
 /// An event as a service publishes it.
-public struct NewEvent: Sendable, Equatable {
-  public var buID: Int64
-  public var programmeID: String?
-  public var type: String
-  public var payloadJSON: String
+package struct NewEvent: Sendable, Equatable {
+  package var buID: Int64
+  package var programmeID: String?
+  package var type: String
+  package var payloadJSON: String
   /// The caller's event id, or empty for one to be assigned.
-  public var eventID: String
+  package var eventID: String
   /// A key that makes publishing idempotent, or empty.
-  public var idempotencyKey: String
+  package var idempotencyKey: String
 
-  public init(buID: Int64, programmeID: String?, type: String, payloadJSON: String, eventID: String, idempotencyKey: String) {
+  package init(buID: Int64, programmeID: String?, type: String, payloadJSON: String, eventID: String, idempotencyKey: String) {
     self.buID = buID
     self.programmeID = programmeID
     self.type = type
@@ -20,14 +20,14 @@ public struct NewEvent: Sendable, Equatable {
 }
 
 /// What publishing one event did.
-public struct PublishResult: Sendable, Equatable {
-  public var event: Event
+package struct PublishResult: Sendable, Equatable {
+  package var event: Event
   /// True when the event (by id or idempotency key) existed already.
-  public var duplicate: Bool
+  package var duplicate: Bool
   /// Deliveries created (0 for a duplicate).
-  public var deliveries: Int
+  package var deliveries: Int
 
-  public init(event: Event, duplicate: Bool, deliveries: Int) {
+  package init(event: Event, duplicate: Bool, deliveries: Int) {
     self.event = event
     self.duplicate = duplicate
     self.deliveries = deliveries
@@ -35,16 +35,16 @@ public struct PublishResult: Sendable, Equatable {
 }
 
 /// A delivery that is due, with what the sender needs.
-public struct DueDelivery: Sendable, Equatable {
-  public var delivery: Delivery
-  public var payloadURL: String
-  public var payloadJSON: String
-  public var publishedAtMs: Int64
-  public var encryptedSecret: [UInt8]
+package struct DueDelivery: Sendable, Equatable {
+  package var delivery: Delivery
+  package var payloadURL: String
+  package var payloadJSON: String
+  package var publishedAtMs: Int64
+  package var encryptedSecret: [UInt8]
   /// Set when a manual redelivery asked for this attempt.
-  public var manual: Bool
+  package var manual: Bool
 
-  public init(delivery: Delivery, payloadURL: String, payloadJSON: String, publishedAtMs: Int64, encryptedSecret: [UInt8], manual: Bool) {
+  package init(delivery: Delivery, payloadURL: String, payloadJSON: String, publishedAtMs: Int64, encryptedSecret: [UInt8], manual: Bool) {
     self.delivery = delivery
     self.payloadURL = payloadURL
     self.payloadJSON = payloadJSON
@@ -55,13 +55,13 @@ public struct DueDelivery: Sendable, Equatable {
 }
 
 /// Filters of an event-log listing.
-public struct LogFilter: Sendable, Equatable {
-  public var status: DeliveryStatus?
-  public var eventType: String?
-  public var sinceMs: Int64?
-  public var untilMs: Int64?
+package struct LogFilter: Sendable, Equatable {
+  package var status: DeliveryStatus?
+  package var eventType: String?
+  package var sinceMs: Int64?
+  package var untilMs: Int64?
 
-  public init(status: DeliveryStatus? = nil, eventType: String? = nil, sinceMs: Int64? = nil, untilMs: Int64? = nil) {
+  package init(status: DeliveryStatus? = nil, eventType: String? = nil, sinceMs: Int64? = nil, untilMs: Int64? = nil) {
     self.status = status
     self.eventType = eventType
     self.sinceMs = sinceMs
@@ -70,7 +70,7 @@ public struct LogFilter: Sendable, Equatable {
 }
 
 /// Events, their deliveries and every attempt: the event log.
-public protocol EventStore: Sendable {
+package protocol EventStore: Sendable {
   /// Stores the events and one delivery per matching webhook in one
   /// transaction; a repeated event id or idempotency key returns the first.
   func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult]
@@ -101,10 +101,10 @@ public protocol EventStore: Sendable {
 }
 
 /// Event ids are one namespace across publishers.
-public enum EventIDs {
+package enum EventIDs {
   /// Another publisher's event id: ALREADY_EXISTS, and that event is never
   /// returned (its payload belongs to the other publisher).
-  public static func taken(_ id: String) -> DomainError {
+  package static func taken(_ id: String) -> DomainError {
     DomainError(.conflict, "event id \(DomainError.echo(id)) is taken by another publisher")
   }
 }

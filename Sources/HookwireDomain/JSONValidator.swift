@@ -15,36 +15,36 @@
 /// Nothing is built: the bytes are walked once, so validation costs at
 /// most `maxBytes` steps (and an allocation only per number with an
 /// exponent, to check its range).
-public struct JSONValidator: Sendable {
+package struct JSONValidator: Sendable {
   /// Why bytes are not JSON, and where.
-  public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+  package struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
     /// The offset of the first byte that is wrong (the length when the text ends too soon).
-    public var offset: Int
+    package var offset: Int
     /// What is wrong there.
-    public var reason: String
+    package var reason: String
 
     /// Creates a failure.
-    public init(offset: Int, reason: String) {
+    package init(offset: Int, reason: String) {
       self.offset = offset
       self.reason = reason
     }
 
-    public var description: String { "\(reason) at byte \(offset)" }
+    package var description: String { "\(reason) at byte \(offset)" }
   }
 
   /// Nesting of arrays and objects allowed.
-  public var maxDepth: Int
+  package var maxDepth: Int
   /// The longest text checked; longer ones fail before any parsing.
-  public var maxBytes: Int
+  package var maxBytes: Int
 
   /// A validator with these limits.
-  public init(maxDepth: Int = 64, maxBytes: Int = 256 * 1_024) {
+  package init(maxDepth: Int = 64, maxBytes: Int = 256 * 1_024) {
     self.maxDepth = maxDepth
     self.maxBytes = maxBytes
   }
 
   /// Returns when `bytes` are exactly one JSON text; throws why not otherwise.
-  public func validate(_ bytes: [UInt8]) throws(Failure) {
+  package func validate(_ bytes: [UInt8]) throws(Failure) {
     guard bytes.count <= maxBytes else { throw Failure(offset: maxBytes, reason: "longer than \(maxBytes) bytes") }
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { throw Failure(offset: 0, reason: "a byte-order mark is not allowed") }
     var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
@@ -58,7 +58,7 @@ public struct JSONValidator: Sendable {
   }
 
   /// Whether `text` is exactly one JSON text.
-  public func isValid(_ text: String) -> Bool {
+  package func isValid(_ text: String) -> Bool {
     do {
       try validate(Array(text.utf8))
       return true

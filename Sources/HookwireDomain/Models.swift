@@ -1,10 +1,10 @@
 /// A tenant of the platform.
-public struct BusinessUnit: Sendable, Equatable {
-  public var id: Int64
-  public var name: String
-  public var createdAtMs: Int64
+package struct BusinessUnit: Sendable, Equatable {
+  package var id: Int64
+  package var name: String
+  package var createdAtMs: Int64
 
-  public init(id: Int64, name: String, createdAtMs: Int64) {
+  package init(id: Int64, name: String, createdAtMs: Int64) {
     self.id = id
     self.name = name
     self.createdAtMs = createdAtMs
@@ -12,14 +12,14 @@ public struct BusinessUnit: Sendable, Equatable {
 }
 
 /// A programme of one business unit.
-public struct Programme: Sendable, Equatable {
+package struct Programme: Sendable, Equatable {
   /// A slug such as `prog_loyalty_gold`.
-  public var id: String
-  public var buID: Int64
-  public var name: String
-  public var createdAtMs: Int64
+  package var id: String
+  package var buID: Int64
+  package var name: String
+  package var createdAtMs: Int64
 
-  public init(id: String, buID: Int64, name: String, createdAtMs: Int64) {
+  package init(id: String, buID: Int64, name: String, createdAtMs: Int64) {
     self.id = id
     self.buID = buID
     self.name = name
@@ -28,14 +28,14 @@ public struct Programme: Sendable, Equatable {
 }
 
 /// Which business units a partner reaches.
-public enum Reach: Sendable, Equatable {
+package enum Reach: Sendable, Equatable {
   /// Exactly these.
   case units(Set<Int64>)
   /// Every business unit, present and future.
   case all
 
   /// Whether `bu` is within the reach.
-  public func contains(_ bu: Int64) -> Bool {
+  package func contains(_ bu: Int64) -> Bool {
     switch self {
     case .all: true
     case .units(let units): units.contains(bu)
@@ -43,7 +43,7 @@ public enum Reach: Sendable, Equatable {
   }
 
   /// Whether every business unit of this reach is also within `other`.
-  public func isWithin(_ other: Reach) -> Bool {
+  package func isWithin(_ other: Reach) -> Bool {
     switch (self, other) {
     case (_, .all): true
     case (.all, .units): false
@@ -53,25 +53,25 @@ public enum Reach: Sendable, Equatable {
 }
 
 /// A partner: channel partners reach their own business unit, global ones a set or all.
-public struct Partner: Sendable, Equatable {
+package struct Partner: Sendable, Equatable {
   /// Channel or global.
   /// A partner's kind; the raw values are the stored codes.
-  public enum Kind: Int64, Sendable, Equatable {
+  package enum Kind: Int64, Sendable, Equatable {
     case channel = 1
     case global = 2
   }
 
   /// The numeric id, such as 12345.
-  public var id: Int64
-  public var name: String
-  public var kind: Kind
+  package var id: Int64
+  package var name: String
+  package var kind: Kind
   /// The partner's own business unit.
-  public var buID: Int64
+  package var buID: Int64
   /// For channel partners always exactly `[buID]`.
-  public var reach: Reach
-  public var createdAtMs: Int64
+  package var reach: Reach
+  package var createdAtMs: Int64
 
-  public init(id: Int64, name: String, kind: Kind, buID: Int64, reach: Reach, createdAtMs: Int64) {
+  package init(id: Int64, name: String, kind: Kind, buID: Int64, reach: Reach, createdAtMs: Int64) {
     self.id = id
     self.name = name
     self.kind = kind
@@ -82,32 +82,32 @@ public struct Partner: Sendable, Equatable {
 }
 
 /// Who holds an API key.
-public enum KeyOwner: Sendable, Equatable {
+package enum KeyOwner: Sendable, Equatable {
   case partner(Int64)
   /// An internal service that publishes events.
   case service(String)
 }
 
 /// A key as created: the plaintext exists only here, once.
-public struct NewAPIKey: Sendable, Equatable {
+package struct NewAPIKey: Sendable, Equatable {
   /// The full key, to hand to its owner; never stored.
-  public var plaintext: String
+  package var plaintext: String
   /// The public prefix that names the key (for revocation and logs).
-  public var prefix: String
+  package var prefix: String
 
-  public init(plaintext: String, prefix: String) {
+  package init(plaintext: String, prefix: String) {
     self.plaintext = plaintext
     self.prefix = prefix
   }
 }
 
 /// The authenticated caller of an RPC.
-public enum Principal: Sendable, Equatable {
+package enum Principal: Sendable, Equatable {
   case partner(Partner, keyPrefix: String)
   case service(name: String, keyPrefix: String)
 
   /// The key's prefix, safe to show and log.
-  public var keyPrefix: String {
+  package var keyPrefix: String {
     switch self {
     case .partner(_, let prefix), .service(_, let prefix): prefix
     }
@@ -115,17 +115,17 @@ public enum Principal: Sendable, Equatable {
 }
 
 /// One page of results and the token for the next (empty at the end).
-public struct Page<Item: Sendable>: Sendable {
-  public var items: [Item]
-  public var nextToken: String
+package struct Page<Item: Sendable>: Sendable {
+  package var items: [Item]
+  package var nextToken: String
 
-  public init(items: [Item], nextToken: String) {
+  package init(items: [Item], nextToken: String) {
     self.items = items
     self.nextToken = nextToken
   }
 
   /// A page whose token, when more follow, continues after its last item.
-  public init(items: [Item], hasMore: Bool, tokenAfter: (Item) -> String) {
+  package init(items: [Item], hasMore: Bool, tokenAfter: (Item) -> String) {
     self.init(items: items, nextToken: hasMore ? items.last.map(tokenAfter) ?? "" : "")
   }
 }

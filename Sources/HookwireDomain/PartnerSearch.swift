@@ -8,29 +8,29 @@ import Foundation
 /// partner's first name-word that the first query word prefixes (so an exact
 /// word comes before longer ones), then by name, then by id; pages continue
 /// after the last result's key, so inserts never shift a page.
-public enum PartnerSearch {
+package enum PartnerSearch {
   /// The lowercase alphanumeric words of `text`.
-  public static func words(_ text: String) -> [String] {
+  package static func words(_ text: String) -> [String] {
     text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
   }
 
   /// The name's sort key: lowercase words joined by single spaces.
-  public static func nameKey(_ name: String) -> String { words(name).joined(separator: " ") }
+  package static func nameKey(_ name: String) -> String { words(name).joined(separator: " ") }
 
   /// What a query asks for.
-  public enum Query: Equatable, Sendable {
+  package enum Query: Equatable, Sendable {
     case id(Int64)
     case words([String])
   }
 
   /// The longest query, in UTF-8 bytes.
-  public static let maxQueryBytes = 200
+  package static let maxQueryBytes = 200
   /// The most words a query may have.
-  public static let maxQueryWords = 8
+  package static let maxQueryWords = 8
 
   /// Parses a query; INVALID_ARGUMENT when it has no words or is over its
   /// bounds. The length is checked before anything reads the text.
-  public static func parse(_ text: String) throws -> Query {
+  package static func parse(_ text: String) throws -> Query {
     guard text.utf8.count <= maxQueryBytes else { throw tooLong }
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     if !trimmed.isEmpty, trimmed.allSatisfy(\.isASCII), trimmed.allSatisfy(\.isNumber) {
@@ -48,18 +48,18 @@ public enum PartnerSearch {
   }
 
   /// Where a result sorts: the matched word, the name key, the id.
-  public struct Key: Comparable, Sendable {
-    public var word: String
-    public var nameKey: String
-    public var id: Int64
+  package struct Key: Comparable, Sendable {
+    package var word: String
+    package var nameKey: String
+    package var id: Int64
 
-    public init(word: String, nameKey: String, id: Int64) {
+    package init(word: String, nameKey: String, id: Int64) {
       self.word = word
       self.nameKey = nameKey
       self.id = id
     }
 
-    public static func < (a: Key, b: Key) -> Bool {
+    package static func < (a: Key, b: Key) -> Bool {
       // Byte order, as SQLite's BINARY collation compares.
       if a.word != b.word { return Array(a.word.utf8).lexicographicallyPrecedes(Array(b.word.utf8)) }
       if a.nameKey != b.nameKey { return Array(a.nameKey.utf8).lexicographicallyPrecedes(Array(b.nameKey.utf8)) }
@@ -68,7 +68,7 @@ public enum PartnerSearch {
   }
 
   /// The key of `name` (with `id`) for `tokens`, or nil when it does not match.
-  public static func key(name: String, id: Int64, tokens: [String]) -> Key? {
+  package static func key(name: String, id: Int64, tokens: [String]) -> Key? {
     let nameWords = Set(words(name)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     for token in tokens.dropFirst() where !nameWords.contains(where: { $0.hasPrefix(token) }) { return nil }
     guard let first = tokens.first, let word = nameWords.first(where: { $0.hasPrefix(first) }) else { return nil }
@@ -76,12 +76,12 @@ public enum PartnerSearch {
   }
 
   /// An opaque page token for `key`.
-  public static func token(after key: Key) -> String {
+  package static func token(after key: Key) -> String {
     Data("s1\u{1F}\(key.word)\u{1F}\(key.nameKey)\u{1F}\(key.id)".utf8).base64EncodedString()
   }
 
   /// The key a page token continues after; nil for the first page.
-  public static func key(fromToken token: String) throws -> Key? {
+  package static func key(fromToken token: String) throws -> Key? {
     guard !token.isEmpty else { return nil }
     guard let data = Data(base64Encoded: token),
       case let parts = String(decoding: data, as: UTF8.self).split(separator: "\u{1F}", omittingEmptySubsequences: false),
@@ -92,9 +92,9 @@ public enum PartnerSearch {
 }
 
 /// Page sizes and simple id tokens for listings.
-public enum Paging {
+package enum Paging {
   /// 1–100; 0 means 20.
-  public static func size(_ requested: Int) throws -> Int {
+  package static func size(_ requested: Int) throws -> Int {
     guard requested >= 0 else { throw DomainError(.invalid, "page size must not be negative") }
     if requested == 0 { return 20 }
     guard requested <= 100 else { throw DomainError(.invalid, "page size must be at most 100") }
@@ -102,10 +102,10 @@ public enum Paging {
   }
 
   /// A token continuing after `last`.
-  public static func token(after last: String) -> String { Data("p1\u{1F}\(last)".utf8).base64EncodedString() }
+  package static func token(after last: String) -> String { Data("p1\u{1F}\(last)".utf8).base64EncodedString() }
 
   /// The value a token continues after; nil for the first page.
-  public static func value(fromToken token: String) throws -> String? {
+  package static func value(fromToken token: String) throws -> String? {
     guard !token.isEmpty else { return nil }
     guard let data = Data(base64Encoded: token), case let text = String(decoding: data, as: UTF8.self),
       text.hasPrefix("p1\u{1F}")

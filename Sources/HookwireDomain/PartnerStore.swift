@@ -1,7 +1,7 @@
 /// Business units, programmes, partners and API keys: what the dashboard's
 /// partner side needs. A SQLite implementation serves the server; an
 /// in-memory one serves fast tests; both follow the same rules.
-public protocol PartnerStore: Sendable {
+package protocol PartnerStore: Sendable {
   func createBusinessUnit(name: String) async throws -> BusinessUnit
   func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme
   /// Creates a partner; `id` nil picks the next free id.

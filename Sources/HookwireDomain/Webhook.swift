@@ -1,16 +1,16 @@
 import Foundation
 
 /// Who made a change, and when.
-public struct ChangeAuthor: Sendable, Equatable {
+package struct ChangeAuthor: Sendable, Equatable {
   /// The partner whose dashboard it was made on (the acted-as partner, else the caller).
-  public var partnerID: Int64
+  package var partnerID: Int64
   /// The partner that really made it.
-  public var callerPartnerID: Int64
+  package var callerPartnerID: Int64
   /// The prefix of the key used.
-  public var keyPrefix: String
-  public var atMs: Int64
+  package var keyPrefix: String
+  package var atMs: Int64
 
-  public init(partnerID: Int64, callerPartnerID: Int64, keyPrefix: String, atMs: Int64) {
+  package init(partnerID: Int64, callerPartnerID: Int64, keyPrefix: String, atMs: Int64) {
     self.partnerID = partnerID
     self.callerPartnerID = callerPartnerID
     self.keyPrefix = keyPrefix
@@ -19,10 +19,10 @@ public struct ChangeAuthor: Sendable, Equatable {
 }
 
 /// A webhook: where events are POSTed, which events, and its state.
-public struct Webhook: Sendable, Equatable {
+package struct Webhook: Sendable, Equatable {
   /// Where a webhook was created. The raw values are the stored codes:
   /// they are named here once and used by name everywhere else.
-  public enum Kind: Int64, Sendable, Equatable {
+  package enum Kind: Int64, Sendable, Equatable {
     /// Created from the dashboard for one business unit or all within reach.
     case global = 1
     /// Created through a programme's Integrations.
@@ -31,7 +31,7 @@ public struct Webhook: Sendable, Equatable {
 
   /// Whether a webhook takes deliveries. The raw values are the stored
   /// codes: they are named here once and used by name everywhere else.
-  public enum State: Int64, Sendable, Equatable {
+  package enum State: Int64, Sendable, Equatable {
     case active = 1
     /// Deliveries are held until resumed.
     case paused = 2
@@ -39,30 +39,30 @@ public struct Webhook: Sendable, Equatable {
     case disabled = 3
   }
 
-  public var id: String
-  public var kind: Kind
+  package var id: String
+  package var kind: Kind
   /// The partner that owns it.
-  public var partnerID: Int64
+  package var partnerID: Int64
   /// The business unit; for all-BU global webhooks, the owner's own.
-  public var buID: Int64
-  public var allBUs: Bool
+  package var buID: Int64
+  package var allBUs: Bool
   /// Programme webhooks only.
-  public var programmeID: String?
+  package var programmeID: String?
   /// Immutable after creation.
-  public var payloadURL: String
+  package var payloadURL: String
   /// Sorted, without duplicates.
-  public var events: [String]
+  package var events: [String]
   /// The last four characters of the secret.
-  public var secretHint: String
-  public var state: State
-  public var disabledReason: String
+  package var secretHint: String
+  package var state: State
+  package var disabledReason: String
   /// Increases with every change.
-  public var version: Int64
-  public var description: String
-  public var createdBy: ChangeAuthor
-  public var updatedBy: ChangeAuthor
+  package var version: Int64
+  package var description: String
+  package var createdBy: ChangeAuthor
+  package var updatedBy: ChangeAuthor
 
-  public init(
+  package init(
     id: String, kind: Kind, partnerID: Int64, buID: Int64, allBUs: Bool, programmeID: String?, payloadURL: String,
     events: [String], secretHint: String, state: State = .active, disabledReason: String = "", version: Int64 = 1,
     description: String, createdBy: ChangeAuthor, updatedBy: ChangeAuthor
@@ -86,11 +86,11 @@ public struct Webhook: Sendable, Equatable {
 }
 
 /// The validation rules of webhooks.
-public enum WebhookRules {
+package enum WebhookRules {
   /// An absolute `https` URL (or `http` when the server allows it for
   /// development), with a host and, when it names one, a port of 1–65535;
   /// at most 2,048 bytes.
-  public static func payloadURL(_ text: String, allowHTTP: Bool) throws -> String {
+  package static func payloadURL(_ text: String, allowHTTP: Bool) throws -> String {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { throw DomainError(.invalid, "payload_url is required") }
     guard trimmed.utf8.count <= 2_048 else { throw DomainError(.invalid, "payload_url is longer than 2,048 bytes") }
@@ -127,7 +127,7 @@ public enum WebhookRules {
 
   /// A Standard Webhooks secret: `whsec_` and base64 of 24–64 bytes.
   /// Returns the decoded signing key.
-  public static func secretKey(_ secret: String) throws -> [UInt8] {
+  package static func secretKey(_ secret: String) throws -> [UInt8] {
     guard secret.hasPrefix("whsec_"), let data = Data(base64Encoded: String(secret.dropFirst(6))) else {
       throw DomainError(.invalid, "secret must be `whsec_` followed by base64")
     }
@@ -138,11 +138,11 @@ public enum WebhookRules {
   }
 
   /// A new secret from `key` bytes.
-  public static func secret(from key: [UInt8]) -> String { "whsec_" + Data(key).base64EncodedString() }
+  package static func secret(from key: [UInt8]) -> String { "whsec_" + Data(key).base64EncodedString() }
 
   /// The subscribed events: at least one, each in the catalogue and allowed
   /// for `kind`; duplicates folded, sorted.
-  public static func events(_ names: [String], for kind: Webhook.Kind) throws -> [String] {
+  package static func events(_ names: [String], for kind: Webhook.Kind) throws -> [String] {
     let unique = Set(names.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     guard !unique.isEmpty else { throw DomainError(.invalid, "at least one event is required") }
     for name in unique {
@@ -157,7 +157,7 @@ public enum WebhookRules {
   }
 
   /// At most 500 bytes.
-  public static func description(_ text: String) throws -> String {
+  package static func description(_ text: String) throws -> String {
     guard text.utf8.count <= 500 else { throw DomainError(.invalid, "description is longer than 500 bytes") }
     return text
   }

@@ -1,16 +1,16 @@
 /// The webhook rules every dashboard use case shares: whose dashboard it
 /// is, who is recorded as changing a webhook, which webhooks a caller may
 /// see, and how one is created.
-public struct WebhookDirectory: Sendable {
+package struct WebhookDirectory: Sendable {
   /// Where webhooks live.
-  public let webhooks: any WebhookStore
+  package let webhooks: any WebhookStore
   let credentials: WebhookCredentials
   let allowHTTPTargets: Bool
   /// The time changes are stamped with.
-  public let clock: DomainClock
+  package let clock: DomainClock
 
   /// A directory over `webhooks`; payload URLs must be https unless `allowHTTPTargets`.
-  public init(webhooks: any WebhookStore, credentials: WebhookCredentials, allowHTTPTargets: Bool = false, clock: DomainClock = .system) {
+  package init(webhooks: any WebhookStore, credentials: WebhookCredentials, allowHTTPTargets: Bool = false, clock: DomainClock = .system) {
     self.webhooks = webhooks
     self.credentials = credentials
     self.allowHTTPTargets = allowHTTPTargets
@@ -18,39 +18,39 @@ public struct WebhookDirectory: Sendable {
   }
 
   /// The partner the dashboard works for: the acted-as partner, else the caller.
-  public func owner(_ scope: CallerScope) throws -> Partner {
+  package func owner(_ scope: CallerScope) throws -> Partner {
     let caller = try AccessControl.requirePartner(scope)
     return scope.actingAs ?? caller
   }
 
   /// Who a change made now in `scope` is recorded as.
-  public func author(_ scope: CallerScope) throws -> ChangeAuthor {
+  package func author(_ scope: CallerScope) throws -> ChangeAuthor {
     let caller = try AccessControl.requirePartner(scope)
     return ChangeAuthor(partnerID: try owner(scope).id, callerPartnerID: caller.id, keyPrefix: scope.principal.keyPrefix, atMs: clock.nowMs())
   }
 
   /// A webhook within the scope's reach, or an error (NOT_FOUND for one out of reach).
-  public func visible(_ id: String, _ scope: CallerScope) async throws -> Webhook {
+  package func visible(_ id: String, _ scope: CallerScope) async throws -> Webhook {
     _ = try AccessControl.requirePartner(scope)
     return try AccessControl.requireVisible(try await webhooks.webhook(id: id), id: id, in: scope)
   }
 
   /// What a new webhook is to be.
-  public struct Draft: Sendable, Equatable {
-    public var kind: Webhook.Kind
+  package struct Draft: Sendable, Equatable {
+    package var kind: Webhook.Kind
     /// The business unit (ignored for an all-BU webhook, which takes the owner's).
-    public var buID: Int64
-    public var allBUs: Bool
-    public var programmeID: String?
-    public var payloadURL: String
+    package var buID: Int64
+    package var allBUs: Bool
+    package var programmeID: String?
+    package var payloadURL: String
     /// The caller's secret, or empty with `generateSecret`.
-    public var secret: String
-    public var generateSecret: Bool
-    public var events: [String]
-    public var description: String
+    package var secret: String
+    package var generateSecret: Bool
+    package var events: [String]
+    package var description: String
 
     /// A draft.
-    public init(
+    package init(
       kind: Webhook.Kind, buID: Int64, allBUs: Bool, programmeID: String?, payloadURL: String, secret: String, generateSecret: Bool,
       events: [String], description: String
     ) {
@@ -67,7 +67,7 @@ public struct WebhookDirectory: Sendable {
   }
 
   /// Validates and stores a new webhook; returns it with its secret (shown once).
-  public func create(_ draft: Draft, in scope: CallerScope) async throws -> (Webhook, String) {
+  package func create(_ draft: Draft, in scope: CallerScope) async throws -> (Webhook, String) {
     let owner = try owner(scope)
     let payloadURL = try WebhookRules.payloadURL(draft.payloadURL, allowHTTP: allowHTTPTargets)
     let plainSecret: String
@@ -94,16 +94,16 @@ public struct WebhookDirectory: Sendable {
 /// itself: an id, the bytes of a generated secret, and sealing a secret
 /// for storage. The composition root passes Hookwire's crypto; tests pass
 /// fixed values.
-public struct WebhookCredentials: Sendable {
+package struct WebhookCredentials: Sendable {
   /// A fresh webhook id (`wh_…`).
-  public let newID: @Sendable () -> String
+  package let newID: @Sendable () -> String
   /// 32 random bytes for a generated secret.
-  public let newSecretBytes: @Sendable () -> [UInt8]
+  package let newSecretBytes: @Sendable () -> [UInt8]
   /// The secret sealed for storage.
-  public let seal: @Sendable ([UInt8]) throws -> [UInt8]
+  package let seal: @Sendable ([UInt8]) throws -> [UInt8]
 
   /// Credentials from the three operations.
-  public init(
+  package init(
     newID: @escaping @Sendable () -> String, newSecretBytes: @escaping @Sendable () -> [UInt8],
     seal: @escaping @Sendable ([UInt8]) throws -> [UInt8]
   ) {

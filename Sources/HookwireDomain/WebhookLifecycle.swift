@@ -1,22 +1,22 @@
 /// Changing a webhook after it was created, with what each change does to
 /// its deliveries: pausing holds the open ones, resuming releases them and
 /// signals due work, deleting cancels them. Editing its events is here too.
-public struct WebhookLifecycle: Sendable {
+package struct WebhookLifecycle: Sendable {
   /// The shared rules (visibility, authorship).
-  public let directory: WebhookDirectory
+  package let directory: WebhookDirectory
   let events: (any EventStore)?
   let dueWork: any DueWorkSignal
 
   /// The lifecycle over `directory`; without `events`, changes leave
   /// deliveries alone (a deployment that stores none).
-  public init(directory: WebhookDirectory, events: (any EventStore)?, dueWork: any DueWorkSignal = NoDeliveryWorker()) {
+  package init(directory: WebhookDirectory, events: (any EventStore)?, dueWork: any DueWorkSignal = NoDeliveryWorker()) {
     self.directory = directory
     self.events = events
     self.dueWork = dueWork
   }
 
   /// How the subscribed events change.
-  public enum EventsChange: Sendable, Equatable {
+  package enum EventsChange: Sendable, Equatable {
     /// Replace them all.
     case set([String])
     /// Add some and remove others.
@@ -24,7 +24,7 @@ public struct WebhookLifecycle: Sendable {
 
     /// The change a request asks for: `set` alone, or `add` and/or
     /// `remove`; INVALID_ARGUMENT for neither or a mix.
-    public static func from(set: [String], add: [String], remove: [String]) throws -> EventsChange {
+    package static func from(set: [String], add: [String], remove: [String]) throws -> EventsChange {
       let replacing = !set.isEmpty
       guard replacing || !add.isEmpty || !remove.isEmpty else {
         throw DomainError(.invalid, "give set_events, or add_events and/or remove_events")
@@ -36,7 +36,7 @@ public struct WebhookLifecycle: Sendable {
     }
 
     /// The events wanted after the change, before validation.
-    public func applied(to current: [String]) -> [String] {
+    package func applied(to current: [String]) -> [String] {
       switch self {
       case .set(let events): events
       case .edit(let add, let remove): current.filter { !remove.contains($0) } + add
@@ -45,7 +45,7 @@ public struct WebhookLifecycle: Sendable {
   }
 
   /// Changes the events of a visible webhook (at `expectedVersion`, when given).
-  public func updateEvents(_ id: String, _ change: EventsChange, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
+  package func updateEvents(_ id: String, _ change: EventsChange, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
     let current = try await directory.visible(id, scope)
     return try await directory.webhooks.update(id: current.id, expectedVersion: expectedVersion, by: try directory.author(scope)) { webhook in
       webhook.events = try WebhookRules.events(change.applied(to: webhook.events), for: webhook.kind)
@@ -54,7 +54,7 @@ public struct WebhookLifecycle: Sendable {
 
   /// Pauses a visible webhook and holds its open deliveries; a disabled
   /// webhook is not paused (FAILED_PRECONDITION: resume re-enables it).
-  public func pause(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
+  package func pause(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
     let updated = try await change(id, expectedVersion, scope) { webhook in
       guard webhook.state != .disabled else {
         throw DomainError(.precondition, "webhook \(webhook.id) is disabled (\(webhook.disabledReason)); resume it to re-enable")
@@ -67,7 +67,7 @@ public struct WebhookLifecycle: Sendable {
 
   /// Resumes (or re-enables) a visible webhook, releases its held
   /// deliveries to be attempted now, and signals the due work.
-  public func resume(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
+  package func resume(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> Webhook {
     let updated = try await change(id, expectedVersion, scope) { webhook in
       webhook.state = .active
       webhook.disabledReason = ""
@@ -79,7 +79,7 @@ public struct WebhookLifecycle: Sendable {
 
   /// Deletes a visible webhook and cancels its open deliveries; returns its
   /// id and how many were cancelled.
-  public func delete(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> (webhookID: String, cancelled: Int) {
+  package func delete(_ id: String, expectedVersion: Int64?, in scope: CallerScope) async throws -> (webhookID: String, cancelled: Int) {
     let current = try await directory.visible(id, scope)
     try await directory.webhooks.delete(id: current.id, expectedVersion: expectedVersion, by: try directory.author(scope))
     let cancelled = try await events?.setOpenDeliveries(ofWebhook: current.id, to: .cancelled, nowMs: directory.clock.nowMs()) ?? 0

@@ -1,5 +1,5 @@
 /// Webhooks and their encrypted secrets.
-public protocol WebhookStore: Sendable {
+package protocol WebhookStore: Sendable {
   /// Stores a new webhook with its secret (already encrypted by the caller).
   func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws
   /// A webhook that has not been deleted.

@@ -7,7 +7,7 @@ import HookwireWire
 
 extension DomainError: RPCErrorConvertible {
   /// Domain failures become statuses here, and only here.
-  public var rpcError: RPCError {
+  package var rpcError: RPCError {
     let status: StatusCode =
       switch code {
       case .invalid: .invalidArgument
@@ -26,7 +26,7 @@ extension DomainError: RPCErrorConvertible {
 extension StoreError: RPCErrorConvertible {
   /// Storage failures reach the caller as a status; the message is SQLite's
   /// own and never carries stored values.
-  public var rpcError: RPCError {
+  package var rpcError: RPCError {
     let status: StatusCode =
       switch code {
       case .notFound: .notFound

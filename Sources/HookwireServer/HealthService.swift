@@ -5,7 +5,7 @@ import Synchronization
 
 /// The health service, as `grpc.health.v1`: the empty name is the whole
 /// server; other names are the services the server runs.
-public final class HealthService: Health.ServiceProtocol {
+package final class HealthService: Health.ServiceProtocol {
   private struct State {
     var statuses: [String: ServingStatus]
     var watchers: [Int: (name: String, continuation: AsyncStream<ServingStatus>.Continuation)] = [:]
@@ -15,14 +15,14 @@ public final class HealthService: Health.ServiceProtocol {
   private let state: Mutex<State>
 
   /// Creates the service, every name in `services` (and "") SERVING.
-  public init(services: [String]) {
+  package init(services: [String]) {
     var statuses: [String: ServingStatus] = ["": .serving]
     for name in services { statuses[name] = .serving }
     state = Mutex(State(statuses: statuses))
   }
 
   /// Sets the status of `service` ("" for the server) and tells watchers.
-  public func setStatus(_ status: ServingStatus, for service: String = "") {
+  package func setStatus(_ status: ServingStatus, for service: String = "") {
     let watchers = state.withLock { state -> [AsyncStream<ServingStatus>.Continuation] in
       state.statuses[service] = status
       return state.watchers.values.filter { $0.name == service }.map(\.continuation)
@@ -31,19 +31,19 @@ public final class HealthService: Health.ServiceProtocol {
   }
 
   /// Marks every service NOT_SERVING, as a server does when it starts draining.
-  public func markAllNotServing() {
+  package func markAllNotServing() {
     let names = state.withLock { Array($0.statuses.keys) }
     for name in names { setStatus(.notServing, for: name) }
   }
 
-  public func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
+  package func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
     guard let status = state.withLock({ $0.statuses[request.service] }) else {
       throw RPCError(code: .notFound, message: "unknown service '\(DomainError.echo(request.service))'")
     }
     return HealthCheckResponse(status: status)
   }
 
-  public func watch(
+  package func watch(
     _ request: HealthCheckRequest, responses: ResponseWriter<HealthCheckResponse>, context: ServerContext
   ) async throws {
     let (stream, continuation) = AsyncStream<ServingStatus>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -64,11 +64,11 @@ public final class HealthService: Health.ServiceProtocol {
 }
 
 /// The echo used to measure the runtime itself.
-public struct DiagnosticsService: Diagnostics.ServiceProtocol {
+package struct DiagnosticsService: Diagnostics.ServiceProtocol {
   /// Creates the service.
-  public init() {}
+  package init() {}
 
-  public func echo(_ request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
+  package func echo(_ request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
     EchoResponse(payload: request.payload)
   }
 }

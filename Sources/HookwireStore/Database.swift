@@ -3,14 +3,14 @@ import Foundation
 import Synchronization
 
 /// A versioned schema change, applied once, in order.
-public struct Migration: Sendable {
+package struct Migration: Sendable {
   /// The schema version this migration brings the database to.
-  public let version: Int
+  package let version: Int
   /// The SQL that does it.
-  public let sql: String
+  package let sql: String
 
   /// Creates a migration.
-  public init(version: Int, sql: String) {
+  package init(version: Int, sql: String) {
     self.version = version
     self.sql = sql
   }
@@ -24,15 +24,15 @@ public struct Migration: Sendable {
 /// one transaction, each inside its own savepoint, and all of them are
 /// acknowledged after the one `COMMIT` (with `synchronous=FULL`, one fsync
 /// for the group). A write that fails rolls back alone.
-public final class Database: Sendable {
+package final class Database: Sendable {
   private let writer: DatabaseThread
   private let readers: [DatabaseThread]
   private let nextReader = Atomic<Int>(0)
   /// The schema version after migrations.
-  public let schemaVersion: Int
+  package let schemaVersion: Int
 
   /// Opens `path`, applies `migrations`, and starts the threads.
-  public init(path: String, readers readerCount: Int = 2, migrations: [Migration]) throws(StoreError) {
+  package init(path: String, readers readerCount: Int = 2, migrations: [Migration]) throws(StoreError) {
     let connection = try SQLiteConnection(path: path)
     try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON")
     schemaVersion = try Self.migrate(connection, migrations)
@@ -73,18 +73,18 @@ public final class Database: Sendable {
   }
 
   /// Runs `body` on the writer inside a transaction; returns after the commit.
-  public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+  package func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
     try await writer.submit(body)
   }
 
   /// Runs `body` on a reader (a consistent snapshot for its duration).
-  public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+  package func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
     let reader = readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
     return try await reader.submit(body)
   }
 
   /// Stops the threads after the work already queued.
-  public func close() {
+  package func close() {
     writer.stop()
     for reader in readers { reader.stop() }
   }

@@ -3,7 +3,7 @@ import HookwireDomain
 
 /// Events, deliveries and attempts in memory, for fast unit tests; the same
 /// rules as SQLite's (fan-out, idempotency, held/cancelled, newest first).
-public actor InMemoryEventStore: EventStore {
+package actor InMemoryEventStore: EventStore {
   private let webhooks: InMemoryWebhookStore
   private let partners: InMemoryPartnerStore
   private var events: [String: (event: Event, publisher: String)] = [:]
@@ -12,12 +12,12 @@ public actor InMemoryEventStore: EventStore {
   private var failingSince: [String: Int64] = [:]
 
   /// A store whose fan-out reads `webhooks` and `partners`.
-  public init(webhooks: InMemoryWebhookStore, partners: InMemoryPartnerStore) {
+  package init(webhooks: InMemoryWebhookStore, partners: InMemoryPartnerStore) {
     self.webhooks = webhooks
     self.partners = partners
   }
 
-  public func publish(_ batch: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
+  package func publish(_ batch: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
     var results: [PublishResult] = []
     for new in batch {
       // The id first, as SQLite does: another publisher's id is refused
@@ -51,7 +51,7 @@ public actor InMemoryEventStore: EventStore {
     return results
   }
 
-  public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
+  package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     var due: [DueDelivery] = []
     for (delivery, manual) in deliveries.values.sorted(by: { $0.delivery.nextAttemptAtMs < $1.delivery.nextAttemptAtMs })
     where due.count < limit && DeliveryStatus.due.contains(delivery.status) && delivery.nextAttemptAtMs <= nowMs
@@ -67,7 +67,7 @@ public actor InMemoryEventStore: EventStore {
     return due
   }
 
-  public func nextDueMs() async throws -> Int64? {
+  package func nextDueMs() async throws -> Int64? {
     var earliest: Int64?
     for (delivery, _) in deliveries.values where DeliveryStatus.due.contains(delivery.status) {
       guard await webhooks.webhook(id: delivery.webhookID)?.state == .active else { continue }
@@ -76,7 +76,7 @@ public actor InMemoryEventStore: EventStore {
     return earliest
   }
 
-  public func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) throws -> Int64? {
+  package func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) throws -> Int64? {
     attempts[attempt.deliveryID, default: []].append(attempt)
     if var entry = deliveries[attempt.deliveryID] {
       entry.delivery.attempts = attempt.number
@@ -96,7 +96,7 @@ public actor InMemoryEventStore: EventStore {
     return failingSince[attempt.webhookID]
   }
 
-  public func prune(before cutoffMs: Int64) -> Int {
+  package func prune(before cutoffMs: Int64) -> Int {
     let old = deliveries.values.filter { $0.delivery.createdAtMs < cutoffMs && DeliveryStatus.finished.contains($0.delivery.status) }
     for (delivery, _) in old {
       deliveries[delivery.id] = nil
@@ -107,7 +107,7 @@ public actor InMemoryEventStore: EventStore {
     return old.count
   }
 
-  public func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) -> Int {
+  package func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) -> Int {
     var changed = 0
     for (id, entry) in deliveries where entry.delivery.webhookID == webhookID {
       var updated = entry
@@ -125,7 +125,7 @@ public actor InMemoryEventStore: EventStore {
     return changed
   }
 
-  public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
+  package func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     // The same cursor as SQLite's, refused alike when it is not one.
     let after = try Paging.value(fromToken: pageToken).map { text in
@@ -140,14 +140,14 @@ public actor InMemoryEventStore: EventStore {
     return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: "\($0.createdAtMs)|\($0.id)") }
   }
 
-  public func eventLog(webhookID: String, eventID: String) -> (Delivery, Event, [DeliveryAttempt])? {
+  package func eventLog(webhookID: String, eventID: String) -> (Delivery, Event, [DeliveryAttempt])? {
     guard let delivery = deliveries.values.map(\.delivery).first(where: { $0.webhookID == webhookID && $0.eventID == eventID }),
       let event = events[eventID]?.event
     else { return nil }
     return (delivery, event, attempts[delivery.id] ?? [])
   }
 
-  public func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
+  package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     let matching = deliveries.values.map(\.delivery).filter { $0.eventID == eventID && buIDs.contains($0.buID) && $0.id > after }
@@ -155,7 +155,7 @@ public actor InMemoryEventStore: EventStore {
     return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
   }
 
-  public func redeliver(webhookID: String, eventID: String, nowMs: Int64) throws -> Delivery {
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) throws -> Delivery {
     guard var entry = deliveries.values.first(where: { $0.delivery.webhookID == webhookID && $0.delivery.eventID == eventID }),
       entry.delivery.status != .cancelled
     else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
@@ -166,7 +166,7 @@ public actor InMemoryEventStore: EventStore {
     return entry.delivery
   }
 
-  public func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) -> Int {
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) -> Int {
     var count = 0
     for (id, entry) in deliveries where entry.delivery.webhookID == webhookID && entry.delivery.status == .failed && entry.delivery.createdAtMs >= sinceMs {
       var updated = entry

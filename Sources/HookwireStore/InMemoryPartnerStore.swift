@@ -3,7 +3,7 @@ import HookwireCrypto
 import HookwireDomain
 
 /// A `PartnerStore` in memory, for fast unit tests; same rules as SQLite's.
-public actor InMemoryPartnerStore: PartnerStore {
+package actor InMemoryPartnerStore: PartnerStore {
   private var units: [Int64: BusinessUnit] = [:]
   private var programmesByID: [String: Programme] = [:]
   private var partners: [Int64: Partner] = [:]
@@ -11,16 +11,16 @@ public actor InMemoryPartnerStore: PartnerStore {
   private var nextUnit: Int64 = 1
   private var nextProgramme = 1
 
-  public init() {}
+  package init() {}
 
-  public func createBusinessUnit(name: String) throws -> BusinessUnit {
+  package func createBusinessUnit(name: String) throws -> BusinessUnit {
     let unit = BusinessUnit(id: nextUnit, name: try StoreRules.name(name), createdAtMs: nowMs())
     nextUnit += 1
     units[unit.id] = unit
     return unit
   }
 
-  public func createProgramme(buID: Int64, name: String, id: String?) throws -> Programme {
+  package func createProgramme(buID: Int64, name: String, id: String?) throws -> Programme {
     guard units[buID] != nil else { throw DomainError(.notFound, "business unit \(buID) does not exist") }
     let programmeID = try id.map(StoreRules.programmeID) ?? "prog_\(nextProgramme)"
     nextProgramme += 1
@@ -30,7 +30,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     return programme
   }
 
-  public func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) throws -> Partner {
+  package func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) throws -> Partner {
     guard units[buID] != nil else { throw DomainError(.notFound, "business unit \(buID) does not exist") }
     if case .units(let listed) = reach, kind == .global {
       for bu in listed where units[bu] == nil { throw DomainError(.notFound, "business unit \(bu) does not exist") }
@@ -43,7 +43,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     return partner
   }
 
-  public func createAPIKey(for owner: KeyOwner) throws -> NewAPIKey {
+  package func createAPIKey(for owner: KeyOwner) throws -> NewAPIKey {
     if case .partner(let id) = owner, partners[id] == nil { throw DomainError(.notFound, "partner \(id) does not exist") }
     // Service names follow the name rule, as in SQLite.
     var owner = owner
@@ -53,12 +53,12 @@ public actor InMemoryPartnerStore: PartnerStore {
     return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
   }
 
-  public func revokeAPIKey(prefix: String) throws {
+  package func revokeAPIKey(prefix: String) throws {
     guard keys[prefix] != nil else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
     keys[prefix]?.revoked = true
   }
 
-  public func authenticate(key: String) -> Principal? {
+  package func authenticate(key: String) -> Principal? {
     guard let prefix = APIKeyMint.prefix(of: key), let record = keys[prefix], !record.revoked,
       Crypto.constantTimeEqual(record.hash, APIKeyMint.hash(key))
     else { return nil }
@@ -69,13 +69,13 @@ public actor InMemoryPartnerStore: PartnerStore {
     }
   }
 
-  public func partner(id: Int64) -> Partner? { partners[id] }
+  package func partner(id: Int64) -> Partner? { partners[id] }
 
-  public func businessUnit(id: Int64) -> BusinessUnit? { units[id] }
+  package func businessUnit(id: Int64) -> BusinessUnit? { units[id] }
 
-  public func programme(id: String) -> Programme? { programmesByID[id] }
+  package func programme(id: String) -> Programme? { programmesByID[id] }
 
-  public func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<BusinessUnit> {
+  package func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<BusinessUnit> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0
     let matching = units.values.filter { reach.contains($0.id) && $0.id > after }.sorted { $0.id < $1.id }
@@ -83,7 +83,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     return Page(items: page, hasMore: matching.count > size) { Paging.token(after: String($0.id)) }
   }
 
-  public func programmes(buID: Int64, pageSize: Int, pageToken: String) throws -> Page<Programme> {
+  package func programmes(buID: Int64, pageSize: Int, pageToken: String) throws -> Page<Programme> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     let matching = programmesByID.values.filter { $0.buID == buID && Array($0.id.utf8).lexicographicallyPrecedes(Array(after.utf8)) == false && $0.id != after }
@@ -92,7 +92,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     return Page(items: page, hasMore: matching.count > size) { Paging.token(after: $0.id) }
   }
 
-  public func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<Partner> {
+  package func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) throws -> Page<Partner> {
     let size = try Paging.size(pageSize)
     switch try PartnerSearch.parse(query) {
     case .id(let id):
@@ -111,7 +111,7 @@ public actor InMemoryPartnerStore: PartnerStore {
     }
   }
 
-  public func allPartners() -> [Partner] { partners.values.sorted { $0.id < $1.id } }
+  package func allPartners() -> [Partner] { partners.values.sorted { $0.id < $1.id } }
 }
 
 /// Validation shared by the stores.

@@ -1,12 +1,12 @@
 import CSQLite
 
 /// One SQLite connection, used by one thread at a time (its worker's).
-public final class SQLiteConnection {
+package final class SQLiteConnection {
   let handle: OpaquePointer
   private var statements: [String: Statement] = [:]
 
   /// Opens (creating if needed) the database at `path`.
-  public init(path: String, readOnly: Bool = false) throws(StoreError) {
+  package init(path: String, readOnly: Bool = false) throws(StoreError) {
     var db: OpaquePointer?
     let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
     let result = sqlite3_open_v2(path, &db, flags, nil)
@@ -25,7 +25,7 @@ public final class SQLiteConnection {
   }
 
   /// Runs SQL that returns no rows (several statements allowed).
-  public func execute(_ sql: String) throws(StoreError) {
+  package func execute(_ sql: String) throws(StoreError) {
     var error: UnsafeMutablePointer<CChar>?
     let result = sqlite3_exec(handle, sql, nil, nil, &error)
     if result != SQLITE_OK {
@@ -36,7 +36,7 @@ public final class SQLiteConnection {
   }
 
   /// A prepared statement for `sql`, cached per connection.
-  public func prepare(_ sql: String) throws(StoreError) -> Statement {
+  package func prepare(_ sql: String) throws(StoreError) -> Statement {
     if let cached = statements[sql] {
       cached.reset()
       return cached
@@ -50,7 +50,7 @@ public final class SQLiteConnection {
   }
 
   /// Runs `body` in a transaction (BEGIN IMMEDIATE for writers).
-  public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+  package func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
     try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
     do {
       let result = try body()
@@ -66,18 +66,18 @@ public final class SQLiteConnection {
 
   /// Resets every cached statement, so none holds a read snapshot open
   /// past the work that used it.
-  public func resetStatements() {
+  package func resetStatements() {
     for statement in statements.values { statement.reset() }
   }
 
   /// Whether a transaction is open (false once SQLite has rolled one back on its own).
-  public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+  package var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
   /// The rowid of the last insert.
-  public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+  package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
   /// Rows changed by the last statement.
-  public var changes: Int { Int(sqlite3_changes(handle)) }
+  package var changes: Int { Int(sqlite3_changes(handle)) }
 
   func error(_ result: Int32) -> StoreError {
     Self.storeError(result, String(cString: sqlite3_errmsg(handle)))
@@ -99,7 +99,7 @@ public final class SQLiteConnection {
 }
 
 /// A prepared statement: bind, step, read columns.
-public final class Statement {
+package final class Statement {
   let handle: OpaquePointer
   unowned let connection: SQLiteConnection
 
@@ -111,20 +111,20 @@ public final class Statement {
   deinit { sqlite3_finalize(handle) }
 
   /// Clears the statement for another run with new bindings.
-  public func reset() {
+  package func reset() {
     sqlite3_reset(handle)
     sqlite3_clear_bindings(handle)
   }
 
   /// Binds values to `?` parameters, in order.
   @discardableResult
-  public func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
+  package func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
     try bind(values)
   }
 
   /// Binds values to `?` parameters, in order.
   @discardableResult
-  public func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
+  package func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
     for (offset, value) in values.enumerated() {
       let index = Int32(offset + 1)
       let result: Int32
@@ -141,7 +141,7 @@ public final class Statement {
   }
 
   /// Advances; true while there is a row to read.
-  public func step() throws(StoreError) -> Bool {
+  package func step() throws(StoreError) -> Bool {
     let result = sqlite3_step(handle)
     switch result {
     case SQLITE_ROW: return true
@@ -151,17 +151,17 @@ public final class Statement {
   }
 
   /// Runs a statement that returns no rows.
-  public func run() throws(StoreError) {
+  package func run() throws(StoreError) {
     while try step() {}
   }
 
-  public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-  public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
-  public func text(_ column: Int32) -> String {
+  package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+  package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+  package func text(_ column: Int32) -> String {
     guard let pointer = sqlite3_column_text(handle, column) else { return "" }
     return String(cString: pointer)
   }
-  public func blob(_ column: Int32) -> [UInt8] {
+  package func blob(_ column: Int32) -> [UInt8] {
     let count = Int(sqlite3_column_bytes(handle, column))
     guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
     return [UInt8](UnsafeRawBufferPointer(start: pointer, count: count))
@@ -169,7 +169,7 @@ public final class Statement {
 }
 
 /// A value bound to a statement parameter.
-public enum SQLValue: Sendable {
+package enum SQLValue: Sendable {
   case null
   case integer(Int64)
   case text(String)

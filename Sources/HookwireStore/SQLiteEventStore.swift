@@ -22,13 +22,13 @@ enum DeliveryIDs {
 /// Events, deliveries and attempts on SQLite. Publishing writes an event and
 /// its deliveries in one transaction, so an acknowledged publish is durable
 /// with every delivery it owes.
-public final class SQLiteEventStore: EventStore {
+package final class SQLiteEventStore: EventStore {
   let database: Database
 
   /// A store on `database` (migrated with `HookwireSchema.migrations`).
-  public init(database: Database) { self.database = database }
+  package init(database: Database) { self.database = database }
 
-  public func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
+  package func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
     try await database.write { db in try events.map { try Self.publishOne($0, publisher: publisher, nowMs: nowMs, db) } }
   }
 
@@ -112,7 +112,7 @@ public final class SQLiteEventStore: EventStore {
       lastHTTPStatus: Int(row.int(start + 10)), lastError: row.text(start + 11))
   }
 
-  public func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
+  package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     try await database.read { db in
       let rows = try db.prepare("""
         SELECT \(Self.deliveryColumns), w.payload_url, e.payload_json, e.published_at_ms, w.secret, d.manual
@@ -132,7 +132,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func nextDueMs() async throws -> Int64? {
+  package func nextDueMs() async throws -> Int64? {
     try await database.read { db in
       let row = try db.prepare("""
         SELECT min(d.next_attempt_at_ms) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
@@ -143,7 +143,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64? {
+  package func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64? {
     try await database.write { db in
       try db.prepare("""
         INSERT OR REPLACE INTO attempts (delivery_id, attempt_number, trigger, attempted_at_ms, http_status, latency_ms,
@@ -174,7 +174,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func prune(before cutoffMs: Int64) async throws -> Int {
+  package func prune(before cutoffMs: Int64) async throws -> Int {
     var removed = 0
     // In batches, so the writer is never held for long.
     while true {
@@ -201,7 +201,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int {
+  package func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int {
     try await database.write { db in
       switch status {
       case .held:
@@ -217,7 +217,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
+  package func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { text in
       guard let cursor = Self.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
@@ -261,7 +261,7 @@ public final class SQLiteEventStore: EventStore {
     return (time, String(parts[1]))
   }
 
-  public func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? {
+  package func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? {
     try await database.read { db in
       let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?")
         .bind(.text(webhookID), .text(eventID))
@@ -284,7 +284,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
+  package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
@@ -304,7 +304,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
     try await database.write { db in
       try db.prepare("""
         UPDATE deliveries
@@ -320,7 +320,7 @@ public final class SQLiteEventStore: EventStore {
     }
   }
 
-  public func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
     try await database.write { db in
       try db.prepare("""
         UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = ?, manual = 1

@@ -6,13 +6,13 @@ import HookwireDomain
 /// Search runs on `partner_words`, one row per distinct word of a partner's
 /// name, keyed `(word, name_key, partner_id)`: a name-prefix query is a range
 /// scan in rank order that stops after one page, whatever the table's size.
-public final class SQLitePartnerStore: PartnerStore {
+package final class SQLitePartnerStore: PartnerStore {
   let database: Database
 
   /// A store on `database` (migrated with `HookwireSchema.migrations`).
-  public init(database: Database) { self.database = database }
+  package init(database: Database) { self.database = database }
 
-  public func createBusinessUnit(name: String) async throws -> BusinessUnit {
+  package func createBusinessUnit(name: String) async throws -> BusinessUnit {
     let name = try StoreRules.name(name)
     return try await database.write { db in
       let created = nowMs()
@@ -21,7 +21,7 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme {
+  package func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme {
     let name = try StoreRules.name(name)
     let requested = try id.map(StoreRules.programmeID)
     return try await database.write { db in
@@ -46,7 +46,7 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) async throws -> Partner {
+  package func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) async throws -> Partner {
     let name = try StoreRules.name(name)
     return try await database.write { db in try Self.insertPartner(db, id: id, name: name, kind: kind, buID: buID, reach: reach) }
   }
@@ -97,7 +97,7 @@ public final class SQLitePartnerStore: PartnerStore {
   /// Imports many partners at once (ids assigned in order), in transactions
   /// of `batch` partners: for migrations from another system and for
   /// benchmarks. Business units must exist.
-  public func importPartners(
+  package func importPartners(
     _ partners: [(name: String, kind: Partner.Kind, buID: Int64, reach: Reach)], batch: Int = 10_000
   ) async throws {
     var start = 0
@@ -112,7 +112,7 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
+  package func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
     let key = APIKeyMint.make()
     try await database.write { db in
       var partner: SQLValue = .null
@@ -132,7 +132,7 @@ public final class SQLitePartnerStore: PartnerStore {
     return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
   }
 
-  public func revokeAPIKey(prefix: String) async throws {
+  package func revokeAPIKey(prefix: String) async throws {
     try await database.write { db in
       try db.prepare("UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, ?) WHERE prefix = ?")
         .bind(.integer(nowMs()), .text(prefix)).run()
@@ -140,7 +140,7 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func authenticate(key: String) async throws -> Principal? {
+  package func authenticate(key: String) async throws -> Principal? {
     guard let prefix = APIKeyMint.prefix(of: key) else { return nil }
     let hash = APIKeyMint.hash(key)
     let found: (owner: KeyOwner, lastUsed: Int64)? = try await database.read { db in
@@ -163,25 +163,25 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func partner(id: Int64) async throws -> Partner? {
+  package func partner(id: Int64) async throws -> Partner? {
     try await database.read { db in try Self.loadPartners(db, ids: [id]).first }
   }
 
-  public func businessUnit(id: Int64) async throws -> BusinessUnit? {
+  package func businessUnit(id: Int64) async throws -> BusinessUnit? {
     try await database.read { db in
       let row = try db.prepare("SELECT id, name, created_at_ms FROM business_units WHERE id = ?").bind(.integer(id))
       return try row.step() ? BusinessUnit(id: row.int(0), name: row.text(1), createdAtMs: row.int(2)) : nil
     }
   }
 
-  public func programme(id: String) async throws -> Programme? {
+  package func programme(id: String) async throws -> Programme? {
     try await database.read { db in
       let row = try db.prepare("SELECT id, bu_id, name, created_at_ms FROM programmes WHERE id = ?").bind(.text(id))
       return try row.step() ? Programme(id: row.text(0), buID: row.int(1), name: row.text(2), createdAtMs: row.int(3)) : nil
     }
   }
 
-  public func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<BusinessUnit> {
+  package func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<BusinessUnit> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken).map { Int64($0) ?? .max } ?? 0
     return try await database.read { db in
@@ -203,7 +203,7 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func programmes(buID: Int64, pageSize: Int, pageToken: String) async throws -> Page<Programme> {
+  package func programmes(buID: Int64, pageSize: Int, pageToken: String) async throws -> Page<Programme> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
@@ -219,7 +219,7 @@ public final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  public func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<Partner> {
+  package func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<Partner> {
     let size = try Paging.size(pageSize)
     let parsed = try PartnerSearch.parse(query)
     let after = try PartnerSearch.key(fromToken: pageToken)
@@ -288,7 +288,7 @@ public final class SQLitePartnerStore: PartnerStore {
     return result
   }
 
-  public func allPartners() async throws -> [Partner] {
+  package func allPartners() async throws -> [Partner] {
     try await database.read { db in
       let rows = try db.prepare("SELECT id FROM partners ORDER BY id")
       var ids: [Int64] = []
@@ -303,9 +303,9 @@ public final class SQLitePartnerStore: PartnerStore {
 }
 
 /// The versioned schema of Hookwire's database.
-public enum HookwireSchema {
+package enum HookwireSchema {
   /// Every migration, in order; never edit one that has shipped, add another.
-  public static let migrations: [Migration] = [
+  package static let migrations: [Migration] = [
     Migration(
       version: 1,
       sql: """

@@ -7,7 +7,7 @@ import Synchronization
 /// Reads by id are served from a write-through cache: webhooks are written
 /// only through this store, in this process, so the cache is updated after
 /// every commit and never goes stale.
-public final class SQLiteWebhookStore: WebhookStore {
+package final class SQLiteWebhookStore: WebhookStore {
   let database: Database
   /// Cached webhooks, and ids deleted (nil) so a read racing a delete
   /// cannot bring one back; ids are never reused.
@@ -15,7 +15,7 @@ public final class SQLiteWebhookStore: WebhookStore {
   private let cacheLimit = 100_000
 
   /// A store on `database` (migrated with `HookwireSchema.migrations`).
-  public init(database: Database) { self.database = database }
+  package init(database: Database) { self.database = database }
 
   /// Caches `webhook` unless the cache already holds a newer version (or a
   /// deletion): writes and reads may complete in any order.
@@ -36,7 +36,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     updated_by_partner, updated_by_caller, updated_by_key, updated_at_ms
     """
 
-  public func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws {
+  package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws {
     try await database.write { db in
       try db.prepare("INSERT INTO webhooks (\(Self.columns), secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(Self.values(webhook) + [.blob(encryptedSecret)]).run()
@@ -44,7 +44,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     remember(webhook)
   }
 
-  public func webhook(id: String) async throws -> Webhook? {
+  package func webhook(id: String) async throws -> Webhook? {
     if let cached = cache.withLock({ $0[id] }) { return cached }  // a nil entry: deleted
     let loaded = try await database.read { db in try Self.load(db, id: id) }
     if let loaded { remember(loaded) }
@@ -56,7 +56,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     return try row.step() ? decode(row) : nil
   }
 
-  public func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) async throws -> Page<Webhook> {
+  package func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) async throws -> Page<Webhook> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
@@ -80,7 +80,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     }
   }
 
-  public func update(
+  package func update(
     id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
   ) async throws -> Webhook {
     let updated = try await database.write { db in
@@ -106,7 +106,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     return updated
   }
 
-  public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) async throws {
+  package func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) async throws {
     try await database.write { db in
       guard let webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
       if let expectedVersion, expectedVersion != webhook.version {
@@ -120,7 +120,7 @@ public final class SQLiteWebhookStore: WebhookStore {
     cache.withLock { $0[id] = .some(nil) }
   }
 
-  public func encryptedSecret(id: String) async throws -> [UInt8]? {
+  package func encryptedSecret(id: String) async throws -> [UInt8]? {
     try await database.read { db in
       let row = try db.prepare("SELECT secret FROM webhooks WHERE id = ? AND deleted_at_ms IS NULL").bind(.text(id))
       return try row.step() ? row.blob(0) : nil
@@ -149,22 +149,22 @@ public final class SQLiteWebhookStore: WebhookStore {
 }
 
 /// Webhooks in memory, for fast unit tests; same rules as SQLite's.
-public actor InMemoryWebhookStore: WebhookStore {
+package actor InMemoryWebhookStore: WebhookStore {
   private var webhooks: [String: (webhook: Webhook, secret: [UInt8], deleted: Bool)] = [:]
 
-  public init() {}
+  package init() {}
 
-  public func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
+  package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
     guard webhooks[webhook.id] == nil else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
     webhooks[webhook.id] = (webhook, encryptedSecret, false)
   }
 
-  public func webhook(id: String) -> Webhook? {
+  package func webhook(id: String) -> Webhook? {
     guard let entry = webhooks[id], !entry.deleted else { return nil }
     return entry.webhook
   }
 
-  public func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) throws -> Page<Webhook> {
+  package func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) throws -> Page<Webhook> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     let matching = webhooks.values.filter { !$0.deleted }.map(\.webhook).filter { w in
@@ -174,7 +174,7 @@ public actor InMemoryWebhookStore: WebhookStore {
     return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
   }
 
-  public func update(
+  package func update(
     id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
   ) throws -> Webhook {
     guard var entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
@@ -188,7 +188,7 @@ public actor InMemoryWebhookStore: WebhookStore {
     return entry.webhook
   }
 
-  public func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) throws {
+  package func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) throws {
     guard let entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
     if let expectedVersion, expectedVersion != entry.webhook.version {
       throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
@@ -196,11 +196,11 @@ public actor InMemoryWebhookStore: WebhookStore {
     webhooks[id]?.deleted = true
   }
 
-  public func encryptedSecret(id: String) -> [UInt8]? {
+  package func encryptedSecret(id: String) -> [UInt8]? {
     guard let entry = webhooks[id], !entry.deleted else { return nil }
     return entry.secret
   }
 
   /// Every webhook not deleted.
-  public func all() -> [Webhook] { webhooks.values.filter { !$0.deleted }.map(\.webhook) }
+  package func all() -> [Webhook] { webhooks.values.filter { !$0.deleted }.map(\.webhook) }
 }

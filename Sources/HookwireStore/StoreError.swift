@@ -1,7 +1,7 @@
 /// An error from a store, with a code callers can act on.
-public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   /// What kind of failure.
-  public enum Code: String, Sendable {
+  package enum Code: String, Sendable {
     /// The entity does not exist.
     case notFound = "not_found"
     /// A uniqueness or foreign-key rule would break.
@@ -15,15 +15,15 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// The kind of failure.
-  public var code: Code
+  package var code: Code
   /// What happened, without any secret.
-  public var message: String
+  package var message: String
 
   /// Creates an error.
-  public init(_ code: Code, _ message: String) {
+  package init(_ code: Code, _ message: String) {
     self.code = code
     self.message = message
   }
 
-  public var description: String { "\(code.rawValue): \(message)" }
+  package var description: String { "\(code.rawValue): \(message)" }
 }

@@ -5,26 +5,26 @@ import Synchronization
 
 /// An `HTTPSender` that records every POST and answers from a script, for
 /// fast delivery tests without sockets.
-public final class RecordingSender: HTTPSender {
+package final class RecordingSender: HTTPSender {
   /// One recorded POST.
-  public struct Post: Sendable {
-    public var url: URL
-    public var headers: [String: String]
-    public var body: [UInt8]
+  package struct Post: Sendable {
+    package var url: URL
+    package var headers: [String: String]
+    package var body: [UInt8]
   }
 
   private let posts = Mutex<[Post]>([])
   private let script: @Sendable (Int) -> HTTPOutcome
 
   /// A sender answering the n-th POST (0-based) with `script(n)`.
-  public init(script: @escaping @Sendable (Int) -> HTTPOutcome = { _ in HTTPOutcome(status: 200) }) {
+  package init(script: @escaping @Sendable (Int) -> HTTPOutcome = { _ in HTTPOutcome(status: 200) }) {
     self.script = script
   }
 
   /// Every POST so far.
-  public var recorded: [Post] { posts.withLock { $0 } }
+  package var recorded: [Post] { posts.withLock { $0 } }
 
-  public func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+  package func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
     let index = posts.withLock { posts -> Int in
       posts.append(Post(url: url, headers: Dictionary(headers, uniquingKeysWith: { first, _ in first }), body: body))
       return posts.count - 1

@@ -12,37 +12,37 @@ import Synchronization
 /// and the delivery engine, built from one configuration, run together and
 /// drained together. `hookwire-server`, the tests and the benchmarks all
 /// start Hookwire through it.
-public final class HookwireApplication: Sendable {
+package final class HookwireApplication: Sendable {
   /// How the application is set up.
-  public struct Configuration: Sendable {
+  package struct Configuration: Sendable {
     /// The RPC server: address, loops, protocol and connection limits.
-    public var server = RPCServer.Configuration()
+    package var server = RPCServer.Configuration()
     /// The delivery engine; nil runs no engine (publishing still stores
     /// deliveries, nothing sends them).
-    public var delivery: DeliveryEngine.Configuration? = DeliveryEngine.Configuration()
+    package var delivery: DeliveryEngine.Configuration? = DeliveryEngine.Configuration()
     /// Addresses inside the network that deliveries may reach anyway.
-    public var allowedPrivateTargets: [TargetGuard.CIDR] = []
+    package var allowedPrivateTargets: [TargetGuard.CIDR] = []
     /// Whether payload URLs may use plain `http`.
-    public var allowHTTPTargets = false
+    package var allowHTTPTargets = false
     /// How long an authenticated key is remembered.
-    public var keyCacheTTL: Duration = .seconds(5)
+    package var keyCacheTTL: Duration = .seconds(5)
     /// Where the server and the engine log.
-    public var log = ServerLog()
+    package var log = ServerLog()
 
     /// The defaults: every part, deliveries to public addresses over https.
-    public init() {}
+    package init() {}
   }
 
   /// The stores the services and the engine work on, and the box that
   /// seals webhook secrets.
-  public struct Stores: Sendable {
-    public var partners: any PartnerStore
-    public var webhooks: any WebhookStore
-    public var events: any EventStore
-    public var secrets: SecretBox
+  package struct Stores: Sendable {
+    package var partners: any PartnerStore
+    package var webhooks: any WebhookStore
+    package var events: any EventStore
+    package var secrets: SecretBox
 
     /// Stores of your choosing (in-memory ones in unit tests).
-    public init(partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, secrets: SecretBox) {
+    package init(partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, secrets: SecretBox) {
       self.partners = partners
       self.webhooks = webhooks
       self.events = events
@@ -50,7 +50,7 @@ public final class HookwireApplication: Sendable {
     }
 
     /// The SQLite stores over one database.
-    public static func sqlite(_ database: Database, secrets: SecretBox) -> Stores {
+    package static func sqlite(_ database: Database, secrets: SecretBox) -> Stores {
       Stores(
         partners: SQLitePartnerStore(database: database), webhooks: SQLiteWebhookStore(database: database),
         events: SQLiteEventStore(database: database), secrets: secrets)
@@ -58,24 +58,24 @@ public final class HookwireApplication: Sendable {
   }
 
   /// The services every Hookwire server runs, by name (for health checks).
-  public static let serviceNames = [
+  package static let serviceNames = [
     Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name,
   ]
 
-  public let configuration: Configuration
-  public let stores: Stores
+  package let configuration: Configuration
+  package let stores: Stores
   /// The RPC server, listening from `init` on (so `port` is known at once).
-  public let server: RPCServer
+  package let server: RPCServer
   /// The delivery engine, when the configuration asks for one.
-  public let engine: DeliveryEngine?
+  package let engine: DeliveryEngine?
   /// Health of the server and each service; NOT_SERVING once draining.
-  public let health: HealthService
+  package let health: HealthService
   private let stopRequested = Waker()
   private let stopping = Atomic<Bool>(false)
 
   /// Builds every part and binds the server; `sender` replaces the HTTP
   /// sender (benchmarks measure the engine alone with one that answers 200).
-  public init(configuration: Configuration, stores: Stores, sender: (any HTTPSender)? = nil) throws(IOError) {
+  package init(configuration: Configuration, stores: Stores, sender: (any HTTPSender)? = nil) throws(IOError) {
     self.configuration = configuration
     self.stores = stores
     let log = configuration.log
@@ -109,13 +109,13 @@ public final class HookwireApplication: Sendable {
   }
 
   /// The port the server listens on.
-  public var port: Int { server.port }
+  package var port: Int { server.port }
 
   /// Serves and delivers until `stop()` (or the task's cancellation), then
   /// drains: health turns NOT_SERVING, calls in flight finish within the
   /// server's grace period, the engine lets its attempts in flight end.
   /// Returns when all of that is done.
-  public func run() async {
+  package func run() async {
     await withDiscardingTaskGroup { group in
       if let engine { group.addTask { await engine.run() } }
       await withTaskCancellationHandler {
@@ -132,7 +132,7 @@ public final class HookwireApplication: Sendable {
   }
 
   /// Asks `run()` to drain and return; safe from any thread, more than once.
-  public func stop() {
+  package func stop() {
     stopping.store(true, ordering: .releasing)
     stopRequested.wake()
   }

@@ -5,7 +5,7 @@ import HookwireRPC
 
 /// View Event Logs: every event sent to a webhook with each attempt, search
 /// by event id, redelivery, recovery and a live tail.
-public struct EventLogsService: EventLogs.ServiceProtocol {
+package struct EventLogsService: EventLogs.ServiceProtocol {
   let events: any EventStore
   let directory: WebhookDirectory
   let dueWork: any DueWorkSignal
@@ -13,7 +13,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
 
   /// Creates the service; redeliveries and recoveries tell `dueWork`, and
   /// live tails read `attempts` (without it, tails are UNAVAILABLE).
-  public init(
+  package init(
     events: any EventStore, webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox,
     dueWork: any DueWorkSignal = NoDeliveryWorker(), attempts: (any DeliveryAttemptFeed)? = nil, clock: DomainClock = .system
   ) {
@@ -23,7 +23,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     self.attempts = attempts
   }
 
-  public func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
+  package func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
     let status = try HookwireDomain.DeliveryStatus.filter(request.status)
     let scope = try context.callerScope()
     let webhook = try await directory.visible(request.webhookID, scope)
@@ -36,7 +36,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     return ListEventLogsResponse(entries: shown.map(EventLogEntry.init), nextPageToken: page.nextToken)
   }
 
-  public func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
+  package func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
     let scope = try context.callerScope()
     let webhook = try await directory.visible(request.webhookID, scope)
     guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID),
@@ -48,7 +48,7 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
       entry: EventLogEntry(delivery), event: HookwireAPI.Event(event), attempts: attempts.map(HookwireAPI.DeliveryAttempt.init))
   }
 
-  public func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse {
+  package func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     guard !request.eventID.isEmpty else { throw DomainError(.invalid, "event_id is required") }
@@ -70,21 +70,21 @@ public struct EventLogsService: EventLogs.ServiceProtocol {
     return SearchEventLogsResponse(entries: entries, nextPageToken: "")
   }
 
-  public func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
+  package func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
     let webhook = try await directory.visible(request.webhookID, try context.callerScope())
     let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: directory.clock.nowMs())
     dueWork.workIsDue()
     return RedeliverResponse(entry: EventLogEntry(delivery))
   }
 
-  public func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
+  package func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
     let webhook = try await directory.visible(request.webhookID, try context.callerScope())
     let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: directory.clock.nowMs())
     dueWork.workIsDue()
     return RecoverFailedResponse(scheduled: UInt32(clamping: count))
   }
 
-  public func tailDeliveries(
+  package func tailDeliveries(
     _ request: TailDeliveriesRequest, responses: ResponseWriter<HookwireAPI.DeliveryAttempt>, context: ServerContext
   ) async throws {
     let scope = try context.callerScope()

@@ -5,34 +5,34 @@ import HookwireRPC
 
 /// Event publishing, for internal services: each event and its deliveries
 /// are stored durably before the call returns.
-public struct EventsService: Events.ServiceProtocol {
+package struct EventsService: Events.ServiceProtocol {
   let events: any EventStore
   let partners: any PartnerStore
   let dueWork: any DueWorkSignal
   let clock: DomainClock
   /// The largest payload accepted.
-  public static let maxPayloadBytes = 256 * 1024
+  package static let maxPayloadBytes = 256 * 1024
   /// Payloads are checked strictly: receivers parse them with whatever
   /// JSON library they have, and a lenient one here would pass on texts
   /// (trailing commas, a byte-order mark) that a strict one there rejects.
   static let payloadValidator = JSONValidator(maxDepth: 64, maxBytes: maxPayloadBytes)
 
   /// Creates the service; each publish tells `dueWork`.
-  public init(events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system) {
+  package init(events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system) {
     self.events = events
     self.partners = partners
     self.dueWork = dueWork
     self.clock = clock
   }
 
-  public func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
+  package func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
     let publisher = try publisherName(context)
     let results = try await events.publish([try await validate(request)], publisher: publisher, nowMs: clock.nowMs())
     dueWork.workIsDue()
     return PublishEventResponse(results[0])
   }
 
-  public func publishEvents(_ request: PublishEventsRequest, context: ServerContext) async throws -> PublishEventsResponse {
+  package func publishEvents(_ request: PublishEventsRequest, context: ServerContext) async throws -> PublishEventsResponse {
     let publisher = try publisherName(context)
     guard (1...100).contains(request.events.count) else {
       throw DomainError(.invalid, "a batch holds 1–100 events, not \(request.events.count)")

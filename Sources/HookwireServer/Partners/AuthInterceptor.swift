@@ -6,8 +6,8 @@ import HookwireWire
 import Synchronization
 
 /// The caller's scope, set by `AuthInterceptor` for the handler.
-public enum CallerScopeKey: ServerContextKey {
-  public typealias Value = CallerScope
+package enum CallerScopeKey: ServerContextKey {
+  package typealias Value = CallerScope
 }
 
 /// Authenticates every call that needs a key: `authorization: Bearer <key>`
@@ -19,7 +19,7 @@ public enum CallerScopeKey: ServerContextKey {
 /// Authenticated keys are remembered for `cacheTTL` (5 s by default), so a
 /// busy caller does not cost a database read per call; a revocation made
 /// with `hookwire-server admin revoke-key` takes effect within that time.
-public struct AuthInterceptor: ServerInterceptor {
+package struct AuthInterceptor: ServerInterceptor {
   let store: any PartnerStore
   let openServices: Set<String>
   let cache: AuthCache
@@ -29,7 +29,7 @@ public struct AuthInterceptor: ServerInterceptor {
   /// Creates the interceptor over `store`; streams check their key again
   /// every `cacheTTL` (at least every 100 ms), so a revoked key stops them
   /// as soon as it stops new calls.
-  public init(
+  package init(
     store: any PartnerStore, openServices: Set<String> = [Health.name], cacheTTL: Duration = .seconds(5)
   ) {
     self.store = store
@@ -38,7 +38,7 @@ public struct AuthInterceptor: ServerInterceptor {
     recheckInterval = max(cacheTTL, .milliseconds(100))
   }
 
-  public func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
+  package func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
     if openServices.contains(context.method.service) { return try await next(context) }
     // A proxy that read the last of two values would see another caller.
     for key in [Metadata.authorizationKey, Metadata.actAsKey] where context.metadata.count(of: key) > 1 {

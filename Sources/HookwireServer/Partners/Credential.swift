@@ -5,7 +5,7 @@ import Synchronization
 /// The key a call was authenticated with, checked again while a long call
 /// runs: a live tail must end once its key is revoked, not when its
 /// connection happens to close.
-public final class Credential: Sendable {
+package final class Credential: Sendable {
   private let key: String
   private let prefix: String
   private let store: any PartnerStore
@@ -20,12 +20,12 @@ public final class Credential: Sendable {
   }
 
   /// Whether a check has found the key revoked.
-  public var isRevoked: Bool { revoked.load(ordering: .acquiring) }
+  package var isRevoked: Bool { revoked.load(ordering: .acquiring) }
 
   /// Checks the key against the store every `interval` (bypassing the key
   /// cache) and returns once it is revoked, or when the task is cancelled.
   /// A storage error counts as still valid: the next check decides.
-  public func untilRevoked() async {
+  package func untilRevoked() async {
     while true {
       do { try await Task.sleep(for: interval) } catch { return }
       let principal: Principal?
@@ -38,6 +38,6 @@ public final class Credential: Sendable {
 }
 
 /// The call's credential, set by `AuthInterceptor`.
-public enum CredentialKey: ServerContextKey {
-  public typealias Value = Credential
+package enum CredentialKey: ServerContextKey {
+  package typealias Value = Credential
 }

@@ -2,16 +2,16 @@ import HookwireDomain
 
 /// A small, realistic dataset for trying Hookwire: three business units,
 /// their programmes, channel and global partners, one key each.
-public enum DemoData {
+package enum DemoData {
   /// A partner of the demo and its key.
-  public struct Account: Sendable {
-    public var partner: Partner
-    public var key: NewAPIKey
+  package struct Account: Sendable {
+    package var partner: Partner
+    package var key: NewAPIKey
   }
 
   /// Seeds the data if the store has no business unit yet; returns the
   /// accounts created (empty when the store already had data).
-  public static func seedIfEmpty(_ store: any PartnerStore) async throws -> [Account] {
+  package static func seedIfEmpty(_ store: any PartnerStore) async throws -> [Account] {
     guard try await store.businessUnit(id: 1) == nil else { return [] }
     let europe = try await store.createBusinessUnit(name: "Europe").id
     let americas = try await store.createBusinessUnit(name: "Americas").id

@@ -4,13 +4,13 @@ import HookwireRPC
 
 /// The Partners service: who-am-i, partner search, partners, business units
 /// and programmes, each within the caller's scope.
-public struct PartnersService: Partners.ServiceProtocol {
+package struct PartnersService: Partners.ServiceProtocol {
   let store: any PartnerStore
 
   /// Creates the service over `store`.
-  public init(store: any PartnerStore) { self.store = store }
+  package init(store: any PartnerStore) { self.store = store }
 
-  public func whoAmI(_ request: WhoAmIRequest, context: ServerContext) async throws -> WhoAmIResponse {
+  package func whoAmI(_ request: WhoAmIRequest, context: ServerContext) async throws -> WhoAmIResponse {
     let scope = try context.callerScope()
     var response = WhoAmIResponse(keyPrefix: scope.principal.keyPrefix)
     switch scope.principal {
@@ -26,7 +26,7 @@ public struct PartnersService: Partners.ServiceProtocol {
     return response
   }
 
-  public func searchPartners(_ request: SearchPartnersRequest, context: ServerContext) async throws -> SearchPartnersResponse {
+  package func searchPartners(_ request: SearchPartnersRequest, context: ServerContext) async throws -> SearchPartnersResponse {
     let scope = try context.callerScope()
     try AccessControl.requireSearch(scope)
     let page = try await store.searchPartners(
@@ -34,7 +34,7 @@ public struct PartnersService: Partners.ServiceProtocol {
     return SearchPartnersResponse(partners: page.items.map(HookwireAPI.Partner.init), nextPageToken: page.nextToken)
   }
 
-  public func getPartner(_ request: GetPartnerRequest, context: ServerContext) async throws -> GetPartnerResponse {
+  package func getPartner(_ request: GetPartnerRequest, context: ServerContext) async throws -> GetPartnerResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     let reach = scope.actingAs == nil && scope.caller?.kind == .global ? scope.searchReach : scope.reach
@@ -47,7 +47,7 @@ public struct PartnersService: Partners.ServiceProtocol {
     return GetPartnerResponse(partner: HookwireAPI.Partner(partner))
   }
 
-  public func listBusinessUnits(_ request: ListBusinessUnitsRequest, context: ServerContext) async throws -> ListBusinessUnitsResponse {
+  package func listBusinessUnits(_ request: ListBusinessUnitsRequest, context: ServerContext) async throws -> ListBusinessUnitsResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     let page = try await store.businessUnits(within: scope.reach, pageSize: Int(request.pageSize), pageToken: request.pageToken)
@@ -56,7 +56,7 @@ public struct PartnersService: Partners.ServiceProtocol {
       nextPageToken: page.nextToken)
   }
 
-  public func listProgrammes(_ request: ListProgrammesRequest, context: ServerContext) async throws -> ListProgrammesResponse {
+  package func listProgrammes(_ request: ListProgrammesRequest, context: ServerContext) async throws -> ListProgrammesResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     let bu = request.buID == 0 ? (scope.currentBU ?? 0) : Int64(clamping: request.buID)

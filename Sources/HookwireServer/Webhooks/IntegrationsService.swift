@@ -4,19 +4,19 @@ import HookwireDomain
 import HookwireRPC
 
 /// Integrations: the only way to create a linked programme webhook.
-public struct IntegrationsService: Integrations.ServiceProtocol {
+package struct IntegrationsService: Integrations.ServiceProtocol {
   let directory: WebhookDirectory
   let partners: any PartnerStore
 
   /// Creates the service.
-  public init(
+  package init(
     webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, allowHTTPTargets: Bool = false, clock: DomainClock = .system
   ) {
     directory = WebhookDirectory(webhooks: webhooks, credentials: .sealed(by: secrets), allowHTTPTargets: allowHTTPTargets, clock: clock)
     self.partners = partners
   }
 
-  public func createProgrammeWebhook(_ request: CreateProgrammeWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
+  package func createProgrammeWebhook(_ request: CreateProgrammeWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
     let scope = try context.callerScope()
     _ = try AccessControl.requirePartner(scope)
     // A programme outside the caller's reach is answered as one that does

@@ -7,7 +7,7 @@ import HookwireRPC
 /// global webhooks created here, events updated, paused, resumed, deleted.
 /// The rules and what each change does to deliveries are the domain's
 /// (`WebhookDirectory`, `WebhookLifecycle`); this maps the API onto them.
-public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
+package struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   let lifecycle: WebhookLifecycle
   var directory: WebhookDirectory { lifecycle.directory }
 
@@ -15,7 +15,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   /// deliveries, resuming releases them (and tells `dueWork`) and deleting
   /// cancels them. `partners` is not consulted: the dashboard works within
   /// the caller's scope.
-  public init(
+  package init(
     webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox, allowHTTPTargets: Bool = false,
     events: (any EventStore)? = nil, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system
   ) {
@@ -24,7 +24,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     lifecycle = WebhookLifecycle(directory: directory, events: events, dueWork: dueWork)
   }
 
-  public func listWebhooks(_ request: ListWebhooksRequest, context: ServerContext) async throws -> ListWebhooksResponse {
+  package func listWebhooks(_ request: ListWebhooksRequest, context: ServerContext) async throws -> ListWebhooksResponse {
     if case .unrecognized(let value) = request.kind {
       throw DomainError(.invalid, "kind \(value) is not a webhook kind this server knows")
     }
@@ -47,11 +47,11 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     return response
   }
 
-  public func getWebhook(_ request: GetWebhookRequest, context: ServerContext) async throws -> GetWebhookResponse {
+  package func getWebhook(_ request: GetWebhookRequest, context: ServerContext) async throws -> GetWebhookResponse {
     GetWebhookResponse(webhook: HookwireAPI.Webhook(try await directory.visible(request.webhookID, try context.callerScope())))
   }
 
-  public func createWebhook(_ request: CreateWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
+  package func createWebhook(_ request: CreateWebhookRequest, context: ServerContext) async throws -> CreateWebhookResponse {
     let scope = try context.callerScope()
     guard request.programmeID.isEmpty else {
       throw DomainError(.precondition, "programme webhooks are created through the programme's Integrations (Integrations.CreateProgrammeWebhook), not the dashboard")
@@ -64,7 +64,7 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     return CreateWebhookResponse(webhook: HookwireAPI.Webhook(webhook), secret: secret)
   }
 
-  public func updateWebhookEvents(_ request: UpdateWebhookEventsRequest, context: ServerContext) async throws -> UpdateWebhookEventsResponse {
+  package func updateWebhookEvents(_ request: UpdateWebhookEventsRequest, context: ServerContext) async throws -> UpdateWebhookEventsResponse {
     let scope = try context.callerScope()
     if request.payloadURL != nil {
       throw DomainError(.precondition, "payload_url cannot be changed: the URL and secret are the webhook's access credentials; create a new webhook instead")
@@ -77,23 +77,23 @@ public struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     return UpdateWebhookEventsResponse(webhook: HookwireAPI.Webhook(updated))
   }
 
-  public func pauseWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
+  package func pauseWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
     let webhook = try await lifecycle.pause(request.webhookID, expectedVersion: request.expectedVersion.version, in: try context.callerScope())
     return SetWebhookStateResponse(webhook: HookwireAPI.Webhook(webhook))
   }
 
-  public func resumeWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
+  package func resumeWebhook(_ request: SetWebhookStateRequest, context: ServerContext) async throws -> SetWebhookStateResponse {
     let webhook = try await lifecycle.resume(request.webhookID, expectedVersion: request.expectedVersion.version, in: try context.callerScope())
     return SetWebhookStateResponse(webhook: HookwireAPI.Webhook(webhook))
   }
 
-  public func deleteWebhook(_ request: DeleteWebhookRequest, context: ServerContext) async throws -> DeleteWebhookResponse {
+  package func deleteWebhook(_ request: DeleteWebhookRequest, context: ServerContext) async throws -> DeleteWebhookResponse {
     let (id, cancelled) = try await lifecycle.delete(
       request.webhookID, expectedVersion: request.expectedVersion.version, in: try context.callerScope())
     return DeleteWebhookResponse(webhookID: id, cancelledDeliveries: UInt32(clamping: cancelled))
   }
 
-  public func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse {
+  package func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse {
     _ = try AccessControl.requirePartner(try context.callerScope())
     if case .unrecognized(let value) = request.scope {
       throw DomainError(.invalid, "scope \(value) is not an event scope this server knows")
