@@ -25,7 +25,7 @@ enum DeliveryIDs {
 package final class SQLiteEventStore: EventStore {
   let database: Database
 
-  /// A store on `database` (migrated with `HookwireSchema.migrations`).
+  /// A store on `database` (migrated with `DatabaseMigrations.migrations`).
   package init(database: Database) { self.database = database }
 
   package func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {

@@ -103,7 +103,7 @@ enum DeliveryBench {
     defer { try? FileManager.default.removeItem(at: directory) }
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
       let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
       let partners = stores.partners
       let bu = try await partners.createBusinessUnit(name: "Europe").id

@@ -13,7 +13,7 @@ enum LogSearchBench {
     let directory = options.string("data-dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-bench-logs").path
     do {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      let database = try Database(path: directory + "/hookwire.sqlite", migrations: HookwireSchema.migrations)
+      let database = try Database(path: directory + "/hookwire.sqlite", migrations: DatabaseMigrations.migrations)
       defer { database.close() }
       let existing = try await database.read { db -> Int64 in
         let row = try db.prepare("SELECT count(*) FROM deliveries")

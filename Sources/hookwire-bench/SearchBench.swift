@@ -27,7 +27,7 @@ enum SearchBench {
     defer { try? FileManager.default.removeItem(at: directory) }
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
       defer { database.close() }
       let store = SQLitePartnerStore(database: database)
       var units: [Int64] = []

@@ -59,7 +59,7 @@ enum WebhooksBench {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-bench-webhooks-\(UUID().uuidString)")
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
       let partners = SQLitePartnerStore(database: database)
       let webhooks = SQLiteWebhookStore(database: database)
       let secrets = try SecretBox(key: Crypto.randomBytes(32))

@@ -15,7 +15,7 @@ struct DataDirectory {
   static func open(_ path: String) throws -> DataDirectory {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     let database = try Database(
-      path: URL(fileURLWithPath: path).appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+      path: URL(fileURLWithPath: path).appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
     let key = try SecretBox.loadOrCreateKey(at: URL(fileURLWithPath: path).appendingPathComponent("secret.key").path)
     return DataDirectory(
       database: database, store: SQLitePartnerStore(database: database), webhooks: SQLiteWebhookStore(database: database),

@@ -113,7 +113,7 @@ struct AuthorizationTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-cache-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))

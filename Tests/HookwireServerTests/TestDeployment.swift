@@ -38,7 +38,7 @@ final class TestDeployment: @unchecked Sendable {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
-    database = try Database(path: databasePath, migrations: HookwireSchema.migrations)
+    database = try Database(path: databasePath, migrations: DatabaseMigrations.migrations)
     let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
     let store = stores.partners
     for account in try await DemoData.seedIfEmpty(store) { keys[account.partner.id] = account.key.plaintext }

@@ -37,7 +37,7 @@ struct StoreTrio: Sendable {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       let database: Database
       do {
-        database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+        database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
       } catch {
         try? FileManager.default.removeItem(at: directory)
         throw error

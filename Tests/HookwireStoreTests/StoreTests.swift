@@ -115,7 +115,7 @@ struct KeyTests {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("hookwire.sqlite").path
-    let database = try Database(path: path, migrations: HookwireSchema.migrations)
+    let database = try Database(path: path, migrations: DatabaseMigrations.migrations)
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
@@ -136,9 +136,9 @@ struct KeyTests {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("hookwire.sqlite").path
-    let future = HookwireSchema.migrations + [Migration(version: 99, sql: "CREATE TABLE later (x INTEGER)")]
+    let future = DatabaseMigrations.migrations + [Migration(version: 99, sql: "CREATE TABLE later (x INTEGER)")]
     try Database(path: path, migrations: future).close()
-    #expect { try Database(path: path, migrations: HookwireSchema.migrations) } throws: { error in
+    #expect { try Database(path: path, migrations: DatabaseMigrations.migrations) } throws: { error in
       (error as? StoreError)?.code == .schemaTooNew
     }
   }
@@ -148,7 +148,7 @@ struct KeyTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-group-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: HookwireSchema.migrations)
+    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     let results = await withTaskGroup(of: Bool.self) { group in

@@ -1,0 +1,59 @@
+import HookwireDomain
+import Synchronization
+
+/// Webhooks in memory, for fast unit tests; same rules as SQLite's.
+package actor InMemoryWebhookStore: WebhookStore {
+  private var webhooks: [String: (webhook: Webhook, secret: [UInt8], deleted: Bool)] = [:]
+
+  package init() {}
+
+  package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
+    guard webhooks[webhook.id] == nil else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
+    webhooks[webhook.id] = (webhook, encryptedSecret, false)
+  }
+
+  package func webhook(id: String) -> Webhook? {
+    guard let entry = webhooks[id], !entry.deleted else { return nil }
+    return entry.webhook
+  }
+
+  package func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) throws -> Page<Webhook> {
+    let size = try Paging.size(pageSize)
+    let after = try Paging.value(fromToken: pageToken) ?? ""
+    let matching = webhooks.values.filter { !$0.deleted }.map(\.webhook).filter { w in
+      guard w.kind == kind, w.id > after else { return false }
+      return (w.buID == buID && !w.allBUs) || (kind == .global && w.allBUs && allBUOwners.contains(w.partnerID))
+    }.sorted { $0.id < $1.id }
+    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
+  }
+
+  package func update(
+    id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
+  ) throws -> Webhook {
+    guard var entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+    if let expectedVersion, expectedVersion != entry.webhook.version {
+      throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+    }
+    try change(&entry.webhook)
+    entry.webhook.version += 1
+    entry.webhook.updatedBy = author
+    webhooks[id] = entry
+    return entry.webhook
+  }
+
+  package func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) throws {
+    guard let entry = webhooks[id], !entry.deleted else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+    if let expectedVersion, expectedVersion != entry.webhook.version {
+      throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
+    }
+    webhooks[id]?.deleted = true
+  }
+
+  package func encryptedSecret(id: String) -> [UInt8]? {
+    guard let entry = webhooks[id], !entry.deleted else { return nil }
+    return entry.secret
+  }
+
+  /// Every webhook not deleted.
+  package func all() -> [Webhook] { webhooks.values.filter { !$0.deleted }.map(\.webhook) }
+}
