@@ -44,7 +44,7 @@ package struct AuthInterceptor: ServerInterceptor {
     for key in [Metadata.authorizationKey, Metadata.actAsKey] where context.metadata.count(of: key) > 1 {
       throw DomainError(.invalid, "\(key) may be sent once per call")
     }
-    guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.count > 7 else {
+    guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.utf8.count > 7 else {
       throw DomainError(.unauthenticated, "this call needs an API key: send `authorization: Bearer <key>`")
     }
     let key = String(header.dropFirst(7))
@@ -67,7 +67,10 @@ package struct AuthInterceptor: ServerInterceptor {
     }
     var scoped = context
     scoped.values[CallerScopeKey.self] = try await AccessControl.scope(for: principal, actingAs: actAs, store: store)
-    scoped.values[CredentialKey.self] = Credential(key: key, prefix: principal.keyPrefix, store: store, interval: recheckInterval)
+    // Only a stream outlives the key cache; a unary call needs no re-check.
+    if context.method.kind == .serverStreaming {
+      scoped.values[CredentialKey.self] = Credential(key: key, prefix: principal.keyPrefix, store: store, interval: recheckInterval)
+    }
     try await next(scoped)
   }
 }
