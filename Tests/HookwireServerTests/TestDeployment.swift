@@ -83,9 +83,25 @@ final class TestDeployment: @unchecked Sendable {
 
   /// Drains the application (calls, then attempts in flight) and removes its data.
   func stop() async {
+    stopped = true
     application.stop()
     await running?.value
     database.close()
     try? FileManager.default.removeItem(at: directory)
+  }
+
+  private var stopped = false
+
+  deinit {
+    // A test that threw before `stop()` must not leave its server serving
+    // into the next test: drain it, then close and remove its data.
+    guard !stopped else { return }
+    application.stop()
+    let (running, database, directory) = (running, database, directory)
+    Task {
+      await running?.value
+      database.close()
+      try? FileManager.default.removeItem(at: directory)
+    }
   }
 }
