@@ -1,9 +1,13 @@
 /// A tenant of the platform.
 package struct BusinessUnit: Sendable, Equatable {
+  /// The unit's numeric id, assigned by the store at creation.
   package var id: Int64
+  /// The unit's display name.
   package var name: String
+  /// When the unit was created, in milliseconds since 1970 (UTC).
   package var createdAtMs: Int64
 
+  /// A business unit with every field given.
   package init(id: Int64, name: String, createdAtMs: Int64) {
     self.id = id
     self.name = name
@@ -15,10 +19,14 @@ package struct BusinessUnit: Sendable, Equatable {
 package struct Programme: Sendable, Equatable {
   /// A slug such as `prog_loyalty_gold`.
   package var id: String
+  /// The business unit the programme belongs to.
   package var buID: Int64
+  /// The programme's display name.
   package var name: String
+  /// When the programme was created, in milliseconds since 1970 (UTC).
   package var createdAtMs: Int64
 
+  /// A programme with every field given.
   package init(id: String, buID: Int64, name: String, createdAtMs: Int64) {
     self.id = id
     self.buID = buID
@@ -54,8 +62,7 @@ package enum Reach: Sendable, Equatable {
 
 /// A partner: channel partners reach their own business unit, global ones a set or all.
 package struct Partner: Sendable, Equatable {
-  /// Channel or global.
-  /// A partner's kind; the raw values are the stored codes.
+  /// A partner's kind, channel or global; the raw values are the stored codes.
   package enum Kind: Int64, Sendable, Equatable {
     case channel = 1
     case global = 2
@@ -63,14 +70,18 @@ package struct Partner: Sendable, Equatable {
 
   /// The numeric id, such as 12345.
   package var id: Int64
+  /// The partner's display name, which partner search matches word by word.
   package var name: String
+  /// Whether the partner is a channel or a global one, which decides its reach.
   package var kind: Kind
   /// The partner's own business unit.
   package var buID: Int64
   /// For channel partners always exactly `[buID]`.
   package var reach: Reach
+  /// When the partner was created, in milliseconds since 1970 (UTC).
   package var createdAtMs: Int64
 
+  /// A partner; for a channel partner `reach` is ignored and set to exactly its own unit.
   package init(id: Int64, name: String, kind: Kind, buID: Int64, reach: Reach, createdAtMs: Int64) {
     self.id = id
     self.name = name
@@ -95,6 +106,7 @@ package struct NewAPIKey: Sendable, Equatable {
   /// The public prefix that names the key (for revocation and logs).
   package var prefix: String
 
+  /// A key as created, with its plaintext and prefix.
   package init(plaintext: String, prefix: String) {
     self.plaintext = plaintext
     self.prefix = prefix
@@ -116,9 +128,12 @@ package enum Principal: Sendable, Equatable {
 
 /// One page of results and the token for the next (empty at the end).
 package struct Page<Item: Sendable>: Sendable {
+  /// This page's results, in the listing's order.
   package var items: [Item]
+  /// The token that asks for the next page; empty on the last.
   package var nextToken: String
 
+  /// A page with its next-page token given.
   package init(items: [Item], nextToken: String) {
     self.items = items
     self.nextToken = nextToken
