@@ -2,7 +2,7 @@
 package struct BusinessUnit: Sendable, Equatable {
   /// The unit's numeric id, assigned by the store at creation.
   package var id: Int64
-  /// The unit's display name.
+  /// The unit's display name, trimmed, 1–200 UTF-8 bytes.
   package var name: String
   /// When the unit was created, in milliseconds since 1970 (UTC).
   package var createdAtMs: Int64
@@ -21,7 +21,7 @@ package struct Programme: Sendable, Equatable {
   package var id: String
   /// The business unit the programme belongs to.
   package var buID: Int64
-  /// The programme's display name.
+  /// The programme's display name, trimmed, 1–200 UTF-8 bytes.
   package var name: String
   /// When the programme was created, in milliseconds since 1970 (UTC).
   package var createdAtMs: Int64
@@ -70,7 +70,7 @@ package struct Partner: Sendable, Equatable {
 
   /// The numeric id, such as 12345.
   package var id: Int64
-  /// The partner's display name, which partner search matches word by word.
+  /// The partner's display name (trimmed, 1–200 UTF-8 bytes), which partner search matches word by word.
   package var name: String
   /// Whether the partner is a channel or a global one, which decides its reach.
   package var kind: Kind
