@@ -31,9 +31,13 @@ package struct Event: Sendable, Equatable {
 /// codes: they are named here once, and the stores, the schema's indexes
 /// and the API mapping use them by name.
 package enum DeliveryStatus: Int64, Sendable, Equatable, CaseIterable {
+  /// Not attempted yet, or released from a hold; due at `nextAttemptAtMs`.
   case pending = 1
+  /// An attempt got a 2xx; only a manual redelivery moves it again.
   case succeeded = 2
+  /// An attempt failed and another is due at `nextAttemptAtMs`, or a redelivery or recovery asked for one.
   case retrying = 3
+  /// The schedule's last attempt failed, or the endpoint answered 410; only a redelivery or recovery schedules it again.
   case failed = 4
   /// Waiting while the webhook is paused.
   case held = 5
@@ -100,7 +104,9 @@ package struct Delivery: Sendable, Equatable {
 package struct DeliveryAttempt: Sendable, Equatable {
   /// What started an attempt; the raw values are the stored codes.
   package enum Trigger: Int64, Sendable {
+    /// The retry schedule, the first attempt included.
     case scheduled = 1
+    /// A manual redelivery, or a recovery of failed deliveries.
     case manual = 2
   }
 

@@ -64,7 +64,9 @@ package enum Reach: Sendable, Equatable {
 package struct Partner: Sendable, Equatable {
   /// A partner's kind, channel or global; the raw values are the stored codes.
   package enum Kind: Int64, Sendable, Equatable {
+    /// Reaches exactly its own business unit.
     case channel = 1
+    /// Reaches a set of business units, or all of them.
     case global = 2
   }
 
@@ -94,6 +96,7 @@ package struct Partner: Sendable, Equatable {
 
 /// Who holds an API key.
 package enum KeyOwner: Sendable, Equatable {
+  /// A partner, by id.
   case partner(Int64)
   /// An internal service that publishes events.
   case service(String)
@@ -115,7 +118,9 @@ package struct NewAPIKey: Sendable, Equatable {
 
 /// The authenticated caller of an RPC.
 package enum Principal: Sendable, Equatable {
+  /// A partner's key, with the key's prefix.
   case partner(Partner, keyPrefix: String)
+  /// An internal service's key, by the service's name, with the key's prefix.
   case service(name: String, keyPrefix: String)
 
   /// The key's prefix, safe to show and log.

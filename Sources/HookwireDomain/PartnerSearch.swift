@@ -19,7 +19,9 @@ package enum PartnerSearch {
 
   /// What a query asks for.
   package enum Query: Equatable, Sendable {
+    /// The partner with this id (the query was all digits).
     case id(Int64)
+    /// Partners with a name-word prefixed by each of these lowercase words.
     case words([String])
   }
 

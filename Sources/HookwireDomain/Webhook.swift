@@ -34,6 +34,7 @@ package struct Webhook: Sendable, Equatable {
   /// Whether a webhook takes deliveries. The raw values are the stored
   /// codes: they are named here once and used by name everywhere else.
   package enum State: Int64, Sendable, Equatable {
+    /// Takes deliveries as they fall due.
     case active = 1
     /// Deliveries are held until resumed.
     case paused = 2

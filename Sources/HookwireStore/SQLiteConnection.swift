@@ -174,8 +174,12 @@ package final class Statement {
 
 /// A value bound to a statement parameter.
 package enum SQLValue: Sendable {
+  /// SQL NULL.
   case null
+  /// A 64-bit signed integer.
   case integer(Int64)
+  /// UTF-8 text.
   case text(String)
+  /// Bytes, stored as they are.
   case blob([UInt8])
 }
