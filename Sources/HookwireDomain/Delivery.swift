@@ -65,7 +65,7 @@ package struct Delivery: Sendable, Equatable {
   package var eventType: String
   /// The event's business unit, copied from the event.
   package var buID: Int64
-  /// Where the delivery stands; attempts, pausing, resuming or deleting the webhook, and redelivery change it.
+  /// Where the delivery stands; attempts, pausing, resuming or deleting the webhook, redelivery and recovery change it.
   package var status: DeliveryStatus
   /// HTTP attempts made so far: 0 before the first, else the number of the last.
   package var attempts: Int

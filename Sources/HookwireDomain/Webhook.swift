@@ -4,9 +4,9 @@ import Foundation
 package struct ChangeAuthor: Sendable, Equatable {
   /// The partner whose dashboard it was made on (the acted-as partner, else the caller).
   package var partnerID: Int64
-  /// The partner that really made it.
+  /// The partner that really made it; 0 when the platform did (disabling a failing webhook).
   package var callerPartnerID: Int64
-  /// The prefix of the key used.
+  /// The prefix of the key used; `hookwire` when the platform made the change.
   package var keyPrefix: String
   /// When the change was made, in milliseconds since 1970 (UTC).
   package var atMs: Int64
