@@ -34,6 +34,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     /// The longest pause while storage keeps failing.
     package var maxStoragePause: Duration = .seconds(30)
 
+    /// A configuration with every default above.
     package init() {}
 
     /// What outcomes mean, over this configuration's schedule.

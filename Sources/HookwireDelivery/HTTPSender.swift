@@ -6,11 +6,13 @@ package struct HTTPOutcome: Sendable, Equatable {
   package var status: Int?
   /// The first 1 KiB of the response body.
   package var excerpt: String
-  /// Why no response arrived (timeout, refused…).
+  /// Why the exchange failed: no response (timeout, refused…), a redirect
+  /// not followed, or a body that broke off; empty otherwise.
   package var error: String
   /// The `Retry-After` delay the endpoint asked for, if any.
   package var retryAfter: Duration?
 
+  /// An outcome; the fields left out are empty or nil.
   package init(status: Int?, excerpt: String = "", error: String = "", retryAfter: Duration? = nil) {
     self.status = status
     self.excerpt = excerpt
@@ -21,5 +23,7 @@ package struct HTTPOutcome: Sendable, Equatable {
 
 /// Sends deliveries; a real sender over HTTP, or a recording one in tests.
 package protocol HTTPSender: Sendable {
+  /// POSTs `body` with `headers` to `url`, `timeout` bounding the whole exchange; it never
+  /// throws: no answer is an outcome with no status and the reason in `error`.
   func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome
 }

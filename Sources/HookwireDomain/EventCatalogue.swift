@@ -8,13 +8,17 @@ package struct EventTypeInfo: Sendable, Equatable {
     case partnerOnly
   }
 
+  /// The type's name, such as `reward.issued`: what webhooks subscribe to and events carry.
   package var name: String
+  /// One sentence for people, saying what happened.
   package var description: String
+  /// Which webhooks may subscribe to the type.
   package var scope: Scope
 }
 
 /// Every event type Hookwire delivers, defined here and nowhere else.
 package enum EventCatalogue {
+  /// Every event type, those programme webhooks may take first, then the partner-only ones.
   package static let all: [EventTypeInfo] = [
     EventTypeInfo(name: "member.enrolled", description: "A member joined a programme.", scope: .programme),
     EventTypeInfo(name: "member.updated", description: "A member's profile changed.", scope: .programme),

@@ -1,14 +1,19 @@
 /// An event as a service publishes it.
 package struct NewEvent: Sendable, Equatable {
+  /// The business unit the event happened in.
   package var buID: Int64
+  /// The programme of that unit the event concerns; nil for an event of the unit as a whole.
   package var programmeID: String?
+  /// The event type, a name from `EventCatalogue`.
   package var type: String
+  /// The payload, one JSON value, delivered as the body's `data`.
   package var payloadJSON: String
   /// The caller's event id, or empty for one to be assigned.
   package var eventID: String
   /// A key that makes publishing idempotent, or empty.
   package var idempotencyKey: String
 
+  /// A new event with every field given; nothing is checked here.
   package init(buID: Int64, programmeID: String?, type: String, payloadJSON: String, eventID: String, idempotencyKey: String) {
     self.buID = buID
     self.programmeID = programmeID
@@ -21,12 +26,14 @@ package struct NewEvent: Sendable, Equatable {
 
 /// What publishing one event did.
 package struct PublishResult: Sendable, Equatable {
+  /// The event as stored (for a duplicate, the one stored first).
   package var event: Event
   /// True when the event (by id or idempotency key) existed already.
   package var duplicate: Bool
   /// Deliveries created (0 for a duplicate).
   package var deliveries: Int
 
+  /// A result with every field given.
   package init(event: Event, duplicate: Bool, deliveries: Int) {
     self.event = event
     self.duplicate = duplicate
@@ -36,14 +43,20 @@ package struct PublishResult: Sendable, Equatable {
 
 /// A delivery that is due, with what the sender needs.
 package struct DueDelivery: Sendable, Equatable {
+  /// The delivery to attempt.
   package var delivery: Delivery
+  /// The webhook's payload URL, which the attempt POSTs to.
   package var payloadURL: String
+  /// The event's payload, the body's `data`.
   package var payloadJSON: String
+  /// When the event was published, in milliseconds since 1970 (UTC); the body's timestamp.
   package var publishedAtMs: Int64
+  /// The webhook's signing secret, sealed as stored; the engine opens it only to sign.
   package var encryptedSecret: [UInt8]
   /// Set when a manual redelivery asked for this attempt.
   package var manual: Bool
 
+  /// A due delivery with every field given.
   package init(delivery: Delivery, payloadURL: String, payloadJSON: String, publishedAtMs: Int64, encryptedSecret: [UInt8], manual: Bool) {
     self.delivery = delivery
     self.payloadURL = payloadURL
@@ -56,11 +69,16 @@ package struct DueDelivery: Sendable, Equatable {
 
 /// Filters of an event-log listing.
 package struct LogFilter: Sendable, Equatable {
+  /// Only deliveries in this status; nil for any.
   package var status: DeliveryStatus?
+  /// Only deliveries of this event type; nil for any.
   package var eventType: String?
+  /// Only deliveries created at or after this time (milliseconds since 1970, UTC); nil for no lower bound.
   package var sinceMs: Int64?
+  /// Only deliveries created before this time (milliseconds since 1970, UTC); nil for no upper bound.
   package var untilMs: Int64?
 
+  /// A filter; a nil field matches every delivery.
   package init(status: DeliveryStatus? = nil, eventType: String? = nil, sinceMs: Int64? = nil, untilMs: Int64? = nil) {
     self.status = status
     self.eventType = eventType

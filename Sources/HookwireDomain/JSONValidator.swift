@@ -29,6 +29,7 @@ package struct JSONValidator: Sendable {
       self.reason = reason
     }
 
+    /// The reason and the byte offset, as error messages show them.
     package var description: String { "\(reason) at byte \(offset)" }
   }
 

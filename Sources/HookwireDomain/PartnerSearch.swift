@@ -19,7 +19,9 @@ package enum PartnerSearch {
 
   /// What a query asks for.
   package enum Query: Equatable, Sendable {
+    /// The partner with this id (the query was all digits).
     case id(Int64)
+    /// Partners with a name-word prefixed by each of these lowercase words.
     case words([String])
   }
 
@@ -49,16 +51,21 @@ package enum PartnerSearch {
 
   /// Where a result sorts: the matched word, the name key, the id.
   package struct Key: Comparable, Sendable {
+    /// The first, in byte order, of the partner's name-words that the first query word prefixes.
     package var word: String
+    /// The partner's name key, as `nameKey(_:)` makes it.
     package var nameKey: String
+    /// The partner's id, the last tie-breaker.
     package var id: Int64
 
+    /// A key with every field given.
     package init(word: String, nameKey: String, id: Int64) {
       self.word = word
       self.nameKey = nameKey
       self.id = id
     }
 
+    /// Byte order of the word, then of the name key, then the id.
     package static func < (a: Key, b: Key) -> Bool {
       // Byte order, as SQLite's BINARY collation compares.
       if a.word != b.word { return Array(a.word.utf8).lexicographicallyPrecedes(Array(b.word.utf8)) }

@@ -2,7 +2,10 @@
 /// partner side needs. A SQLite implementation serves the server; an
 /// in-memory one serves fast tests; both follow the same rules.
 package protocol PartnerStore: Sendable {
+  /// Creates a business unit named `name` (trimmed, 1–200 bytes) with the next free id.
   func createBusinessUnit(name: String) async throws -> BusinessUnit
+  /// Creates a programme of unit `buID` named `name` (trimmed, 1–200 bytes); `id` nil picks `prog_<n>`,
+  /// a given one is 1–64 of `[a-z0-9_]`; NOT_FOUND for an unknown unit, ALREADY_EXISTS for a taken id.
   func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme
   /// Creates a partner; `id` nil picks the next free id.
   func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) async throws -> Partner
@@ -13,12 +16,18 @@ package protocol PartnerStore: Sendable {
   /// The key's principal, or nil for an unknown, malformed or revoked key;
   /// records the key's last use.
   func authenticate(key: String) async throws -> Principal?
+  /// The partner with `id`, or nil.
   func partner(id: Int64) async throws -> Partner?
+  /// The business unit with `id`, or nil.
   func businessUnit(id: Int64) async throws -> BusinessUnit?
+  /// The programme with `id`, or nil.
   func programme(id: String) async throws -> Programme?
+  /// One page of the business units within `reach`, by id.
   func businessUnits(within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<BusinessUnit>
+  /// One page of the programmes of unit `buID`, by id in byte order.
   func programmes(buID: Int64, pageSize: Int, pageToken: String) async throws -> Page<Programme>
   /// Partners by exact id (all digits) or by name word prefixes, ranked, within `reach`.
   func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<Partner>
+  /// Every partner, by id.
   func allPartners() async throws -> [Partner]
 }

@@ -4,12 +4,14 @@ import Foundation
 package struct ChangeAuthor: Sendable, Equatable {
   /// The partner whose dashboard it was made on (the acted-as partner, else the caller).
   package var partnerID: Int64
-  /// The partner that really made it.
+  /// The partner that really made it; 0 when the platform did (disabling a failing webhook).
   package var callerPartnerID: Int64
-  /// The prefix of the key used.
+  /// The prefix of the key used; `hookwire` when the platform made the change.
   package var keyPrefix: String
+  /// When the change was made, in milliseconds since 1970 (UTC).
   package var atMs: Int64
 
+  /// An author with every field given.
   package init(partnerID: Int64, callerPartnerID: Int64, keyPrefix: String, atMs: Int64) {
     self.partnerID = partnerID
     self.callerPartnerID = callerPartnerID
@@ -32,6 +34,7 @@ package struct Webhook: Sendable, Equatable {
   /// Whether a webhook takes deliveries. The raw values are the stored
   /// codes: they are named here once and used by name everywhere else.
   package enum State: Int64, Sendable, Equatable {
+    /// Takes deliveries as they fall due.
     case active = 1
     /// Deliveries are held until resumed.
     case paused = 2
@@ -39,12 +42,15 @@ package struct Webhook: Sendable, Equatable {
     case disabled = 3
   }
 
+  /// The webhook's id, `wh_` and a random token, assigned at creation.
   package var id: String
+  /// Where the webhook was created: the dashboard (global) or a programme's Integrations.
   package var kind: Kind
   /// The partner that owns it.
   package var partnerID: Int64
   /// The business unit; for all-BU global webhooks, the owner's own.
   package var buID: Int64
+  /// Whether a global webhook takes events of every business unit its owner reaches (read at each publish) rather than of `buID` alone.
   package var allBUs: Bool
   /// Programme webhooks only.
   package var programmeID: String?
@@ -54,14 +60,20 @@ package struct Webhook: Sendable, Equatable {
   package var events: [String]
   /// The last four characters of the secret.
   package var secretHint: String
+  /// Whether the webhook takes deliveries now.
   package var state: State
+  /// Why the platform disabled the webhook; empty unless it is disabled.
   package var disabledReason: String
   /// Increases with every change.
   package var version: Int64
+  /// The owner's free text, at most 500 UTF-8 bytes.
   package var description: String
+  /// Who created the webhook, and when.
   package var createdBy: ChangeAuthor
+  /// Who changed the webhook last, and when (the creator until the first change).
   package var updatedBy: ChangeAuthor
 
+  /// A webhook with every field given; `WebhookRules` checks the fields, not this.
   package init(
     id: String, kind: Kind, partnerID: Int64, buID: Int64, allBUs: Bool, programmeID: String?, payloadURL: String,
     events: [String], secretHint: String, state: State = .active, disabledReason: String = "", version: Int64 = 1,

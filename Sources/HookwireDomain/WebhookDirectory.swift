@@ -37,16 +37,23 @@ package struct WebhookDirectory: Sendable {
 
   /// What a new webhook is to be.
   package struct Draft: Sendable, Equatable {
+    /// Where the webhook is created: the dashboard (global) or a programme's Integrations.
     package var kind: Webhook.Kind
     /// The business unit (ignored for an all-BU webhook, which takes the owner's).
     package var buID: Int64
+    /// Whether the webhook is to take every business unit within the owner's reach.
     package var allBUs: Bool
+    /// The programme, for a programme webhook; nil for a global one.
     package var programmeID: String?
+    /// Where events are to be POSTed, as the caller gave it; `WebhookRules.payloadURL` checks it.
     package var payloadURL: String
     /// The caller's secret, or empty with `generateSecret`.
     package var secret: String
+    /// Whether the server is to generate the secret (and return it once).
     package var generateSecret: Bool
+    /// The event types to subscribe to, as the caller gave them; stored sorted, without duplicates.
     package var events: [String]
+    /// The owner's free text, at most 500 UTF-8 bytes.
     package var description: String
 
     /// A draft.

@@ -11,6 +11,7 @@ package actor InMemoryPartnerStore: PartnerStore {
   private var nextUnit: Int64 = 1
   private var nextProgramme = 1
 
+  /// An empty store: no units, programmes, partners or keys; business-unit ids start at 1.
   package init() {}
 
   package func createBusinessUnit(name: String) throws -> BusinessUnit {

@@ -5,6 +5,7 @@ import Synchronization
 package actor InMemoryWebhookStore: WebhookStore {
   private var webhooks: [String: (webhook: Webhook, secret: [UInt8], deleted: Bool)] = [:]
 
+  /// An empty store, holding no webhooks.
   package init() {}
 
   package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {

@@ -155,12 +155,16 @@ package final class Statement {
     while try step() {}
   }
 
+  /// The current row's `column` (0-based) as an integer; 0 for NULL.
   package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+  /// Whether the current row's `column` (0-based) is NULL.
   package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+  /// The current row's `column` (0-based) as UTF-8 text; empty for NULL.
   package func text(_ column: Int32) -> String {
     guard let pointer = sqlite3_column_text(handle, column) else { return "" }
     return String(cString: pointer)
   }
+  /// The current row's `column` (0-based) as bytes; empty for NULL or a zero-length blob.
   package func blob(_ column: Int32) -> [UInt8] {
     let count = Int(sqlite3_column_bytes(handle, column))
     guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
@@ -170,8 +174,12 @@ package final class Statement {
 
 /// A value bound to a statement parameter.
 package enum SQLValue: Sendable {
+  /// SQL NULL.
   case null
+  /// A 64-bit signed integer.
   case integer(Int64)
+  /// UTF-8 text.
   case text(String)
+  /// Bytes, stored as they are.
   case blob([UInt8])
 }

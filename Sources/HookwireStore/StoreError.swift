@@ -25,5 +25,6 @@ package struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     self.message = message
   }
 
+  /// The code's name and the message, as logs show them.
   package var description: String { "\(code.rawValue): \(message)" }
 }

@@ -3,6 +3,7 @@ import Synchronization
 /// Lets one task wait until woken or a timeout passes; a wake with nobody
 /// waiting is remembered for the next wait.
 package final class Waker: Sendable {
+  /// A waker with no wake pending.
   package init() {}
 
   private struct State {
@@ -13,6 +14,7 @@ package final class Waker: Sendable {
 
   private let state = Mutex(State())
 
+  /// Wakes the waiting task or, with none waiting, makes the next `wait` return at once.
   package func wake() {
     let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
       guard let waiter = state.waiter else {
@@ -25,6 +27,7 @@ package final class Waker: Sendable {
     waiter?.resume()
   }
 
+  /// Returns when woken or once `timeout` has passed; at once when a wake is pending.
   package func wait(timeout: Duration) async {
     let generation = state.withLock { state -> Int? in
       if state.pending {

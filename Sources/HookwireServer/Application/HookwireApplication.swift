@@ -36,9 +36,13 @@ package final class HookwireApplication: Sendable {
   /// The stores the services and the engine work on, and the box that
   /// seals webhook secrets.
   package struct Stores: Sendable {
+    /// Business units, programmes, partners and API keys.
     package var partners: any PartnerStore
+    /// The webhooks and their sealed secrets.
     package var webhooks: any WebhookStore
+    /// The event log: events, their deliveries and every attempt.
     package var events: any EventStore
+    /// The box that seals each webhook's signing secret before it is stored and opens it to sign.
     package var secrets: SecretBox
 
     /// Stores of your choosing (in-memory ones in unit tests).
@@ -62,7 +66,9 @@ package final class HookwireApplication: Sendable {
     Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name,
   ]
 
+  /// The configuration the application was built from.
   package let configuration: Configuration
+  /// The stores the services and the engine work on.
   package let stores: Stores
   /// The RPC server, listening from `init` on (so `port` is known at once).
   package let server: RPCServer

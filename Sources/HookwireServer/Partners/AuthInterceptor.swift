@@ -7,6 +7,7 @@ import Synchronization
 
 /// The caller's scope, set by `AuthInterceptor` for the handler.
 package enum CallerScopeKey: ServerContextKey {
+  /// The call's scope: its principal and the partner it acts as.
   package typealias Value = CallerScope
 }
 

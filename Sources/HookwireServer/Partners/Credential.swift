@@ -39,5 +39,6 @@ package final class Credential: Sendable {
 
 /// The call's credential, set by `AuthInterceptor`.
 package enum CredentialKey: ServerContextKey {
+  /// The key the call was authenticated with.
   package typealias Value = Credential
 }

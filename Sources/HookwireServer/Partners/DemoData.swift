@@ -5,7 +5,9 @@ import HookwireDomain
 package enum DemoData {
   /// A partner of the demo and its key.
   package struct Account: Sendable {
+    /// The partner as seeded.
     package var partner: Partner
+    /// The partner's new key; `hookwire-server --demo` prints its plaintext once, and only its hash is stored.
     package var key: NewAPIKey
   }
 
