@@ -115,6 +115,17 @@ struct ResponseErrorTests {
     }
   }
 
+  @Test("a head of exactly the limit is read, one byte more is refused", arguments: [1, 16 * 1024])
+  func headLimitBoundary(padding: Int) {
+    let head = wire("HTTP/1.1 200 OK\nX-Pad: " + String(repeating: "p", count: padding) + "\ncontent-length: 0\n\n")
+    let exact = parse(head, split: .byteByByte, limits: HTTPParserLimits(maxHeadBytes: head.count))
+    #expect(exact.response?.status == 200)
+    let under = parse(head, split: .byteByByte, limits: HTTPParserLimits(maxHeadBytes: head.count - 1))
+    #expect(under.error?.code == .headerTooLarge)
+    #expect(HTTPParserLimits().maxHeadBytes == 16 * 1024)
+    #expect(HTTPParserLimits().maxBodyBytes == 64 * 1024)
+  }
+
   @Test("an error is sticky: later bytes and EOF repeat it")
   func sticky() {
     var parser = HTTPResponseParser()

@@ -71,6 +71,10 @@ struct ResponseShapeTests {
       bytes: wire("HTTP/1.0 200 OK\nConnection: Keep-Alive\ncontent-length: 2\n\nok"), body: Array("ok".utf8),
       framing: .contentLength(2)),
     Shape(
+      name: "HTTP/1.0 with a chunked body is read but not reused",
+      bytes: wire("HTTP/1.0 200 OK\nConnection: keep-alive\ntransfer-encoding: chunked\n\n2\nok\n0\n\n"),
+      body: Array("ok".utf8), framing: .chunked, reusable: false),
+    Shape(
       name: "1xx interim responses are skipped",
       bytes: wire(
         "HTTP/1.1 100 Continue\n\nHTTP/1.1 103 Early Hints\nLink: </a>\n\nHTTP/1.1 201 Created\ncontent-length: 2\n\nok"),
