@@ -10,6 +10,7 @@ import PackageDescription
 //   HookwireAPI          code generated from Schema/ (messages, services, clients)
 //   HookwireSchema       the schema language: parser, checker, Swift emitter
 //   CHookwirePosix, HookwirePosix  the only socket and epoll code: syscalls, event loops, TCP streams, clocks
+//   HookwireHTTP         HTTP/1.1 for deliveries: the response parser (a state machine over chunks), the request writer
 //   HookwireTCP          the RPC server's listener and admission, the stream link, the client's TCP transport
 //   HookwireInProcess    the in-memory transport (tests)
 //   HookwireDomain       partners, access rules, webhooks, events, deliveries, store protocols
@@ -35,6 +36,7 @@ var targets: [Target] = [
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireCommandLine"),
+  .target(name: "HookwireHTTP"),
   .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
   .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwirePosix"]),
@@ -77,6 +79,7 @@ var targets: [Target] = [
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),
+  .testTarget(name: "HookwireHTTPTests", dependencies: ["HookwireHTTP"]),
   .testTarget(name: "HookwireClientTests", dependencies: ["HookwireClient", "HookwireCrypto"]),
   .testTarget(
     name: "HookwireServerTests",
