@@ -16,8 +16,8 @@ struct HTTPLineBuffer: Sendable {
   ///   ran out first (the bytes are kept for the next call).
   /// - Throws: `overflow` when the bytes taken exceed `budget`, before keeping them.
   mutating func take(
-    _ input: UnsafeRawBufferPointer, at index: inout Int, budget: inout Int, overflow: @autoclosure () -> HTTPParseError
-  ) throws(HTTPParseError) -> [UInt8]? {
+    _ input: UnsafeRawBufferPointer, at index: inout Int, budget: inout Int, overflow: @autoclosure () -> HTTPError
+  ) throws(HTTPError) -> [UInt8]? {
     let start = index
     var end = start
     while end < input.count && input[end] != HTTPSyntax.lf { end += 1 }

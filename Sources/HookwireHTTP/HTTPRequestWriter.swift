@@ -1,37 +1,3 @@
-/// A request that Hookwire refuses to write: a byte in it would let a value
-/// end its line early and add headers or a request of its own (CR/LF
-/// injection), or a field would contradict the framing the writer sets.
-package struct HTTPRequestError: Error, Equatable, Sendable, CustomStringConvertible {
-  /// What was refused.
-  package enum Code: String, Sendable, Equatable {
-    /// The request target is empty, does not start with `/`, or holds a space, a control or a non-ASCII byte.
-    case invalidTarget = "invalid_target"
-    /// The host is empty or holds a space, a control or a non-ASCII byte.
-    case invalidHost = "invalid_host"
-    /// A header name is empty or not a token (CR, LF, colon, space…).
-    case invalidHeaderName = "invalid_header_name"
-    /// A header value holds CR, LF, NUL or another control byte.
-    case invalidHeaderValue = "invalid_header_value"
-    /// An extra header names a field the writer sets itself
-    /// (`host`, `content-type`, `content-length`, `transfer-encoding`).
-    case reservedHeader = "reserved_header"
-  }
-
-  /// What was refused.
-  package var code: Code
-  /// Which part of the request, for the log.
-  package var message: String
-
-  /// Creates an error.
-  package init(_ code: Code, _ message: String) {
-    self.code = code
-    self.message = message
-  }
-
-  /// The code and the detail on one line.
-  package var description: String { "\(code.rawValue): \(message)" }
-}
-
 /// Writes an HTTP/1.1 POST with a `content-length` body into a byte buffer.
 ///
 /// The layout is fixed: the request line, `host`, `content-type`,
@@ -50,24 +16,24 @@ package enum HTTPRequestWriter {
   ///   - contentType: the `content-type` header.
   ///   - headers: extra headers, written in order after `content-length`.
   ///   - body: the request body; its length becomes `content-length`.
-  /// - Throws: ``HTTPRequestError`` when a part would break the request's framing.
+  /// - Throws: ``HTTPError`` when a part would break the request's framing.
   package static func writePOST(
     target: String, host: String, contentType: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8],
     into buffer: inout [UInt8]
-  ) throws(HTTPRequestError) {
+  ) throws(HTTPError) {
     guard target.utf8.first == UInt8(ascii: "/"), target.utf8.allSatisfy(isVisibleASCII) else {
-      throw HTTPRequestError(.invalidTarget, "the request target must be /path with visible ASCII only")
+      throw HTTPError(.invalidTarget, "the request target must be /path with visible ASCII only")
     }
     guard !host.isEmpty, host.utf8.allSatisfy(isVisibleASCII) else {
-      throw HTTPRequestError(.invalidHost, "the host must be non-empty visible ASCII")
+      throw HTTPError(.invalidHost, "the host must be non-empty visible ASCII")
     }
     try checkValue(contentType, of: "content-type")
     for field in headers {
       guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPSyntax.isTokenByte) else {
-        throw HTTPRequestError(.invalidHeaderName, "a header name must be a non-empty token")
+        throw HTTPError(.invalidHeaderName, "a header name must be a non-empty token")
       }
       if reservedNames.contains(where: { HTTPSyntax.equalsIgnoringCase($0, field.name) }) {
-        throw HTTPRequestError(.reservedHeader, "\(field.name) is set by the writer")
+        throw HTTPError(.reservedHeader, "\(field.name) is set by the writer")
       }
       try checkValue(field.value, of: field.name)
     }
@@ -89,9 +55,9 @@ package enum HTTPRequestWriter {
     buffer.append(contentsOf: body)
   }
 
-  private static func checkValue(_ value: String, of name: String) throws(HTTPRequestError) {
+  private static func checkValue(_ value: String, of name: String) throws(HTTPError) {
     guard value.utf8.allSatisfy(HTTPSyntax.isFieldValueByte) else {
-      throw HTTPRequestError(.invalidHeaderValue, "the \(name) value holds CR, LF or another control byte")
+      throw HTTPError(.invalidHeaderValue, "the \(name) value holds CR, LF or another control byte")
     }
   }
 

@@ -1,9 +1,9 @@
 /// The grammar of the status line, header fields, body framing and chunk sizes.
 extension HTTPResponseParser {
   /// Reads `HTTP/1.x NNN [reason]` into the parser's version, status and reason.
-  mutating func parseStatusLine(_ l: [UInt8]) throws(HTTPParseError) {
-    func malformed(_ why: String) -> HTTPParseError {
-      HTTPParseError(.malformedStatusLine, "\(why): \"\(HTTPLineBuffer.preview(l))\"")
+  mutating func parseStatusLine(_ l: [UInt8]) throws(HTTPError) {
+    func malformed(_ why: String) -> HTTPError {
+      HTTPError(.malformedStatusLine, "\(why): \"\(HTTPLineBuffer.preview(l))\"")
     }
     guard l.count >= 12, l[0..<5].elementsEqual("HTTP/".utf8), Self.isDigit(l[5]), l[6] == UInt8(ascii: "."),
       Self.isDigit(l[7]), l[8] == HTTPSyntax.space
@@ -12,7 +12,7 @@ extension HTTPResponseParser {
     case (UInt8(ascii: "1"), UInt8(ascii: "1")): version = .http11
     case (UInt8(ascii: "1"), UInt8(ascii: "0")): version = .http10
     default:
-      throw HTTPParseError(.unsupportedVersion, "HTTP/\(Character(Unicode.Scalar(l[5]))).\(Character(Unicode.Scalar(l[7]))) is not spoken")
+      throw HTTPError(.unsupportedVersion, "HTTP/\(Character(Unicode.Scalar(l[5]))).\(Character(Unicode.Scalar(l[7]))) is not spoken")
     }
     guard l[9...11].allSatisfy(Self.isDigit) else { throw malformed("the status code is not three digits") }
     let code = l[9...11].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
@@ -26,9 +26,9 @@ extension HTTPResponseParser {
   }
 
   /// Reads one `name: value` line (a header or a trailer field).
-  static func parseField(_ l: [UInt8]) throws(HTTPParseError) -> HTTPHeaderField {
-    func invalid(_ why: String) -> HTTPParseError {
-      HTTPParseError(.invalidHeader, "\(why): \"\(HTTPLineBuffer.preview(l))\"")
+  static func parseField(_ l: [UInt8]) throws(HTTPError) -> HTTPHeaderField {
+    func invalid(_ why: String) -> HTTPError {
+      HTTPError(.invalidHeader, "\(why): \"\(HTTPLineBuffer.preview(l))\"")
     }
     if let first = l.first, HTTPSyntax.isWhitespace(first) { throw invalid("obsolete line folding") }
     guard let colon = l.firstIndex(of: HTTPSyntax.colon) else { throw invalid("a header line without a colon") }
@@ -45,9 +45,9 @@ extension HTTPResponseParser {
 
   /// Acts on the empty line that ends a head: skips a `1xx`, or picks the
   /// body's framing and moves to it.
-  mutating func endOfHead() throws(HTTPParseError) {
+  mutating func endOfHead() throws(HTTPError) {
     if (100...199).contains(status) {
-      if status == 101 { throw HTTPParseError(.switchingProtocols, "the server switched protocols (101)") }
+      if status == 101 { throw HTTPError(.switchingProtocols, "the server switched protocols (101)") }
       state = .statusLine
       return
     }
@@ -63,17 +63,17 @@ extension HTTPResponseParser {
 
   /// The body's framing, RFC 9112 §6.3, with `transfer-encoding` and
   /// `content-length` together refused as a request-smuggling signal.
-  static func framing(status: Int, headers: HTTPHeaders, isResponseToHEAD: Bool) throws(HTTPParseError) -> HTTPBodyFraming {
+  static func framing(status: Int, headers: HTTPHeaders, isResponseToHEAD: Bool) throws(HTTPError) -> HTTPBodyFraming {
     if isResponseToHEAD || status == 204 || status == 304 { return .none }
     let encodings = headers.values("transfer-encoding")
     let lengths = headers.values("content-length")
     if !encodings.isEmpty {
       if !lengths.isEmpty {
-        throw HTTPParseError(.conflictingFraming, "both transfer-encoding and content-length are present")
+        throw HTTPError(.conflictingFraming, "both transfer-encoding and content-length are present")
       }
       let codings = encodings.flatMap(HTTPSyntax.listElements)
       guard codings.count == 1, HTTPSyntax.equalsIgnoringCase(String(codings[0]), "chunked") else {
-        throw HTTPParseError(.unsupportedTransferEncoding, "transfer-encoding \"\(encodings.joined(separator: ", "))\"")
+        throw HTTPError(.unsupportedTransferEncoding, "transfer-encoding \"\(encodings.joined(separator: ", "))\"")
       }
       return .chunked
     }
@@ -83,10 +83,10 @@ extension HTTPResponseParser {
       for element in value.split(separator: ",", omittingEmptySubsequences: false) {
         let text = element.trimmingWhitespace()
         guard let n = decimal(text) else {
-          throw HTTPParseError(.badContentLength, "content-length \"\(value)\" is not a decimal number")
+          throw HTTPError(.badContentLength, "content-length \"\(value)\" is not a decimal number")
         }
         if let length, length != n {
-          throw HTTPParseError(.badContentLength, "content-length values \(length) and \(n) disagree")
+          throw HTTPError(.badContentLength, "content-length values \(length) and \(n) disagree")
         }
         length = n
       }
@@ -95,9 +95,9 @@ extension HTTPResponseParser {
   }
 
   /// The size of a chunk-size line (`HEX [; extensions]`); extensions are ignored.
-  static func chunkSize(_ l: [UInt8]) throws(HTTPParseError) -> Int {
-    func bad(_ why: String) -> HTTPParseError {
-      HTTPParseError(.badChunk, "\(why): \"\(HTTPLineBuffer.preview(l))\"")
+  static func chunkSize(_ l: [UInt8]) throws(HTTPError) -> Int {
+    func bad(_ why: String) -> HTTPError {
+      HTTPError(.badChunk, "\(why): \"\(HTTPLineBuffer.preview(l))\"")
     }
     var size = 0
     var i = 0

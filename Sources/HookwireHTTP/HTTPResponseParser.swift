@@ -20,7 +20,7 @@ package struct HTTPResponseParser: Sendable {
     case trailer
     case untilEOF
     case done
-    case failed(HTTPParseError)
+    case failed(HTTPError)
   }
 
   /// The bounds in force.
@@ -74,8 +74,8 @@ package struct HTTPResponseParser: Sendable {
   ///
   /// - Returns: the response on the call that completes it (a truncated body
   ///   completes it too), nil before and after.
-  /// - Throws: ``HTTPParseError`` when the response is malformed or too large.
-  package mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> HTTPResponse? {
+  /// - Throws: ``HTTPError`` when the response is malformed or too large.
+  package mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPError) -> HTTPResponse? {
     switch state {
     case .failed(let error): throw error
     case .done:
@@ -86,7 +86,7 @@ package struct HTTPResponseParser: Sendable {
     }
     receivedByteCount += bytes.count
     var index = 0
-    do throws(HTTPParseError) {
+    do throws(HTTPError) {
       while index < bytes.count {
         try step(bytes, &index)
         if case .done = state {
@@ -102,9 +102,9 @@ package struct HTTPResponseParser: Sendable {
   }
 
   /// Feeds the next bytes read from the connection; see ``feed(_:)-(UnsafeRawBufferPointer)``.
-  package mutating func feed(_ bytes: [UInt8]) throws(HTTPParseError) -> HTTPResponse? {
-    let result: Result<HTTPResponse?, HTTPParseError> = bytes.withUnsafeBytes { raw in
-      Result { () throws(HTTPParseError) in try feed(raw) }
+  package mutating func feed(_ bytes: [UInt8]) throws(HTTPError) -> HTTPResponse? {
+    let result: Result<HTTPResponse?, HTTPError> = bytes.withUnsafeBytes { raw in
+      Result { () throws(HTTPError) in try feed(raw) }
     }
     return try result.get()
   }
@@ -112,29 +112,29 @@ package struct HTTPResponseParser: Sendable {
   /// Tells the parser the peer closed the connection (end of file).
   ///
   /// - Returns: the response, when it was complete or its body was close-delimited.
-  /// - Throws: ``HTTPParseError`` naming what the close cut short.
-  package mutating func finish() throws(HTTPParseError) -> HTTPResponse {
+  /// - Throws: ``HTTPError`` naming what the close cut short.
+  package mutating func finish() throws(HTTPError) -> HTTPResponse {
     if let response { return response }
-    let error: HTTPParseError
+    let error: HTTPError
     switch state {
     case .failed(let e): throw e
     case .untilEOF, .done: return complete()
     case .statusLine where receivedByteCount == 0:
-      error = HTTPParseError(.closedBeforeResponse, "the connection closed before any response byte")
+      error = HTTPError(.closedBeforeResponse, "the connection closed before any response byte")
     case .statusLine, .headerLine:
-      error = HTTPParseError(.unexpectedEOFInHead, "the connection closed inside the response head")
+      error = HTTPError(.unexpectedEOFInHead, "the connection closed inside the response head")
     case .fixedBody(let remaining):
-      error = HTTPParseError(
+      error = HTTPError(
         .bodyShorterThanContentLength, "the connection closed with \(remaining) bytes of the content-length missing")
     case .chunkSize, .chunkData, .chunkDataEnd, .trailer:
-      error = HTTPParseError(.unexpectedEOFInChunkedBody, "the connection closed inside the chunked body")
+      error = HTTPError(.unexpectedEOFInChunkedBody, "the connection closed inside the chunked body")
     }
     state = .failed(error)
     throw error
   }
 
   /// Advances by one step of the state machine, consuming at least one byte.
-  private mutating func step(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) throws(HTTPParseError) {
+  private mutating func step(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) throws(HTTPError) {
     switch state {
     case .statusLine:
       let limit = limits.maxHeadBytes
@@ -155,7 +155,7 @@ package struct HTTPResponseParser: Sendable {
       guard
         let l = try line.take(
           bytes, at: &index, budget: &chunkLineBudget,
-          overflow: HTTPParseError(.badChunk, "a chunk-size line is longer than \(limit) bytes"))
+          overflow: HTTPError(.badChunk, "a chunk-size line is longer than \(limit) bytes"))
       else { return }
       chunkLineBudget = limits.maxChunkLineBytes
       let size = try Self.chunkSize(l)
@@ -172,14 +172,14 @@ package struct HTTPResponseParser: Sendable {
       } else if b == HTTPSyntax.cr && !sawCR {
         state = .chunkDataEnd(sawCR: true)
       } else {
-        throw HTTPParseError(.badChunk, "chunk data is longer than its size (no CRLF after it)")
+        throw HTTPError(.badChunk, "chunk data is longer than its size (no CRLF after it)")
       }
     case .trailer:
       let limit = limits.maxTrailerBytes
       guard
         let l = try line.take(
           bytes, at: &index, budget: &trailerBudget,
-          overflow: HTTPParseError(.trailersTooLarge, "the trailer fields exceed \(limit) bytes"))
+          overflow: HTTPError(.trailersTooLarge, "the trailer fields exceed \(limit) bytes"))
       else { return }
       if l.isEmpty { complete() } else { _ = try Self.parseField(l) }
     case .untilEOF:
@@ -216,8 +216,8 @@ package struct HTTPResponseParser: Sendable {
     return done
   }
 
-  private static func headTooLarge(_ limit: Int) -> HTTPParseError {
-    HTTPParseError(.headerTooLarge, "the response head exceeds \(limit) bytes")
+  private static func headTooLarge(_ limit: Int) -> HTTPError {
+    HTTPError(.headerTooLarge, "the response head exceeds \(limit) bytes")
   }
 }
 

@@ -60,7 +60,7 @@ struct SplitMix64: RandomNumberGenerator {
 struct Outcome {
   var response: HTTPResponse?
   var completedBeforeEOF = false
-  var error: HTTPParseError?
+  var error: HTTPError?
   var excessBytes = 0
   var connectionReusable = false
 }

@@ -8,7 +8,7 @@ struct Injection: Sendable, CustomTestStringConvertible {
   var host = "example.com"
   var contentType = "application/json"
   var headers: [HTTPHeaderField] = []
-  var code: HTTPRequestError.Code
+  var code: HTTPError.Code
 
   var testDescription: String { name }
 }
@@ -76,7 +76,7 @@ struct RequestWriterTests {
   @Test("a request part that could inject a line is refused and the buffer is untouched", arguments: injections)
   func refuses(injection: Injection) {
     var buffer: [UInt8] = [1, 2, 3]
-    let error = #expect(throws: HTTPRequestError.self) {
+    let error = #expect(throws: HTTPError.self) {
       try HTTPRequestWriter.writePOST(
         target: injection.target, host: injection.host, contentType: injection.contentType,
         headers: HTTPHeaders(injection.headers), body: [9], into: &buffer)

@@ -5,7 +5,7 @@ import Testing
 struct Refusal: Sendable, CustomTestStringConvertible {
   var name: String
   var bytes: [UInt8]
-  var code: HTTPParseError.Code
+  var code: HTTPError.Code
   var limits = HTTPParserLimits()
 
   var testDescription: String { name }
@@ -129,9 +129,9 @@ struct ResponseErrorTests {
   @Test("an error is sticky: later bytes and EOF repeat it")
   func sticky() {
     var parser = HTTPResponseParser()
-    let first = #expect(throws: HTTPParseError.self) { try parser.feed(wire("HTTP/1.1 OK\n\n")) }
-    let again = #expect(throws: HTTPParseError.self) { try parser.feed(wire(Self.ok)) }
-    let atEOF = #expect(throws: HTTPParseError.self) { try parser.finish() }
+    let first = #expect(throws: HTTPError.self) { try parser.feed(wire("HTTP/1.1 OK\n\n")) }
+    let again = #expect(throws: HTTPError.self) { try parser.feed(wire(Self.ok)) }
+    let atEOF = #expect(throws: HTTPError.self) { try parser.finish() }
     #expect(first?.code == .malformedStatusLine)
     #expect(again == first)
     #expect(atEOF == first)

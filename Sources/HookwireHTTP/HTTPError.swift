@@ -1,8 +1,12 @@
-/// An HTTP/1.1 response that Hookwire refuses to read any further.
+/// The HTTP layer's one error: a response Hookwire refuses to read any
+/// further, or a request it refuses to write.
 ///
-/// Every failure leaves the connection unusable: the caller closes it and
-/// records the attempt as failed with ``description`` as its one-line reason.
-package struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible {
+/// A response failure leaves the connection unusable: the caller closes it
+/// and records the attempt as failed with ``description`` as its one-line
+/// reason. A request failure writes nothing: a byte in it would let a value
+/// end its line early and add headers or a request of its own (CR/LF
+/// injection), or a field would contradict the framing the writer sets.
+package struct HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
   /// What went wrong, as a stable, switchable code.
   package enum Code: String, Sendable, Equatable, CaseIterable {
     /// The status line is not `HTTP/x.y NNN [reason]`.
@@ -34,6 +38,19 @@ package struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertib
     /// The connection closed before a single byte of response arrived
     /// (on a pooled connection: the server had closed it while idle).
     case closedBeforeResponse = "closed_before_response"
+
+    // Requests.
+    /// The request target is empty, does not start with `/`, or holds a space, a control or a non-ASCII byte.
+    case invalidTarget = "invalid_target"
+    /// The host is empty or holds a space, a control or a non-ASCII byte.
+    case invalidHost = "invalid_host"
+    /// A header name is empty or not a token (CR, LF, colon, space…).
+    case invalidHeaderName = "invalid_header_name"
+    /// A header value holds CR, LF, NUL or another control byte.
+    case invalidHeaderValue = "invalid_header_value"
+    /// An extra header names a field the writer sets itself
+    /// (`host`, `content-type`, `content-length`, `transfer-encoding`).
+    case reservedHeader = "reserved_header"
   }
 
   /// What went wrong.
