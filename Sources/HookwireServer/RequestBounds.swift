@@ -39,7 +39,7 @@ package struct RequestBounds: RequestGuard {
   static let publishEvent: [FieldBound<PublishEventRequest>] = [
     .text("programme_id", \.programmeID, maxBytes: programmeIDBytes),
     .text("event_type", \.eventType, maxBytes: eventTypeBytes),
-    .text("payload_json", \.payloadJSON, maxBytes: EventsService.maxPayloadBytes),
+    .text("payload_json", \.payloadJSON, maxBytes: EventPublishing.maxPayloadBytes),
     .text("event_id", \.eventID, maxBytes: idBytes),
     .text("idempotency_key", \.idempotencyKey, maxBytes: idBytes),
   ]
