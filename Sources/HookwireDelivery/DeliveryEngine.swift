@@ -1,4 +1,3 @@
-import HookwirePosix
 import Foundation
 import HookwireCrypto
 import HookwireDomain
@@ -57,6 +56,8 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// What each attempt's outcome means (from the configuration).
   let policy: DeliveryPolicy
   let log: @Sendable (String) -> Void
+  /// Stamps attempts, decides what is due and when a webhook has failed too long.
+  let clock: DomainClock
   private let state: Mutex<State>
   private let waker = Waker()
   private let pruneWaker = Waker()
@@ -70,8 +71,9 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   package init(
     events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender = URLSessionSender(),
     targets: TargetGuard = TargetGuard(), configuration: Configuration = Configuration(),
-    log: @escaping @Sendable (String) -> Void = { _ in }
+    clock: DomainClock = .system, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.clock = clock
     self.events = events
     self.webhooks = webhooks
     self.secrets = secrets
@@ -109,7 +111,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
 
   private func pruneUntilStopped() async {
     while state.withLock({ $0.running }) {
-      _ = try? await prune(nowMs: WallClock.nowMs())
+      _ = try? await prune(nowMs: clock.nowMs())
       await pruneWaker.wait(timeout: configuration.pruneInterval)
     }
   }
@@ -178,7 +180,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
       }
       if buffer.count < configuration.maxInFlight || ContinuousClock.now - bufferReadAt > bufferLifetime {
         let busy = state.withLock { $0.inFlight.union($0.backoff.parked) }
-        if let due = try? await events.dueDeliveries(nowMs: WallClock.nowMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
+        if let due = try? await events.dueDeliveries(nowMs: clock.nowMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
           buffer = due
           bufferReadAt = ContinuousClock.now
         }
@@ -206,7 +208,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         // Waiting for slots of busy webhooks: woken when an attempt ends.
         wait = min(wait, bufferLifetime)
       } else if let next = try? await events.nextDueMs() {
-        let until = next - WallClock.nowMs()
+        let until = next - clock.nowMs()
         if until <= 0 && state.withLock({ $0.inFlight.isEmpty }) { continue }
         if until > 0 { wait = min(wait, .milliseconds(until)) }
       }
@@ -251,13 +253,13 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   func attempt(_ due: DueDelivery) async {
     let delivery = due.delivery
     let number = delivery.attempts + 1
-    let started = WallClock.nowMs()
+    let started = clock.nowMs()
     var outcome: HTTPOutcome
     if let url = URL(string: due.payloadURL), let refusal = await targets.refusal(for: url) {
       outcome = HTTPOutcome(status: nil, error: refusal)
     } else if let url = URL(string: due.payloadURL), let key = signingKey(due) {
       let body = Self.body(type: delivery.eventType, publishedAtMs: due.publishedAtMs, payloadJSON: due.payloadJSON)
-      let timestamp = WallClock.nowMs() / 1_000
+      let timestamp = clock.nowMs() / 1_000
       let headers = [
         ("content-type", "application/json"), ("user-agent", "Hookwire/1"),
         ("webhook-id", delivery.id), ("webhook-timestamp", String(timestamp)),
@@ -267,7 +269,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     } else {
       outcome = HTTPOutcome(status: nil, error: "the webhook's payload URL or secret cannot be used")
     }
-    let finished = WallClock.nowMs()
+    let finished = clock.nowMs()
     let result = DeliveryPolicy.Outcome(httpStatus: outcome.status, retryAfter: outcome.retryAfter)
     let succeeded = result.succeeded
     let decision = policy.decide(result, attempt: number, nowMs: finished)
@@ -298,7 +300,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
 
   private func disable(_ webhookID: String, reason: String) async {
     guard let webhook = try? await webhooks.webhook(id: webhookID), webhook.state == .active else { return }
-    let author = ChangeAuthor(partnerID: webhook.partnerID, callerPartnerID: 0, keyPrefix: "hookwire", atMs: WallClock.nowMs())
+    let author = ChangeAuthor(partnerID: webhook.partnerID, callerPartnerID: 0, keyPrefix: "hookwire", atMs: clock.nowMs())
     _ = try? await webhooks.update(id: webhookID, expectedVersion: nil, by: author) { webhook in
       webhook.state = .disabled
       webhook.disabledReason = reason
