@@ -39,7 +39,7 @@ var targets: [Target] = [
   .target(name: "HookwireHTTP"),
   .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
-  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto"]),
+  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP"]),
   .target(
     name: "HookwireServer",
     dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import HookwireHTTP
 import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -108,8 +109,9 @@ package final class URLSessionSender: HTTPSender {
       return HTTPOutcome(status: response.statusCode, excerpt: excerpt)
     }
     var retryAfter: Duration?
-    if let value = response.value(forHTTPHeaderField: "Retry-After"), let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
-      retryAfter = .seconds(min(seconds, 86_400))
+    if let value = response.value(forHTTPHeaderField: "Retry-After") {
+      // Seconds or an HTTP-date, capped at a day.
+      retryAfter = HTTPRetryAfter.delay(value, nowSeconds: Int64(Date().timeIntervalSince1970))
     }
     var note = ""
     if (300..<400).contains(response.statusCode) {

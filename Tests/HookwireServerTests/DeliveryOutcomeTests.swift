@@ -89,4 +89,25 @@ struct DeliveryOutcomeTests {
     if attempt?.httpStatus != 200 { #expect(attempt?.error.contains("IPv6-literal") == true, "\(attempt?.error ?? "")") }
     await setup.stop()
   }
+
+  @Test("a Retry-After given as an HTTP date is waited for, as one given in seconds is")
+  func retryAfterAsDate() async throws {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+    let setup = try await DeliveryTests.setup { _, index in
+      // Two seconds ahead, to the second: the wait is between 1 and 2 s.
+      index == 0 ? .init(status: 503, headers: [("Retry-After", formatter.string(from: Date().addingTimeInterval(2)))]) : .init(status: 200)
+    }
+    let eventID = try await setup.publish().event?.id ?? ""
+    let log = await setup.waitFor(eventID, .succeeded)
+    let attempts = log?.attempts ?? []
+    #expect(attempts.count == 2)
+    if attempts.count == 2 {
+      // The schedule alone would retry after 50 ms.
+      #expect(attempts[1].attemptedAtMs - attempts[0].attemptedAtMs >= 900, "the Retry-After date was not waited for")
+    }
+    await setup.stop()
+  }
 }
