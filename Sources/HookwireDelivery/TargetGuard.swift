@@ -110,9 +110,11 @@ package struct TargetGuard: Sendable {
     return Array(address[match.offset..<(match.offset + 4)])
   }
 
-  /// Every address `name` resolves to, looked up off Swift's cooperative pool.
+  /// Every address `name` resolves to, looked up off Swift's cooperative
+  /// pool; an address literal is its own answer, with no lookup to wait for.
   static func resolve(_ name: String) async -> [[UInt8]] {
-    await withCheckedContinuation { continuation in
+    if let literal = bytes(of: name) { return [literal] }
+    return await withCheckedContinuation { continuation in
       DispatchQueue.global().async {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -53,11 +53,13 @@ func runProcess(
     status: status ?? -1, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
-/// Reads `handle` to its end on a Dispatch thread (the blocking read is
+/// Reads `handle` to its end on a thread of its own (the blocking read is
 /// there, never on the cooperative pool).
 private func drain(_ handle: FileHandle) -> Outcome<Data> {
   let data = Outcome<Data>()
-  DispatchQueue.global().async { data.resolve(handle.readDataToEndOfFile()) }
+  // A thread of its own: a blocking read must not hold one of Dispatch's
+  // few global-queue threads, which the server code under test also uses.
+  Thread { data.resolve(handle.readDataToEndOfFile()) }.start()
   return data
 }
 
