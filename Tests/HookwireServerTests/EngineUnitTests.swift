@@ -45,7 +45,7 @@ struct EngineUnitTests {
     }
 
     func waitFor(_ eventID: String, _ status: DeliveryStatus) async -> (Delivery, Event, [DeliveryAttempt])? {
-      let end = ContinuousClock.now + .seconds(10)
+      let end = ContinuousClock.now + .seconds(30)
       while ContinuousClock.now < end {
         if let log = await events.eventLog(webhookID: webhookID, eventID: eventID), log.0.status == status { return log }
         try? await Task.sleep(for: .milliseconds(5))

@@ -105,7 +105,7 @@ struct StreamingLogs: EventLogs.ServiceProtocol {
 
 /// Waits until `condition` holds, checking every few milliseconds, for at
 /// most `timeout`; returns whether it held.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
   let end = ContinuousClock.now + timeout
   while ContinuousClock.now < end {
     if condition() { return true }
