@@ -21,15 +21,14 @@ struct DeliveryLoadTests {
 
   @Test("a slow endpoint holds at most its per-webhook share of attempts and does not starve the others")
   func slowEndpoint() async throws {
-    let released = Atomic<Bool>(false)
+    let released = Gate()
     // The slow endpoint answers only once the test releases it (at most
     // 20 s); attempts time out only after 30 s, so a busy machine that takes
     // long over the fast endpoint makes no second round of attempts here.
     var delivery = TestDeployment.Delivery()
     delivery.timeout = .seconds(30)
     let setup = try await DeliveryTests.setup(delivery: delivery) { _, _ in
-      let end = ContinuousClock.now + .seconds(20)
-      while !released.load(ordering: .acquiring) && ContinuousClock.now < end { Thread.sleep(forTimeInterval: 0.005) }
+      released.wait(atMost: .seconds(20))
       return .init(status: 200, body: "ok")
     }
     let fast = try TestReceiver()
@@ -45,7 +44,7 @@ struct DeliveryLoadTests {
     // Every request the slow endpoint has seen is still waiting for its answer.
     let waiting = setup.receiver.requests.count
     #expect(waiting >= 1 && waiting <= 4, "\(waiting) attempts in flight to one webhook; the cap is 4")
-    released.store(true, ordering: .releasing)
+    released.open()
     while setup.receiver.requests.count < 20 && ContinuousClock.now < end + .seconds(10) { try await Task.sleep(for: .milliseconds(10)) }
     #expect(setup.receiver.requests.count == 20)
     fast.stop()

@@ -74,6 +74,8 @@ public final class TestReceiver: Sendable {
   private let responder: @Sendable (Request, Int) -> Response
   private let recorded = Mutex<[Request]>([])
   private let stopped = Atomic<Bool>(false)
+  /// Opened by `stop()`: a delayed or trickling answer stops waiting at once.
+  private let stopGate = Gate()
 
   /// Starts listening on `address`; `responder` gets each request and its 0-based index.
   public init(
@@ -126,6 +128,7 @@ public final class TestReceiver: Sendable {
   /// Stops accepting; open connections end with their peers.
   public func stop() {
     stopped.store(true, ordering: .relaxed)
+    stopGate.open()
     shutdown(listener, Int32(SHUT_RDWR))
     close(listener)
   }
@@ -183,7 +186,7 @@ public final class TestReceiver: Sendable {
         return recorded.count - 1
       }
       let response = responder(request, index)
-      if response.delay > .zero { Self.pause(response.delay) }
+      if response.delay > .zero { stopGate.wait(atMost: response.delay) }
       if response.reset {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
@@ -194,15 +197,11 @@ public final class TestReceiver: Sendable {
       text += "\r\n"
       let pieces = response.bytePause > .zero ? [Array(text.utf8)] + response.body.utf8.map { [$0] } : [Array((text + response.body).utf8)]
       for (index, piece) in pieces.enumerated() {
-        if index > 0 { Self.pause(response.bytePause) }
+        if index > 0 { stopGate.wait(atMost: response.bytePause) }
         let sent = piece.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if sent < 0 || stopped.load(ordering: .relaxed) { return }
       }
     }
-  }
-
-  private static func pause(_ duration: Duration) {
-    Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
   }
 
   private func findHeadEnd(_ buffer: [UInt8]) -> Int? {
