@@ -1,8 +1,9 @@
 import Foundation
+import HookwireCommandLine
 
 /// `--name value` options of a benchmark, checked against what that
 /// benchmark accepts before it starts: an unknown option, a missing value,
-/// a number out of bounds or an unknown choice is a ``BenchUsageError``
+/// a number out of bounds or an unknown choice is a ``UsageError``
 /// naming the flag (exit status 2), never silently clamped or ignored.
 struct BenchOptions {
   /// What a flag's value may be.
@@ -40,48 +41,36 @@ struct BenchOptions {
 
   private var values: [String: String] = [:]
 
-  /// Checks `arguments` against what `benchmark` accepts.
-  init(_ arguments: [String], benchmark: String) throws(BenchUsageError) {
+  /// Checks `arguments` against what `benchmark` accepts: the flags by
+  /// the executables' shared checker, then each value by its rule.
+  init(_ arguments: [String], benchmark: String) throws(UsageError) {
     let rules = Self.accepted[benchmark] ?? [:]
-    var index = 0
-    while index < arguments.count {
-      let argument = arguments[index]
-      index += 1
-      let name = String(argument.dropFirst(2).prefix { $0 != "=" })
-      guard argument.hasPrefix("--"), let rule = rules[name] else {
-        throw BenchUsageError(
-          argument.hasPrefix("-") ? "unknown option '\(argument.prefix { $0 != "=" })' for 'hookwire-bench \(benchmark)'"
-            : "unexpected argument '\(argument)' for 'hookwire-bench \(benchmark)'")
-      }
-      guard values[name] == nil else { throw BenchUsageError("option '--\(name)' is given more than once") }
-      let value: String
-      if let equals = argument.firstIndex(of: "=") {
-        value = String(argument[argument.index(after: equals)...])
-      } else {
-        guard index < arguments.count, !arguments[index].hasPrefix("--") else { throw BenchUsageError("option '--\(name)' needs a value") }
-        value = arguments[index]
-        index += 1
-      }
+    let command = "hookwire-bench \(benchmark)"
+    let parsed = try CommandArguments(arguments, command: command, values: Set(rules.keys))
+    // A benchmark takes no help of its own; `hookwire-bench --help` lists them all.
+    guard !parsed.help else { throw UsageError("unknown option '--help' for '\(command)'") }
+    for (name, rule) in rules {
+      guard let value = parsed.string(name) else { continue }
       try Self.check(name, value, rule)
       values[name] = value
     }
   }
 
-  static func check(_ name: String, _ value: String, _ rule: Rule) throws(BenchUsageError) {
+  static func check(_ name: String, _ value: String, _ rule: Rule) throws(UsageError) {
     switch rule {
     case .integer(let range):
       guard let number = Int(value), range.contains(number) else {
-        throw BenchUsageError("option '--\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+        throw UsageError("option '--\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
       }
     case .choice(let choices):
-      guard choices.contains(value) else { throw BenchUsageError("option '--\(name)' takes \(choices.joined(separator: " or ")), not '\(value)'") }
+      guard choices.contains(value) else { throw UsageError("option '--\(name)' takes \(choices.joined(separator: " or ")), not '\(value)'") }
     case .address:
       let parts = value.split(separator: ":")
       guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) else {
-        throw BenchUsageError("option '--\(name)' takes HOST:PORT such as 127.0.0.1:7700, not '\(value)'")
+        throw UsageError("option '--\(name)' takes HOST:PORT such as 127.0.0.1:7700, not '\(value)'")
       }
     case .text:
-      guard !value.isEmpty else { throw BenchUsageError("option '--\(name)' needs a value") }
+      guard !value.isEmpty else { throw UsageError("option '--\(name)' needs a value") }
     }
   }
 
@@ -93,13 +82,6 @@ struct BenchOptions {
 
   /// An integer option, or `value` when not given.
   func int(_ name: String, default value: Int) -> Int { int(name) ?? value }
-}
-
-/// A mistake in a benchmark's command line: exit status 2.
-struct BenchUsageError: Error, CustomStringConvertible {
-  /// What is wrong, naming the flag.
-  var description: String
-  init(_ description: String) { self.description = description }
 }
 
 /// Nanoseconds per operation of `body` run `iterations` times.

@@ -2,7 +2,6 @@ import HookwireDelivery
 import Foundation
 import HookwireClient
 import HookwireTestSupport
-import Synchronization
 import Testing
 
 @Suite("Delivery under load")
