@@ -10,20 +10,24 @@ package final class Waker: Sendable {
     var pending = false
     var waiter: CheckedContinuation<Void, Never>?
     var generation = 0
+    /// The sleep that ends the current wait; cancelled when a wake ends it first.
+    var timeout: Task<Void, Never>?
   }
 
   private let state = Mutex(State())
 
   /// Wakes the waiting task or, with none waiting, makes the next `wait` return at once.
   package func wake() {
-    let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+    let (waiter, timeout) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Task<Void, Never>?) in
       guard let waiter = state.waiter else {
         state.pending = true
-        return nil
+        return (nil, nil)
       }
       state.waiter = nil
-      return waiter
+      defer { state.timeout = nil }
+      return (waiter, state.timeout)
     }
+    timeout?.cancel()
     waiter?.resume()
   }
 
@@ -48,15 +52,23 @@ package final class Waker: Sendable {
         return false
       }
       if woken { return continuation.resume() }
-      Task {
-        try? await Task.sleep(for: timeout)
+      let sleep = Task {
+        do { try await Task.sleep(for: timeout) } catch { return }
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
           guard state.generation == generation, let waiter = state.waiter else { return nil }
           state.waiter = nil
+          state.timeout = nil
           return waiter
         }
         waiter?.resume()
       }
+      // A wake may already have taken the waiter; then this sleep is not needed.
+      let stillWaiting = state.withLock { state -> Bool in
+        guard state.generation == generation, state.waiter != nil else { return false }
+        state.timeout = sleep
+        return true
+      }
+      if !stillWaiting { sleep.cancel() }
     }
   }
 }
