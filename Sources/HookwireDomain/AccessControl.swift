@@ -11,8 +11,11 @@ package struct CallerScope: Sendable, Equatable {
     return nil
   }
 
+  /// The partner whose dashboard the call works on: the acted-as partner, else the caller.
+  package var dashboardPartner: Partner? { actingAs ?? caller }
+
   /// The business unit the dashboard works on: the acted-as partner's, else the caller's own.
-  package var currentBU: Int64? { actingAs?.buID ?? caller?.buID }
+  package var currentBU: Int64? { dashboardPartner?.buID }
 
   /// What dashboard operations may touch: the acted-as partner's business
   /// unit only; otherwise the caller's reach.
@@ -55,8 +58,8 @@ package enum AccessControl {
   /// partner keys only; an all-BU webhook is seen by its owner (the
   /// dashboard's partner), any other by whoever reaches its business unit.
   package static func canSee(_ webhook: Webhook, in scope: CallerScope) -> Bool {
-    guard let caller = scope.caller else { return false }
-    if webhook.allBUs { return webhook.partnerID == (scope.actingAs ?? caller).id }
+    guard let owner = scope.dashboardPartner else { return false }
+    if webhook.allBUs { return webhook.partnerID == owner.id }
     return scope.reach.contains(webhook.buID)
   }
 

@@ -20,7 +20,7 @@ package struct WebhookDirectory: Sendable {
   /// The partner the dashboard works for: the acted-as partner, else the caller.
   package func owner(_ scope: CallerScope) throws -> Partner {
     let caller = try AccessControl.requirePartner(scope)
-    return scope.actingAs ?? caller
+    return scope.dashboardPartner ?? caller
   }
 
   /// Who a change made now in `scope` is recorded as.
@@ -29,7 +29,7 @@ package struct WebhookDirectory: Sendable {
     return ChangeAuthor(partnerID: try owner(scope).id, callerPartnerID: caller.id, keyPrefix: scope.principal.keyPrefix, atMs: clock.nowMs())
   }
 
-  /// A webhook within the scope's reach, or an error (NOT_FOUND for one out of reach).
+  /// A webhook the scope may see; NOT_FOUND when there is none, PERMISSION_DENIED when it is another's.
   package func visible(_ id: String, _ scope: CallerScope) async throws -> Webhook {
     _ = try AccessControl.requirePartner(scope)
     return try AccessControl.requireVisible(try await webhooks.webhook(id: id), id: id, in: scope)
