@@ -91,7 +91,7 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
     let owner = try directory.owner(scope)
     guard let feed = attempts else { throw DomainError(.unavailable, "deliveries are not running on this server") }
     let webhookID = request.webhookID.isEmpty ? nil : try await directory.visible(request.webhookID, scope).id
-    let bu = scope.currentBU ?? owner.buID
+    let bu = owner.buID
     let reach = scope.searchReach
     let (stream, continuation) = AsyncStream<HookwireDomain.DeliveryAttempt>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
     let token = feed.addObserver { attempt, attemptBU in

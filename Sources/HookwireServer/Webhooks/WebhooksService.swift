@@ -30,7 +30,7 @@ package struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     }
     let scope = try context.callerScope()
     let owner = try directory.owner(scope)
-    let bu = scope.currentBU ?? owner.buID
+    let bu = owner.buID
     var response = ListWebhooksResponse()
     if request.kind != .programme {
       let page = try await directory.webhooks.list(
@@ -58,7 +58,7 @@ package struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
     }
     let owner = try directory.owner(scope)
     let draft = WebhookDirectory.Draft(
-      kind: .global, buID: scope.currentBU ?? owner.buID, allBUs: request.allBUs, programmeID: nil, payloadURL: request.payloadURL,
+      kind: .global, buID: owner.buID, allBUs: request.allBUs, programmeID: nil, payloadURL: request.payloadURL,
       secret: request.secret, generateSecret: request.generateSecret, events: request.events, description: request.description)
     let (webhook, secret) = try await directory.create(draft, in: scope)
     return CreateWebhookResponse(webhook: HookwireAPI.Webhook(webhook), secret: secret)
