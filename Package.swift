@@ -10,7 +10,8 @@ import PackageDescription
 //   HookwireAPI          code generated from Schema/ (messages, services, clients)
 //   HookwireSchema       the schema language: parser, checker, Swift emitter
 //   CHookwirePosix, HookwirePosix  the only socket and epoll code: syscalls, event loops, TCP streams, clocks
-//   HookwireHTTP         HTTP/1.1 for deliveries: the response parser (a state machine over chunks), the request writer
+//   CSSL, HookwireTLS    TLS 1.2/1.3 through libssl over memory BIOs, driven by the event loops (client and server)
+//   HookwireHTTP         HTTP/1.1 for deliveries: the response parser (a state machine over chunks), the request writer, the client
 //   HookwireTCP          the RPC server's listener and admission, the stream link, the client's TCP transport
 //   HookwireInProcess    the in-memory transport (tests)
 //   HookwireDomain       partners, access rules, webhooks, events, deliveries, store protocols
@@ -31,12 +32,14 @@ var targets: [Target] = [
   .target(name: "CHookwirePosix"),
   .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
   .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+  .systemLibrary(name: "CSSL", path: "Sources/CSSL"),
   .target(name: "HookwireCrypto", dependencies: ["CCrypto"]),
   .target(name: "HookwireDomain"),
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireCommandLine"),
-  .target(name: "HookwireHTTP"),
+  .target(name: "HookwireTLS", dependencies: ["CSSL", "HookwirePosix"]),
+  .target(name: "HookwireHTTP", dependencies: ["HookwirePosix", "HookwireTLS"]),
   .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
   .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP"]),
@@ -65,7 +68,9 @@ var targets: [Target] = [
 
   .target(
     name: "HookwireTestSupport",
-    dependencies: ["HookwireWire", "HookwireRPC", "HookwireAPI", "HookwireServer", "HookwireCrypto", "HookwireDelivery", "HookwireTCP"],
+    dependencies: [
+      "HookwireWire", "HookwireRPC", "HookwireAPI", "HookwireServer", "HookwireCrypto", "HookwireDelivery", "HookwireTCP", "HookwireTLS", "CSSL",
+    ],
     path: "Tests/HookwireTestSupport"
   ),
   .testTarget(name: "HookwireWireTests", dependencies: ["HookwireWire", "HookwireTestSupport"]),
@@ -79,7 +84,8 @@ var targets: [Target] = [
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),
-  .testTarget(name: "HookwireHTTPTests", dependencies: ["HookwireHTTP"]),
+  .testTarget(name: "HookwireHTTPTests", dependencies: ["HookwireHTTP", "HookwirePosix", "HookwireTLS", "HookwireTestSupport"]),
+  .testTarget(name: "HookwireTLSTests", dependencies: ["HookwireTLS", "HookwirePosix", "HookwireTestSupport"]),
   .testTarget(name: "HookwireClientTests", dependencies: ["HookwireClient", "HookwireCrypto"]),
   .testTarget(
     name: "HookwireServerTests",
