@@ -42,7 +42,7 @@ var targets: [Target] = [
   .target(name: "HookwireHTTP", dependencies: ["HookwirePosix", "HookwireTLS"]),
   .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
-  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP"]),
+  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix"]),
   .target(
     name: "HookwireServer",
     dependencies: [
@@ -63,7 +63,7 @@ var targets: [Target] = [
     name: "hookwire-bench",
     dependencies: [
       "HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain",
-      "HookwireCrypto", "HookwireTestSupport", "HookwireDelivery", "HookwireTCP", "HookwireCommandLine",
+      "HookwireCrypto", "HookwireTestSupport", "HookwireDelivery", "HookwireTCP", "HookwireCommandLine", "HookwireHTTP",
     ]),
 
   .target(

@@ -69,7 +69,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
 
   /// Creates an engine; `run()` it (or `start()` it in a task of its own).
   package init(
-    events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender = URLSessionSender(),
+    events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender,
     targets: TargetGuard = TargetGuard(), configuration: Configuration = Configuration(),
     clock: DomainClock = .system, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
@@ -255,9 +255,11 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     let number = delivery.attempts + 1
     let started = clock.nowMs()
     var outcome: HTTPOutcome
-    if let url = URL(string: due.payloadURL), let refusal = await targets.refusal(for: url) {
-      outcome = HTTPOutcome(status: nil, error: refusal)
-    } else if let url = URL(string: due.payloadURL), let key = signingKey(due) {
+    let checked: Result<CheckedTarget, TargetRefusal> =
+      if let url = URL(string: due.payloadURL) { await targets.check(url) } else { .failure(TargetRefusal("the payload URL cannot be parsed")) }
+    if case .failure(let refusal) = checked {
+      outcome = HTTPOutcome(status: nil, error: refusal.reason)
+    } else if case .success(let target) = checked, let key = signingKey(due) {
       let body = Self.body(type: delivery.eventType, publishedAtMs: due.publishedAtMs, payloadJSON: due.payloadJSON)
       let timestamp = clock.nowMs() / 1_000
       let headers = [
@@ -265,7 +267,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         ("webhook-id", delivery.id), ("webhook-timestamp", String(timestamp)),
         ("webhook-signature", StandardWebhooks.signature(id: delivery.id, timestamp: timestamp, body: body, key: key)),
       ]
-      outcome = await sender.post(url: url, headers: headers, body: body, timeout: configuration.timeout)
+      outcome = await sender.post(to: target, headers: headers, body: body, timeout: configuration.timeout)
     } else {
       outcome = HTTPOutcome(status: nil, error: "the webhook's payload URL or secret cannot be used")
     }

@@ -23,7 +23,16 @@ package struct HTTPOutcome: Sendable, Equatable {
 
 /// Sends deliveries; a real sender over HTTP, or a recording one in tests.
 package protocol HTTPSender: Sendable {
-  /// POSTs `body` with `headers` to `url`, `timeout` bounding the whole exchange; it never
-  /// throws: no answer is an outcome with no status and the reason in `error`.
-  func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome
+  /// POSTs `body` with `headers` to `target` — to its checked addresses
+  /// only — `timeout` bounding the whole exchange; it never throws: no
+  /// answer is an outcome with no status and the reason in `error`.
+  func post(to target: CheckedTarget, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome
+
+  /// Lets go of connections and threads once deliveries have stopped.
+  func shutdown() async
+}
+
+extension HTTPSender {
+  /// Nothing to let go of.
+  package func shutdown() async {}
 }

@@ -1,12 +1,13 @@
-import Dispatch
 import Foundation
+import HookwireHTTP
+import HookwirePosix
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Refuses delivery targets inside the network (SSRF): the host is resolved
-/// and every address checked against loopback, private, link-local,
+/// once and every address checked against loopback, private, link-local,
 /// multicast, carrier-grade NAT and reserved ranges, unless it falls in an
 /// explicit allow-list (`--allow-private-targets 127.0.0.0/8,…`).
 package struct TargetGuard: Sendable {
@@ -60,9 +61,17 @@ package struct TargetGuard: Sendable {
 
   /// Ranges let through although blocked otherwise.
   package let allowed: [CIDR]
+  /// Where host names are looked up.
+  package let resolver: any NameResolving
 
-  /// A guard that lets `allowed` through.
-  package init(allowed: [CIDR] = []) { self.allowed = allowed }
+  /// A guard that lets `allowed` through, looking names up with `resolver`.
+  package init(allowed: [CIDR] = [], resolver: any NameResolving = TargetGuard.systemResolver) {
+    self.allowed = allowed
+    self.resolver = resolver
+  }
+
+  /// The process's resolver: a few threads of its own, answers kept 30 s.
+  package static let systemResolver = HostResolver()
 
   /// Parses a comma-separated allow-list; nil if an entry is not a CIDR.
   package static func allowList(_ text: String) -> [CIDR]? {
@@ -74,21 +83,38 @@ package struct TargetGuard: Sendable {
     return result
   }
 
-  /// Nil when `url`'s host resolves only to permitted addresses; otherwise why not.
-  package func refusal(for url: URL) async -> String? {
-    guard let host = url.host, !host.isEmpty else { return "the payload URL has no host" }
+  /// Resolves `url`'s host once and checks every address it has: the
+  /// target with the addresses a connection may be made to — and the only
+  /// ones it may be made to — or why the URL may not be reached. A name
+  /// with one address inside the network is refused whole, whatever else
+  /// it resolves to.
+  package func check(_ url: URL) async -> Result<CheckedTarget, TargetRefusal> {
+    guard let scheme = url.scheme?.lowercased(), let kind = HTTPClientRequest.Scheme(rawValue: scheme) else {
+      return .failure(TargetRefusal("the payload URL must be http or https"))
+    }
+    guard let host = url.host, !host.isEmpty else { return .failure(TargetRefusal("the payload URL has no host")) }
     let name = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-    // A numeric host needs no lookup (and no thread hop).
-    var addresses: [[UInt8]]
-    if let numeric = Self.bytes(of: name) {
-      addresses = [numeric]
-    } else {
-      addresses = await Self.resolve(name)
+    let port = url.port ?? kind.defaultPort
+    guard (1...65_535).contains(port) else { return .failure(TargetRefusal("the payload URL's port \(port) is out of range")) }
+    let addresses: [PeerAddress]
+    switch await resolver.resolve(name) {
+    case .success(let found): addresses = found
+    case .failure(let error): return .failure(TargetRefusal(error.reason))
     }
-    guard !addresses.isEmpty else { return "cannot resolve \(name)" }
+    guard !addresses.isEmpty else { return .failure(TargetRefusal("cannot resolve \(name)")) }
     for address in addresses {
-      if let refusal = refusal(of: address, name: name) { return refusal }
+      if let refusal = refusal(of: address.bytes, name: name) { return .failure(TargetRefusal(refusal)) }
     }
+    let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+    var target = components?.percentEncodedPath ?? ""
+    if target.isEmpty { target = "/" }
+    if let query = components?.percentEncodedQuery { target += "?\(query)" }
+    return .success(CheckedTarget(url: url, scheme: kind, host: name, port: port, target: target, addresses: addresses))
+  }
+
+  /// Nil when `url` may be reached; otherwise why not.
+  package func refusal(for url: URL) async -> String? {
+    if case .failure(let refusal) = await check(url) { return refusal.reason }
     return nil
   }
 
@@ -110,34 +136,6 @@ package struct TargetGuard: Sendable {
     return Array(address[match.offset..<(match.offset + 4)])
   }
 
-  /// Every address `name` resolves to, looked up off Swift's cooperative
-  /// pool; an address literal is its own answer, with no lookup to wait for.
-  static func resolve(_ name: String) async -> [[UInt8]] {
-    if let literal = bytes(of: name) { return [literal] }
-    return await withCheckedContinuation { continuation in
-      DispatchQueue.global().async {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &result) == 0 else { return continuation.resume(returning: []) }
-        defer { freeaddrinfo(result) }
-        var addresses: [[UInt8]] = []
-        var cursor = result
-        while let info = cursor {
-          if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
-            let ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
-            addresses.append(withUnsafeBytes(of: ipv4) { Array($0) })
-          } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
-            let ipv6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-            addresses.append(withUnsafeBytes(of: ipv6) { Array($0) })
-          }
-          cursor = info.pointee.ai_next
-        }
-        continuation.resume(returning: addresses)
-      }
-    }
-  }
-
   static func bytes(of text: String) -> [UInt8]? {
     var v4 = in_addr()
     if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
@@ -153,4 +151,43 @@ package struct TargetGuard: Sendable {
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     return String(decoding: bytes, as: UTF8.self)
   }
+}
+
+/// A payload URL the guard let through, with the addresses it checked: the
+/// only addresses a delivery may connect to. Only ``TargetGuard`` makes one,
+/// so no socket can be opened to an address it did not check.
+package struct CheckedTarget: Sendable {
+  /// The payload URL.
+  package let url: URL
+  /// http or https.
+  package let scheme: HTTPClientRequest.Scheme
+  /// The URL's host, an IPv6 literal without brackets: what the `host`
+  /// header and TLS carry.
+  package let host: String
+  /// The port, the scheme's default when the URL names none.
+  package let port: Int
+  /// The origin-form request target, `/path?query`.
+  package let target: String
+  /// The checked addresses, in the resolver's order.
+  package let addresses: [PeerAddress]
+
+  fileprivate init(url: URL, scheme: HTTPClientRequest.Scheme, host: String, port: Int, target: String, addresses: [PeerAddress]) {
+    self.url = url
+    self.scheme = scheme
+    self.host = host
+    self.port = port
+    self.target = target
+    self.addresses = addresses
+  }
+}
+
+/// Why the guard refused a payload URL: one line for the delivery log.
+package struct TargetRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The reason.
+  package var reason: String
+
+  /// A refusal with its reason.
+  package init(_ reason: String) { self.reason = reason }
+
+  package var description: String { reason }
 }

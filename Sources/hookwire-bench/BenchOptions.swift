@@ -17,7 +17,7 @@ struct BenchOptions {
   static let iterations: [String: Rule] = ["iterations": .integer(1_000...20_000_000), "runs": .integer(1...21)]
   static let delivery: [String: Rule] = [
     "webhooks": .integer(1...256), "in-flight": .integer(1...1_024), "per-webhook": .integer(1...256),
-    "sender": .choice(["urlsession", "null"]), "sessions": .integer(1...16), "malloc": .choice(["tuned", "default"]),
+    "sender": .choice(["http", "null"]), "connections": .integer(1...256), "malloc": .choice(["tuned", "default"]),
   ]
 
   /// Every benchmark (and child server) and the flags it accepts.
@@ -34,7 +34,9 @@ struct BenchOptions {
     "webhooks-server": ["loops": .integer(1...64)],
     "delivery": delivery.merging(["events": .integer(100...1_000_000)]) { $1 },
     "delivery-server": delivery.merging(["receiver-port": .integer(1...65_535)]) { $1 },
-    "http": ["requests": .integer(100...1_000_000), "concurrency": .integer(1...256), "receiver": .choice(["threaded", "loop"])],
+    "http": [
+      "requests": .integer(100...1_000_000), "concurrency": .integer(1...256), "receiver": .choice(["threaded", "loop"]), "url": .text,
+    ],
     "logsearch": ["rows": .integer(10_000...50_000_000), "queries": .integer(100...100_000), "data-dir": .text],
     "search": ["partners": .integer(1_000...5_000_000), "queries": .integer(100...100_000)],
   ]

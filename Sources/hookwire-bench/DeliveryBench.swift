@@ -5,6 +5,7 @@ import HookwireCrypto
 import HookwireDomain
 import HookwireServer
 import HookwireStore
+import HookwireHTTP
 import HookwirePosix
 
 /// End to end: publish → signed POST received by a local keep-alive
@@ -20,8 +21,8 @@ enum DeliveryBench {
     let nullSender = options.string("sender") == "null"
     let extra = [
       "--in-flight", String(options.int("in-flight", default: 64)), "--per-webhook", String(options.int("per-webhook", default: 4)),
-      "--sender", nullSender ? "null" : "urlsession", "--malloc", options.string("malloc") ?? "tuned",
-    ] + (options.string("sessions").map { ["--sessions", $0] } ?? [])
+      "--sender", nullSender ? "null" : "http", "--malloc", options.string("malloc") ?? "tuned",
+    ] + (options.string("connections").map { ["--connections", $0] } ?? [])
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
       return print("delivery error=server_did_not_start")
     }
@@ -121,10 +122,10 @@ enum DeliveryBench {
       configuration.allowedPrivateTargets = TargetGuard.allowList("127.0.0.0/8") ?? []
       configuration.allowHTTPTargets = true
       configuration.log = ServerLog(enabled: false)
-      // Without `--sessions`, the sender's own default (one per core).
-      let sessions = options.int("sessions")
-      let sender: any HTTPSender =
-        options.string("sender") == "null" ? NullSender() : sessions.map { URLSessionSender(sessions: $0) } ?? URLSessionSender()
+      // Without `--connections`, the client's own default per endpoint.
+      var clientConfiguration = HTTPClient.Configuration()
+      if let connections = options.int("connections") { clientConfiguration.maxConnectionsPerHost = connections }
+      let sender: any HTTPSender = options.string("sender") == "null" ? NullSender() : try ClientSender(configuration: clientConfiguration)
       let application = try HookwireApplication(configuration: configuration, stores: stores, sender: sender)
       let client = try RPCClient(host: "127.0.0.1", port: application.port)
       var ids: [String] = []
@@ -149,5 +150,7 @@ enum DeliveryBench {
 /// Answers every attempt with 200 at once, so a run measures the engine and
 /// the store without HTTP.
 struct NullSender: HTTPSender {
-  func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome { HTTPOutcome(status: 200) }
+  func post(to target: CheckedTarget, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+    HTTPOutcome(status: 200)
+  }
 }

@@ -20,11 +20,12 @@ let usage = """
             --concurrency N (1…1024; default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
     delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
-            --sender urlsession|null (default urlsession; null answers 200 without HTTP: the engine and store alone)
-            --sessions N (URLSession instances, default one per core)
+            --sender http|null (default http; null answers 200 without HTTP: the engine and store alone)
+            --connections N (the HTTP client's connections per endpoint, default 8)
             --malloc tuned|default (default tuned: the server's allocator thresholds; default: glibc's own)
-    http    the HTTP client alone (URLSession) against the local receiver
-            --requests N (default 20000)  --concurrency N (default 16)  --receiver threaded|loop (default threaded)
+    http    the HTTP client alone: keep-alive POSTs of 200 bytes, one in flight per connection
+            --requests N (default 20000)  --concurrency N (connections, default 16)
+            --receiver threaded|loop (default loop)  --url http://ADDRESS:PORT/PATH (any receiver instead, e.g. nginx)
     logsearch  SearchEventLogs latency on a large event log, generated once into a bench data directory
             --rows N (default 10000000)  --queries N (default 2000)  --data-dir DIR (default: a temporary folder)
     search  partner search latency on a fresh database of generated partners

@@ -78,15 +78,9 @@ struct DeliveryOutcomeTests {
     let eventID = try await setup.publish().event?.id ?? ""
     let log = await setup.waitForAttempt(eventID)
     let attempt = log?.attempts.first
-    // URLSession on Linux fails every IPv6 literal before connecting
-    // (swift-corelibs-foundation#5496); the HTTP client that replaces it
-    // must deliver, and this known issue then reports itself as fixed.
-    withKnownIssue("URLSession cannot send to IPv6 literals on Linux") {
-      #expect(attempt?.httpStatus == 200, "logged \(attempt.map { String($0.httpStatus) } ?? "nothing") \(attempt?.error ?? "")")
-      #expect(setup.receiver.requests.first?.path == "/hooks")
-    }
-    // Until then the log says why, not "NSURLErrorDomain error -1000".
-    if attempt?.httpStatus != 200 { #expect(attempt?.error.contains("IPv6-literal") == true, "\(attempt?.error ?? "")") }
+    #expect(attempt?.httpStatus == 200, "logged \(attempt.map { String($0.httpStatus) } ?? "nothing") \(attempt?.error ?? "")")
+    #expect(setup.receiver.requests.first?.path == "/hooks")
+    #expect(setup.receiver.requests.first?.headers["host"] == "[::1]:\(setup.receiver.port)", "the host header carries the bracketed literal")
     await setup.stop()
   }
 

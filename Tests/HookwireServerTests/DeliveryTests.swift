@@ -178,7 +178,7 @@ struct DeliveryTests {
     let log = await setup.waitFor(eventID, .failed)
     #expect(log?.attempts.count == 1)
     #expect(log?.attempts.first?.error.contains("timed out") == true, "\(log?.attempts.first?.error ?? "")")
-    // Neither cut short (FoundationNetworking's own timeout truncates 0.3 s
+    // Neither cut short (an idle timeout rounded to whole seconds truncates 0.3 s
     // to zero) nor left to run while bytes keep coming.
     let latency = log?.attempts.first?.latencyMs ?? 0
     #expect(latency >= 290 && latency < 2_000, "the attempt ran \(latency) ms with a 300 ms timeout")

@@ -24,7 +24,8 @@ package final class RecordingSender: HTTPSender {
   /// Every POST so far.
   package var recorded: [Post] { posts.withLock { $0 } }
 
-  package func post(url: URL, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+  package func post(to target: CheckedTarget, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
+    let url = target.url
     let index = posts.withLock { posts -> Int in
       posts.append(Post(url: url, headers: Dictionary(headers, uniquingKeysWith: { first, _ in first }), body: body))
       return posts.count - 1

@@ -74,6 +74,8 @@ package final class HookwireApplication: Sendable {
   package let server: RPCServer
   /// The delivery engine, when the configuration asks for one.
   package let engine: DeliveryEngine?
+  /// What the engine sends with; let go of after the engine stops.
+  private let sender: (any HTTPSender)?
   /// Health of the server and each service; NOT_SERVING once draining.
   package let health: HealthService
   private let stopRequested = Waker()
@@ -85,10 +87,16 @@ package final class HookwireApplication: Sendable {
     self.configuration = configuration
     self.stores = stores
     let log = configuration.log
-    engine = configuration.delivery.map { delivery in
-      DeliveryEngine(
-        events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: sender ?? URLSessionSender(),
+    if let delivery = configuration.delivery {
+      let chosen: any HTTPSender
+      if let sender { chosen = sender } else { chosen = try ClientSender() }
+      self.sender = chosen
+      engine = DeliveryEngine(
+        events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: chosen,
         targets: TargetGuard(allowed: configuration.allowedPrivateTargets), configuration: delivery, log: { log($0) })
+    } else {
+      self.sender = nil
+      engine = nil
     }
     health = HealthService(services: Self.serviceNames)
     let allowHTTP = configuration.allowHTTPTargets
@@ -134,6 +142,7 @@ package final class HookwireApplication: Sendable {
       health.markAllNotServing()
       await server.shutdown()
       await engine?.stop()
+      await sender?.shutdown()
     }
   }
 

@@ -1,0 +1,147 @@
+import HookwirePosix
+
+/// Hookwire's HTTP/1.1 client for deliveries, on Hookwire's own event loops.
+///
+/// - It connects only to the addresses a request carries (the caller
+///   checked them), in order, trying the next on a connect failure; the
+///   URL's host goes only into the `host` header.
+/// - `timeout` bounds the whole exchange: waiting for a connection,
+///   connecting, writing, and reading the answer, however slowly the
+///   endpoint trickles it.
+/// - At most ``Configuration/limits`` of an answer is read (64 KiB of body);
+///   a longer answer ends there and its connection is dropped.
+/// - Redirects are answers like any other; there are no cookies, caches or
+///   authentication retries.
+/// - Connections are kept alive per endpoint (scheme, host, port), each to
+///   one address, at most ``Configuration/maxConnectionsPerHost`` of them,
+///   closed after ``Configuration/idleTimeout`` unused or
+///   ``Configuration/maxRequestsPerConnection`` exchanges. A kept
+///   connection that ends before any byte of answer (the endpoint had
+///   closed it while idle) is retried once on a new connection; a reset
+///   is the endpoint's answer and is not.
+package final class HTTPClient: Sendable {
+  /// The client's bounds.
+  package struct Configuration: Sendable {
+    /// Connections per endpoint at most.
+    package var maxConnectionsPerHost = 8
+    /// An idle kept-alive connection closes after this long.
+    package var idleTimeout: Duration = .seconds(30)
+    /// A connection closes after this many exchanges.
+    package var maxRequestsPerConnection = 1_000
+    /// What a response may hold.
+    package var limits = HTTPParserLimits()
+
+    /// The defaults: 8 connections per endpoint, 30 s idle, 1,000 exchanges each, 64 KiB of body.
+    package init() {}
+  }
+
+  /// The loops connections live on.
+  package let loops: EventLoopGroup
+  /// The bounds.
+  package let configuration: Configuration
+  private let pool: HTTPConnectionPool
+  private let observe: (@Sendable (PeerAddress, Int) -> Void)?
+
+  /// A client on `loops`; `observeConnect` hears every address a socket is
+  /// opened to (for tests and metrics).
+  package init(
+    loops: EventLoopGroup, configuration: Configuration = Configuration(),
+    observeConnect: (@Sendable (PeerAddress, Int) -> Void)? = nil
+  ) {
+    self.loops = loops
+    self.configuration = configuration
+    self.pool = HTTPConnectionPool(capacity: configuration.maxConnectionsPerHost, idleTimeout: configuration.idleTimeout)
+    self.observe = observeConnect
+  }
+
+  /// POSTs `request`, the whole exchange bounded by `timeout`; never throws.
+  package func post(_ request: HTTPClientRequest, timeout: Duration) async -> Result<HTTPResponse, HTTPClientError> {
+    let bytes: [UInt8]
+    do {
+      bytes = try request.serialized()
+    } catch {
+      return .failure(HTTPClientError(.invalidRequest, "the request cannot be written: \(error.message)"))
+    }
+    if request.scheme == .https {
+      return .failure(HTTPClientError(.unavailable, "https is not supported by this client yet"))
+    }
+    guard !request.addresses.isEmpty else { return .failure(HTTPClientError(.connectFailed, "no address to connect to")) }
+    let deadline = MonotonicClock.now() &+ Self.nanoseconds(timeout)
+    let host = HTTPConnectionPool.HostKey(scheme: request.scheme, host: request.host, port: request.port)
+    let loop = loops.nextLoop()
+    var fresh = false
+    while true {
+      switch await pool.lease(host, addresses: request.addresses, fresh: fresh, deadline: deadline, loop: loop) {
+      case .failed(let error):
+        return .failure(error)
+      case .reuse(let connection):
+        let result = await exchange(bytes, on: connection, deadline: deadline)
+        // A kept connection the endpoint had closed (an end of stream, or
+        // a write refused, before any byte of answer): once more on a new
+        // one. A reset is the endpoint's doing, and is its answer.
+        if !fresh, case .failure(let error) = result, error.kind == .closedBeforeResponse {
+          fresh = true
+          continue
+        }
+        return result
+      case .open:
+        return await openAndExchange(bytes, host: host, addresses: request.addresses, loop: loop, deadline: deadline)
+      }
+    }
+  }
+
+  /// Closes idle connections and fails waiting requests; later posts fail.
+  /// Exchanges in flight end by their own deadlines.
+  package func shutdown() { pool.shutdown() }
+
+  /// Connections counted against the endpoint's cap, and how many are idle.
+  package func connectionCount(scheme: HTTPClientRequest.Scheme, host: String, port: Int) -> (open: Int, idle: Int) {
+    pool.count(HTTPConnectionPool.HostKey(scheme: scheme, host: host, port: port))
+  }
+
+  private func exchange(_ bytes: [UInt8], on connection: HTTPConnection, deadline: UInt64) async -> Result<HTTPResponse, HTTPClientError> {
+    let limits = configuration.limits
+    let maxRequests = configuration.maxRequestsPerConnection
+    let pool = self.pool
+    return await withCheckedContinuation { continuation in
+      let connection = UncheckedBox(connection)
+      connection.value.loop.execute {
+        let connection = connection.value
+        connection.exchange(bytes, limits: limits, deadline: deadline) { result, reusable in
+          pool.release(connection, reusable: reusable && connection.requestsServed < maxRequests)
+          continuation.resume(returning: result)
+        }
+      }
+    }
+  }
+
+  private func openAndExchange(
+    _ bytes: [UInt8], host: HTTPConnectionPool.HostKey, addresses: [PeerAddress], loop: EventLoop, deadline: UInt64
+  ) async -> Result<HTTPResponse, HTTPClientError> {
+    let limits = configuration.limits
+    let maxRequests = configuration.maxRequestsPerConnection
+    let pool = self.pool
+    let observe = self.observe
+    return await withCheckedContinuation { continuation in
+      loop.execute {
+        HTTPConnection.open(host: host, addresses: addresses, loop: loop, deadline: deadline, observe: observe) { opened in
+          switch opened {
+          case .failure(let error):
+            pool.abandon(host)
+            continuation.resume(returning: .failure(error))
+          case .success(let connection):
+            connection.exchange(bytes, limits: limits, deadline: deadline) { result, reusable in
+              pool.release(connection, reusable: reusable && connection.requestsServed < maxRequests)
+              continuation.resume(returning: result)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static func nanoseconds(_ duration: Duration) -> UInt64 {
+    let (seconds, attoseconds) = duration.components
+    return UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
+  }
+}

@@ -1,0 +1,267 @@
+import HookwirePosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One keep-alive connection to one checked address, owned by one event
+/// loop: at most one exchange at a time, then idle in the pool or closed.
+///
+/// Everything here runs on the loop thread; the pool only holds the
+/// reference. The exchange's deadline timer bounds it whole — whatever the
+/// endpoint does byte by byte — and the response parser bounds what is read.
+final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
+  // Unchecked: `state`, `transport` and `requestsServed` are touched on
+  // `loop` only; `host`, `address` and `loop` never change.
+
+  /// The pool's name for the endpoint (scheme, host, port).
+  let host: HTTPConnectionPool.HostKey
+  /// The address the socket is connected to.
+  let address: PeerAddress
+  /// The loop the connection belongs to.
+  let loop: EventLoop
+  private let transport: Transport
+  /// Exchanges completed on this connection.
+  private(set) var requestsServed = 0
+  private var state = State.ready(idleTimer: nil)
+
+  /// The byte stream under HTTP.
+  enum Transport {
+    case plain(TCPStream)
+
+    func write(_ bytes: UnsafeRawBufferPointer) {
+      switch self {
+      case .plain(let stream): stream.write(bytes)
+      }
+    }
+
+    func close() {
+      switch self {
+      case .plain(let stream): stream.close()
+      }
+    }
+  }
+
+  private enum State {
+    /// Open and not exchanging: in the pool (with its idle timer) or handed out.
+    case ready(idleTimer: EventLoop.Timer?)
+    case exchanging(Exchange)
+    case closed
+  }
+
+  /// The request in flight.
+  private final class Exchange {
+    var parser: HTTPResponseParser
+    let timer: EventLoop.Timer
+    let completion: (Result<HTTPResponse, HTTPClientError>, _ reusable: Bool) -> Void
+    var receivedBytes = false
+
+    init(
+      parser: HTTPResponseParser, timer: EventLoop.Timer,
+      completion: @escaping (Result<HTTPResponse, HTTPClientError>, Bool) -> Void
+    ) {
+      self.parser = parser
+      self.timer = timer
+      self.completion = completion
+    }
+  }
+
+  /// Called on the loop when the connection ends while not exchanging (the
+  /// endpoint closed it, sent bytes unasked, or its idle time ran out):
+  /// answers whether the pool still held it idle, in which case it goes.
+  var retire: ((HTTPConnection) -> Bool)?
+
+  init(host: HTTPConnectionPool.HostKey, address: PeerAddress, loop: EventLoop, stream: TCPStream) throws(IOError) {
+    self.host = host
+    self.address = address
+    self.loop = loop
+    self.transport = .plain(stream)
+    stream.delegate = self
+    try stream.start()
+  }
+
+  /// Whether the connection can carry an exchange now.
+  var isOpen: Bool {
+    if case .closed = state { return false }
+    return true
+  }
+
+  // MARK: - Opening
+
+  /// Connects to the first of `addresses` that accepts, trying the next
+  /// on a failure, all before `deadline` (monotonic nanoseconds); calls
+  /// `completion` once, on the loop. `observe` hears each address tried.
+  static func open(
+    host: HTTPConnectionPool.HostKey, addresses: [PeerAddress], loop: EventLoop, deadline: UInt64,
+    observe: (@Sendable (PeerAddress, Int) -> Void)?, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
+  ) {
+    var remaining = addresses[...]
+    var failures: [String] = []
+    func tryNext() {
+      guard let address = remaining.popFirst() else {
+        let reason = failures.isEmpty ? "no address to connect to" : failures.joined(separator: "; ")
+        return completion(.failure(HTTPClientError(.connectFailed, reason)))
+      }
+      let now = MonotonicClock.now()
+      guard now < deadline else { return completion(.failure(HTTPClientError(.timedOut, "timed out connecting"))) }
+      observe?(address, host.port)
+      TCPConnector.connect(host: address.description, port: host.port, loop: loop, timeout: .nanoseconds(Int64(deadline - now))) {
+        result in
+        switch result {
+        case .success(let stream):
+          do {
+            completion(.success(try HTTPConnection(host: host, address: address, loop: loop, stream: stream)))
+          } catch {
+            stream.close()
+            failures.append("\(Self.name(address, host.port)): \(error)")
+            tryNext()
+          }
+        case .failure(let error) where error.errno == ETIMEDOUT && MonotonicClock.now() >= deadline:
+          completion(.failure(HTTPClientError(.timedOut, "timed out connecting to \(Self.name(address, host.port))")))
+        case .failure(let error):
+          failures.append(Self.connectFailure(error, to: Self.name(address, host.port)))
+          tryNext()
+        }
+      }
+    }
+    tryNext()
+  }
+
+  /// `address:port`, an IPv6 address in brackets.
+  static func name(_ address: PeerAddress, _ port: Int) -> String {
+    address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+  }
+
+  private static func connectFailure(_ error: IOError, to name: String) -> String {
+    switch error.errno {
+    case ECONNREFUSED: "connection refused by \(name)"
+    case ENETUNREACH, EHOSTUNREACH: "\(name) is unreachable"
+    default: "cannot connect to \(name): \(String(cString: strerror(error.errno)))"
+    }
+  }
+
+  // MARK: - Exchanging
+
+  /// Sends `request` and reads its response, finishing by `deadline`;
+  /// `completion` runs once, on the loop, with the response or the error
+  /// and whether the connection may carry another exchange.
+  func exchange(
+    _ request: [UInt8], limits: HTTPParserLimits, deadline: UInt64,
+    completion: @escaping (Result<HTTPResponse, HTTPClientError>, _ reusable: Bool) -> Void
+  ) {
+    guard case .ready(let idleTimer) = state else {
+      return completion(.failure(HTTPClientError(.closedBeforeResponse, "the endpoint had closed the connection")), false)
+    }
+    if let idleTimer { loop.cancelTimer(idleTimer) }
+    let timer = loop.scheduleTimer(at: deadline) { [weak self] in self?.expire() }
+    state = .exchanging(Exchange(parser: HTTPResponseParser(limits: limits), timer: timer, completion: completion))
+    request.withUnsafeBytes { transport.write($0) }
+  }
+
+  /// Parks the connection in the pool: it closes if unused for `timeout`.
+  func park(idleTimeout timeout: Duration) {
+    guard case .ready(nil) = state else { return }
+    let deadline = MonotonicClock.now() &+ UInt64(timeout.components.seconds) &* 1_000_000_000
+      &+ UInt64(timeout.components.attoseconds / 1_000_000_000)
+    state = .ready(idleTimer: loop.scheduleTimer(at: deadline) { [weak self] in self?.idleEnded() })
+  }
+
+  /// Closes the connection now; an exchange in flight fails with `error`.
+  func close(failing error: HTTPClientError = HTTPClientError(.unavailable, "the HTTP client has shut down")) {
+    switch state {
+    case .exchanging: finish(.failure(error), reusable: false)
+    case .ready(let timer):
+      if let timer { loop.cancelTimer(timer) }
+      state = .closed
+      transport.close()
+    case .closed: break
+    }
+  }
+
+  private func expire() {
+    guard case .exchanging(let exchange) = state else { return }
+    finish(.failure(HTTPClientError(.timedOut, "timed out", head: exchange.parser.head, receivedResponseBytes: exchange.receivedBytes)), reusable: false)
+  }
+
+  private func idleEnded() {
+    guard case .ready = state else { return }
+    state = .ready(idleTimer: nil)
+    if retire?(self) ?? true { close() }
+  }
+
+  /// Ends the exchange: the connection goes back to ready or closes, then
+  /// the completion runs (so a completion that hands the connection on
+  /// finds it ready).
+  private func finish(_ result: Result<HTTPResponse, HTTPClientError>, reusable: Bool) {
+    guard case .exchanging(let exchange) = state else { return }
+    loop.cancelTimer(exchange.timer)
+    requestsServed += 1
+    if reusable {
+      state = .ready(idleTimer: nil)
+    } else {
+      state = .closed
+      transport.close()
+    }
+    exchange.completion(result, reusable)
+  }
+
+  // MARK: - Stream events
+
+  func streamReceived(_ bytes: UnsafeRawBufferPointer) {
+    switch state {
+    case .exchanging(let exchange):
+      exchange.receivedBytes = true
+      do {
+        if let response = try exchange.parser.feed(bytes) {
+          finish(.success(response), reusable: exchange.parser.isConnectionReusable)
+        }
+      } catch {
+        finish(.failure(Self.malformed(error, head: exchange.parser.head)), reusable: false)
+      }
+    case .ready:
+      // Bytes nobody asked for: the connection cannot be trusted with a request.
+      endWhileReady()
+    case .closed:
+      break
+    }
+  }
+
+  func streamDrained() {}
+
+  func streamClosed(_ error: IOError?) {
+    switch state {
+    case .exchanging(let exchange):
+      if let error {
+        finish(.failure(.io(error, receivedResponseBytes: exchange.receivedBytes, head: exchange.parser.head)), reusable: false)
+        return
+      }
+      do {
+        let response = try exchange.parser.finish()
+        finish(.success(response), reusable: false)
+      } catch {
+        let head = exchange.parser.head
+        if error.code == .closedBeforeResponse {
+          finish(.failure(HTTPClientError(.closedBeforeResponse, "the endpoint closed the connection without answering")), reusable: false)
+        } else {
+          finish(.failure(HTTPClientError(.closedMidResponse, "the response broke off: \(error.message)", head: head, receivedResponseBytes: true)), reusable: false)
+        }
+      }
+    case .ready:
+      endWhileReady()
+    case .closed:
+      break
+    }
+  }
+
+  private func endWhileReady() {
+    guard case .ready(let timer) = state else { return }
+    if let timer { loop.cancelTimer(timer) }
+    state = .closed
+    transport.close()
+    _ = retire?(self)
+  }
+
+  private static func malformed(_ error: HTTPError, head: HTTPResponseHead?) -> HTTPClientError {
+    HTTPClientError(.malformedResponse(error.code), "malformed response: \(error)", head: head, receivedResponseBytes: true)
+  }
+}
