@@ -32,6 +32,10 @@ final class TestDeployment: @unchecked Sendable {
     var allowList = "127.0.0.0/8"
     var timeout: Duration = .seconds(5)
     var disableAfterFailing: Duration = .seconds(3_600)
+    /// Answers host-name lookups instead of the system's resolver.
+    var resolver: (any NameResolving)?
+    /// Sends instead of the application's own HTTP client.
+    var sender: (any HTTPSender)?
   }
 
   init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5)) async throws {
@@ -60,10 +64,11 @@ final class TestDeployment: @unchecked Sendable {
       engine.disableAfterFailing = delivery.disableAfterFailing
       configuration.delivery = engine
       configuration.allowedPrivateTargets = TargetGuard.allowList(delivery.allowList) ?? []
+      if let resolver = delivery.resolver { configuration.resolver = resolver }
     } else {
       configuration.delivery = nil
     }
-    application = try HookwireApplication(configuration: configuration, stores: stores)
+    application = try HookwireApplication(configuration: configuration, stores: stores, sender: delivery?.sender)
     let application = application
     running = Task { await application.run() }
   }

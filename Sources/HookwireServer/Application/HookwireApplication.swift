@@ -22,6 +22,9 @@ package final class HookwireApplication: Sendable {
     package var delivery: DeliveryEngine.Configuration? = DeliveryEngine.Configuration()
     /// Addresses inside the network that deliveries may reach anyway.
     package var allowedPrivateTargets: [TargetGuard.CIDR] = []
+    /// Where payload URLs' host names are looked up (the process's resolver
+    /// by default; tests answer with one of their own).
+    package var resolver: any NameResolving = TargetGuard.systemResolver
     /// Whether payload URLs may use plain `http`.
     package var allowHTTPTargets = false
     /// How long an authenticated key is remembered.
@@ -93,7 +96,7 @@ package final class HookwireApplication: Sendable {
       self.sender = chosen
       engine = DeliveryEngine(
         events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: chosen,
-        targets: TargetGuard(allowed: configuration.allowedPrivateTargets), configuration: delivery, log: { log($0) })
+        targets: TargetGuard(allowed: configuration.allowedPrivateTargets, resolver: configuration.resolver), configuration: delivery, log: { log($0) })
     } else {
       self.sender = nil
       engine = nil
