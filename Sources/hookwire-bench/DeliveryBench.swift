@@ -80,7 +80,7 @@ enum DeliveryBench {
       await receiver.stop()
       print(String(
         format: "delivery sender=%@ malloc=%@ webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f server_cpu_us_per_delivery=%.1f bench_cpu_us_per_delivery=%.1f",
-        nullSender ? "null" : "urlsession", options.string("malloc") == "default" ? "default" : "tuned", webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds,
+        nullSender ? "null" : "http", options.string("malloc") == "default" ? "default" : "tuned", webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds,
         finished.seconds, Double(expected) / finished.seconds, Double(serverCPU) / Double(expected), Double(ownCPU) / Double(expected)))
     } catch {
       print("delivery error=\"\(error)\"")

@@ -40,7 +40,6 @@ package final class HTTPClient: Sendable {
   /// The bounds.
   package let configuration: Configuration
   private let pool: HTTPConnectionPool
-  private let observe: (@Sendable (PeerAddress, Int) -> Void)?
 
   /// A client on `loops`; `observeConnect` hears every address a socket is
   /// opened to (for tests and metrics).
@@ -50,8 +49,9 @@ package final class HTTPClient: Sendable {
   ) {
     self.loops = loops
     self.configuration = configuration
-    self.pool = HTTPConnectionPool(capacity: configuration.maxConnectionsPerHost, idleTimeout: configuration.idleTimeout)
-    self.observe = observeConnect
+    self.pool = HTTPConnectionPool(
+      capacity: configuration.maxConnectionsPerHost, idleTimeout: configuration.idleTimeout,
+      maxRequests: configuration.maxRequestsPerConnection, limits: configuration.limits, observe: observeConnect)
   }
 
   /// POSTs `request`, the whole exchange bounded by `timeout`; never throws.
@@ -68,25 +68,10 @@ package final class HTTPClient: Sendable {
     guard !request.addresses.isEmpty else { return .failure(HTTPClientError(.connectFailed, "no address to connect to")) }
     let deadline = MonotonicClock.now() &+ Self.nanoseconds(timeout)
     let host = HTTPConnectionPool.HostKey(scheme: request.scheme, host: request.host, port: request.port)
-    let loop = loops.nextLoop()
-    var fresh = false
-    while true {
-      switch await pool.lease(host, addresses: request.addresses, fresh: fresh, deadline: deadline, loop: loop) {
-      case .failed(let error):
-        return .failure(error)
-      case .reuse(let connection):
-        let result = await exchange(bytes, on: connection, deadline: deadline)
-        // A kept connection the endpoint had closed (an end of stream, or
-        // a write refused, before any byte of answer): once more on a new
-        // one. A reset is the endpoint's doing, and is its answer.
-        if !fresh, case .failure(let error) = result, error.kind == .closedBeforeResponse {
-          fresh = true
-          continue
-        }
-        return result
-      case .open:
-        return await openAndExchange(bytes, host: host, addresses: request.addresses, loop: loop, deadline: deadline)
-      }
+    let addresses = request.addresses
+    return await withCheckedContinuation { continuation in
+      let job = HTTPRequestJob(host: host, addresses: addresses, bytes: bytes, deadline: deadline, continuation: continuation)
+      pool.submit(job, loop: loops.nextLoop())
     }
   }
 
@@ -97,47 +82,6 @@ package final class HTTPClient: Sendable {
   /// Connections counted against the endpoint's cap, and how many are idle.
   package func connectionCount(scheme: HTTPClientRequest.Scheme, host: String, port: Int) -> (open: Int, idle: Int) {
     pool.count(HTTPConnectionPool.HostKey(scheme: scheme, host: host, port: port))
-  }
-
-  private func exchange(_ bytes: [UInt8], on connection: HTTPConnection, deadline: UInt64) async -> Result<HTTPResponse, HTTPClientError> {
-    let limits = configuration.limits
-    let maxRequests = configuration.maxRequestsPerConnection
-    let pool = self.pool
-    return await withCheckedContinuation { continuation in
-      let connection = UncheckedBox(connection)
-      connection.value.loop.execute {
-        let connection = connection.value
-        connection.exchange(bytes, limits: limits, deadline: deadline) { result, reusable in
-          pool.release(connection, reusable: reusable && connection.requestsServed < maxRequests)
-          continuation.resume(returning: result)
-        }
-      }
-    }
-  }
-
-  private func openAndExchange(
-    _ bytes: [UInt8], host: HTTPConnectionPool.HostKey, addresses: [PeerAddress], loop: EventLoop, deadline: UInt64
-  ) async -> Result<HTTPResponse, HTTPClientError> {
-    let limits = configuration.limits
-    let maxRequests = configuration.maxRequestsPerConnection
-    let pool = self.pool
-    let observe = self.observe
-    return await withCheckedContinuation { continuation in
-      loop.execute {
-        HTTPConnection.open(host: host, addresses: addresses, loop: loop, deadline: deadline, observe: observe) { opened in
-          switch opened {
-          case .failure(let error):
-            pool.abandon(host)
-            continuation.resume(returning: .failure(error))
-          case .success(let connection):
-            connection.exchange(bytes, limits: limits, deadline: deadline) { result, reusable in
-              pool.release(connection, reusable: reusable && connection.requestsServed < maxRequests)
-              continuation.resume(returning: result)
-            }
-          }
-        }
-      }
-    }
   }
 
   static func nanoseconds(_ duration: Duration) -> UInt64 {
