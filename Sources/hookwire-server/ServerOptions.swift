@@ -17,6 +17,8 @@ struct ServerOptions {
   var keyCacheSeconds = 5
   var allowPrivateTargets: [TargetGuard.CIDR] = []
   var deliveryTimeoutSeconds = 15
+  var deliveryCAFile: String?
+  var dnsCacheSeconds = 30
   var retryDelaysMilliseconds: [Int]?
   var retentionDays = 30
   var disableAfterHours = 120
@@ -37,6 +39,9 @@ struct ServerOptions {
                           a revoked key stops working within this time
       --allow-private-targets CIDR,…  deliver to these otherwise refused ranges (e.g. 127.0.0.0/8)
       --delivery-timeout S  seconds per delivery attempt, 1…300 (default 15)
+      --delivery-ca-file PATH  also trust the CA certificates in this PEM file for https payload URLs
+                          (beside the system's store; for private CAs and tests)
+      --dns-cache-ttl S   seconds a payload URL's resolved addresses are reused, 0…3600 (default 30)
       --retry-delays MS,…   delays before each attempt in milliseconds (default Svix's:
                           0,5000,300000,1800000,7200000,18000000,36000000,36000000);
                           1…\(maxRetryDelays) delays of at most \(maxRetryDelayMilliseconds) (30 days)
@@ -52,7 +57,7 @@ struct ServerOptions {
 
   static let valueFlags: Set<String> = [
     "listen", "loops", "data-dir", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
-    "disable-after-hours",
+    "disable-after-hours", "delivery-ca-file", "dns-cache-ttl",
   ]
 
   static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> ServerOptions {
@@ -70,6 +75,11 @@ struct ServerOptions {
     options.allowHTTPTargets = parsed.has("allow-http-targets")
     if let text = parsed.string("allow-private-targets") { options.allowPrivateTargets = try cidrs(text) }
     options.deliveryTimeoutSeconds = try parsed.integer("delivery-timeout", in: 1...300) ?? options.deliveryTimeoutSeconds
+    if let file = parsed.string("delivery-ca-file") {
+      guard !file.isEmpty else { throw UsageError("option '--delivery-ca-file' needs a file") }
+      options.deliveryCAFile = file
+    }
+    options.dnsCacheSeconds = try parsed.integer("dns-cache-ttl", in: 0...3_600) ?? options.dnsCacheSeconds
     options.retentionDays = try parsed.integer("retention-days", in: 1...3_650) ?? options.retentionDays
     options.disableAfterHours = try parsed.integer("disable-after-hours", in: 1...87_600) ?? options.disableAfterHours
     options.keyCacheSeconds = try parsed.integer("key-cache-ttl", in: 0...3_600) ?? options.keyCacheSeconds

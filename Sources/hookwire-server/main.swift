@@ -74,6 +74,8 @@ if let delays = options.retryDelaysMilliseconds {
 configuration.delivery = delivery
 configuration.allowedPrivateTargets = options.allowPrivateTargets
 configuration.allowHTTPTargets = options.allowHTTPTargets
+configuration.deliveryCAFile = options.deliveryCAFile
+if options.dnsCacheSeconds != 30 { configuration.resolver = HostResolver(cacheLifetime: .seconds(options.dnsCacheSeconds)) }
 configuration.keyCacheTTL = .seconds(options.keyCacheSeconds)
 configuration.log = log
 

@@ -25,6 +25,9 @@ package final class HookwireApplication: Sendable {
     /// Where payload URLs' host names are looked up (the process's resolver
     /// by default; tests answer with one of their own).
     package var resolver: any NameResolving = TargetGuard.systemResolver
+    /// A PEM file of CA certificates trusted for https payload URLs beside
+    /// the system's store.
+    package var deliveryCAFile: String?
     /// Whether payload URLs may use plain `http`.
     package var allowHTTPTargets = false
     /// How long an authenticated key is remembered.
