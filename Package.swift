@@ -42,7 +42,7 @@ var targets: [Target] = [
   .target(name: "HookwireHTTP", dependencies: ["HookwirePosix", "HookwireTLS"]),
   .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
-  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix"]),
+  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix", "HookwireTLS"]),
   .target(
     name: "HookwireServer",
     dependencies: [
@@ -58,6 +58,7 @@ var targets: [Target] = [
     name: "hookwire-server",
     dependencies: [
       "HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix", "HookwireDelivery", "HookwireCommandLine",
+      "HookwireTLS",
     ]),
   .executableTarget(
     name: "hookwire-bench",

@@ -1,6 +1,7 @@
 import Foundation
 import HookwireHTTP
 import HookwirePosix
+import HookwireTLS
 
 /// POSTs deliveries with Hookwire's own HTTP/1.1 client, on event loops of
 /// its own, to the addresses the target guard checked and nowhere else.
@@ -16,13 +17,20 @@ package final class ClientSender: HTTPSender {
   /// The client.
   package let client: HTTPClient
 
-  /// A sender on `loops` event loops of its own.
+  /// A sender on `loops` event loops of its own, trusting the system's CA
+  /// store and the CA certificates in `caFile` (a PEM file) for https.
+  ///
+  /// - Throws: `TLSError` when `caFile` cannot be read or holds no
+  ///   certificate; `IOError` when the loops cannot start.
   package init(
-    loops count: Int = System.coreCount, configuration: HTTPClient.Configuration = HTTPClient.Configuration(),
+    loops count: Int = System.coreCount, configuration: HTTPClient.Configuration = HTTPClient.Configuration(), caFile: String? = nil,
     observeConnect: (@Sendable (PeerAddress, Int) -> Void)? = nil
-  ) throws(IOError) {
+  ) throws {
+    var trust = TLSClientConfiguration()
+    trust.additionalCAFiles = caFile.map { [$0] } ?? []
+    let tls = try TLSContext(client: trust)
     loops = try EventLoopGroup(loops: count, name: "hookwire-delivery")
-    client = HTTPClient(loops: loops, configuration: configuration, observeConnect: observeConnect)
+    client = HTTPClient(loops: loops, configuration: configuration, tls: tls, observeConnect: observeConnect)
   }
 
   package func post(to target: CheckedTarget, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {

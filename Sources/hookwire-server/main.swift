@@ -9,6 +9,7 @@ import Dispatch
 import Foundation
 import HookwireAPI
 import HookwirePosix
+import HookwireTLS
 import HookwireDelivery
 import HookwireDomain
 import HookwireServer
@@ -82,6 +83,9 @@ configuration.log = log
 let application: HookwireApplication
 do {
   application = try HookwireApplication(configuration: configuration, stores: .sqlite(data.database, secrets: data.secrets))
+} catch let error as TLSError {
+  log("cannot use --delivery-ca-file: \(error.reason)")
+  exit(1)
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)

@@ -1,4 +1,5 @@
 import HookwirePosix
+import HookwireTLS
 
 /// Hookwire's HTTP/1.1 client for deliveries, on Hookwire's own event loops.
 ///
@@ -41,17 +42,19 @@ package final class HTTPClient: Sendable {
   package let configuration: Configuration
   private let pool: HTTPConnectionPool
 
-  /// A client on `loops`; `observeConnect` hears every address a socket is
+  /// A client on `loops`, securing https with `tls` (without one, https
+  /// requests fail); `observeConnect` hears every address a socket is
   /// opened to (for tests and metrics).
   package init(
-    loops: EventLoopGroup, configuration: Configuration = Configuration(),
+    loops: EventLoopGroup, configuration: Configuration = Configuration(), tls: TLSContext? = nil,
     observeConnect: (@Sendable (PeerAddress, Int) -> Void)? = nil
   ) {
     self.loops = loops
     self.configuration = configuration
     self.pool = HTTPConnectionPool(
       capacity: configuration.maxConnectionsPerHost, idleTimeout: configuration.idleTimeout,
-      maxRequests: configuration.maxRequestsPerConnection, limits: configuration.limits, observe: observeConnect)
+      maxRequests: configuration.maxRequestsPerConnection, limits: configuration.limits, tls: tls,
+      observe: observeConnect)
   }
 
   /// POSTs `request`, the whole exchange bounded by `timeout`; never throws.
@@ -61,9 +64,6 @@ package final class HTTPClient: Sendable {
       bytes = try request.serialized()
     } catch {
       return .failure(HTTPClientError(.invalidRequest, "the request cannot be written: \(error.message)"))
-    }
-    if request.scheme == .https {
-      return .failure(HTTPClientError(.unavailable, "https is not supported by this client yet"))
     }
     guard !request.addresses.isEmpty else { return .failure(HTTPClientError(.connectFailed, "no address to connect to")) }
     let deadline = MonotonicClock.now() &+ Self.nanoseconds(timeout)

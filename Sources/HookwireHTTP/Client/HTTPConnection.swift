@@ -1,4 +1,5 @@
 import HookwirePosix
+import HookwireTLS
 
 #if canImport(Glibc)
 import Glibc
@@ -28,21 +29,26 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// The byte stream under HTTP.
   enum Transport {
     case plain(TCPStream)
+    case tls(TLSStream)
 
     func write(_ bytes: UnsafeRawBufferPointer) {
       switch self {
       case .plain(let stream): stream.write(bytes)
+      case .tls(let stream): stream.write(bytes)
       }
     }
 
     func close() {
       switch self {
       case .plain(let stream): stream.close()
+      case .tls(let stream): stream.close()
       }
     }
   }
 
   private enum State {
+    /// The TLS handshake is running; `completion` hears how it ended.
+    case handshaking(completion: (Result<HTTPConnection, HTTPClientError>) -> Void, timer: EventLoop.Timer)
     /// Open and not exchanging: in the pool (with its idle timer) or handed out.
     case ready(idleTimer: EventLoop.Timer?)
     case exchanging(Exchange)
@@ -71,6 +77,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// answers whether the pool still held it idle, in which case it goes.
   var retire: ((HTTPConnection) -> Bool)?
 
+  /// A plain connection over `stream`, reading from now on.
   init(host: HTTPConnectionPool.HostKey, address: PeerAddress, loop: EventLoop, stream: TCPStream) throws(IOError) {
     self.host = host
     self.address = address
@@ -78,6 +85,15 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
     self.transport = .plain(stream)
     stream.delegate = self
     try stream.start()
+  }
+
+  /// A TLS connection over `stream`, its handshake not started.
+  private init(host: HTTPConnectionPool.HostKey, address: PeerAddress, loop: EventLoop, tls: TLSStream) {
+    self.host = host
+    self.address = address
+    self.loop = loop
+    self.transport = .tls(tls)
+    tls.delegate = self
   }
 
   /// Whether the connection can carry an exchange now.
@@ -92,9 +108,12 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// on a failure, all before `deadline` (monotonic nanoseconds); calls
   /// `completion` once, on the loop. `observe` hears each address tried.
   static func open(
-    host: HTTPConnectionPool.HostKey, addresses: [PeerAddress], loop: EventLoop, deadline: UInt64,
+    host: HTTPConnectionPool.HostKey, addresses: [PeerAddress], loop: EventLoop, deadline: UInt64, tls: TLSContext?,
     observe: (@Sendable (PeerAddress, Int) -> Void)?, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
   ) {
+    if host.scheme == .https && tls == nil {
+      return completion(.failure(HTTPClientError(.unavailable, "https needs a TLS context, and the client has none")))
+    }
     var remaining = addresses[...]
     var failures: [String] = []
     func tryNext() {
@@ -109,6 +128,9 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
         result in
         switch result {
         case .success(let stream):
+          if let tls, host.scheme == .https {
+            return handshake(host: host, address: address, loop: loop, stream: stream, context: tls, deadline: deadline, completion: completion)
+          }
           do {
             completion(.success(try HTTPConnection(host: host, address: address, loop: loop, stream: stream)))
           } catch {
@@ -125,6 +147,54 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
       }
     }
     tryNext()
+  }
+
+  /// Runs the TLS handshake over a connected `stream`, by `deadline`: the
+  /// server name and the certificate check are the URL's host, and the
+  /// session is resumed per host and port.
+  private static func handshake(
+    host: HTTPConnectionPool.HostKey, address: PeerAddress, loop: EventLoop, stream: TCPStream, context: TLSContext,
+    deadline: UInt64, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
+  ) {
+    let tls: TLSStream
+    do {
+      tls = try TLSStream(client: context, over: stream, serverName: host.host, sessionKey: "\(host.host):\(host.port)")
+    } catch {
+      stream.close()
+      return completion(.failure(HTTPClientError(.tls, error.reason)))
+    }
+    let connection = HTTPConnection(host: host, address: address, loop: loop, tls: tls)
+    let timer = loop.scheduleTimer(at: deadline) { [weak connection] in connection?.handshakeEnded(.timedOut) }
+    connection.state = .handshaking(completion: completion, timer: timer)
+    do {
+      try tls.start()
+    } catch {
+      connection.handshakeEnded(.failed(HTTPClientError(.tls, error.reason)))
+    }
+  }
+
+  private enum HandshakeEnd {
+    case established
+    case timedOut
+    case failed(HTTPClientError)
+  }
+
+  private func handshakeEnded(_ end: HandshakeEnd) {
+    guard case .handshaking(let completion, let timer) = state else { return }
+    loop.cancelTimer(timer)
+    switch end {
+    case .established:
+      state = .ready(idleTimer: nil)
+      completion(.success(self))
+    case .timedOut:
+      state = .closed
+      transport.close()
+      completion(.failure(HTTPClientError(.timedOut, "timed out in the TLS handshake with \(Self.name(address, host.port))")))
+    case .failed(let error):
+      state = .closed
+      transport.close()
+      completion(.failure(error))
+    }
   }
 
   /// `address:port`, an IPv6 address in brackets.
@@ -169,6 +239,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// Closes the connection now; an exchange in flight fails with `error`.
   func close(failing error: HTTPClientError = HTTPClientError(.unavailable, "the HTTP client has shut down")) {
     switch state {
+    case .handshaking: handshakeEnded(.failed(error))
     case .exchanging: finish(.failure(error), reusable: false)
     case .ready(let timer):
       if let timer { loop.cancelTimer(timer) }
@@ -218,7 +289,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
       } catch {
         finish(.failure(Self.malformed(error, head: exchange.parser.head)), reusable: false)
       }
-    case .ready:
+    case .ready, .handshaking:
       // Bytes nobody asked for: the connection cannot be trusted with a request.
       endWhileReady()
     case .closed:
@@ -248,12 +319,18 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
       }
     case .ready:
       endWhileReady()
+    case .handshaking:
+      let reason = error.map { "TLS: the connection failed in the handshake: \($0)" } ?? "TLS: the endpoint closed the connection in the handshake"
+      handshakeEnded(.failed(HTTPClientError(.tls, reason)))
     case .closed:
       break
     }
   }
 
   private func endWhileReady() {
+    if case .handshaking = state {
+      return handshakeEnded(.failed(HTTPClientError(.tls, "TLS: the endpoint sent data before the handshake ended")))
+    }
     guard case .ready(let timer) = state else { return }
     if let timer { loop.cancelTimer(timer) }
     state = .closed
@@ -263,5 +340,29 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
 
   private static func malformed(_ error: HTTPError, head: HTTPResponseHead?) -> HTTPClientError {
     HTTPClientError(.malformedResponse(error.code), "malformed response: \(error)", head: head, receivedResponseBytes: true)
+  }
+}
+
+// MARK: - TLS
+
+extension HTTPConnection: TLSStreamDelegate {
+  func tlsStreamEstablished(_ stream: TLSStream) { handshakeEnded(.established) }
+
+  func tlsStream(_ stream: TLSStream, received plaintext: UnsafeRawBufferPointer) { streamReceived(plaintext) }
+
+  func tlsStreamDrained(_ stream: TLSStream) {}
+
+  func tlsStream(_ stream: TLSStream, closedWith error: TLSStreamError?) {
+    switch error {
+    case nil: streamClosed(nil)
+    case .io(let error): streamClosed(error)
+    case .tls(let error):
+      switch state {
+      case .handshaking: handshakeEnded(.failed(HTTPClientError(.tls, error.reason)))
+      case .exchanging: close(failing: HTTPClientError(.tls, error.reason, receivedResponseBytes: true))
+      case .ready: endWhileReady()
+      case .closed: break
+      }
+    }
   }
 }

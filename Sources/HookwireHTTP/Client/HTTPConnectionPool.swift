@@ -1,4 +1,5 @@
 import HookwirePosix
+import HookwireTLS
 import Synchronization
 
 /// Keep-alive connections by endpoint (scheme, host, port), each to one
@@ -56,13 +57,16 @@ final class HTTPConnectionPool: Sendable {
   let maxRequests: Int
   /// What a response may hold.
   let limits: HTTPParserLimits
+  /// What https connections are secured with.
+  let tls: TLSContext?
   private let observe: (@Sendable (PeerAddress, Int) -> Void)?
   private let state = Mutex(State())
 
   init(
-    capacity: Int, idleTimeout: Duration, maxRequests: Int, limits: HTTPParserLimits,
+    capacity: Int, idleTimeout: Duration, maxRequests: Int, limits: HTTPParserLimits, tls: TLSContext?,
     observe: (@Sendable (PeerAddress, Int) -> Void)?
   ) {
+    self.tls = tls
     self.capacity = max(1, capacity)
     self.idleTimeout = idleTimeout
     self.maxRequests = max(1, maxRequests)
@@ -128,7 +132,9 @@ final class HTTPConnectionPool: Sendable {
 
   /// Opens a connection for `job` on `loop` (in a slot already counted).
   private func open(_ job: HTTPRequestJob, on loop: EventLoop) {
-    HTTPConnection.open(host: job.host, addresses: job.addresses, loop: loop, deadline: job.deadline, observe: observe) { [self] opened in
+    HTTPConnection.open(
+      host: job.host, addresses: job.addresses, loop: loop, deadline: job.deadline, tls: tls, observe: observe
+    ) { [self] opened in
       switch opened {
       case .success(let connection):
         run(job, on: connection)

@@ -89,13 +89,16 @@ package final class HookwireApplication: Sendable {
 
   /// Builds every part and binds the server; `sender` replaces the HTTP
   /// sender (benchmarks measure the engine alone with one that answers 200).
-  package init(configuration: Configuration, stores: Stores, sender: (any HTTPSender)? = nil) throws(IOError) {
+  ///
+  /// - Throws: `IOError` when the server cannot listen or the loops cannot
+  ///   start; `TLSError` when `deliveryCAFile` cannot be used.
+  package init(configuration: Configuration, stores: Stores, sender: (any HTTPSender)? = nil) throws {
     self.configuration = configuration
     self.stores = stores
     let log = configuration.log
     if let delivery = configuration.delivery {
       let chosen: any HTTPSender
-      if let sender { chosen = sender } else { chosen = try ClientSender() }
+      if let sender { chosen = sender } else { chosen = try ClientSender(caFile: configuration.deliveryCAFile) }
       self.sender = chosen
       engine = DeliveryEngine(
         events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: chosen,
