@@ -65,6 +65,7 @@ var targets: [Target] = [
     dependencies: [
       "HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain",
       "HookwireCrypto", "HookwireTestSupport", "HookwireDelivery", "HookwireTCP", "HookwireCommandLine", "HookwireHTTP",
+      "HookwireTLS",
     ]),
 
   .target(

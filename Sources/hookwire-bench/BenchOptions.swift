@@ -18,6 +18,7 @@ struct BenchOptions {
   static let delivery: [String: Rule] = [
     "webhooks": .integer(1...256), "in-flight": .integer(1...1_024), "per-webhook": .integer(1...256),
     "sender": .choice(["http", "null"]), "connections": .integer(1...256), "malloc": .choice(["tuned", "default"]),
+    "scheme": .choice(["http", "https"]),
   ]
 
   /// Every benchmark (and child server) and the flags it accepts.
@@ -33,7 +34,7 @@ struct BenchOptions {
     "webhooks": ["duration": .integer(1...120), "concurrency": .integer(1...1_024), "server-loops": .integer(1...64)],
     "webhooks-server": ["loops": .integer(1...64)],
     "delivery": delivery.merging(["events": .integer(100...1_000_000)]) { $1 },
-    "delivery-server": delivery.merging(["receiver-port": .integer(1...65_535)]) { $1 },
+    "delivery-server": delivery.merging(["receiver-port": .integer(1...65_535), "ca-file": .text]) { $1 },
     "http": [
       "requests": .integer(100...1_000_000), "concurrency": .integer(1...256), "receiver": .choice(["threaded", "loop"]), "url": .text,
     ],

@@ -7,6 +7,8 @@ import HookwireServer
 import HookwireStore
 import HookwireHTTP
 import HookwirePosix
+import HookwireTLS
+import HookwireTestSupport
 
 /// End to end: publish → signed POST received by a local keep-alive
 /// receiver → attempt logged, with the server (RPC + delivery engine) in
@@ -15,14 +17,29 @@ enum DeliveryBench {
   static func run(_ options: BenchOptions) async {
     let events = options.int("events", default: 20_000)
     let webhookCount = options.int("webhooks", default: 16)
-    guard let receiver = try? LoopReceiver() else { return print("delivery error=receiver") }
+    // `--scheme https`: the receiver answers over TLS with a certificate
+    // from a CA made for the run, which the server is told to trust.
+    let https = options.string("scheme") == "https"
+    var authorityFile: String?
+    var tls: TLSContext?
+    let certificates = https ? try? TemporaryDirectory(prefix: "hookwire-bench-tls") : nil
+    defer { certificates?.remove() }
+    if https {
+      guard let certificates, let authority = try? TestCertificateAuthority(directory: certificates.path),
+        let issued = try? authority.issue(names: ["localhost"], ipAddresses: ["127.0.0.1"]),
+        let context = try? TLSContext(server: TLSServerConfiguration(certificateChainFile: issued.certificateFile, privateKeyFile: issued.keyFile))
+      else { return print("delivery error=tls_setup") }
+      authorityFile = authority.certificateFile
+      tls = context
+    }
+    guard let receiver = try? LoopReceiver(tls: tls) else { return print("delivery error=receiver") }
     // `--sender null`: the engine answers every attempt with 200 without
     // HTTP, which measures the engine and the store alone.
     let nullSender = options.string("sender") == "null"
     let extra = [
       "--in-flight", String(options.int("in-flight", default: 64)), "--per-webhook", String(options.int("per-webhook", default: 4)),
       "--sender", nullSender ? "null" : "http", "--malloc", options.string("malloc") ?? "tuned",
-    ] + (options.string("connections").map { ["--connections", $0] } ?? [])
+    ] + (options.string("connections").map { ["--connections", $0] } ?? []) + (authorityFile.map { ["--scheme", "https", "--ca-file", $0] } ?? [])
     guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
       return print("delivery error=server_did_not_start")
     }
@@ -79,8 +96,8 @@ enum DeliveryBench {
       await client.close()
       await receiver.stop()
       print(String(
-        format: "delivery sender=%@ malloc=%@ webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f server_cpu_us_per_delivery=%.1f bench_cpu_us_per_delivery=%.1f",
-        nullSender ? "null" : "http", options.string("malloc") == "default" ? "default" : "tuned", webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds,
+        format: "delivery sender=%@ scheme=%@ malloc=%@ webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f server_cpu_us_per_delivery=%.1f bench_cpu_us_per_delivery=%.1f",
+        nullSender ? "null" : "http", https ? "https" : "http", options.string("malloc") == "default" ? "default" : "tuned", webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds,
         finished.seconds, Double(expected) / finished.seconds, Double(serverCPU) / Double(expected), Double(ownCPU) / Double(expected)))
     } catch {
       print("delivery error=\"\(error)\"")
@@ -125,14 +142,15 @@ enum DeliveryBench {
       // Without `--connections`, the client's own default per endpoint.
       var clientConfiguration = HTTPClient.Configuration()
       if let connections = options.int("connections") { clientConfiguration.maxConnectionsPerHost = connections }
-      let sender: any HTTPSender = options.string("sender") == "null" ? NullSender() : try ClientSender(configuration: clientConfiguration)
+      let sender: any HTTPSender = options.string("sender") == "null" ? NullSender()
+        : try ClientSender(configuration: clientConfiguration, caFile: options.string("ca-file"))
       let application = try HookwireApplication(configuration: configuration, stores: stores, sender: sender)
       let client = try RPCClient(host: "127.0.0.1", port: application.port)
       var ids: [String] = []
       let receiverPort = options.int("receiver-port", default: 0)
       for index in 0..<options.int("webhooks", default: 16) {
         let created = try await Webhooks.Client(wrapping: client).createWebhook(
-          CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(receiverPort)/hooks/\(index)", generateSecret: true, events: ["reward.issued"]),
+          CreateWebhookRequest(payloadURL: "\(options.string("scheme") ?? "http")://127.0.0.1:\(receiverPort)/hooks/\(index)", generateSecret: true, events: ["reward.issued"]),
           metadata: ["authorization": .string("Bearer \(partnerKey)")])
         ids.append(created.webhook?.id ?? "")
       }

@@ -1,9 +1,11 @@
 import HookwirePosix
+import HookwireTLS
 import Synchronization
 
 /// An HTTP/1.1 receiver on one Hookwire event loop: answers every request
 /// `200 ok` on keep-alive connections and counts them, so benchmarks can
-/// tell the client's cost from the receiver's.
+/// tell the client's cost from the receiver's. With a TLS context it
+/// answers over TLS (the same loop drives the handshakes).
 final class LoopReceiver: @unchecked Sendable {
   // Unchecked: the listener and connections live on `loop`; only `count`
   // is read from other threads, and it is atomic.
@@ -13,14 +15,22 @@ final class LoopReceiver: @unchecked Sendable {
   private var listener: TCPListener?
   private var connections: [ObjectIdentifier: Connection] = [:]
 
-  init() throws {
+  init(tls: TLSContext? = nil) throws {
     loop = try EventLoop(name: "bench-receiver")
     let listener = try TCPListener(host: "127.0.0.1", port: 0, reusePort: false, loop: loop)
     port = listener.port
     self.listener = listener
     listener.onAccept = { [unowned self] fd, _ in
       let stream = TCPStream(fd: fd, loop: loop)
-      let connection = Connection(stream: stream, receiver: self)
+      if let tls {
+        guard let secured = try? TLSStream(server: tls, over: stream) else { return stream.close() }
+        let connection = Connection(write: { secured.write($0) }, receiver: self)
+        secured.delegate = connection
+        connections[ObjectIdentifier(connection)] = connection
+        do { try secured.start() } catch { secured.close() }
+        return
+      }
+      let connection = Connection(write: { stream.write($0) }, receiver: self)
       stream.delegate = connection
       connections[ObjectIdentifier(connection)] = connection
       try? stream.start()
@@ -35,14 +45,14 @@ final class LoopReceiver: @unchecked Sendable {
     await loop.shutdownGracefully()
   }
 
-  final class Connection: TCPStreamDelegate {
-    let stream: TCPStream
+  final class Connection: TCPStreamDelegate, TLSStreamDelegate {
+    let write: (UnsafeRawBufferPointer) -> Void
     unowned let receiver: LoopReceiver
     var buffer: [UInt8] = []
     static let response = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok".utf8)
 
-    init(stream: TCPStream, receiver: LoopReceiver) {
-      self.stream = stream
+    init(write: @escaping (UnsafeRawBufferPointer) -> Void, receiver: LoopReceiver) {
+      self.write = write
       self.receiver = receiver
     }
 
@@ -57,7 +67,7 @@ final class LoopReceiver: @unchecked Sendable {
         guard buffer.count >= end + 4 + length else { return }
         buffer.removeFirst(end + 4 + length)
         receiver.count.add(1, ordering: .relaxed)
-        Self.response.withUnsafeBytes { stream.write($0) }
+        Self.response.withUnsafeBytes { write($0) }
       }
     }
 
@@ -71,6 +81,11 @@ final class LoopReceiver: @unchecked Sendable {
 
     func streamDrained() {}
     func streamClosed(_ error: IOError?) { receiver.connections[ObjectIdentifier(self)] = nil }
+
+    func tlsStreamEstablished(_ stream: TLSStream) {}
+    func tlsStream(_ stream: TLSStream, received plaintext: UnsafeRawBufferPointer) { streamReceived(plaintext) }
+    func tlsStreamDrained(_ stream: TLSStream) {}
+    func tlsStream(_ stream: TLSStream, closedWith error: TLSStreamError?) { streamClosed(nil) }
   }
 }
 

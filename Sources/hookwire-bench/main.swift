@@ -22,6 +22,7 @@ let usage = """
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
             --sender http|null (default http; null answers 200 without HTTP: the engine and store alone)
             --connections N (the HTTP client's connections per endpoint, default 8)
+            --scheme http|https (default http; https: a TLS receiver with a CA made for the run)
             --malloc tuned|default (default tuned: the server's allocator thresholds; default: glibc's own)
     http    the HTTP client alone: keep-alive POSTs of 200 bytes, one in flight per connection
             --requests N (default 20000)  --concurrency N (connections, default 16)
