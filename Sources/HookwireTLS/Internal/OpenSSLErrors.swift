@@ -46,7 +46,7 @@ extension TLSError {
     let encrypted = codes.contains {
       let (library, reason) = (hw_err_library($0), hw_err_reason($0))
       return (library == ERR_LIB_PEM && (reason == PEM_R_BAD_DECRYPT || reason == PEM_R_BAD_PASSWORD_READ))
-        || (library == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT)
+        || (library == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT) || (library == ERR_LIB_PROV && reason == PROV_R_BAD_DECRYPT)
     }
     if encrypted {
       why = "it is encrypted, and only unencrypted keys are read"
