@@ -40,6 +40,7 @@ struct TLSTestNetwork {
             let stream = try TLSStream(client: context, over: tcp, serverName: serverName, sessionKey: sessionKey)
             peer.attach(stream)
             try stream.start()
+            peer.onStarted?(peer)
           } catch {
             tcp.close()
             peer.failed(.tls(error))
