@@ -99,6 +99,9 @@ public final class TLSContext: @unchecked Sendable {
       // Resumed sessions must come from this service (required with client verification).
       let sessionContext = Array("hookwire".utf8)
       _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
+      // Resumption through stateless tickets only: no per-session server
+      // memory that a crowd of clients could fill.
+      _ = hw_ctx_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
       switch configuration.clientCertificates {
       case .none:
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
