@@ -9,6 +9,7 @@
 #include <openssl/bn.h>
 #include <openssl/rsa.h>
 #include <openssl/ec.h>
+#include <openssl/proverr.h>
 
 // Swift cannot call OpenSSL's function-like macros nor its variadic
 // functions; these wrappers give them names it can.

@@ -51,7 +51,7 @@ public final class TLSContext: @unchecked Sendable {
       for file in configuration.additionalCAFiles {
         try Self.checkReadable(file, "CA file")
         guard SSL_CTX_load_verify_locations(context, file, nil) == 1 else {
-          throw TLSError.file("CA file", file, "no certificate found")
+          throw TLSError.file("CA file", file, expecting: "certificate")
         }
       }
       switch (configuration.certificateChainFile, configuration.privateKeyFile) {
@@ -99,6 +99,9 @@ public final class TLSContext: @unchecked Sendable {
       // Resumed sessions must come from this service (required with client verification).
       let sessionContext = Array("hookwire".utf8)
       _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
+      // Resumption through stateless tickets only: no per-session server
+      // memory that a crowd of clients could fill.
+      _ = hw_ctx_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
       switch configuration.clientCertificates {
       case .none:
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
@@ -108,7 +111,7 @@ public final class TLSContext: @unchecked Sendable {
         }
         try Self.checkReadable(file, "client CA file")
         guard SSL_CTX_load_verify_locations(context, file, nil) == 1 else {
-          throw TLSError.file("client CA file", file, "no certificate found")
+          throw TLSError.file("client CA file", file, expecting: "certificate")
         }
         // The CA names sent in the CertificateRequest, so clients pick a fitting certificate.
         if let names = SSL_load_client_CA_file(file) { SSL_CTX_set_client_CA_list(context, names) }
@@ -157,17 +160,22 @@ public final class TLSContext: @unchecked Sendable {
   private static func loadIdentity(_ context: OpaquePointer, chain: String, key: String) throws(TLSError) {
     try checkReadable(chain, "certificate chain file")
     guard SSL_CTX_use_certificate_chain_file(context, chain) == 1 else {
-      throw TLSError.file("certificate chain file", chain, "no certificate found")
+      throw TLSError.file("certificate chain file", chain, expecting: "certificate")
     }
     try checkReadable(key, "private key file")
+    let mismatch = TLSError(
+      .configuration, "TLS: private key file \(TLSError.printable(key)) does not match the certificate in \(TLSError.printable(chain))")
     guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
-      throw TLSError.file("private key file", key, "no private key found")
+      let reason = hw_err_reason(ERR_peek_last_error())
+      if hw_err_library(ERR_peek_last_error()) == ERR_LIB_X509 && (reason == X509_R_KEY_VALUES_MISMATCH || reason == X509_R_KEY_TYPE_MISMATCH) {
+        OpenSSLErrors.clear()
+        throw mismatch
+      }
+      throw TLSError.file("private key file", key, expecting: "private key")
     }
     guard SSL_CTX_check_private_key(context) == 1 else {
       OpenSSLErrors.clear()
-      throw TLSError(
-        .configuration,
-        "TLS: private key file \(TLSError.printable(key)) does not match the certificate in \(TLSError.printable(chain))")
+      throw mismatch
     }
   }
 

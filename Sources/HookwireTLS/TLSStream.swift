@@ -182,7 +182,8 @@ public final class TLSStream {
   }
 
   /// Encrypts and sends `plaintext`; before the handshake completes it is
-  /// kept and sent after it.
+  /// kept and sent after it. Ignored once `closeWhenFlushed` or `close` was
+  /// called. Writers should wait for `tlsStreamDrained` while `isBackedUp`.
   public func write(_ plaintext: UnsafeRawBufferPointer) {
     guard plaintext.count > 0, state == .idle || state == .handshaking || state == .established, !closeRequested else { return }
     guard state == .established, pendingPlaintext.isEmpty else {

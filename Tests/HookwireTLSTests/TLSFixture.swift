@@ -36,14 +36,14 @@ final class TLSFixture: Sendable {
     return configuration
   }
 
-  func clientContext(_ adjust: (inout TLSClientConfiguration) -> Void = { _ in }) throws -> TLSContext {
+  func clientContext(_ adjust: (inout TLSClientConfiguration) -> Void = { _ in }) throws(TLSError) -> TLSContext {
     try TLSContext(client: clientConfiguration(adjust))
   }
 
   /// A server presenting `certificate` (default: the localhost one).
   func serverContext(
     _ certificate: TestCertificateAuthority.Issued? = nil, _ adjust: (inout TLSServerConfiguration) -> Void = { _ in }
-  ) throws -> TLSContext {
+  ) throws(TLSError) -> TLSContext {
     let files = certificate ?? server
     var configuration = TLSServerConfiguration(certificateChainFile: files.certificateFile, privateKeyFile: files.keyFile)
     adjust(&configuration)

@@ -21,6 +21,8 @@ final class TLSPeer: TLSStreamDelegate, @unchecked Sendable {
     var receivedCount = 0
     var drains = 0
     var closed = false
+    /// How often the stream reported its close (it must be once).
+    var closes = 0
     var error: TLSStreamError?
 
     /// The TLS error the stream closed with, if it closed with one.
@@ -37,6 +39,8 @@ final class TLSPeer: TLSStreamDelegate, @unchecked Sendable {
   var echoes = false
   /// Keep received bytes in `record.received` (off for bulk transfers, which count).
   var keepsData = true
+  /// Called once the stream has started (a client's is handshaking then).
+  var onStarted: ((TLSPeer) -> Void)?
   var onEstablished: ((TLSPeer) -> Void)?
   var onReceive: ((TLSPeer, UnsafeRawBufferPointer) -> Void)?
   var onDrained: ((TLSPeer) -> Void)?
@@ -77,6 +81,7 @@ final class TLSPeer: TLSStreamDelegate, @unchecked Sendable {
   func tlsStream(_ stream: TLSStream, closedWith error: TLSStreamError?) {
     record.withLock {
       $0.closed = true
+      $0.closes += 1
       $0.error = error
     }
   }
@@ -146,4 +151,9 @@ extension TLSPeer.Record {
   var summary: String {
     "established=\(established) received=\(receivedCount) drains=\(drains) closed=\(closed) error=\(error.map { "\($0)" } ?? "nil")"
   }
+}
+
+extension TLSStream {
+  /// Writes `text` as UTF-8 (loop thread).
+  func write(text: String) { Array(text.utf8).withUnsafeBytes { write($0) } }
 }

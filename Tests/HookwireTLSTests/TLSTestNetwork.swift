@@ -25,7 +25,7 @@ struct TLSTestNetwork {
   /// records the outcome (a failure to connect or start closes it with that error).
   func connect(
     port: Int, host: String = "127.0.0.1", context: TLSContext, serverName: String = "localhost", sessionKey: String? = nil,
-    configure: @escaping @Sendable (TLSPeer) -> Void = { _ in }
+    configure: @escaping @Sendable (TLSPeer) -> Void = { _ in }, tuneTCP: (@Sendable (TCPStream) -> Void)? = nil
   ) -> TLSPeer {
     let peer = TLSPeer(loop: clientLoop)
     clientLoop.execute {
@@ -35,10 +35,12 @@ struct TLSTestNetwork {
         case .failure(let error):
           peer.failed(.io(error))
         case .success(let tcp):
+          tuneTCP?(tcp)
           do throws(TLSError) {
             let stream = try TLSStream(client: context, over: tcp, serverName: serverName, sessionKey: sessionKey)
             peer.attach(stream)
             try stream.start()
+            peer.onStarted?(peer)
           } catch {
             tcp.close()
             peer.failed(.tls(error))

@@ -8,7 +8,9 @@ public final class TemporaryDirectory: Sendable {
 
   /// Creates a directory named after `prefix`.
   public init(prefix: String = "hookwire-test") throws {
-    var template = Array((NSTemporaryDirectory() + "/\(prefix)-XXXXXX").utf8CString)
+    var base = NSTemporaryDirectory()
+    while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+    var template = Array((base + "/\(prefix)-XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { buffer -> String? in
       guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
       return String(cString: base)

@@ -86,11 +86,13 @@ public final class TestCertificateAuthority: @unchecked Sendable {
   /// it and its new key into the directory. The subject is
   /// `CN=commonName` (default: the first name, or "test"), with
   /// `O=organization` when given. With `includesAuthority` the certificate
-  /// file also holds the CA's certificate after the leaf (a chain).
+  /// file also holds the CA's certificate after the leaf (a chain). With
+  /// `keyPassphrase` the key file is encrypted (AES-256-CBC) with it.
   public func issue(
     commonName: String? = nil, organization: String? = nil, names: [String] = ["localhost"],
     ipAddresses: [String] = ["127.0.0.1", "::1"], uris: [String] = [], notBefore: Date = Date() - 3600,
-    notAfter: Date = Date() + 86400, purpose: Purpose = .server, keyType: KeyType = .ecP256, includesAuthority: Bool = false
+    notAfter: Date = Date() + 86400, purpose: Purpose = .server, keyType: KeyType = .ecP256, includesAuthority: Bool = false,
+    keyPassphrase: String? = nil
   ) throws -> Issued {
     let number = issued.withLock { count -> Int in
       count += 1
@@ -116,7 +118,7 @@ public final class TestCertificateAuthority: @unchecked Sendable {
     let stem = directory + "/" + Self.slug(name) + "-\(number)-" + Self.slug(common)
     let files: Issued = (stem + ".pem", stem + "-key.pem")
     try Self.write(certificates: includesAuthority ? [leaf, certificate] : [leaf], to: files.certificateFile)
-    try Self.write(key: leafKey, to: files.keyFile)
+    try Self.write(key: leafKey, to: files.keyFile, passphrase: keyPassphrase)
     return files
   }
 
@@ -198,10 +200,17 @@ public final class TestCertificateAuthority: @unchecked Sendable {
     }
   }
 
-  private static func write(key: OpaquePointer, to path: String) throws {
+  private static func write(key: OpaquePointer, to path: String, passphrase: String? = nil) throws {
     guard let file = BIO_new_file(path, "w") else { throw failure("cannot create \(path)") }
     defer { BIO_free(file) }
-    guard PEM_write_bio_PrivateKey(file, key, nil, nil, 0, nil, nil) == 1 else { throw failure("cannot write \(path)") }
+    let written: Int32
+    if let passphrase {
+      var secret = Array(passphrase.utf8)
+      written = PEM_write_bio_PKCS8PrivateKey(file, key, EVP_aes_256_cbc(), &secret, Int32(secret.count), nil, nil)
+    } else {
+      written = PEM_write_bio_PrivateKey(file, key, nil, nil, 0, nil, nil)
+    }
+    guard written == 1 else { throw failure("cannot write \(path)") }
   }
 
   /// A file-name-safe form of a name.

@@ -7,7 +7,8 @@ import Glibc
 
 /// A small HTTP/1.1 server on loopback for delivery tests: it records every
 /// request and answers with what the test's responder says. Keep-alive
-/// connections are served on their own threads.
+/// connections are served on their own threads. With `tls` it speaks
+/// HTTPS (blocking OpenSSL on those threads).
 public final class TestReceiver: Sendable {
   /// A request as received.
   public struct Request: Sendable {
@@ -66,8 +67,25 @@ public final class TestReceiver: Sendable {
     case ipv6Loopback
   }
 
+  /// How the receiver speaks TLS: the certificate it presents and,
+  /// optionally, the CA client certificates must come from.
+  public struct TLS: Sendable {
+    public var certificateFile: String
+    public var keyFile: String
+    /// When set, clients must present a certificate issued by this CA.
+    public var clientCAFile: String?
+
+    public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil) {
+      self.certificateFile = certificateFile
+      self.keyFile = keyFile
+      self.clientCAFile = clientCAFile
+    }
+  }
+
   /// The port it listens on.
   public let port: Int
+  /// The URL scheme for it: `https` with TLS, else `http`.
+  public let scheme: String
   /// The URL's host for it: `127.0.0.1` or `[::1]`.
   public let host: String
   private let listener: Int32
@@ -76,13 +94,21 @@ public final class TestReceiver: Sendable {
   private let stopped = Atomic<Bool>(false)
   /// Opened by `stop()`: a delayed or trickling answer stops waiting at once.
   private let stopGate = Gate()
+  private let tlsContext: BlockingTLSConnection.Context?
+  private let accepted = Atomic<Int>(0)
+  private let refusedHandshakes = Atomic<Int>(0)
 
-  /// Starts listening on `address`; `responder` gets each request and its 0-based index.
+  /// Starts listening on `address`, over TLS when `tls` is given;
+  /// `responder` gets each request and its 0-based index.
   public init(
-    address: Address = .ipv4Loopback,
+    address: Address = .ipv4Loopback, tls: TLS? = nil,
     responder: @escaping @Sendable (Request, Int) -> Response = { _, _ in Response(status: 200, body: "ok") }
   ) throws {
     self.responder = responder
+    tlsContext = try tls.map {
+      try BlockingTLSConnection.Context(certificateFile: $0.certificateFile, keyFile: $0.keyFile, clientCAFile: $0.clientCAFile)
+    }
+    scheme = tls == nil ? "http" : "https"
     let listener = socket(address == .ipv4Loopback ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
     self.listener = listener
     var one: Int32 = 1
@@ -125,6 +151,16 @@ public final class TestReceiver: Sendable {
   /// Every request so far, in arrival order.
   public var requests: [Request] { recorded.withLock { $0 } }
 
+  /// Connections accepted so far (keep-alive reuse shows as fewer connections than requests).
+  public var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
+
+  /// TLS connections whose handshake failed (a client that refused the
+  /// certificate, sent none when one is required, or spoke plaintext).
+  public var failedHandshakes: Int { refusedHandshakes.load(ordering: .relaxed) }
+
+  /// The URL of `path` on this receiver, e.g. `https://127.0.0.1:4711/hook`.
+  public func url(_ path: String = "/") -> String { "\(scheme)://\(host):\(port)\(path)" }
+
   /// Stops accepting; open connections end with their peers.
   public func stop() {
     stopped.store(true, ordering: .relaxed)
@@ -140,6 +176,7 @@ public final class TestReceiver: Sendable {
         if errno == EINTR { continue }
         return
       }
+      accepted.add(1, ordering: .relaxed)
       let thread = Thread { [self] in serve(client) }
       thread.start()
     }
@@ -147,6 +184,29 @@ public final class TestReceiver: Sendable {
 
   private func serve(_ fd: Int32) {
     defer { close(fd) }
+    var tls: BlockingTLSConnection?
+    if let tlsContext {
+      guard let connection = BlockingTLSConnection(fd: fd, context: tlsContext), connection.handshake() else {
+        refusedHandshakes.add(1, ordering: .relaxed)
+        return
+      }
+      tls = connection
+    }
+    defer { tls?.shutdown() }
+    /// Reads into `chunk`: plaintext, through TLS when on.
+    func receive(_ chunk: inout [UInt8]) -> Int {
+      chunk.withUnsafeMutableBytes { buffer in
+        if let tls { return tls.receive(into: buffer) }
+        return recv(fd, buffer.baseAddress, buffer.count, 0)
+      }
+    }
+    /// Sends all of `piece`; false when the connection failed.
+    func transmit(_ piece: [UInt8]) -> Bool {
+      piece.withUnsafeBytes { bytes in
+        if let tls { return tls.send(bytes) }
+        return send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) >= 0
+      }
+    }
     var buffer: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16_384)
     while true {
@@ -157,7 +217,7 @@ public final class TestReceiver: Sendable {
           headEnd = range
           break
         }
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let count = receive(&chunk)
         if count <= 0 { return }
         buffer += chunk[0..<count]
       }
@@ -173,7 +233,7 @@ public final class TestReceiver: Sendable {
       let length = Int(headers["content-length"] ?? "0") ?? 0
       buffer.removeFirst(end + 4)
       while buffer.count < length {
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let count = receive(&chunk)
         if count <= 0 { return }
         buffer += chunk[0..<count]
       }
@@ -190,6 +250,7 @@ public final class TestReceiver: Sendable {
       if response.reset {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        tls = nil  // no close_notify: only the reset
         return
       }
       var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.announcedLength ?? response.body.utf8.count)\r\nConnection: keep-alive\r\n"
@@ -198,8 +259,7 @@ public final class TestReceiver: Sendable {
       let pieces = response.bytePause > .zero ? [Array(text.utf8)] + response.body.utf8.map { [$0] } : [Array((text + response.body).utf8)]
       for (index, piece) in pieces.enumerated() {
         if index > 0 { stopGate.wait(atMost: response.bytePause) }
-        let sent = piece.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if sent < 0 || stopped.load(ordering: .relaxed) { return }
+        if !transmit(piece) || stopped.load(ordering: .relaxed) { return }
       }
     }
   }

@@ -23,19 +23,41 @@ enum OpenSSLErrors {
     return "error \(hw_err_library(code)):\(hw_err_reason(code))"
   }
 
-  /// What the queued errors say, newest first, as one line; `fallback` when the queue is empty.
+  /// What the first queued error (the cause; later ones say what it broke)
+  /// says, as one line; `fallback` when the queue is empty. Drains the queue.
   static func drainedText(fallback: String) -> String {
     let codes = drain()
-    guard let last = codes.last else { return fallback }
-    return text(of: last)
+    guard let first = codes.first else { return fallback }
+    return text(of: first)
   }
 }
 
 extension TLSError {
   /// A configuration error naming the file and why it could not be used;
   /// drains the error queue.
-  static func file(_ what: String, _ path: String, _ fallback: String) -> TLSError {
-    TLSError(.configuration, "TLS: cannot use \(what) \(printable(path)): \(OpenSSLErrors.drainedText(fallback: fallback))")
+  static func file(_ what: String, _ path: String, expecting content: String) -> TLSError {
+    let codes = OpenSSLErrors.drain()
+    let why: String
+    // OpenSSL 3 reads keys through its decoders, which only say "unsupported"
+    // for a file with no key, or an encrypted one (no passphrase is ever given).
+    let undecodable = codes.contains {
+      (hw_err_library($0) == ERR_LIB_PEM && hw_err_reason($0) == PEM_R_NO_START_LINE) || hw_err_library($0) == ERR_LIB_OSSL_DECODER
+    }
+    let encrypted = codes.contains {
+      let (library, reason) = (hw_err_library($0), hw_err_reason($0))
+      return (library == ERR_LIB_PEM && (reason == PEM_R_BAD_DECRYPT || reason == PEM_R_BAD_PASSWORD_READ))
+        || (library == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT) || (library == ERR_LIB_PROV && reason == PROV_R_BAD_DECRYPT)
+    }
+    if encrypted {
+      why = "it is encrypted, and only unencrypted keys are read"
+    } else if undecodable {
+      why = content == "private key" ? "it holds no unencrypted PEM private key" : "it holds no PEM \(content)"
+    } else if let first = codes.first {
+      why = OpenSSLErrors.text(of: first)
+    } else {
+      why = "it holds no usable \(content)"
+    }
+    return TLSError(.configuration, "TLS: cannot use \(what) \(printable(path)): \(why)")
   }
 
   /// The error for a failed certificate verification (`X509_V_ERR_*`); `peer`
