@@ -44,17 +44,18 @@ package final class HTTPClient: Sendable {
 
   /// A client on `loops`, securing https with `tls` (without one, https
   /// requests fail); `observeConnect` hears every address a socket is
-  /// opened to (for tests and metrics).
+  /// opened to and `observeHandshake` every TLS handshake that completes,
+  /// and whether it resumed a session (for tests and metrics).
   package init(
     loops: EventLoopGroup, configuration: Configuration = Configuration(), tls: TLSContext? = nil,
-    observeConnect: (@Sendable (PeerAddress, Int) -> Void)? = nil
+    observeConnect: (@Sendable (PeerAddress, Int) -> Void)? = nil, observeHandshake: (@Sendable (_ resumed: Bool) -> Void)? = nil
   ) {
     self.loops = loops
     self.configuration = configuration
     self.pool = HTTPConnectionPool(
       capacity: configuration.maxConnectionsPerHost, idleTimeout: configuration.idleTimeout,
       maxRequests: configuration.maxRequestsPerConnection, limits: configuration.limits, tls: tls,
-      observe: observeConnect)
+      observe: observeConnect, observeHandshake: observeHandshake)
   }
 
   /// POSTs `request`, the whole exchange bounded by `timeout`; never throws.

@@ -76,6 +76,10 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// endpoint closed it, sent bytes unasked, or its idle time ran out):
   /// answers whether the pool still held it idle, in which case it goes.
   var retire: ((HTTPConnection) -> Bool)?
+  /// The connection itself while its handshake runs.
+  private var handshakeHold: HTTPConnection?
+  /// Hears the end of this connection's TLS handshake: whether it resumed a session.
+  private var observeHandshake: (@Sendable (Bool) -> Void)?
 
   /// A plain connection over `stream`, reading from now on.
   init(host: HTTPConnectionPool.HostKey, address: PeerAddress, loop: EventLoop, stream: TCPStream) throws(IOError) {
@@ -109,7 +113,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// `completion` once, on the loop. `observe` hears each address tried.
   static func open(
     host: HTTPConnectionPool.HostKey, addresses: [PeerAddress], loop: EventLoop, deadline: UInt64, tls: TLSContext?,
-    observe: (@Sendable (PeerAddress, Int) -> Void)?, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
+    observe: (@Sendable (PeerAddress, Int) -> Void)?, observeHandshake: (@Sendable (Bool) -> Void)? = nil, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
   ) {
     if host.scheme == .https && tls == nil {
       return completion(.failure(HTTPClientError(.unavailable, "https needs a TLS context, and the client has none")))
@@ -129,7 +133,9 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
         switch result {
         case .success(let stream):
           if let tls, host.scheme == .https {
-            return handshake(host: host, address: address, loop: loop, stream: stream, context: tls, deadline: deadline, completion: completion)
+            return handshake(
+              host: host, address: address, loop: loop, stream: stream, context: tls, deadline: deadline,
+              observe: observeHandshake, completion: completion)
           }
           do {
             completion(.success(try HTTPConnection(host: host, address: address, loop: loop, stream: stream)))
@@ -154,7 +160,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// session is resumed per host and port.
   private static func handshake(
     host: HTTPConnectionPool.HostKey, address: PeerAddress, loop: EventLoop, stream: TCPStream, context: TLSContext,
-    deadline: UInt64, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
+    deadline: UInt64, observe: (@Sendable (Bool) -> Void)?, completion: @escaping (Result<HTTPConnection, HTTPClientError>) -> Void
   ) {
     let tls: TLSStream
     do {
@@ -164,8 +170,12 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
       return completion(.failure(HTTPClientError(.tls, error.reason)))
     }
     let connection = HTTPConnection(host: host, address: address, loop: loop, tls: tls)
+    connection.observeHandshake = observe
     let timer = loop.scheduleTimer(at: deadline) { [weak connection] in connection?.handshakeEnded(.timedOut) }
     connection.state = .handshaking(completion: completion, timer: timer)
+    // Streams hold their delegates weakly: the connection keeps itself
+    // alive until the handshake ends (an exchange's completion holds it after).
+    connection.handshakeHold = connection
     do {
       try tls.start()
     } catch {
@@ -181,10 +191,14 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
 
   private func handshakeEnded(_ end: HandshakeEnd) {
     guard case .handshaking(let completion, let timer) = state else { return }
+    let held = handshakeHold
+    handshakeHold = nil
+    defer { _ = held }
     loop.cancelTimer(timer)
     switch end {
     case .established:
       state = .ready(idleTimer: nil)
+      if case .tls(let stream) = transport { observeHandshake?(stream.isSessionReused) }
       completion(.success(self))
     case .timedOut:
       state = .closed

@@ -60,13 +60,15 @@ final class HTTPConnectionPool: Sendable {
   /// What https connections are secured with.
   let tls: TLSContext?
   private let observe: (@Sendable (PeerAddress, Int) -> Void)?
+  private let observeHandshake: (@Sendable (Bool) -> Void)?
   private let state = Mutex(State())
 
   init(
     capacity: Int, idleTimeout: Duration, maxRequests: Int, limits: HTTPParserLimits, tls: TLSContext?,
-    observe: (@Sendable (PeerAddress, Int) -> Void)?
+    observe: (@Sendable (PeerAddress, Int) -> Void)?, observeHandshake: (@Sendable (Bool) -> Void)?
   ) {
     self.tls = tls
+    self.observeHandshake = observeHandshake
     self.capacity = max(1, capacity)
     self.idleTimeout = idleTimeout
     self.maxRequests = max(1, maxRequests)
@@ -133,7 +135,8 @@ final class HTTPConnectionPool: Sendable {
   /// Opens a connection for `job` on `loop` (in a slot already counted).
   private func open(_ job: HTTPRequestJob, on loop: EventLoop) {
     HTTPConnection.open(
-      host: job.host, addresses: job.addresses, loop: loop, deadline: job.deadline, tls: tls, observe: observe
+      host: job.host, addresses: job.addresses, loop: loop, deadline: job.deadline, tls: tls, observe: observe,
+      observeHandshake: observeHandshake
     ) { [self] opened in
       switch opened {
       case .success(let connection):
