@@ -117,7 +117,11 @@ final class HTTPConnectionPool: Sendable {
   /// closed frees its slot for the first waiter.
   func release(_ connection: HTTPConnection, reusable: Bool) {
     let handOff = state.withLock { state -> (CheckedContinuation<Lease, Never>, Lease)? in
-      guard var endpoint = state.endpoints[connection.host] else { return nil }
+      guard var endpoint = state.endpoints[connection.host] else {
+        // Shut down since the lease: nobody will take the connection again.
+        if connection.isOpen { connection.close() }
+        return nil
+      }
       defer { Self.store(endpoint, for: connection.host, in: &state) }
       let keep = reusable && connection.isOpen && !state.isShutDown
       if keep, let index = endpoint.waiters.firstIndex(where: { !$0.fresh && $0.addresses.contains(connection.address) }) {
