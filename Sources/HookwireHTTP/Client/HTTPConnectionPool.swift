@@ -67,49 +67,52 @@ final class HTTPConnectionPool: Sendable {
   func lease(_ host: HostKey, addresses: [PeerAddress], fresh: Bool, deadline: UInt64, loop: EventLoop) async -> Lease {
     let immediate = state.withLock { state -> Lease? in
       guard !state.isShutDown else { return .failed(Self.shutDown) }
-      var endpoint = state.endpoints[host, default: Endpoint()]
-      defer { state.endpoints[host] = endpoint }
-      if !fresh, let index = endpoint.idle.lastIndex(where: { addresses.contains($0.address) }) {
-        return .reuse(endpoint.idle.remove(at: index))
-      }
-      if endpoint.open < capacity {
-        endpoint.open += 1
-        return .open
-      }
-      if !endpoint.idle.isEmpty {
-        // At the cap with idle connections this request cannot use (another
-        // address, or a fresh one wanted): one makes room.
-        let stale = endpoint.idle.removeFirst()
-        stale.loop.execute { stale.close() }
-        return .open
-      }
-      return nil
+      return grant(host, addresses: addresses, fresh: fresh, in: &state)
     }
     if let immediate { return immediate }
     return await withCheckedContinuation { continuation in
-      let id = state.withLock { state -> UInt64? in
-        guard !state.isShutDown else { return nil }
-        // A connection may have come free between the two locks.
-        var endpoint = state.endpoints[host, default: Endpoint()]
-        if endpoint.open < capacity {
-          endpoint.open += 1
-          state.endpoints[host] = endpoint
-          continuation.resume(returning: .open)
-          return nil
-        }
+      let registered = state.withLock { state -> (waiter: UInt64?, lease: Lease?) in
+        guard !state.isShutDown else { return (nil, .failed(Self.shutDown)) }
+        // A connection or a slot may have come free between the two locks;
+        // its release found no waiter to hand it to.
+        if let lease = grant(host, addresses: addresses, fresh: fresh, in: &state) { return (nil, lease) }
         state.nextWaiter += 1
-        endpoint.waiters.append(Waiter(id: state.nextWaiter, addresses: addresses, fresh: fresh, continuation: continuation))
-        state.endpoints[host] = endpoint
-        return state.nextWaiter
+        state.endpoints[host, default: Endpoint()].waiters.append(
+          Waiter(id: state.nextWaiter, addresses: addresses, fresh: fresh, continuation: continuation))
+        return (state.nextWaiter, nil)
       }
-      guard let id else {
-        if state.withLock({ $0.isShutDown }) { continuation.resume(returning: .failed(Self.shutDown)) }
-        return
-      }
-      loop.execute { [self] in
-        loop.scheduleTimer(at: deadline) { [self] in expireWaiter(id, of: host) }
+      if let lease = registered.lease {
+        continuation.resume(returning: lease)
+      } else if let id = registered.waiter {
+        loop.execute { [self] in
+          loop.scheduleTimer(at: deadline) { [self] in expireWaiter(id, of: host) }
+        }
       }
     }
+  }
+
+  /// What a lease gets without waiting: an idle connection to one of
+  /// `addresses` (unless `fresh`), or a slot under the cap; at the cap, an
+  /// idle connection the request cannot use is closed to make room. Nil
+  /// when the request must wait.
+  private func grant(_ host: HostKey, addresses: [PeerAddress], fresh: Bool, in state: inout State) -> Lease? {
+    var endpoint = state.endpoints[host, default: Endpoint()]
+    defer { Self.store(endpoint, for: host, in: &state) }
+    if !fresh, let index = endpoint.idle.lastIndex(where: { addresses.contains($0.address) }) {
+      return .reuse(endpoint.idle.remove(at: index))
+    }
+    if endpoint.open < capacity {
+      endpoint.open += 1
+      return .open
+    }
+    if !endpoint.idle.isEmpty {
+      // At the cap with idle connections this request cannot use (another
+      // address, or a fresh one wanted): one makes room.
+      let stale = endpoint.idle.removeFirst()
+      stale.loop.execute { stale.close() }
+      return .open
+    }
+    return nil
   }
 
   /// Takes back a leased connection after its exchange (on its loop): a
