@@ -158,6 +158,20 @@ struct HostResolverTests {
     #expect(lookup.count(of: "hooks.example") == 2)
   }
 
+  @Test("a full table drops its expired answers first, keeping the live ones")
+  func fullTableDropsExpiredAnswersFirst() async {
+    let lookup = ScriptedLookup()
+    let resolver = HostResolver(threads: 1, cacheLifetime: .milliseconds(300), cacheLimit: 4, lookup: lookup.function)
+    defer { resolver.shutdown() }
+    for name in ["old1", "old2"] { _ = await resolver.resolve(name) }
+    try? await Task.sleep(for: .milliseconds(400))
+    for name in ["live1", "live2", "live3"] { _ = await resolver.resolve(name) }
+    // The table is full (two expired, two live): the third live answer goes in, the live ones stay.
+    let calls = lookup.count
+    for name in ["live1", "live2", "live3"] { _ = await resolver.resolve(name) }
+    #expect(lookup.count == calls, "\(lookup.count - calls) live answers were dropped while expired ones could go")
+  }
+
   @Test("a failed lookup is not cached: the next resolve looks the name up again", arguments: [
     ResolutionError.Kind.notFound, .temporary,
   ])
