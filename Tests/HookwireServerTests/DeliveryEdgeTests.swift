@@ -214,6 +214,35 @@ struct DeliveryEdgeTests {
     await edge.stop()
   }
 
+  @Test("stopping while attempts to a silent endpoint are in flight drains within the attempt timeout: nothing waits on a loop that is gone")
+  func stopDrainsAttemptsInFlight() async throws {
+    let silent = try ScriptedReceiver(script: ScriptedReceiver.silent)
+    defer { silent.stop() }
+    var delivery = TestDeployment.Delivery()
+    delivery.timeout = .seconds(1)
+    let deployment = try await TestDeployment(delivery: delivery)
+    let rpc = try deployment.client()
+    _ = try await Webhooks.Client(wrapping: rpc).createWebhook(
+      CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(silent.port)/never", generateSecret: true, events: ["reward.issued"]),
+      metadata: deployment.metadata(12345))
+    let batch = PublishEventsRequest(events: (0..<4).map { _ in PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: "{}") })
+    _ = try await Events.Client(wrapping: rpc).publishEvents(batch, metadata: deployment.serviceMetadata)
+    let end = ContinuousClock.now + .seconds(30)
+    while silent.openConnections < 4 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+    #expect(silent.openConnections == 4, "the attempts never reached the endpoint")
+    await rpc.close()
+    let stopped = ConnectLog()
+    let stopping = ContinuousClock.now
+    Task {
+      await deployment.stop()
+      stopped.note("stopped")
+    }
+    while stopped.connected.isEmpty && ContinuousClock.now - stopping < .seconds(30) { try await Task.sleep(for: .milliseconds(10)) }
+    let took = ContinuousClock.now - stopping
+    #expect(!stopped.connected.isEmpty, "the deployment never finished stopping")
+    #expect(took < .seconds(5), "stopping took \(took) with a 1 s attempt timeout")
+  }
+
   @Test("deliveries to one endpoint share kept-alive connections, never more than the per-endpoint cap, under the engine's concurrency")
   func deliveriesShareConnectionsUpToTheCap() async throws {
     let endpoint = try ScriptedReceiver(script: ScriptedReceiver.keepAlive { _ in ScriptedReceiver.response(status: 200, body: "ok") })
