@@ -141,8 +141,9 @@ struct HostResolverTests {
     let lookup = ScriptedLookup()
     let resolver = HostResolver(threads: 1, cacheLifetime: .seconds(1), lookup: lookup.function)
     defer { resolver.shutdown() }
-    #expect(await resolver.resolve("hooks.example") == .success([ScriptedLookup.address(1)]))
+    // Before the first lookup, so before its answer's lifetime starts.
     let answered = ContinuousClock.now
+    #expect(await resolver.resolve("hooks.example") == .success([ScriptedLookup.address(1)]))
     #expect(await resolver.resolve("hooks.example") == .success([ScriptedLookup.address(1)]))
     #expect(lookup.count == 1, "a cached answer was looked up again")
     // Another name has an entry of its own.
@@ -154,7 +155,7 @@ struct HostResolverTests {
     }
     let kept = ContinuousClock.now - answered
     #expect(latest == .success([ScriptedLookup.address(3)]), "the answer was never looked up again")
-    #expect(kept >= .milliseconds(950), "the answer was dropped after \(kept), before its 1 s lifetime")
+    #expect(kept >= .seconds(1), "the answer was dropped after \(kept), before its 1 s lifetime")
     #expect(lookup.count(of: "hooks.example") == 2)
   }
 
@@ -254,7 +255,8 @@ struct HostResolverTests {
     }
     #expect(later.kind == .temporary)
     latch.open()
-    for task in tasks { await task.value }
+    // A waiter shutdown forgot may never be resumed: its task is then left behind rather than awaited.
+    if failed { for task in tasks { await task.value } }
     #expect(lookup.count(of: "b.example") == 0 && lookup.count(of: "c.example") == 0)
   }
 
