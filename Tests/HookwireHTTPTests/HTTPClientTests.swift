@@ -478,7 +478,7 @@ struct HTTPClientTests {
     }
     #expect(error.kind == .timedOut, "\(error.reason)")
     #expect(error.head?.status == (trickles ? 200 : nil))
-    #expect(elapsed >= .milliseconds(290) && elapsed < .seconds(3), "a 300 ms exchange ended after \(elapsed)")
+    #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(5), "a 300 ms exchange ended after \(elapsed)")
     #expect(rig.count(port: endpoint.port) == (0, 0))
     #expect(await Self.waitUntil { endpoint.openConnections == 0 }, "the timed-out connection was left open")
     await rig.shutdown()
@@ -488,15 +488,17 @@ struct HTTPClientTests {
   func idleTimeoutClosesPooledConnections() async throws {
     let endpoint = try ScriptedReceiver(script: ScriptedReceiver.keepAlive { _ in ScriptedReceiver.response(status: 200) })
     defer { endpoint.stop() }
+    let idle = Duration.milliseconds(500)
     var configuration = HTTPClient.Configuration()
-    configuration.idleTimeout = .milliseconds(200)
+    configuration.idleTimeout = idle
     let rig = try Rig(configuration)
-    // Before the post, so before the connection is parked: the close comes at least 200 ms after this.
+    // Before the post, so before the connection is parked: the close comes at least 500 ms after this.
     let posted = ContinuousClock.now
     #expect(Self.status(await rig.post(port: endpoint.port)) == "HTTP 200")
-    #expect(rig.count(port: endpoint.port) == (1, 1))
+    // Parked, unless a starved test got here after the idle timeout.
+    if ContinuousClock.now - posted < idle - .milliseconds(100) { #expect(rig.count(port: endpoint.port) == (1, 1)) }
     #expect(await Self.waitUntil { rig.count(port: endpoint.port) == (0, 0) }, "the idle connection was never closed")
-    #expect(ContinuousClock.now - posted >= .milliseconds(200), "closed before its idle timeout")
+    #expect(ContinuousClock.now - posted >= idle, "closed before its idle timeout")
     #expect(await Self.waitUntil { endpoint.openConnections == 0 }, "the pool let go of a connection it did not close")
     #expect(Self.status(await rig.post(port: endpoint.port)) == "HTTP 200")
     #expect(endpoint.accepted == 2)

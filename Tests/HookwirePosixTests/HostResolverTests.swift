@@ -49,7 +49,7 @@ struct HostResolverTests {
     let loop: EventLoop?
     let answer: @Sendable (String, Int) -> Result<[PeerAddress], ResolutionError>
 
-    /// `answer` gets the name and the call's number (from 1); with a
+    /// `answer` gets the name and the call's number for that name (from 1); with a
     /// `latch`, every lookup waits for it to open first.
     init(
       latch: Latch? = nil, loop: EventLoop? = nil,
@@ -69,14 +69,14 @@ struct HostResolverTests {
       { [self] name in
         let number = calls.withLock { calls in
           calls.append(Call(name: name, thread: pthread_self(), onLoop: loop?.inEventLoop ?? false))
-          return calls.count
+          return calls.filter { $0.name == name }.count
         }
         latch?.wait()
         return answer(name, number)
       }
     }
 
-    /// 10.0.0.`number`: each call's answer tells which call it was.
+    /// 10.0.0.`number`: each answer tells which lookup of its name it was.
     static func address(_ number: Int) -> PeerAddress { PeerAddress(family: .ipv4, bytes: [10, 0, 0, UInt8(number % 256)]) }
   }
 
@@ -138,39 +138,50 @@ struct HostResolverTests {
 
   @Test("an answer is reused for the cache lifetime, and looked up again once it has passed")
   func answersAreCachedForTheirLifetime() async {
+    let lifetime = Duration.seconds(1)
     let lookup = ScriptedLookup()
-    let resolver = HostResolver(threads: 1, cacheLifetime: .seconds(1), lookup: lookup.function)
+    let resolver = HostResolver(threads: 1, cacheLifetime: lifetime, lookup: lookup.function)
     defer { resolver.shutdown() }
     // Before the first lookup, so before its answer's lifetime starts.
     let answered = ContinuousClock.now
     #expect(await resolver.resolve("hooks.example") == .success([ScriptedLookup.address(1)]))
-    #expect(await resolver.resolve("hooks.example") == .success([ScriptedLookup.address(1)]))
-    #expect(lookup.count == 1, "a cached answer was looked up again")
+    let again = await resolver.resolve("hooks.example")
+    // Only meaningful while the lifetime surely lasts (a starved test may get here later).
+    if ContinuousClock.now - answered < lifetime {
+      #expect(again == .success([ScriptedLookup.address(1)]))
+      #expect(lookup.count(of: "hooks.example") == 1, "a cached answer was looked up again")
+    }
     // Another name has an entry of its own.
-    #expect(await resolver.resolve("other.example") == .success([ScriptedLookup.address(2)]))
+    #expect(await resolver.resolve("other.example") == .success([ScriptedLookup.address(1)]))
     var latest = await resolver.resolve("hooks.example")
     while latest == .success([ScriptedLookup.address(1)]) && ContinuousClock.now - answered < .seconds(30) {
       try? await Task.sleep(for: .milliseconds(20))
       latest = await resolver.resolve("hooks.example")
     }
     let kept = ContinuousClock.now - answered
-    #expect(latest == .success([ScriptedLookup.address(3)]), "the answer was never looked up again")
-    #expect(kept >= .seconds(1), "the answer was dropped after \(kept), before its 1 s lifetime")
-    #expect(lookup.count(of: "hooks.example") == 2)
+    #expect(latest == .success([ScriptedLookup.address(2)]), "the answer was never looked up again")
+    #expect(kept >= lifetime, "the answer was dropped after \(kept), before its 1 s lifetime")
+    #expect(lookup.count(of: "hooks.example") == 2 && lookup.count(of: "other.example") == 1)
   }
 
   @Test("a full table drops its expired answers first, keeping the live ones")
   func fullTableDropsExpiredAnswersFirst() async {
     let lookup = ScriptedLookup()
-    let resolver = HostResolver(threads: 1, cacheLifetime: .milliseconds(300), cacheLimit: 4, lookup: lookup.function)
+    let lifetime = Duration.milliseconds(500)
+    let resolver = HostResolver(threads: 1, cacheLifetime: lifetime, cacheLimit: 4, lookup: lookup.function)
     defer { resolver.shutdown() }
     for name in ["old1", "old2"] { _ = await resolver.resolve(name) }
-    try? await Task.sleep(for: .milliseconds(400))
+    try? await Task.sleep(for: .milliseconds(600))
+    let live = ContinuousClock.now
     for name in ["live1", "live2", "live3"] { _ = await resolver.resolve(name) }
     // The table is full (two expired, two live): the third live answer goes in, the live ones stay.
     let calls = lookup.count
     for name in ["live1", "live2", "live3"] { _ = await resolver.resolve(name) }
-    #expect(lookup.count == calls, "\(lookup.count - calls) live answers were dropped while expired ones could go")
+    // Only meaningful while the live answers surely last (a starved test may get here later).
+    if ContinuousClock.now - live < lifetime {
+      #expect(lookup.count == calls, "\(lookup.count - calls) live answers were dropped while expired ones could go")
+    }
+    #expect(calls == 5)
   }
 
   @Test("a failed lookup is not cached: the next resolve looks the name up again", arguments: [

@@ -240,7 +240,7 @@ struct DeliveryEdgeTests {
     while stopped.connected.isEmpty && ContinuousClock.now - stopping < .seconds(30) { try await Task.sleep(for: .milliseconds(10)) }
     let took = ContinuousClock.now - stopping
     #expect(!stopped.connected.isEmpty, "the deployment never finished stopping")
-    #expect(took < .seconds(5), "stopping took \(took) with a 1 s attempt timeout")
+    #expect(took < .seconds(10), "stopping took \(took) with a 1 s attempt timeout")
   }
 
   @Test("deliveries to one endpoint share kept-alive connections, never more than the per-endpoint cap, under the engine's concurrency")
