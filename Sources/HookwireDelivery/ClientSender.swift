@@ -2,6 +2,7 @@ import Foundation
 import HookwireHTTP
 import HookwirePosix
 import HookwireTLS
+import Synchronization
 
 /// POSTs deliveries with Hookwire's own HTTP/1.1 client, on event loops of
 /// its own, to the addresses the target guard checked and nowhere else.
@@ -16,6 +17,8 @@ package final class ClientSender: HTTPSender {
   package let loops: EventLoopGroup
   /// The client.
   package let client: HTTPClient
+  /// Posts in flight, and who waits for them to end before the loops stop.
+  private let inFlight = Mutex<(posts: Int, drained: [CheckedContinuation<Void, Never>])>((0, []))
 
   /// A sender on `loops` event loops of its own, trusting the system's CA
   /// store and the CA certificates in `caFile` (a PEM file) for https.
@@ -39,15 +42,37 @@ package final class ClientSender: HTTPSender {
     for (name, value) in headers {
       if name.lowercased() == "content-type" { contentType = value } else { extra.append((name, value)) }
     }
+    inFlight.withLock { $0.posts += 1 }
+    defer { endPost() }
     let request = HTTPClientRequest(
       scheme: target.scheme, host: target.host, port: target.port, addresses: target.addresses, target: target.target,
       contentType: contentType, headers: HTTPHeaders(pairs: extra), body: body)
     return Self.outcome(await client.post(request, timeout: timeout), timeout: timeout, nowSeconds: Int64(Date().timeIntervalSince1970))
   }
 
+  /// Fails posts waiting for a connection and refuses new ones, waits for
+  /// the exchanges in flight to end (each within its timeout: their timers
+  /// and sockets live on the loops), then stops the loops.
   package func shutdown() async {
     client.shutdown()
+    await withCheckedContinuation { continuation in
+      let idle = inFlight.withLock { state -> Bool in
+        if state.posts > 0 { state.drained.append(continuation) }
+        return state.posts == 0
+      }
+      if idle { continuation.resume() }
+    }
     await loops.shutdownGracefully()
+  }
+
+  private func endPost() {
+    let drained = inFlight.withLock { state -> [CheckedContinuation<Void, Never>] in
+      state.posts -= 1
+      guard state.posts == 0 else { return [] }
+      defer { state.drained = [] }
+      return state.drained
+    }
+    for continuation in drained { continuation.resume() }
   }
 
   /// What an exchange amounts to for the delivery log.

@@ -143,7 +143,7 @@ public final class HostResolver: NameResolving {
       let expires = MonotonicClock.now() &+ Self.nanoseconds(cacheLifetime)
       let waiters = state.withLock { state in
         if case .success(let addresses) = result, cacheLifetime > .zero {
-          if state.cache.count >= cacheLimit { Self.evict(&state.cache) }
+          if state.cache.count >= cacheLimit { Self.evict(&state.cache, limit: cacheLimit) }
           state.cache[name] = Cached(addresses: addresses, expires: expires)
         }
         return state.waiting.removeValue(forKey: name) ?? []
@@ -168,12 +168,12 @@ public final class HostResolver: NameResolving {
     if created == 0 { pthread_detach(thread) } else { box.release() }
   }
 
-  /// Drops expired answers, or half the table when none has expired.
-  private static func evict(_ cache: inout [String: Cached]) {
+  /// Drops expired answers, or half the table when that leaves it full.
+  private static func evict(_ cache: inout [String: Cached], limit: Int) {
     let now = MonotonicClock.now()
     cache = cache.filter { $0.value.expires > now }
-    if cache.count * 2 > cache.capacity {
-      for name in cache.keys.prefix(cache.count / 2) { cache[name] = nil }
+    if cache.count >= limit {
+      for name in Array(cache.keys.prefix(max(1, cache.count / 2))) { cache[name] = nil }
     }
   }
 

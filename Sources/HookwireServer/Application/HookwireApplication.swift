@@ -151,8 +151,9 @@ package final class HookwireApplication: Sendable {
       health.markAllNotServing()
       await server.shutdown()
       await engine?.stop()
-      await sender?.shutdown()
     }
+    // The engine's task has returned, so no attempt reaches the sender now.
+    await sender?.shutdown()
   }
 
   /// Asks `run()` to drain and return; safe from any thread, more than once.
