@@ -5,22 +5,23 @@ import Testing
 
 @Suite("Admission: per-peer limits, the policy at the global cap, memory after closes")
 struct AdmissionTests {
-  static func server(maxConnections: Int = 10_000, perPeer: Int = 256, probe: Probe = Probe()) throws -> RPCServer {
+  static func server(maxConnections: Int = 10_000, perPeer: Int = 256, probe: Probe = Probe()) throws -> (RPCServer, port: Int) {
     var configuration = RPCServer.Configuration()
     configuration.port = 0
     configuration.loops = 2
     configuration.maxConnections = maxConnections
     configuration.maxConnectionsPerPeer = perPeer
     configuration.shutdownGrace = .seconds(2)
-    return try RPCServer(
+    let server = RPCServer(
       configuration: configuration, services: [ScriptedDiagnostics(probe: probe), HealthService(services: [])],
       log: ServerLog(enabled: false))
+    return (server, try server.start())
   }
 
   /// Opens a connection that completes the handshake and then sits idle,
   /// waiting until the server counts it.
-  static func idle(_ server: RPCServer, expecting open: Int) async throws -> RawSocket {
-    let socket = try RawSocket(port: server.port)
+  static func idle(_ server: RPCServer, port: Int, expecting open: Int) async throws -> RawSocket {
+    let socket = try RawSocket(port: port)
     socket.send(RawSocket.opening)
     #expect(await eventually { server.openConnections == open })
     return socket
@@ -28,15 +29,15 @@ struct AdmissionTests {
 
   @Test("one address over its connection limit is refused with GOAWAY, and a health check from another address still answers")
   func perPeerLimit() async throws {
-    let server = try Self.server(perPeer: 8)
+    let (server, port) = try Self.server(perPeer: 8)
     var sockets: [RawSocket] = []
     defer {
       for socket in sockets { socket.close() }
       Task { await server.shutdown() }
     }
-    for index in 1...8 { sockets.append(try await Self.idle(server, expecting: index)) }
+    for index in 1...8 { sockets.append(try await Self.idle(server, port: port, expecting: index)) }
     for _ in 0..<12 {
-      let refused = try RawSocket(port: server.port)
+      let refused = try RawSocket(port: port)
       let (bytes, closed) = refused.readUntilClosed()
       refused.close()
       #expect(closed)
@@ -46,21 +47,21 @@ struct AdmissionTests {
     }
     #expect(server.connectionStats.refusedPerPeer == 12)
     #expect(server.openConnections == 8)
-    let checker = try RawSocket(port: server.port, from: "127.0.0.2")
+    let checker = try RawSocket(port: port, from: "127.0.0.2")
     defer { checker.close() }
     #expect(checker.healthCheck() == (StatusCode.ok.rawValue, .serving))
   }
 
   @Test("a client refused over its address's limit fails its call with UNAVAILABLE, every time, rather than reading a reset")
   func refusedClientFailsCleanly() async throws {
-    let server = try Self.server(perPeer: 1)
-    let holder = try await Self.idle(server, expecting: 1)
+    let (server, port) = try Self.server(perPeer: 1)
+    let holder = try await Self.idle(server, port: port, expecting: 1)
     defer {
       holder.close()
       Task { await server.shutdown() }
     }
     for _ in 0..<20 {
-      let client = try RPCClient(host: "127.0.0.1", port: server.port)
+      let client = try RPCClient(host: "127.0.0.1", port: port)
       do {
         _ = try await Health.Client(wrapping: client).check(HealthCheckRequest())
         Issue.record("a refused connection served a call")
@@ -76,14 +77,14 @@ struct AdmissionTests {
 
   @Test("at the global cap the oldest idle connection is drained to admit a new one, so a health check still answers")
   func evictsOldestIdleAtCap() async throws {
-    let server = try Self.server(maxConnections: 4)
+    let (server, port) = try Self.server(maxConnections: 4)
     var sockets: [RawSocket] = []
     defer {
       for socket in sockets { socket.close() }
       Task { await server.shutdown() }
     }
-    for index in 1...4 { sockets.append(try await Self.idle(server, expecting: index)) }
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    for index in 1...4 { sockets.append(try await Self.idle(server, port: port, expecting: index)) }
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     defer { Task { await client.close() } }
     #expect(try await Health.Client(wrapping: client).check(HealthCheckRequest()).status == .serving)
     #expect(server.connectionStats.evicted == 1)
@@ -97,8 +98,8 @@ struct AdmissionTests {
   @Test("at the global cap a connection with a call in flight is never drained; with every connection busy a newcomer is refused")
   func busyConnectionsAreKept() async throws {
     let probe = Probe()
-    let server = try Self.server(maxConnections: 2, probe: probe)
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let (server, port) = try Self.server(maxConnections: 2, probe: probe)
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     let echo = Diagnostics.Client(wrapping: client)
     let busy = Task { try await echo.echo(EchoRequest(payload: Array("wait-cancel".utf8))) }
     var sockets: [RawSocket] = []
@@ -111,10 +112,10 @@ struct AdmissionTests {
       }
     }
     #expect(await eventually { probe.started.load(ordering: .relaxed) == 1 })
-    let idle = try await Self.idle(server, expecting: 2)
+    let idle = try await Self.idle(server, port: port, expecting: 2)
     sockets.append(idle)
     // The newcomer takes the idle connection's place, not the older busy one's.
-    let newcomer = try RawSocket(port: server.port)
+    let newcomer = try RawSocket(port: port)
     sockets.append(newcomer)
     let (_, closed) = idle.readUntilClosed()
     #expect(closed)
@@ -122,7 +123,7 @@ struct AdmissionTests {
     #expect(probe.cancelled.load(ordering: .relaxed) == 0)
     newcomer.send(RawSocket.opening + RawSocket.call(1, Diagnostics.Method.Echo.descriptor, EchoRequest(payload: Array("wait-cancel".utf8))))
     #expect(await eventually { probe.started.load(ordering: .relaxed) == 2 })
-    let refused = try RawSocket(port: server.port)
+    let refused = try RawSocket(port: port)
     let (bytes, refusedClosed) = refused.readUntilClosed()
     refused.close()
     #expect(refusedClosed)

@@ -41,7 +41,7 @@ struct AuthorizationTests {
   @Test("every RPC against every kind of caller gets the status the rules give")
   func matrix() async throws {
     let deployment = try await Deployment()
-    let client = try RPCClient(host: "127.0.0.1", port: deployment.server.port)
+    let client = try RPCClient(host: "127.0.0.1", port: deployment.application.port)
     let partners = Partners.Client(wrapping: client)
     let everyCall = Call.allCases
     // (subject, key, act-as, target partner, target BU, expected per call)
@@ -83,7 +83,7 @@ struct AuthorizationTests {
   @Test("reach shapes what is returned: business units, search results, the acting partner")
   func scopedResults() async throws {
     let deployment = try await Deployment()
-    let client = try RPCClient(host: "127.0.0.1", port: deployment.server.port)
+    let client = try RPCClient(host: "127.0.0.1", port: deployment.application.port)
     let partners = Partners.Client(wrapping: client)
     let initech = Self.metadata(deployment.keys[20002], actAs: nil)
     let units = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: initech)
@@ -121,10 +121,10 @@ struct AuthorizationTests {
     var configuration = RPCServer.Configuration()
     configuration.port = 0
     configuration.loops = 1
-    let server = try RPCServer(
+    let server = RPCServer(
       configuration: configuration, services: [PartnersService(store: store)],
       interceptors: [AuthInterceptor(store: store, cacheTTL: .milliseconds(300))], log: ServerLog(enabled: false))
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let client = try RPCClient(host: "127.0.0.1", port: try server.start())
     let partners = Partners.Client(wrapping: client)
     let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
     #expect(try await partners.whoAmI(WhoAmIRequest(), metadata: metadata).caller?.id == 1)

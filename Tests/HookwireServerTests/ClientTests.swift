@@ -78,10 +78,11 @@ struct ClientTests {
     configuration.port = 0
     configuration.loops = 1
     configuration.maxConnections = 1
-    let server = try RPCServer(configuration: configuration, services: [HealthService(services: [])], log: ServerLog(enabled: false))
-    let first = try RPCClient(host: "127.0.0.1", port: server.port)
+    let server = RPCServer(configuration: configuration, services: [HealthService(services: [])], log: ServerLog(enabled: false))
+    let port = try server.start()
+    let first = try RPCClient(host: "127.0.0.1", port: port)
     #expect(try await Health.Client(wrapping: first).check(HealthCheckRequest()).status == .serving)
-    let second = try RPCClient(host: "127.0.0.1", port: server.port)
+    let second = try RPCClient(host: "127.0.0.1", port: port)
     #expect(try await Health.Client(wrapping: second).check(HealthCheckRequest()).status == .serving)
     #expect(await eventually { server.connectionStats.evicted == 1 && server.openConnections == 1 })
     #expect(try await Health.Client(wrapping: first).check(HealthCheckRequest()).status == .serving)

@@ -7,22 +7,23 @@ import Testing
 struct ConnectionTests {
   static func server(
     port: Int = 0, limits: ConnectionLimits = ConnectionLimits(), probe: Probe = Probe(), grace: Duration = .seconds(5)
-  ) throws -> RPCServer {
+  ) throws -> (RPCServer, port: Int) {
     var configuration = RPCServer.Configuration()
     configuration.port = port
     configuration.loops = 2
     configuration.limits = limits
     configuration.shutdownGrace = grace
-    return try RPCServer(
+    let server = RPCServer(
       configuration: configuration, services: [ScriptedDiagnostics(probe: probe), HealthService(services: [])],
       log: ServerLog(enabled: false))
+    return (server, try server.start())
   }
 
   @Test("GOAWAY drains: calls in flight complete, then the server closes and refuses new work")
   func gracefulDrain() async throws {
     let probe = Probe()
-    let server = try Self.server(probe: probe)
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let (server, port) = try Self.server(probe: probe)
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     let echo = Diagnostics.Client(wrapping: client)
     let inFlight = Task { try await echo.echo(EchoRequest(payload: Array("sleep:400".utf8))) }
     #expect(await eventually { probe.started.load(ordering: .relaxed) == 1 })
@@ -39,8 +40,8 @@ struct ConnectionTests {
   @Test("a call still running when the grace period ends gets UNAVAILABLE")
   func graceExpires() async throws {
     let probe = Probe()
-    let server = try Self.server(probe: probe, grace: .milliseconds(200))
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let (server, port) = try Self.server(probe: probe, grace: .milliseconds(200))
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     let stuck = Task { try await Diagnostics.Client(wrapping: client).echo(EchoRequest(payload: Array("wait-cancel".utf8))) }
     #expect(await eventually { probe.started.load(ordering: .relaxed) == 1 })
     await server.shutdown()
@@ -52,13 +53,12 @@ struct ConnectionTests {
 
   @Test("the client reconnects after the server restarts on the same port")
   func reconnect() async throws {
-    let first = try Self.server()
-    let port = first.port
+    let (first, port) = try Self.server()
     let client = try RPCClient(host: "127.0.0.1", port: port)
     let health = Health.Client(wrapping: client)
     #expect(try await health.check(HealthCheckRequest()).status == .serving)
     await first.shutdown()
-    let second = try Self.server(port: port)
+    let (second, _) = try Self.server(port: port)
     #expect(try await health.check(HealthCheckRequest()).status == .serving)
     await client.close()
     await second.shutdown()
@@ -87,8 +87,8 @@ struct ConnectionTests {
     limits.maxMetadataSize = 2_048
     limits.maxConcurrentCalls = 2
     let probe = Probe()
-    let server = try Self.server(limits: limits, probe: probe)
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let (server, port) = try Self.server(limits: limits, probe: probe)
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     let echo = Diagnostics.Client(wrapping: client)
 
     let oversized = await code { _ = try await echo.echo(EchoRequest(payload: [UInt8](repeating: 1, count: 100_000))) }
@@ -134,8 +134,8 @@ struct ConnectionTests {
 
   @Test("a hostile peer is dropped with the GOAWAY code the spec names; others are unaffected", arguments: hostile)
   func hostilePeer(_ input: Hostile) async throws {
-    let server = try Self.server()
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server()
+    let socket = try RawSocket(port: port)
     socket.send(input.bytes)
     let (bytes, closed) = socket.readUntilClosed()
     socket.close()
@@ -143,7 +143,7 @@ struct ConnectionTests {
     let goAway = RawSocket.goAway(in: bytes)
     #expect(goAway?.errorCode == input.code.rawValue)
     #expect(goAway?.debugText.contains(input.text) == true, "GOAWAY said: \(goAway?.debugText ?? "nothing")")
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     #expect(try await Health.Client(wrapping: client).check(HealthCheckRequest()).status == .serving)
     await client.close()
     await server.shutdown()
@@ -153,8 +153,8 @@ struct ConnectionTests {
   func halfFrame() async throws {
     var limits = ConnectionLimits()
     limits.partialFrameTimeout = .milliseconds(200)
-    let server = try Self.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server(limits: limits)
+    let socket = try RawSocket(port: port)
     socket.send(RawSocket.opening + [0, 0, 0, 20, 0x02])
     let started = ContinuousClock.now
     let (bytes, closed) = socket.readUntilClosed()
@@ -171,8 +171,8 @@ struct ConnectionTests {
   func silentPeer() async throws {
     var limits = ConnectionLimits()
     limits.handshakeTimeout = .milliseconds(200)
-    let server = try Self.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server(limits: limits)
+    let socket = try RawSocket(port: port)
     let (bytes, closed) = socket.readUntilClosed()
     socket.close()
     #expect(closed)
@@ -182,8 +182,8 @@ struct ConnectionTests {
 
   @Test("too many pings end the connection with ENHANCE_YOUR_CALM")
   func pingFlood() async throws {
-    let server = try Self.server()
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server()
+    let socket = try RawSocket(port: port)
     var bytes = RawSocket.opening
     for index in 0..<5 {
       var writer = WireWriter()
@@ -204,8 +204,8 @@ struct ConnectionTests {
   func idleTimeout() async throws {
     var limits = ConnectionLimits()
     limits.idleTimeout = .milliseconds(200)
-    let server = try Self.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server(limits: limits)
+    let socket = try RawSocket(port: port)
     socket.send(RawSocket.opening)
     let (bytes, closed) = socket.readUntilClosed()
     socket.close()
@@ -218,8 +218,8 @@ struct ConnectionTests {
 
   @Test("a request that does not decode ends its call with INVALID_ARGUMENT; unknown frame types are ignored")
   func undecodableRequestOverTheWire() async throws {
-    let server = try Self.server()
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server()
+    let socket = try RawSocket(port: port)
     var writer = WireWriter()
     FrameEncoder.write(.open, callID: 1, message: CallOpen(method: Diagnostics.Method.Echo.descriptor.path), to: &writer)
     FrameEncoder.write(Frame(type: FrameType(rawValue: 0x42), callID: 1, payload: [1, 2, 3]), to: &writer)

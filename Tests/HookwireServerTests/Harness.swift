@@ -26,9 +26,9 @@ struct Harness {
       configuration.loops = 2
       configuration.limits = limits
       configuration.shutdownGrace = .seconds(5)
-      let server = try RPCServer(configuration: configuration, services: services, interceptors: interceptors, requestGuard: RequestBounds.standard,
+      let server = RPCServer(configuration: configuration, services: services, interceptors: interceptors, requestGuard: RequestBounds.standard,
         log: ServerLog(enabled: false))
-      return Harness(server: server, client: try RPCClient(host: "127.0.0.1", port: server.port, configuration: clientConfiguration))
+      return Harness(server: server, client: try RPCClient(host: "127.0.0.1", port: try server.start(), configuration: clientConfiguration))
     case .inProcess:
       let transport = try InProcessTransport(
         services: services, interceptors: interceptors, limits: limits, requestGuard: RequestBounds.standard)

@@ -14,8 +14,8 @@ struct ProtocolConformanceTests {
     limits: ConnectionLimits = ConnectionLimits(), _ script: PeerScript,
     until done: @escaping @Sendable (ServerReply) -> Bool = { _ in false }
   ) async throws -> ServerReply {
-    let server = try ConnectionTests.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try ConnectionTests.server(limits: limits)
+    let socket = try RawSocket(port: port)
     let reply = await socket.exchange(script, until: done)
     socket.close()
     await server.shutdown()
@@ -44,8 +44,8 @@ struct ProtocolConformanceTests {
   func prefaceWithoutSettingsTimesOut(_ opening: Opening) async throws {
     var limits = ConnectionLimits()
     limits.handshakeTimeout = .milliseconds(300)
-    let server = try ConnectionTests.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try ConnectionTests.server(limits: limits)
+    let socket = try RawSocket(port: port)
     let reply = await socket.exchange(opening.script)
     socket.close()
     await server.shutdown()

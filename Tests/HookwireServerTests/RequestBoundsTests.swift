@@ -139,11 +139,11 @@ struct RequestBoundsTests {
     var configuration = RPCServer.Configuration()
     configuration.port = 0
     configuration.loops = 1
-    let server = try RPCServer(
+    let server = RPCServer(
       configuration: configuration, services: [ProbedPartners(probe: probe), ProbedDiagnostics(probe: probe)],
       requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
     probe.server.withLock { $0 = server }
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let client = try RPCClient(host: "127.0.0.1", port: try server.start())
     defer { Task { await client.close(); await server.shutdown() } }
     let partners = Partners.Client(wrapping: client)
     let echo = Diagnostics.Client(wrapping: client)

@@ -18,18 +18,19 @@ struct LoudDiagnostics: Diagnostics.ServiceProtocol {
 
 @Suite("STATUS frames stay within bounds")
 struct StatusBoundTests {
-  static func server() throws -> RPCServer {
+  static func server() throws -> (RPCServer, port: Int) {
     var configuration = RPCServer.Configuration()
     configuration.port = 0
     configuration.loops = 1
-    return try RPCServer(
+    let server = RPCServer(
       configuration: configuration, services: [LoudDiagnostics(), HealthService(services: [])], log: ServerLog(enabled: false))
+    return (server, try server.start())
   }
 
   @Test("a handler's 100,000-byte error message reaches a peer with a 16 KiB frame limit as a STATUS within it, cut to 1 KiB on a UTF-8 boundary", arguments: ["100000", "100000+meta", "999"])
   func statusFitsThePeersFrameSize(_ command: String) async throws {
-    let server = try Self.server()
-    let socket = try RawSocket(port: server.port)
+    let (server, port) = try Self.server()
+    let socket = try RawSocket(port: port)
     var script = PeerScript.opening(Settings(maxFrameSize: UInt32(ProtocolDefaults.minFrameSize)))
     script.open(1, Diagnostics.Method.Echo.descriptor.path)
     script.data(1, EchoRequest(payload: Array(command.utf8)).serializedBytes())
@@ -52,8 +53,8 @@ struct StatusBoundTests {
 
   @Test("an unknown health service name of 100,000 bytes comes back as an ordinary error with a bounded message, not an oversized frame")
   func echoedServiceNameIsBounded() async throws {
-    let server = try Self.server()
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
+    let (server, port) = try Self.server()
+    let client = try RPCClient(host: "127.0.0.1", port: port)
     var message = ""
     let status = await code {
       do {

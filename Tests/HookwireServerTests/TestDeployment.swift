@@ -79,7 +79,7 @@ final class TestDeployment: @unchecked Sendable {
     return metadata
   }
 
-  func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: server.port) }
+  func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: application.port) }
 
   /// Drains the application (calls, then attempts in flight) and removes its data.
   func stop() async {
