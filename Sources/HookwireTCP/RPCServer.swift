@@ -302,21 +302,35 @@ public final class RPCServer: Sendable {
   /// Graceful shutdown: stop accepting, drain every connection (GOAWAY,
   /// in-flight calls finish within the grace period), flush, close; then
   /// stop the loops. A server never started just becomes shut down; a
-  /// second call drains again and returns once the loops have stopped.
+  /// later call waits for the same drain to end.
   public func shutdown() async {
-    let started = lifecycle.withLock { lifecycle -> Serving? in
+    let (started, first) = lifecycle.withLock { lifecycle -> (Serving?, Bool) in
       switch lifecycle {
       case .idle:
         lifecycle = .shutDown(nil)
-        return nil
-      case .serving(let serving), .shutDown(let serving?):
+        return (nil, false)
+      case .serving(let serving):
         lifecycle = .shutDown(serving)
-        return serving
-      case .shutDown(nil):
-        return nil
+        return (serving, true)
+      case .shutDown(let serving):
+        return (serving, false)
       }
     }
     guard let serving = started else { return }
+    if first { beginShutdown(serving) }
+    await withCheckedContinuation { continuation in
+      let done = closedAll.withLock { waiters -> Bool in
+        if connectionCount.load(ordering: .relaxed) == 0 { return true }
+        waiters.append(continuation)
+        return false
+      }
+      if done { continuation.resume() }
+    }
+    await serving.group.shutdownGracefully()
+  }
+
+  /// On each loop: refuse newcomers, close the listeners, drain every connection.
+  private func beginShutdown(_ serving: Serving) {
     let grace = configuration.shutdownGrace
     for (index, loop) in serving.group.loops.enumerated() {
       loop.execute {
@@ -329,14 +343,5 @@ public final class RPCServer: Sendable {
         for connection in connections { connection.beginDrain(grace: grace) }
       }
     }
-    await withCheckedContinuation { continuation in
-      let done = closedAll.withLock { waiters -> Bool in
-        if connectionCount.load(ordering: .relaxed) == 0 { return true }
-        waiters.append(continuation)
-        return false
-      }
-      if done { continuation.resume() }
-    }
-    await serving.group.shutdownGracefully()
   }
 }

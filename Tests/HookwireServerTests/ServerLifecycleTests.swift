@@ -60,6 +60,23 @@ struct ServerLifecycleTests {
     #expect(port == taken.port)
   }
 
+  @Test("shutdown called twice at once, and again after, returns each time once the server has drained")
+  func repeatedShutdown() async throws {
+    let server = Self.server(port: 0)
+    let port = try server.start()
+    let socket = try? RawSocket(port: port)
+    socket?.send(RawSocket.opening)
+    let counted = await eventually { server.openConnections == 1 }
+    async let first: Void = server.shutdown()
+    async let second: Void = server.shutdown()
+    _ = await (first, second)
+    let openAfter = server.openConnections
+    await server.shutdown()
+    socket?.close()
+    #expect(counted, "the connection was never admitted")
+    #expect(openAfter == 0)
+  }
+
   @Test("shutting down a server that never started returns at once and leaves it unstarted")
   func shutdownBeforeStart() async throws {
     let server = Self.server(port: 0)
