@@ -1,6 +1,7 @@
 import Foundation
 import HookwireDomain
 import HookwireStore
+import Synchronization
 import Testing
 
 @Suite("Partner search")
@@ -128,6 +129,28 @@ struct KeyTests {
     let secret = String(key.plaintext.split(separator: "_")[2])
     #expect(bytes.range(of: Data(secret.utf8)) == nil, "the key's secret is stored in plain text")
     #expect(bytes.range(of: Data(key.prefix.utf8)) != nil)
+  }
+
+  @Test("closing a database twice returns: the second close does nothing, so a test's cleanup may close what the test closed")
+  func closeTwice() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-close-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+    database.close()
+    // The second close runs on a thread of its own: were it to wait for
+    // the ended thread again, it would block that thread, not the test.
+    final class Flag: Sendable { let raised = Atomic<Bool>(false) }
+    let returned = Flag()
+    Thread {
+      database.close()
+      returned.raised.store(true, ordering: .releasing)
+    }.start()
+    let deadline = ContinuousClock.now + .seconds(30)
+    while !returned.raised.load(ordering: .acquiring) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    let closed = returned.raised.load(ordering: .acquiring)
+    #expect(closed, "a second close never returned")
+    await #expect(throws: StoreError.self) { try await database.write { _ in } }
   }
 
   @Test("a database newer than the binary is refused, not downgraded")
