@@ -117,11 +117,12 @@ struct KeyTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("hookwire.sqlite").path
     let database = try Database(path: path, migrations: DatabaseMigrations.migrations)
+    defer { database.close() }
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
     let key = try await store.createAPIKey(for: .partner(1))
-    database.close()
+    database.close()  // flushes: the files below are read whole
     var bytes = Data()
     for suffix in ["", "-wal"] {
       if let data = FileManager.default.contents(atPath: path + suffix) { bytes.append(data) }
@@ -172,6 +173,7 @@ struct KeyTests {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+    defer { database.close() }
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     let results = await withTaskGroup(of: Bool.self) { group in
@@ -186,6 +188,5 @@ struct KeyTests {
     }
     #expect(results.filter { $0 }.count == 181)
     #expect(try await store.allPartners().count == 181)
-    database.close()
   }
 }
