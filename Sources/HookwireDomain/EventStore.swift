@@ -100,6 +100,16 @@ package protocol EventStore: Sendable {
   /// Logs an attempt and moves the delivery to `status`, next due at
   /// `nextAttemptAtMs`; returns since when the webhook has been failing
   /// without a success in between (nil after a success).
+  ///
+  /// The log holds one entry per attempt number, in number order: an
+  /// attempt recorded again with a number already logged replaces that
+  /// entry, and the delivery shows what the last report said. The number
+  /// is the attempt's identity (the engine numbers an attempt from the
+  /// attempts logged before it, so a report repeated, or a send that was
+  /// made again after its first report could not be stored, carries the
+  /// same one); appending would log one attempt twice and make the log's
+  /// length disagree with the delivery's attempt count, and refusing would
+  /// fail a delivery over its own report.
   func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64?
   /// Removes finished deliveries, their attempts, and events left without
   /// deliveries, created before `cutoffMs`; returns the deliveries removed.
