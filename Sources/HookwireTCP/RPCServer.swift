@@ -134,10 +134,11 @@ public final class RPCServer: Sendable {
   /// Starts the event loops, binds one listening socket per loop and begins
   /// accepting; returns the port bound (the kernel's pick for port 0).
   /// Connections that arrive before a loop registers its socket wait in the
-  /// kernel's backlog. When binding fails nothing is left open or running.
+  /// kernel's backlog. When binding fails nothing is left open or running,
+  /// and the server may be started again (once the port is free).
   ///
-  /// A server starts once: starting it again, or after `shutdown()`, is a
-  /// programming error (build a new server to serve again).
+  /// A server starts once: starting it again after it started, or after
+  /// `shutdown()`, is a programming error (build a new server to serve again).
   @discardableResult
   public func start() throws(IOError) -> Int {
     let serving = try lifecycle.withLock { lifecycle throws(IOError) -> Serving in
