@@ -89,8 +89,8 @@ package struct LogFilter: Sendable, Equatable {
 
 /// Events, their deliveries and every attempt: the event log.
 package protocol EventStore: Sendable {
-  /// Stores the events and one delivery per matching webhook in one
-  /// transaction; a repeated event id or idempotency key returns the first.
+  /// Stores the events and one delivery per webhook `FanOut` matches, in
+  /// one transaction; a repeated event id or idempotency key returns the first.
   func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult]
   /// Deliveries due at `nowMs` whose webhook is active, oldest first,
   /// skipping `excluding` (already being attempted).
@@ -100,6 +100,16 @@ package protocol EventStore: Sendable {
   /// Logs an attempt and moves the delivery to `status`, next due at
   /// `nextAttemptAtMs`; returns since when the webhook has been failing
   /// without a success in between (nil after a success).
+  ///
+  /// The log holds one entry per attempt number, in number order: an
+  /// attempt recorded again with a number already logged replaces that
+  /// entry, and the delivery shows what the last report said. The number
+  /// is the attempt's identity (the engine numbers an attempt from the
+  /// attempts logged before it, so a report repeated, or a send that was
+  /// made again after its first report could not be stored, carries the
+  /// same one); appending would log one attempt twice and make the log's
+  /// length disagree with the delivery's attempt count, and refusing would
+  /// fail a delivery over its own report.
   func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64?
   /// Removes finished deliveries, their attempts, and events left without
   /// deliveries, created before `cutoffMs`; returns the deliveries removed.
@@ -118,11 +128,47 @@ package protocol EventStore: Sendable {
   func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int
 }
 
+/// Attempts as `EventStore.record` logs them, for live tails: whoever
+/// sends deliveries provides it (the delivery engine), and the event-log
+/// use cases read it without knowing who that is.
+package protocol DeliveryAttemptFeed: Sendable {
+  /// Calls `observer` with every attempt (and its business unit) as it is
+  /// logged; returns a token for `removeObserver`.
+  func addObserver(_ observer: @escaping @Sendable (DeliveryAttempt, Int64) -> Void) -> Int
+  /// Stops calling an observer.
+  func removeObserver(_ id: Int)
+}
+
 /// Event ids are one namespace across publishers.
 package enum EventIDs {
   /// Another publisher's event id: ALREADY_EXISTS, and that event is never
   /// returned (its payload belongs to the other publisher).
   package static func taken(_ id: String) -> DomainError {
     DomainError(.conflict, "event id \(DomainError.echo(id)) is taken by another publisher")
+  }
+}
+
+/// Which webhooks an event is delivered to, and in what status each
+/// delivery starts. The SQLite store applies the same rule in one query
+/// (`SQLiteEventStore.publishOne`); the in-memory store calls these; the
+/// store contract suite holds both to it.
+package enum FanOut {
+  /// Whether `webhook` receives `event`: it is subscribed to the type and
+  /// it is a global webhook of the event's unit, an all-BU webhook whose
+  /// owner reaches the unit (`ownerReach`, nil when the owner is unknown),
+  /// or a programme webhook of the event's programme.
+  package static func receives(_ webhook: Webhook, _ event: NewEvent, ownerReach: Reach?) -> Bool {
+    guard webhook.events.contains(event.type) else { return false }
+    switch webhook.kind {
+    case .programme: return webhook.programmeID != nil && webhook.programmeID == event.programmeID
+    case .global where !webhook.allBUs: return webhook.buID == event.buID
+    case .global: return ownerReach?.contains(event.buID) ?? false
+    }
+  }
+
+  /// A new delivery's status: pending for an active webhook, held while it
+  /// is paused or disabled (released when it is resumed).
+  package static func initialStatus(whenWebhookIs state: Webhook.State) -> DeliveryStatus {
+    state == .active ? .pending : .held
   }
 }

@@ -4,8 +4,15 @@
 package protocol PartnerStore: Sendable {
   /// Creates a business unit named `name` (trimmed, 1–200 bytes) with the next free id.
   func createBusinessUnit(name: String) async throws -> BusinessUnit
-  /// Creates a programme of unit `buID` named `name` (trimmed, 1–200 bytes); `id` nil picks `prog_<n>`,
-  /// a given one is 1–64 of `[a-z0-9_]`; NOT_FOUND for an unknown unit, ALREADY_EXISTS for a taken id.
+  /// Creates a programme of unit `buID` named `name` (trimmed, 1–200 bytes); a given `id` is 1–64 of
+  /// `[a-z0-9_]`; NOT_FOUND for an unknown unit, ALREADY_EXISTS (CONFLICT) for a taken id.
+  ///
+  /// `id` nil assigns `prog_<n>`: n is the number of programmes plus one, or
+  /// the next n up whose id no programme has. An assigned id never clashes
+  /// with one given earlier (a caller that named `prog_2` does not make the
+  /// next unnamed programme fail), and every store assigns the same id from
+  /// the same programmes; programmes are never deleted, so the first n is
+  /// nearly always free.
   func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme
   /// Creates a partner; `id` nil picks the next free id.
   func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) async throws -> Partner

@@ -83,7 +83,7 @@ package final class Database: Sendable {
     return try await reader.submit(body)
   }
 
-  /// Stops the threads after the work already queued.
+  /// Stops the threads after the work already queued; closing again does nothing.
   package func close() {
     writer.stop()
     for reader in readers { reader.stop() }
@@ -151,11 +151,14 @@ final class DatabaseThread: @unchecked Sendable {
     }
   }
 
-  /// Finishes the queued work, then ends the thread; waits for it.
+  /// Finishes the queued work, then ends the thread; waits for it. A later
+  /// or concurrent stop waits the same way and returns.
   func stop() {
     queue.withLock { $0.stopping = true }
     ready.signal()
     finished.wait()
+    // The thread signals once: hand it on to the next stop.
+    finished.signal()
   }
 
   private func run() {

@@ -77,7 +77,14 @@ package actor InMemoryEventStore: EventStore {
   }
 
   package func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) throws -> Int64? {
-    attempts[attempt.deliveryID, default: []].append(attempt)
+    // One entry per attempt number, in number order: a number recorded again replaces its entry.
+    var logged = attempts[attempt.deliveryID, default: []]
+    if let index = logged.firstIndex(where: { $0.number == attempt.number }) {
+      logged[index] = attempt
+    } else {
+      logged.insert(attempt, at: logged.firstIndex { $0.number > attempt.number } ?? logged.endIndex)
+    }
+    attempts[attempt.deliveryID] = logged
     if var entry = deliveries[attempt.deliveryID] {
       entry.delivery.attempts = attempt.number
       entry.delivery.lastAttemptAtMs = attempt.attemptedAtMs

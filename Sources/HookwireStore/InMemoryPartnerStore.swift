@@ -9,7 +9,6 @@ package actor InMemoryPartnerStore: PartnerStore {
   private var partners: [Int64: Partner] = [:]
   private var keys: [String: (hash: [UInt8], owner: KeyOwner, revoked: Bool, lastUsedMs: Int64)] = [:]
   private var nextUnit: Int64 = 1
-  private var nextProgramme = 1
 
   /// An empty store: no units, programmes, partners or keys; business-unit ids start at 1.
   package init() {}
@@ -22,11 +21,12 @@ package actor InMemoryPartnerStore: PartnerStore {
   }
 
   package func createProgramme(buID: Int64, name: String, id: String?) throws -> Programme {
+    let name = try StoreRules.name(name)
+    let requested = try id.map(StoreRules.programmeID)
     guard units[buID] != nil else { throw DomainError(.notFound, "business unit \(buID) does not exist") }
-    let programmeID = try id.map(StoreRules.programmeID) ?? "prog_\(nextProgramme)"
-    nextProgramme += 1
+    let programmeID = requested ?? StoreRules.assignedProgrammeID(count: programmesByID.count) { programmesByID[$0] != nil }
     guard programmesByID[programmeID] == nil else { throw DomainError(.conflict, "programme \(programmeID) exists") }
-    let programme = Programme(id: programmeID, buID: buID, name: try StoreRules.name(name), createdAtMs: nowMs())
+    let programme = Programme(id: programmeID, buID: buID, name: name, createdAtMs: nowMs())
     programmesByID[programmeID] = programme
     return programme
   }
@@ -130,5 +130,13 @@ enum StoreRules {
       throw DomainError(.invalid, "programme ids are 1–64 characters of [a-z0-9_]")
     }
     return id
+  }
+
+  /// The id a programme created without one gets (`PartnerStore.createProgramme`):
+  /// `prog_<count + 1>`, or the next number up that `taken` does not report.
+  static func assignedProgrammeID(count: Int, taken: (String) throws -> Bool) rethrows -> String {
+    var number = count + 1
+    while try taken("prog_\(number)") { number += 1 }
+    return "prog_\(number)"
   }
 }

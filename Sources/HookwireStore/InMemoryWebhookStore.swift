@@ -9,6 +9,7 @@ package actor InMemoryWebhookStore: WebhookStore {
   package init() {}
 
   package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
+    // A deleted webhook keeps its entry: ids are never reused.
     guard webhooks[webhook.id] == nil else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
     webhooks[webhook.id] = (webhook, encryptedSecret, false)
   }
@@ -35,9 +36,7 @@ package actor InMemoryWebhookStore: WebhookStore {
     if let expectedVersion, expectedVersion != entry.webhook.version {
       throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
-    try change(&entry.webhook)
-    entry.webhook.version += 1
-    entry.webhook.updatedBy = author
+    entry.webhook = try entry.webhook.updated(by: author, change)
     webhooks[id] = entry
     return entry.webhook
   }

@@ -34,7 +34,9 @@ package final class SQLitePartnerStore: PartnerStore {
       } else {
         let count = try db.prepare("SELECT count(*) FROM programmes")
         _ = try count.step()
-        programmeID = "prog_\(count.int(0) + 1)"
+        programmeID = try StoreRules.assignedProgrammeID(count: Int(count.int(0))) { id in
+          try Self.exists(db, "SELECT 1 FROM programmes WHERE id = ?", .text(id))
+        }
       }
       guard try !Self.exists(db, "SELECT 1 FROM programmes WHERE id = ?", .text(programmeID)) else {
         throw DomainError(.conflict, "programme \(programmeID) exists")

@@ -38,6 +38,10 @@ package final class SQLiteWebhookStore: WebhookStore {
 
   package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws {
     try await database.write { db in
+      // A deleted webhook keeps its row: ids are never reused.
+      guard try !db.prepare("SELECT 1 FROM webhooks WHERE id = ?").bind(.text(webhook.id)).step() else {
+        throw DomainError(.conflict, "webhook \(webhook.id) exists")
+      }
       try db.prepare("INSERT INTO webhooks (\(Self.columns), secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(Self.values(webhook) + [.blob(encryptedSecret)]).run()
     }
@@ -84,13 +88,12 @@ package final class SQLiteWebhookStore: WebhookStore {
     id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void
   ) async throws -> Webhook {
     let updated = try await database.write { db in
-      guard var webhook = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
-      if let expectedVersion, expectedVersion != webhook.version {
-        throw DomainError(.staleVersion, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
+      guard let current = try Self.load(db, id: id) else { throw DomainError(.notFound, "webhook \(id) does not exist") }
+      if let expectedVersion, expectedVersion != current.version {
+        throw DomainError(.staleVersion, "webhook \(id) is at version \(current.version), not \(expectedVersion): reload and retry")
       }
-      try change(&webhook)
-      webhook.version += 1
-      webhook.updatedBy = author
+      // Only the fields a change may make are written; the rule refuses any other.
+      let webhook = try current.updated(by: author, change)
       try db.prepare("""
         UPDATE webhooks SET events = ?, state = ?, disabled_reason = ?, version = ?, description = ?,
           updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?, updated_at_ms = ?

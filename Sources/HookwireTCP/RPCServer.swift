@@ -16,12 +16,15 @@ import Glibc
 /// peer address, and at the global cap an idle connection is drained to let
 /// a new one in. A refused connection gets the server's preface, SETTINGS
 /// and GOAWAY `ENHANCE_YOUR_CALM` saying why, and is closed.
+///
+/// Its life: `init` only records what to serve; `start()` starts the loops,
+/// binds and returns the port; `shutdown()` drains and stops the loops.
 public final class RPCServer: Sendable {
   /// How the server is set up.
   public struct Configuration: Sendable {
     /// Numeric host to bind, such as `127.0.0.1` or `::1`.
     public var host = "127.0.0.1"
-    /// Port to bind; 0 picks a free one (see `port`).
+    /// Port to bind; 0 picks a free one (`start()` returns it).
     public var port = 7700
     /// Event loops (threads); default one per core.
     public var loops = System.coreCount
@@ -65,36 +68,91 @@ public final class RPCServer: Sendable {
     }
   }
 
+  /// What a started server owns: its event loops, each loop's state (the
+  /// same index as its loop) and the port its listeners share.
+  final class Serving: Sendable {
+    let group: EventLoopGroup
+    // Each loop touches only its own entry; the lock also lets shutdown read them all.
+    let states: [LoopState]
+    let port: Int
+
+    init(group: EventLoopGroup, port: Int) {
+      self.group = group
+      self.states = group.loops.map { _ in LoopState() }
+      self.port = port
+    }
+  }
+
+  /// Where the server is in its life.
+  enum Lifecycle {
+    /// Built: nothing bound, no thread started.
+    case idle
+    /// Listening and serving.
+    case serving(Serving)
+    /// Shut down or shutting down; nil when it never started.
+    case shutDown(Serving?)
+  }
+
   /// The configuration in force.
   public let configuration: Configuration
-  /// The port the server listens on.
-  public let port: Int
-  let group: EventLoopGroup
   let router: RPCRouter
   let interceptors: [any ServerInterceptor]
   let log: ServerLog
-  // Each loop touches only its own entry; the lock also lets shutdown read them all.
-  private let states: [LoopState]
+  private let lifecycle = Mutex(Lifecycle.idle)
   private let connectionCount = Atomic<Int>(0)
   private let closedAll: Mutex<[CheckedContinuation<Void, Never>]> = Mutex([])
   private let registry: ConnectionRegistry
   private let memory = MemoryReturner()
   private let refusalsLoggedAt = Mutex<ContinuousClock.Instant?>(nil)
 
-  /// Binds and starts serving `services`; `requestGuard` checks every
-  /// request's bounds before its handler runs.
+  /// Prepares to serve `services`; `requestGuard` checks every request's
+  /// bounds before its handler runs. Nothing is bound and no thread starts
+  /// until `start()`.
   public init(
     configuration: Configuration = Configuration(), services: [any RPCService],
     interceptors: [any ServerInterceptor] = [], requestGuard: (any RequestGuard)? = nil, log: ServerLog = ServerLog()
-  ) throws(IOError) {
+  ) {
     self.configuration = configuration
     self.interceptors = interceptors
     self.log = log
     registry = ConnectionRegistry(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerPeer)
     router = RPCRouter(
       services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: requestGuard)
-    group = try EventLoopGroup(loops: configuration.loops, name: "hookwire-server")
-    states = group.loops.map { _ in LoopState() }
+  }
+
+  /// The port the server listens on: nil until `start()`, then the one
+  /// bound (still known after shutdown).
+  public var port: Int? {
+    lifecycle.withLock { lifecycle in
+      switch lifecycle {
+      case .idle, .shutDown(nil): nil
+      case .serving(let serving), .shutDown(let serving?): serving.port
+      }
+    }
+  }
+
+  /// Starts the event loops, binds one listening socket per loop and begins
+  /// accepting; returns the port bound (the kernel's pick for port 0).
+  /// Connections that arrive before a loop registers its socket wait in the
+  /// kernel's backlog. When binding fails nothing is left open or running,
+  /// and the server may be started again (once the port is free).
+  ///
+  /// A server starts once: starting it again after it started, or after
+  /// `shutdown()`, is a programming error (build a new server to serve again).
+  @discardableResult
+  public func start() throws(IOError) -> Int {
+    let serving = try lifecycle.withLock { lifecycle throws(IOError) -> Serving in
+      guard case .idle = lifecycle else { preconditionFailure("RPCServer.start() called on a server already started or shut down") }
+      let serving = try bind()
+      lifecycle = .serving(serving)
+      return serving
+    }
+    return serving.port
+  }
+
+  /// Starts the loops and binds every listener, or undoes what it did and throws.
+  private func bind() throws(IOError) -> Serving {
+    let group = try EventLoopGroup(loops: configuration.loops, name: "hookwire-server")
     var port = configuration.port
     var listeners: [TCPListener] = []
     do throws(IOError) {
@@ -108,7 +166,7 @@ public final class RPCServer: Sendable {
       group.shutdownAndWait()
       throw error
     }
-    self.port = port
+    let serving = Serving(group: group, port: port)
     for (index, listener) in listeners.enumerated() {
       let loop = group.loops[index]
       listener.onAccept = { [weak self] fd, peer in
@@ -116,24 +174,26 @@ public final class RPCServer: Sendable {
           _ = close(fd)
           return
         }
-        self.accept(fd, from: peer, index: index, loop: loop)
+        self.accept(fd, from: peer, on: serving, index: index, loop: loop)
       }
       let box = UncheckedBox(listener)
+      let host = configuration.host
       loop.execute { [self] in
         do {
           try box.value.start()
-          self.states[index].withLock { $0.listeners.append(box.value) }
+          serving.states[index].withLock { $0.listeners.append(box.value) }
         } catch {
-          self.log("cannot accept on \(configuration.host):\(self.port): \(error)")
+          self.log("cannot accept on \(host):\(serving.port): \(error)")
         }
       }
     }
+    return serving
   }
 
-  private func accept(_ fd: Int32, from peer: PeerAddress?, index: Int, loop: EventLoop) {
+  private func accept(_ fd: Int32, from peer: PeerAddress?, on serving: Serving, index: Int, loop: EventLoop) {
     let stream = TCPStream(fd: fd, loop: loop)
     stream.linger = Self.linger
-    if states[index].withLock({ $0.shuttingDown }).value {
+    if serving.states[index].withLock({ $0.shuttingDown }).value {
       return refuse(stream, "the server is shutting down")
     }
     let record: ConnectionRecord
@@ -145,17 +205,17 @@ public final class RPCServer: Sendable {
       return refuse(stream, "the server has \(registry.maxConnections) connections open, each with a call in flight")
     case .admitted(let admitted, let victim):
       record = admitted
-      if let victim { evict(victim) }
+      if let victim { evict(victim, on: serving) }
     }
     closedAll.withLock { _ in _ = connectionCount.add(1, ordering: .relaxed) }
     let link = StreamLink(stream: stream)
     let connection = ServerConnection(
       host: link, router: router, interceptors: [record] + interceptors, limits: configuration.limits,
       log: { [log] in log($0) },
-      onClose: { [weak self] in self?.connectionClosed(record) })
+      onClose: { [weak self] in self?.connectionClosed(record, on: serving) })
     link.setReceivers(
       received: { connection.received($0) }, drained: { connection.transportDrained() }, closed: { connection.transportClosed() })
-    states[index].withLock { $0.connections[record.serial] = connection }
+    serving.states[index].withLock { $0.connections[record.serial] = connection }
     do {
       try stream.start()
     } catch {
@@ -199,16 +259,16 @@ public final class RPCServer: Sendable {
   }
 
   /// Drains an idle connection, on its loop, to make room at the cap.
-  private func evict(_ victim: ConnectionRecord) {
+  private func evict(_ victim: ConnectionRecord, on serving: Serving) {
     let grace = configuration.shutdownGrace
-    group.loops[victim.loopIndex].execute { [self] in
-      let connection = states[victim.loopIndex].withLock { $0.connections[victim.serial] }.value
+    serving.group.loops[victim.loopIndex].execute {
+      let connection = serving.states[victim.loopIndex].withLock { $0.connections[victim.serial] }.value
       connection?.beginDrain(grace: grace)
     }
   }
 
-  private func connectionClosed(_ record: ConnectionRecord) {
-    let removed = states[record.loopIndex].withLock { $0.connections.removeValue(forKey: record.serial) }.value
+  private func connectionClosed(_ record: ConnectionRecord, on serving: Serving) {
+    let removed = serving.states[record.loopIndex].withLock { $0.connections.removeValue(forKey: record.serial) }.value
     guard removed != nil else { return }
     registry.remove(record)
     memory.connectionClosed()
@@ -226,7 +286,14 @@ public final class RPCServer: Sendable {
 
   /// Whether the caller runs on one of the server's event loops (for
   /// checking where handlers run).
-  package var onEventLoop: Bool { group.loops.contains { $0.inEventLoop } }
+  package var onEventLoop: Bool {
+    lifecycle.withLock { lifecycle in
+      switch lifecycle {
+      case .idle, .shutDown(nil): false
+      case .serving(let serving), .shutDown(let serving?): serving.group.loops.contains { $0.inEventLoop }
+      }
+    }
+  }
 
   /// Connections open now.
   public var openConnections: Int { connectionCount.load(ordering: .relaxed) }
@@ -235,20 +302,23 @@ public final class RPCServer: Sendable {
 
   /// Graceful shutdown: stop accepting, drain every connection (GOAWAY,
   /// in-flight calls finish within the grace period), flush, close; then
-  /// stop the loops.
+  /// stop the loops. A server never started just becomes shut down; a
+  /// later call waits for the same drain to end.
   public func shutdown() async {
-    let grace = configuration.shutdownGrace
-    for (index, loop) in group.loops.enumerated() {
-      loop.execute { [self] in
-        let connections = self.states[index].withLock { state -> [ServerConnection] in
-          state.shuttingDown = true
-          for listener in state.listeners { listener.close() }
-          state.listeners = []
-          return Array(state.connections.values)
-        }.value
-        for connection in connections { connection.beginDrain(grace: grace) }
+    let (started, first) = lifecycle.withLock { lifecycle -> (Serving?, Bool) in
+      switch lifecycle {
+      case .idle:
+        lifecycle = .shutDown(nil)
+        return (nil, false)
+      case .serving(let serving):
+        lifecycle = .shutDown(serving)
+        return (serving, true)
+      case .shutDown(let serving):
+        return (serving, false)
       }
     }
+    guard let serving = started else { return }
+    if first { beginShutdown(serving) }
     await withCheckedContinuation { continuation in
       let done = closedAll.withLock { waiters -> Bool in
         if connectionCount.load(ordering: .relaxed) == 0 { return true }
@@ -257,6 +327,22 @@ public final class RPCServer: Sendable {
       }
       if done { continuation.resume() }
     }
-    await group.shutdownGracefully()
+    await serving.group.shutdownGracefully()
+  }
+
+  /// On each loop: refuse newcomers, close the listeners, drain every connection.
+  private func beginShutdown(_ serving: Serving) {
+    let grace = configuration.shutdownGrace
+    for (index, loop) in serving.group.loops.enumerated() {
+      loop.execute {
+        let connections = serving.states[index].withLock { state -> [ServerConnection] in
+          state.shuttingDown = true
+          for listener in state.listeners { listener.close() }
+          state.listeners = []
+          return Array(state.connections.values)
+        }.value
+        for connection in connections { connection.beginDrain(grace: grace) }
+      }
+    }
   }
 }

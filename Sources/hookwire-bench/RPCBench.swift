@@ -68,10 +68,11 @@ enum RPCBench {
     configuration.port = 0
     configuration.loops = options.int("loops", default: 1)
     do {
-      let server = try RPCServer(
+      let server = RPCServer(
         configuration: configuration, services: [HealthService(services: []), DiagnosticsService()],
         requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
-      print("port=\(server.port)")
+      let port = try server.start()
+      print("port=\(port)")
       fflush(nil)
       signal(SIGTERM, SIG_DFL)
       while true { sleep(60) }

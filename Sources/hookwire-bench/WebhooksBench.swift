@@ -71,16 +71,17 @@ enum WebhooksBench {
       configuration.port = 0
       configuration.loops = options.int("loops", default: 1)
       let service = WebhooksService(webhooks: webhooks, partners: partners, secrets: secrets)
-      let server = try RPCServer(
+      let server = RPCServer(
         configuration: configuration, services: [service, DiagnosticsService()],
         interceptors: [AuthInterceptor(store: partners)], requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
-      let client = try RPCClient(host: "127.0.0.1", port: server.port)
+      let port = try server.start()
+      let client = try RPCClient(host: "127.0.0.1", port: port)
       var metadata = Metadata()
       metadata.add("authorization", "Bearer \(key)")
       let created = try await Webhooks.Client(wrapping: client).createWebhook(
         CreateWebhookRequest(payloadURL: "https://hooks.example.com/in", generateSecret: true, events: ["reward.issued"]), metadata: metadata)
       await client.close()
-      print("ready \(server.port) \(key) \(created.webhook?.id ?? "")")
+      print("ready \(port) \(key) \(created.webhook?.id ?? "")")
       fflush(nil)
       signal(SIGTERM, SIG_DFL)
       while true { try? await Task.sleep(for: .seconds(3_600)) }

@@ -23,79 +23,84 @@ struct CrashTests {
     let (partnerKey, serviceKey) = try await bootstrapAcme(dataDirectory: directory)
     let receiver = try TestReceiver()
     defer { receiver.stop() }
-    let serverArguments = [
-      "--allow-http-targets", "--allow-private-targets", "127.0.0.0/8", "--retry-delays", "0,100,200,400,800,1600,3200",
-      "--key-cache-ttl", "0",
-    ]
+    try await withTeardown { teardown in
+      let serverArguments = [
+        "--allow-http-targets", "--allow-private-targets", "127.0.0.0/8", "--retry-delays", "0,100,200,400,800,1600,3200",
+        "--key-cache-ttl", "0",
+      ]
 
-    var server = try await ServerProcess.start(arguments: serverArguments, dataDirectory: directory)
-    var client = try RPCClient(host: "127.0.0.1", port: server.port)
-    let partner: Metadata = ["authorization": .string("Bearer \(partnerKey)")]
-    let service: Metadata = ["authorization": .string("Bearer \(serviceKey)")]
-    let webhook = try await Webhooks.Client(wrapping: client).createWebhook(
-      CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(receiver.port)/hooks", generateSecret: true, events: ["reward.issued"]),
-      metadata: partner)
-    let webhookID = webhook.webhook?.id ?? ""
+      var server = try await ServerProcess.start(arguments: serverArguments, dataDirectory: directory)
+      // Stops whichever server runs when the test ends (SIGTERM; one already killed stays as it is).
+      teardown.add { _ = await server.stop() }
+      var client = try RPCClient(host: "127.0.0.1", port: server.port)
+      teardown.add { await client.close() }
+      let partner: Metadata = ["authorization": .string("Bearer \(partnerKey)")]
+      let service: Metadata = ["authorization": .string("Bearer \(serviceKey)")]
+      let webhook = try await Webhooks.Client(wrapping: client).createWebhook(
+        CreateWebhookRequest(payloadURL: "http://127.0.0.1:\(receiver.port)/hooks", generateSecret: true, events: ["reward.issued"]),
+        metadata: partner)
+      let webhookID = webhook.webhook?.id ?? ""
 
-    // Publish from 8 tasks until the server dies, keeping what was acknowledged.
-    let acknowledged = Acknowledged()
-    let events = Events.Client(wrapping: client)
-    let publishers = (0..<8).map { worker in
-      Task {
-        for index in 0..<2_000 {
-          let marker = worker * 10_000 + index
-          do {
-            let response = try await events.publishEvent(
-              PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: #"{"marker":\#(marker)}"#),
-              metadata: service, options: CallOptions(timeout: .seconds(5)))
-            acknowledged.events.withLock { $0.append((response.event?.id ?? "", marker)) }
-          } catch {
-            return
+      // Publish from 8 tasks until the server dies, keeping what was acknowledged.
+      let acknowledged = Acknowledged()
+      let events = Events.Client(wrapping: client)
+      let publishers = (0..<8).map { worker in
+        Task {
+          for index in 0..<2_000 {
+            let marker = worker * 10_000 + index
+            do {
+              let response = try await events.publishEvent(
+                PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: #"{"marker":\#(marker)}"#),
+                metadata: service, options: CallOptions(timeout: .seconds(5)))
+              acknowledged.events.withLock { $0.append((response.event?.id ?? "", marker)) }
+            } catch {
+              return
+            }
           }
         }
       }
-    }
-    let loadStarted = ContinuousClock.now
-    while acknowledged.events.withLock({ $0.count }) < 300 && ContinuousClock.now - loadStarted < .seconds(20) {
-      try await Task.sleep(for: .milliseconds(10))
-    }
-    #expect(await server.stop(signal: SIGKILL) != 0, "the server should have died by SIGKILL")
-    for publisher in publishers { await publisher.value }
-    await client.close()
-    let acked = acknowledged.events.withLock { $0 }
-    #expect(acked.count >= 300)
-
-    // Restart on the same data directory; due work resumes by itself.
-    server = try await ServerProcess.start(arguments: serverArguments, dataDirectory: directory)
-    client = try RPCClient(host: "127.0.0.1", port: server.port)
-    let wanted = Set(acked.map(\.marker))
-    func received() -> Set<Int> {
-      var markers: Set<Int> = []
-      for request in receiver.requests {
-        let body = String(decoding: request.body, as: UTF8.self)
-        if let range = body.range(of: #""marker":"#) {
-          markers.insert(Int(body[range.upperBound...].prefix { $0.isNumber }) ?? -1)
-        }
+      let loadStarted = ContinuousClock.now
+      while acknowledged.events.withLock({ $0.count }) < 300 && ContinuousClock.now - loadStarted < .seconds(20) {
+        try await Task.sleep(for: .milliseconds(10))
       }
-      return markers
-    }
-    let deadline = ContinuousClock.now + .seconds(60)
-    while !wanted.isSubset(of: received()) && ContinuousClock.now < deadline {
-      try await Task.sleep(for: .milliseconds(50))
-    }
-    let missing = wanted.subtracting(received())
-    #expect(missing.isEmpty, "\(missing.count) acknowledged events were never delivered; server log:\n\(server.log.suffix(3_000))")
-    let deliveryIDs = Set(receiver.requests.compactMap { $0.headers["webhook-id"] })
-    #expect(deliveryIDs.count >= acked.count, "fewer distinct webhook-ids than acknowledged events")
+      #expect(await server.stop(signal: SIGKILL) != 0, "the server should have died by SIGKILL")
+      for publisher in publishers { await publisher.value }
+      await client.close()
+      let acked = acknowledged.events.withLock { $0 }
+      #expect(acked.count >= 300)
 
-    let logs = EventLogs.Client(wrapping: client)
-    var unlogged = 0
-    for event in acked {
-      let log = try? await logs.getEventLog(GetEventLogRequest(webhookID: webhookID, eventID: event.id), metadata: partner)
-      if log?.entry == nil || log?.attempts.isEmpty == true { unlogged += 1 }
+      // Restart on the same data directory; due work resumes by itself.
+      server = try await ServerProcess.start(arguments: serverArguments, dataDirectory: directory)
+      client = try RPCClient(host: "127.0.0.1", port: server.port)
+      let wanted = Set(acked.map(\.marker))
+      func received() -> Set<Int> {
+        var markers: Set<Int> = []
+        for request in receiver.requests {
+          let body = String(decoding: request.body, as: UTF8.self)
+          if let range = body.range(of: #""marker":"#) {
+            markers.insert(Int(body[range.upperBound...].prefix { $0.isNumber }) ?? -1)
+          }
+        }
+        return markers
+      }
+      let deadline = ContinuousClock.now + .seconds(60)
+      while !wanted.isSubset(of: received()) && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+      }
+      let missing = wanted.subtracting(received())
+      #expect(missing.isEmpty, "\(missing.count) acknowledged events were never delivered; server log:\n\(server.log.suffix(3_000))")
+      let deliveryIDs = Set(receiver.requests.compactMap { $0.headers["webhook-id"] })
+      #expect(deliveryIDs.count >= acked.count, "fewer distinct webhook-ids than acknowledged events")
+
+      let logs = EventLogs.Client(wrapping: client)
+      var unlogged = 0
+      for event in acked {
+        let log = try? await logs.getEventLog(GetEventLogRequest(webhookID: webhookID, eventID: event.id), metadata: partner)
+        if log?.entry == nil || log?.attempts.isEmpty == true { unlogged += 1 }
+      }
+      #expect(unlogged == 0, "\(unlogged) acknowledged events are missing from the logs")
+      await client.close()
+      #expect(await server.stop() == 0)
     }
-    #expect(unlogged == 0, "\(unlogged) acknowledged events are missing from the logs")
-    await client.close()
-    #expect(await server.stop() == 0)
   }
 }

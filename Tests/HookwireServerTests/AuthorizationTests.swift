@@ -4,6 +4,7 @@ import HookwireClient
 import HookwireDomain
 import HookwireServer
 import HookwireStore
+import HookwireTestSupport
 import Testing
 
 /// The authorization matrix of the Partners service, over a real server on
@@ -40,105 +41,112 @@ struct AuthorizationTests {
 
   @Test("every RPC against every kind of caller gets the status the rules give")
   func matrix() async throws {
-    let deployment = try await Deployment()
-    let client = try RPCClient(host: "127.0.0.1", port: deployment.server.port)
-    let partners = Partners.Client(wrapping: client)
-    let everyCall = Call.allCases
-    // (subject, key, act-as, target partner, target BU, expected per call)
-    let rows: [(String, String?, Int64?, UInt64, UInt64, [Call: StatusCode])] = [
-      ("no key", nil, nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
-      ("revoked key", deployment.revokedKey, nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
-      ("malformed key", "hwk_not_a_key", nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
-      ("channel partner on another BU", deployment.keys[12345], nil, 12346, 2,
-       [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
-      ("channel partner on its own BU", deployment.keys[12345], nil, 12345, 1,
-       [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
-      ("channel partner acting as another", deployment.keys[12345], 12346, 12346, 2,
-       Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .permissionDenied) })),
-      ("global partner outside its reach", deployment.keys[20002], nil, 12347, 3,
-       [.whoAmI: .ok, .search: .ok, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
-      ("global partner within its reach", deployment.keys[20002], nil, 12346, 2,
-       [.whoAmI: .ok, .search: .ok, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
-      ("acting as beyond reach", deployment.keys[20002], 12347, 12347, 3,
-       Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .permissionDenied) })),
-      ("acting as within reach, asking about the acted BU", deployment.keys[20002], 12346, 12346, 2,
-       [.whoAmI: .ok, .search: .ok, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
-      ("acting as within reach, asking about the caller's own BU", deployment.keys[20002], 12346, 12345, 1,
-       [.whoAmI: .ok, .search: .ok, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
-      ("acting as a partner that does not exist", deployment.keys[20001], 99999, 12345, 1,
-       Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .notFound) })),
-      ("service key", deployment.serviceKey, nil, 12345, 1,
-       [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .permissionDenied, .listBUs: .permissionDenied, .listProgrammes: .permissionDenied]),
-    ]
-    for (subject, key, actAs, target, bu, expected) in rows {
-      for call in everyCall {
-        let status = await Self.run(call, partners, metadata: Self.metadata(key, actAs: actAs), target: target, bu: bu)
-        #expect(status == expected[call], "\(subject) → \(call.rawValue): got \(status?.name ?? "no status")")
+    try await withTeardown { teardown in
+      let deployment = try await Deployment()
+      teardown.add { await deployment.stop() }
+      let client = try RPCClient(host: "127.0.0.1", port: deployment.application.port)
+      teardown.add { await client.close() }
+      let partners = Partners.Client(wrapping: client)
+      let everyCall = Call.allCases
+      // (subject, key, act-as, target partner, target BU, expected per call)
+      let rows: [(String, String?, Int64?, UInt64, UInt64, [Call: StatusCode])] = [
+        ("no key", nil, nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
+        ("revoked key", deployment.revokedKey, nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
+        ("malformed key", "hwk_not_a_key", nil, 12345, 1, Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .unauthenticated) })),
+        ("channel partner on another BU", deployment.keys[12345], nil, 12346, 2,
+         [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
+        ("channel partner on its own BU", deployment.keys[12345], nil, 12345, 1,
+         [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
+        ("channel partner acting as another", deployment.keys[12345], 12346, 12346, 2,
+         Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .permissionDenied) })),
+        ("global partner outside its reach", deployment.keys[20002], nil, 12347, 3,
+         [.whoAmI: .ok, .search: .ok, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
+        ("global partner within its reach", deployment.keys[20002], nil, 12346, 2,
+         [.whoAmI: .ok, .search: .ok, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
+        ("acting as beyond reach", deployment.keys[20002], 12347, 12347, 3,
+         Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .permissionDenied) })),
+        ("acting as within reach, asking about the acted BU", deployment.keys[20002], 12346, 12346, 2,
+         [.whoAmI: .ok, .search: .ok, .getPartner: .ok, .listBUs: .ok, .listProgrammes: .ok]),
+        ("acting as within reach, asking about the caller's own BU", deployment.keys[20002], 12346, 12345, 1,
+         [.whoAmI: .ok, .search: .ok, .getPartner: .permissionDenied, .listBUs: .ok, .listProgrammes: .permissionDenied]),
+        ("acting as a partner that does not exist", deployment.keys[20001], 99999, 12345, 1,
+         Dictionary(uniqueKeysWithValues: everyCall.map { ($0, .notFound) })),
+        ("service key", deployment.serviceKey, nil, 12345, 1,
+         [.whoAmI: .ok, .search: .permissionDenied, .getPartner: .permissionDenied, .listBUs: .permissionDenied, .listProgrammes: .permissionDenied]),
+      ]
+      for (subject, key, actAs, target, bu, expected) in rows {
+        for call in everyCall {
+          let status = await Self.run(call, partners, metadata: Self.metadata(key, actAs: actAs), target: target, bu: bu)
+          #expect(status == expected[call], "\(subject) → \(call.rawValue): got \(status?.name ?? "no status")")
+        }
       }
     }
-    await client.close()
-    await deployment.stop()
   }
 
   @Test("reach shapes what is returned: business units, search results, the acting partner")
   func scopedResults() async throws {
-    let deployment = try await Deployment()
-    let client = try RPCClient(host: "127.0.0.1", port: deployment.server.port)
-    let partners = Partners.Client(wrapping: client)
-    let initech = Self.metadata(deployment.keys[20002], actAs: nil)
-    let units = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: initech)
-    #expect(units.businessUnits.map(\.id) == [1, 2])
-    let channel = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: Self.metadata(deployment.keys[12346], actAs: nil))
-    #expect(channel.businessUnits.map(\.id) == [2])
-    let sakura = try await partners.searchPartners(SearchPartnersRequest(query: "sakura"), metadata: initech)
-    #expect(sakura.partners.isEmpty, "a partner outside the caller's reach was found")
-    let everyone = try await partners.searchPartners(SearchPartnersRequest(query: "sakura"), metadata: Self.metadata(deployment.keys[20001], actAs: nil))
-    #expect(everyone.partners.map(\.id) == [12347])
-    let byID = try await partners.searchPartners(SearchPartnersRequest(query: "12346"), metadata: initech)
-    #expect(byID.partners.map(\.name) == ["Northwind Loyalty"])
-    let acting = try await partners.whoAmI(WhoAmIRequest(), metadata: Self.metadata(deployment.keys[20002], actAs: 12346))
-    #expect(acting.caller?.id == 20002)
-    #expect(acting.actingAs?.id == 12346)
-    #expect(acting.currentBUID == 2)
-    let programmes = try await partners.listProgrammes(ListProgrammesRequest(), metadata: Self.metadata(deployment.keys[20002], actAs: 12346))
-    #expect(programmes.programmes.map(\.id) == ["prog_us_rewards"])
-    let badActAs = await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: ["authorization": .string("Bearer \(deployment.keys[20002]!)"), "hookwire-act-as": "abc"]) }
-    #expect(badActAs == .invalidArgument)
-    await client.close()
-    await deployment.stop()
+    try await withTeardown { teardown in
+      let deployment = try await Deployment()
+      teardown.add { await deployment.stop() }
+      let client = try RPCClient(host: "127.0.0.1", port: deployment.application.port)
+      teardown.add { await client.close() }
+      let partners = Partners.Client(wrapping: client)
+      let initech = Self.metadata(deployment.keys[20002], actAs: nil)
+      let units = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: initech)
+      #expect(units.businessUnits.map(\.id) == [1, 2])
+      let channel = try await partners.listBusinessUnits(ListBusinessUnitsRequest(), metadata: Self.metadata(deployment.keys[12346], actAs: nil))
+      #expect(channel.businessUnits.map(\.id) == [2])
+      let sakura = try await partners.searchPartners(SearchPartnersRequest(query: "sakura"), metadata: initech)
+      #expect(sakura.partners.isEmpty, "a partner outside the caller's reach was found")
+      let everyone = try await partners.searchPartners(SearchPartnersRequest(query: "sakura"), metadata: Self.metadata(deployment.keys[20001], actAs: nil))
+      #expect(everyone.partners.map(\.id) == [12347])
+      let byID = try await partners.searchPartners(SearchPartnersRequest(query: "12346"), metadata: initech)
+      #expect(byID.partners.map(\.name) == ["Northwind Loyalty"])
+      let acting = try await partners.whoAmI(WhoAmIRequest(), metadata: Self.metadata(deployment.keys[20002], actAs: 12346))
+      #expect(acting.caller?.id == 20002)
+      #expect(acting.actingAs?.id == 12346)
+      #expect(acting.currentBUID == 2)
+      let programmes = try await partners.listProgrammes(ListProgrammesRequest(), metadata: Self.metadata(deployment.keys[20002], actAs: 12346))
+      #expect(programmes.programmes.map(\.id) == ["prog_us_rewards"])
+      let badActAs = await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: ["authorization": .string("Bearer \(deployment.keys[20002]!)"), "hookwire-act-as": "abc"]) }
+      #expect(badActAs == .invalidArgument)
+    }
   }
 
   @Test("an authenticated key is remembered briefly; a revoked key stops working once that time has passed")
   func keyCache() async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-cache-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
-    let store = SQLitePartnerStore(database: database)
-    let bu = try await store.createBusinessUnit(name: "Europe").id
-    _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
-    let key = try await store.createAPIKey(for: .partner(1))
-    var configuration = RPCServer.Configuration()
-    configuration.port = 0
-    configuration.loops = 1
-    let server = try RPCServer(
-      configuration: configuration, services: [PartnersService(store: store)],
-      interceptors: [AuthInterceptor(store: store, cacheTTL: .milliseconds(300))], log: ServerLog(enabled: false))
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
-    let partners = Partners.Client(wrapping: client)
-    let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
-    #expect(try await partners.whoAmI(WhoAmIRequest(), metadata: metadata).caller?.id == 1)
-    try await store.revokeAPIKey(prefix: key.prefix)
-    let started = ContinuousClock.now
-    var status: StatusCode? = .ok
-    while status == .ok && ContinuousClock.now - started < .seconds(5) {
-      status = await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: metadata) }
-      if status == .ok { try await Task.sleep(for: .milliseconds(20)) }
+    try await withTeardown { teardown in
+      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-cache-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      teardown.add { try? FileManager.default.removeItem(at: directory) }
+      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+      teardown.add { database.close() }
+      let store = SQLitePartnerStore(database: database)
+      let bu = try await store.createBusinessUnit(name: "Europe").id
+      _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
+      let key = try await store.createAPIKey(for: .partner(1))
+      var configuration = RPCServer.Configuration()
+      configuration.port = 0
+      configuration.loops = 1
+      let server = RPCServer(
+        configuration: configuration, services: [PartnersService(store: store)],
+        interceptors: [AuthInterceptor(store: store, cacheTTL: .milliseconds(300))], log: ServerLog(enabled: false))
+      let port = try server.start()
+      teardown.add { await server.shutdown() }
+      let client = try RPCClient(host: "127.0.0.1", port: port)
+      teardown.add { await client.close() }
+      let partners = Partners.Client(wrapping: client)
+      let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
+      #expect(try await partners.whoAmI(WhoAmIRequest(), metadata: metadata).caller?.id == 1)
+      try await store.revokeAPIKey(prefix: key.prefix)
+      let started = ContinuousClock.now
+      var status: StatusCode? = .ok
+      while status == .ok && ContinuousClock.now - started < .seconds(5) {
+        status = await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: metadata) }
+        if status == .ok { try await Task.sleep(for: .milliseconds(20)) }
+      }
+      #expect(status == .unauthenticated)
+      #expect(ContinuousClock.now - started < .seconds(2), "the revoked key kept working past its cache time")
     }
-    #expect(status == .unauthenticated)
-    #expect(ContinuousClock.now - started < .seconds(2), "the revoked key kept working past its cache time")
-    await client.close()
-    await server.shutdown()
-    database.close()
   }
 }

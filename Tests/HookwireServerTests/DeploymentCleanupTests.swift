@@ -8,7 +8,7 @@ struct DeploymentCleanupTests {
   @Test("a deployment dropped without stop() drains its server: the port stops accepting")
   func droppedDeploymentStops() async throws {
     var deployment: TestDeployment? = try await TestDeployment()
-    let port = try #require(deployment?.server.port)
+    let port = try #require(deployment?.application.port)
     let client = try RPCClient(host: "127.0.0.1", port: port)
     #expect(try await Health.Client(wrapping: client).check(HealthCheckRequest()).status == .serving)
     await client.close()

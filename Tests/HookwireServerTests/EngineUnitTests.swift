@@ -56,21 +56,23 @@ struct EngineUnitTests {
 
   @Test("failures follow the schedule to the last attempt, then the delivery fails")
   func scheduleToFailure() async throws {
-    let fixture = try Fixture()
-    try await fixture.seed()
-    let sender = RecordingSender { _ in HTTPOutcome(status: 503, excerpt: "later") }
-    let engine = fixture.engine(sender, delays: [.zero, .milliseconds(10), .milliseconds(10)])
-    engine.start()
-    let published = try await fixture.events.publish(
-      [NewEvent(buID: 1, programmeID: nil, type: "reward.issued", payloadJSON: "{}", eventID: "", idempotencyKey: "")],
-      publisher: "svc", nowMs: Int64(Date().timeIntervalSince1970 * 1_000))
-    engine.wake()
-    let log = await fixture.waitFor(published[0].event.id, .failed)
-    #expect(log?.2.map(\.httpStatus) == [503, 503, 503])
-    #expect(log?.2.map(\.responseExcerpt) == ["later", "later", "later"])
-    #expect(sender.recorded.count == 3)
-    #expect(Set(sender.recorded.map { $0.headers["webhook-id"] ?? "" }).count == 1)
-    await engine.stop()
+    try await withTeardown { teardown in
+      let fixture = try Fixture()
+      try await fixture.seed()
+      let sender = RecordingSender { _ in HTTPOutcome(status: 503, excerpt: "later") }
+      let engine = fixture.engine(sender, delays: [.zero, .milliseconds(10), .milliseconds(10)])
+      engine.start()
+      teardown.add { await engine.stop() }
+      let published = try await fixture.events.publish(
+        [NewEvent(buID: 1, programmeID: nil, type: "reward.issued", payloadJSON: "{}", eventID: "", idempotencyKey: "")],
+        publisher: "svc", nowMs: Int64(Date().timeIntervalSince1970 * 1_000))
+      engine.wake()
+      let log = await fixture.waitFor(published[0].event.id, .failed)
+      #expect(log?.2.map(\.httpStatus) == [503, 503, 503])
+      #expect(log?.2.map(\.responseExcerpt) == ["later", "later", "later"])
+      #expect(sender.recorded.count == 3)
+      #expect(Set(sender.recorded.map { $0.headers["webhook-id"] ?? "" }).count == 1)
+    }
   }
 
   @Test("events a webhook did not subscribe to create no delivery; duplicates create none")

@@ -18,7 +18,7 @@ struct Harness {
   static func start(
     _ kind: TransportKind, services: [any RPCService], interceptors: [any ServerInterceptor] = [],
     limits: ConnectionLimits = ConnectionLimits(), clientConfiguration: RPCClient.Configuration = RPCClient.Configuration()
-  ) throws -> Harness {
+  ) async throws -> Harness {
     switch kind {
     case .tcp:
       var configuration = RPCServer.Configuration()
@@ -26,9 +26,15 @@ struct Harness {
       configuration.loops = 2
       configuration.limits = limits
       configuration.shutdownGrace = .seconds(5)
-      let server = try RPCServer(configuration: configuration, services: services, interceptors: interceptors, requestGuard: RequestBounds.standard,
+      let server = RPCServer(configuration: configuration, services: services, interceptors: interceptors, requestGuard: RequestBounds.standard,
         log: ServerLog(enabled: false))
-      return Harness(server: server, client: try RPCClient(host: "127.0.0.1", port: server.port, configuration: clientConfiguration))
+      let port = try server.start()
+      do {
+        return Harness(server: server, client: try RPCClient(host: "127.0.0.1", port: port, configuration: clientConfiguration))
+      } catch {
+        await server.shutdown()
+        throw error
+      }
     case .inProcess:
       let transport = try InProcessTransport(
         services: services, interceptors: interceptors, limits: limits, requestGuard: RequestBounds.standard)

@@ -1,9 +1,12 @@
 import Foundation
+import HookwireClient
 import HookwireDomain
+import HookwireServer
 import HookwireTestSupport
 import Testing
 
-/// The strict RFC 8259 check event payloads pass before they are stored.
+/// The strict RFC 8259 check event payloads pass before they are stored,
+/// on its own and as publishing applies it.
 @Suite("JSON validator")
 struct JSONValidatorTests {
   static let validator = JSONValidator()
@@ -104,5 +107,35 @@ struct JSONValidatorTests {
     #expect(throws: JSONValidator.Failure(offset: 10, reason: "longer than 10 bytes")) { try small.validate(Array("[1,2,3,4,5]".utf8)) }
     // Thousands of unclosed brackets are refused at the depth limit, without deep recursion.
     #expect(throws: JSONValidator.Failure.self) { try Self.validator.validate(Array(repeating: UInt8(ascii: "["), count: 200_000)) }
+  }
+
+  // Over the real server: what a strict receiver would reject is neither
+  // stored nor delivered.
+  @Test("publish refuses a trailing comma, a byte-order mark and other invalid JSON with INVALID_ARGUMENT; nothing of them is delivered")
+  func invalidPayloadsAreRefused() async throws {
+    try await withTeardown { teardown in
+      let setup = try await DeliveryTests.setup()
+      teardown.add { await setup.stop() }
+      let invalid: [(String, String)] = [
+        ("[1,]", "trailing comma"), (#"{"a":1,}"#, "trailing comma"), ("\u{FEFF}{\"a\":1}", "byte-order mark"),
+        (#"{"a":1} {"b":2}"#, "more after the value"), (#"{"a":"\ud800"}"#, "surrogate"), ("{\"a\":\"x\ty\"}", "control character"),
+        ("[1e999]", "range"), (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "nested deeper"), ("", "1 byte"),
+        (String(repeating: " ", count: 256 * 1_024) + "1", "payload_json"),
+      ]
+      for (payload, reason) in invalid {
+        do {
+          _ = try await setup.publish(data: payload)
+          Issue.record("published \(payload.prefix(40).debugDescription)")
+        } catch let error as RPCError {
+          #expect(error.code == .invalidArgument && error.message.contains(reason), "\(payload.prefix(40).debugDescription): \(error)")
+        }
+      }
+      let valid = try await setup.publish(data: " [1, {\"a\": \"é\\u00e9\"}, -0.5e3] ")
+      let log = await setup.waitFor(valid.event?.id ?? "", .succeeded)
+      #expect(log?.entry?.status == .succeeded)
+      try await setup.waitForQuietEngine()
+      #expect(setup.receiver.requests.count == 1, "an invalid payload was delivered")
+      #expect(setup.receiver.requests.first.map { String(decoding: $0.body, as: UTF8.self) }?.hasSuffix(#""data": [1, {"a": "é\u00e9"}, -0.5e3] }"#) == true)
+    }
   }
 }

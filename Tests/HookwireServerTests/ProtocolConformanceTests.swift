@@ -1,5 +1,6 @@
 import HookwireClient
 import HookwireServer
+import HookwireTestSupport
 import Testing
 
 /// The server held to `Schema/PROTOCOL.md` over a real TCP connection, byte
@@ -14,12 +15,14 @@ struct ProtocolConformanceTests {
     limits: ConnectionLimits = ConnectionLimits(), _ script: PeerScript,
     until done: @escaping @Sendable (ServerReply) -> Bool = { _ in false }
   ) async throws -> ServerReply {
-    let server = try ConnectionTests.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
-    let reply = await socket.exchange(script, until: done)
-    socket.close()
-    await server.shutdown()
-    return reply
+    try await withTeardown { teardown in
+      let (server, port) = try ConnectionTests.server(limits: limits)
+      teardown.add { await server.shutdown() }
+      let socket = try RawSocket(port: port)
+      let reply = await socket.exchange(script, until: done)
+      socket.close()
+      return reply
+    }
   }
 
   // MARK: - Handshake (§1)
@@ -42,17 +45,19 @@ struct ProtocolConformanceTests {
 
   @Test("a peer that sends its preface but no SETTINGS gets GOAWAY SETTINGS_TIMEOUT at the handshake timeout", arguments: withoutSettings)
   func prefaceWithoutSettingsTimesOut(_ opening: Opening) async throws {
-    var limits = ConnectionLimits()
-    limits.handshakeTimeout = .milliseconds(300)
-    let server = try ConnectionTests.server(limits: limits)
-    let socket = try RawSocket(port: server.port)
-    let reply = await socket.exchange(opening.script)
-    socket.close()
-    await server.shutdown()
-    #expect(reply.closed, "the server left the connection open")
-    // Well before the one-minute idle timeout, the only other timer that closes it.
-    #expect(reply.elapsed < .seconds(4), "closed after \(reply.elapsed)")
-    #expect(reply.goAway?.errorCode == GoAwayCode.settingsTimeout.rawValue)
+    try await withTeardown { teardown in
+      var limits = ConnectionLimits()
+      limits.handshakeTimeout = .milliseconds(300)
+      let (server, port) = try ConnectionTests.server(limits: limits)
+      teardown.add { await server.shutdown() }
+      let socket = try RawSocket(port: port)
+      let reply = await socket.exchange(opening.script)
+      socket.close()
+      #expect(reply.closed, "the server left the connection open")
+      // Well before the one-minute idle timeout, the only other timer that closes it.
+      #expect(reply.elapsed < .seconds(4), "closed after \(reply.elapsed)")
+      #expect(reply.goAway?.errorCode == GoAwayCode.settingsTimeout.rawValue)
+    }
   }
 
   static let notSettingsFirst: [(String, FrameType, UInt8, [UInt8])] = [
@@ -219,11 +224,13 @@ struct ProtocolConformanceTests {
 
   @Test("a client timeout near Duration's maximum saturates instead of failing the call at once")
   func hugeClientTimeoutSaturates() async throws {
-    let harness = try Harness.start(.tcp, services: [ScriptedDiagnostics(probe: Probe())])
-    let echo = Diagnostics.Client(wrapping: harness.client)
-    let status = await code { _ = try await echo.echo(EchoRequest(payload: [1]), options: CallOptions(timeout: .seconds(Int64.max))) }
-    await harness.stop()
-    #expect(status == .ok)
+    try await withTeardown { teardown in
+      let harness = try await Harness.start(.tcp, services: [ScriptedDiagnostics(probe: Probe())])
+      teardown.add { await harness.stop() }
+      let echo = Diagnostics.Client(wrapping: harness.client)
+      let status = await code { _ = try await echo.echo(EchoRequest(payload: [1]), options: CallOptions(timeout: .seconds(Int64.max))) }
+      #expect(status == .ok)
+    }
   }
 
   // MARK: - Keepalive (§8)

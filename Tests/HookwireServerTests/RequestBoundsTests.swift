@@ -2,6 +2,7 @@ import HookwirePosix
 import HookwireClient
 import HookwireDomain
 import HookwireServer
+import HookwireTestSupport
 import Synchronization
 import Testing
 
@@ -51,24 +52,26 @@ struct RequestBoundsTests {
 
   @Test("the real server refuses every over-bound field with INVALID_ARGUMENT before the handler runs")
   func serverEnforcesEveryBound() async throws {
-    let deployment = try await TestDeployment()
-    defer { Task { await deployment.stop() } }
-    let client = try deployment.client()
-    defer { Task { await client.close() } }
-    let metadata = deployment.metadata(20001)
-    var checked = 0
-    for row in RequestBounds.table {
-      for bound in row.bounds {
-        let request = bound.request(bound.limit + 1)
-        // Over the message limit, the transport refuses it first.
-        guard request.encodedSize < (1 << 20) else { continue }
-        let error = await Self.failure(request, row.method, client, metadata)
-        #expect(error?.code == .invalidArgument, "\(row.method.path) \(bound.field): \(String(describing: error))")
-        #expect(error?.message.contains("exceeds its bound of \(bound.limit)") == true, "\(row.method.path) \(bound.field)")
-        checked += 1
+    try await withTeardown { teardown in
+      let deployment = try await TestDeployment()
+      teardown.add { await deployment.stop() }
+      let client = try deployment.client()
+      teardown.add { await client.close() }
+      let metadata = deployment.metadata(20001)
+      var checked = 0
+      for row in RequestBounds.table {
+        for bound in row.bounds {
+          let request = bound.request(bound.limit + 1)
+          // Over the message limit, the transport refuses it first.
+          guard request.encodedSize < (1 << 20) else { continue }
+          let error = await Self.failure(request, row.method, client, metadata)
+          #expect(error?.code == .invalidArgument, "\(row.method.path) \(bound.field): \(String(describing: error))")
+          #expect(error?.message.contains("exceeds its bound of \(bound.limit)") == true, "\(row.method.path) \(bound.field)")
+          checked += 1
+        }
       }
+      #expect(checked > 40)
     }
-    #expect(checked > 40)
   }
 
   /// Calls `method` with `request` and returns how it failed (nil when it did not).
@@ -91,36 +94,39 @@ struct RequestBoundsTests {
 
   @Test("a 4 MB search query is refused with INVALID_ARGUMENT, and health checks on the same loop answer meanwhile")
   func hugeSearchQuery() async throws {
-    let deployment = try await TestDeployment()
-    defer { Task { await deployment.stop() } }
-    let searcher = try deployment.client()
-    let checker = try deployment.client()
-    defer { Task { await searcher.close(); await checker.close() } }
-    let health = Health.Client(wrapping: checker)
-    #expect(try await health.check(HealthCheckRequest()).status == .serving)
-    let metadata = deployment.metadata(20001)
-    let query = String(repeating: "Ab ", count: 4_000_000 / 3)
-    let done = Atomic<Bool>(false)
-    let search = Task {
-      defer { done.store(true, ordering: .relaxed) }
-      return await code {
-        _ = try await Partners.Client(wrapping: searcher).searchPartners(SearchPartnersRequest(query: query), metadata: metadata)
-      }
-    }
-    // The deployment has one event loop: were the query normalized there,
-    // these checks would wait for it.
-    var slowest: Duration = .zero
-    var checks = 0
-    repeat {
-      let start = ContinuousClock.now
+    try await withTeardown { teardown in
+      let deployment = try await TestDeployment()
+      teardown.add { await deployment.stop() }
+      let searcher = try deployment.client()
+      teardown.add { await searcher.close() }
+      let checker = try deployment.client()
+      teardown.add { await checker.close() }
+      let health = Health.Client(wrapping: checker)
       #expect(try await health.check(HealthCheckRequest()).status == .serving)
-      slowest = max(slowest, ContinuousClock.now - start)
-      checks += 1
-    } while !done.load(ordering: .relaxed) || checks < 3
-    #expect(await search.value == .invalidArgument)
-    #expect(slowest < .seconds(3), "a health check waited \(slowest) behind the search")
-    let error = await Self.failure(SearchPartnersRequest(query: query), Partners.Method.SearchPartners.descriptor, searcher, metadata)
-    #expect(error?.message == "`query` exceeds its bound of 200 bytes")
+      let metadata = deployment.metadata(20001)
+      let query = String(repeating: "Ab ", count: 4_000_000 / 3)
+      let done = Atomic<Bool>(false)
+      let search = Task {
+        defer { done.store(true, ordering: .relaxed) }
+        return await code {
+          _ = try await Partners.Client(wrapping: searcher).searchPartners(SearchPartnersRequest(query: query), metadata: metadata)
+        }
+      }
+      // The deployment has one event loop: were the query normalized there,
+      // these checks would wait for it.
+      var slowest: Duration = .zero
+      var checks = 0
+      repeat {
+        let start = ContinuousClock.now
+        #expect(try await health.check(HealthCheckRequest()).status == .serving)
+        slowest = max(slowest, ContinuousClock.now - start)
+        checks += 1
+      } while !done.load(ordering: .relaxed) || checks < 3
+      #expect(await search.value == .invalidArgument)
+      #expect(slowest < .seconds(3), "a health check waited \(slowest) behind the search")
+      let error = await Self.failure(SearchPartnersRequest(query: query), Partners.Method.SearchPartners.descriptor, searcher, metadata)
+      #expect(error?.message == "`query` exceeds its bound of 200 bytes")
+    }
   }
 
   @Test("partner search refuses an over-long query before reading it, without echoing it")
@@ -135,27 +141,31 @@ struct RequestBoundsTests {
 
   @Test("heavy handlers and large requests run off the event loop; cheap ones stay on it")
   func heavyHandlersOffTheLoop() async throws {
-    let probe = LoopProbe()
-    var configuration = RPCServer.Configuration()
-    configuration.port = 0
-    configuration.loops = 1
-    let server = try RPCServer(
-      configuration: configuration, services: [ProbedPartners(probe: probe), ProbedDiagnostics(probe: probe)],
-      requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
-    probe.server.withLock { $0 = server }
-    let client = try RPCClient(host: "127.0.0.1", port: server.port)
-    defer { Task { await client.close(); await server.shutdown() } }
-    let partners = Partners.Client(wrapping: client)
-    let echo = Diagnostics.Client(wrapping: client)
-    _ = try await partners.whoAmI(WhoAmIRequest())
-    _ = try await partners.searchPartners(SearchPartnersRequest(query: "acme"))
-    _ = try await echo.echo(EchoRequest(payload: [1, 2, 3]))
-    _ = try await echo.echo(EchoRequest(payload: [UInt8](repeating: 7, count: RPCRouter.offLoopRequestBytes)))
-    let seen = probe.onLoop.withLock { $0 }
-    #expect(seen["WhoAmI"] == true, "a cheap handler runs on its connection's loop")
-    #expect(seen["SearchPartners"] == false, "search runs off the loop")
-    #expect(seen["Echo 3"] == true)
-    #expect(seen["Echo \(RPCRouter.offLoopRequestBytes)"] == false, "a large request is handled off the loop")
+    try await withTeardown { teardown in
+      let probe = LoopProbe()
+      var configuration = RPCServer.Configuration()
+      configuration.port = 0
+      configuration.loops = 1
+      let server = RPCServer(
+        configuration: configuration, services: [ProbedPartners(probe: probe), ProbedDiagnostics(probe: probe)],
+        requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
+      probe.server.withLock { $0 = server }
+      let port = try server.start()
+      teardown.add { await server.shutdown() }
+      let client = try RPCClient(host: "127.0.0.1", port: port)
+      teardown.add { await client.close() }
+      let partners = Partners.Client(wrapping: client)
+      let echo = Diagnostics.Client(wrapping: client)
+      _ = try await partners.whoAmI(WhoAmIRequest())
+      _ = try await partners.searchPartners(SearchPartnersRequest(query: "acme"))
+      _ = try await echo.echo(EchoRequest(payload: [1, 2, 3]))
+      _ = try await echo.echo(EchoRequest(payload: [UInt8](repeating: 7, count: RPCRouter.offLoopRequestBytes)))
+      let seen = probe.onLoop.withLock { $0 }
+      #expect(seen["WhoAmI"] == true, "a cheap handler runs on its connection's loop")
+      #expect(seen["SearchPartners"] == false, "search runs off the loop")
+      #expect(seen["Echo 3"] == true)
+      #expect(seen["Echo \(RPCRouter.offLoopRequestBytes)"] == false, "a large request is handled off the loop")
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import HookwireClient
 import HookwireServer
+import HookwireTestSupport
 import Testing
 
 /// An enum value the server does not know, in a request filter, is refused
@@ -9,26 +10,28 @@ import Testing
 struct RequestFilterTests {
   @Test("an unknown enum value in a request filter is INVALID_ARGUMENT: log status, webhook kind, event scope")
   func unknownFilterValuesAreRefused() async throws {
-    let deployment = try await TestDeployment()
-    let client = try deployment.client()
-    let acme = deployment.metadata(12345)
-    let webhooks = Webhooks.Client(wrapping: client)
-    let logs = EventLogs.Client(wrapping: client)
-    let created = try await webhooks.createWebhook(
-      CreateWebhookRequest(payloadURL: "https://example.com/hooks", generateSecret: true, events: ["reward.issued"]), metadata: acme)
-    let id = created.webhook?.id ?? ""
-    let rows: [(String, @Sendable () async throws -> Void)] = [
-      ("log status", { _ = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, status: .unrecognized(99)), metadata: acme) }),
-      ("webhook kind", { _ = try await webhooks.listWebhooks(ListWebhooksRequest(kind: .unrecognized(7)), metadata: acme) }),
-      ("event scope", { _ = try await webhooks.listEventTypes(ListEventTypesRequest(scope: .unrecognized(5)), metadata: acme) }),
-    ]
-    for (name, call) in rows {
-      #expect(await code(of: call) == .invalidArgument, "\(name)")
+    try await withTeardown { teardown in
+      let deployment = try await TestDeployment()
+      teardown.add { await deployment.stop() }
+      let client = try deployment.client()
+      teardown.add { await client.close() }
+      let acme = deployment.metadata(12345)
+      let webhooks = Webhooks.Client(wrapping: client)
+      let logs = EventLogs.Client(wrapping: client)
+      let created = try await webhooks.createWebhook(
+        CreateWebhookRequest(payloadURL: "https://example.com/hooks", generateSecret: true, events: ["reward.issued"]), metadata: acme)
+      let id = created.webhook?.id ?? ""
+      let rows: [(String, @Sendable () async throws -> Void)] = [
+        ("log status", { _ = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, status: .unrecognized(99)), metadata: acme) }),
+        ("webhook kind", { _ = try await webhooks.listWebhooks(ListWebhooksRequest(kind: .unrecognized(7)), metadata: acme) }),
+        ("event scope", { _ = try await webhooks.listEventTypes(ListEventTypesRequest(scope: .unrecognized(5)), metadata: acme) }),
+      ]
+      for (name, call) in rows {
+        #expect(await code(of: call) == .invalidArgument, "\(name)")
+      }
+      // Known values still filter.
+      let listed = try await webhooks.listWebhooks(ListWebhooksRequest(kind: .global), metadata: acme)
+      #expect(listed.globalWebhooks.map(\.id) == [id])
     }
-    // Known values still filter.
-    let listed = try await webhooks.listWebhooks(ListWebhooksRequest(kind: .global), metadata: acme)
-    #expect(listed.globalWebhooks.map(\.id) == [id])
-    await client.close()
-    await deployment.stop()
   }
 }

@@ -60,56 +60,58 @@ final class FailingRecordStore: EventStore {
 struct StorageFailureTests {
   @Test("while attempts cannot be logged the engine backs off: a bounded number of sends, one log line per pause, then every delivery succeeds")
   func backoffWhileStorageFails() async throws {
-    let fixture = try EngineUnitTests.Fixture()
-    try await fixture.seed()
-    let store = FailingRecordStore(fixture.events)
-    store.failing.store(true, ordering: .releasing)
-    let sender = RecordingSender()
-    let lines = Mutex<[String]>([])
-    var configuration = DeliveryEngine.Configuration()
-    configuration.schedule = RetrySchedule(delays: [.zero, .milliseconds(10)], jitter: 0)
-    configuration.pollInterval = .milliseconds(20)
-    configuration.storagePause = .milliseconds(100)
-    configuration.maxStoragePause = .milliseconds(400)
-    let engine = DeliveryEngine(
-      events: store, webhooks: fixture.webhooks, secrets: fixture.secrets, sender: sender,
-      targets: TargetGuard(allowed: TargetGuard.allowList("0.0.0.0/0") ?? []), configuration: configuration,
-      log: { line in lines.withLock { $0.append(line) } })
-    let now = Int64(Date().timeIntervalSince1970 * 1_000)
-    let published = try await fixture.events.publish(
-      (0..<20).map { _ in NewEvent(buID: 1, programmeID: nil, type: "reward.issued", payloadJSON: "{}", eventID: "", idempotencyKey: "") },
-      publisher: "svc", nowMs: now)
-    engine.start()
+    try await withTeardown { teardown in
+      let fixture = try EngineUnitTests.Fixture()
+      try await fixture.seed()
+      let store = FailingRecordStore(fixture.events)
+      store.failing.store(true, ordering: .releasing)
+      let sender = RecordingSender()
+      let lines = Mutex<[String]>([])
+      var configuration = DeliveryEngine.Configuration()
+      configuration.schedule = RetrySchedule(delays: [.zero, .milliseconds(10)], jitter: 0)
+      configuration.pollInterval = .milliseconds(20)
+      configuration.storagePause = .milliseconds(100)
+      configuration.maxStoragePause = .milliseconds(400)
+      let engine = DeliveryEngine(
+        events: store, webhooks: fixture.webhooks, secrets: fixture.secrets, sender: sender,
+        targets: TargetGuard(allowed: TargetGuard.allowList("0.0.0.0/0") ?? []), configuration: configuration,
+        log: { line in lines.withLock { $0.append(line) } })
+      let now = Int64(Date().timeIntervalSince1970 * 1_000)
+      let published = try await fixture.events.publish(
+        (0..<20).map { _ in NewEvent(buID: 1, programmeID: nil, type: "reward.issued", payloadJSON: "{}", eventID: "", idempotencyKey: "") },
+        publisher: "svc", nowMs: now)
+      engine.start()
+      teardown.add { await engine.stop() }
 
-    // Storage fails for 1.5 s. Sending on at once would post thousands of
-    // times; backing off (0.1, 0.2, 0.4, 0.4… s) allows a handful.
-    let window: Duration = .milliseconds(1_500)
-    let start = ContinuousClock.now
-    while store.failureCount == 0 && ContinuousClock.now - start < .seconds(10) { try await Task.sleep(for: .milliseconds(5)) }
-    try await Task.sleep(for: window)
-    store.failing.store(false, ordering: .releasing)
-    let failed = store.failureCount
-    let pauseLines = lines.withLock { $0.filter { $0.contains("cannot log delivery attempts") } }
-    #expect(failed >= 1 && failed <= 20, "\(failed) attempts were sent and not logged in \(window)")
-    #expect(pauseLines.count >= 1 && pauseLines.count <= 10, "\(pauseLines.count) pause lines in \(window)")
-    // One line per pause: only the attempts in flight when storage failed share the first; each probe after a pause has its own.
-    #expect(failed <= pauseLines.count + configuration.perWebhookLimit - 1, "\(failed) failures, \(pauseLines.count) lines")
-    #expect(pauseLines.first?.contains("storage is full") == true, "\(pauseLines.first ?? "")")
-    // A delivery whose attempt was not logged waits out the pause before it is sent again.
-    for (delivery, times) in store.failures.withLock({ $0 }) {
-      for (earlier, later) in zip(times, times.dropFirst()) {
-        #expect(later - earlier >= .milliseconds(90), "\(delivery) was sent again \(later - earlier) after its attempt went unlogged")
+      // Storage fails for 1.5 s. Sending on at once would post thousands of
+      // times; backing off (0.1, 0.2, 0.4, 0.4… s) allows a handful.
+      let window: Duration = .milliseconds(1_500)
+      let start = ContinuousClock.now
+      while store.failureCount == 0 && ContinuousClock.now - start < .seconds(10) { try await Task.sleep(for: .milliseconds(5)) }
+      try await Task.sleep(for: window)
+      store.failing.store(false, ordering: .releasing)
+      let failed = store.failureCount
+      let pauseLines = lines.withLock { $0.filter { $0.contains("cannot log delivery attempts") } }
+      #expect(failed >= 1 && failed <= 20, "\(failed) attempts were sent and not logged in \(window)")
+      #expect(pauseLines.count >= 1 && pauseLines.count <= 10, "\(pauseLines.count) pause lines in \(window)")
+      // One line per pause: only the attempts in flight when storage failed share the first; each probe after a pause has its own.
+      #expect(failed <= pauseLines.count + configuration.perWebhookLimit - 1, "\(failed) failures, \(pauseLines.count) lines")
+      #expect(pauseLines.first?.contains("storage is full") == true, "\(pauseLines.first ?? "")")
+      // A delivery whose attempt was not logged waits out the pause before it is sent again.
+      for (delivery, times) in store.failures.withLock({ $0 }) {
+        for (earlier, later) in zip(times, times.dropFirst()) {
+          #expect(later - earlier >= .milliseconds(90), "\(delivery) was sent again \(later - earlier) after its attempt went unlogged")
+        }
       }
-    }
 
-    // Storage is back: every delivery succeeds, and the recovery is logged once.
-    for result in published {
-      let log = await fixture.waitFor(result.event.id, .succeeded)
-      #expect(log?.0.status == .succeeded)
+      // Storage is back: every delivery succeeds, and the recovery is logged once.
+      for result in published {
+        let log = await fixture.waitFor(result.event.id, .succeeded)
+        #expect(log?.0.status == .succeeded)
+      }
+      #expect(sender.recorded.count == store.failureCount + 20, "\(sender.recorded.count) sends for 20 deliveries and \(store.failureCount) unlogged attempts")
+      #expect(lines.withLock { $0.filter { $0.contains("logged again") }.count } == 1)
     }
-    #expect(sender.recorded.count == store.failureCount + 20, "\(sender.recorded.count) sends for 20 deliveries and \(store.failureCount) unlogged attempts")
-    #expect(lines.withLock { $0.filter { $0.contains("logged again") }.count } == 1)
-    await engine.stop()
   }
 
   @Test("a full disk fails writes with a storage error, never \"no transaction is active\"; once there is room writes succeed and nothing committed is lost")

@@ -2,6 +2,7 @@ import HookwireDelivery
 import Foundation
 import HookwireClient
 import HookwireServer
+import HookwireTestSupport
 import Testing
 
 /// The SSRF guard on every address family and IPv6 transition range, and
@@ -96,27 +97,29 @@ struct TargetGuardTests {
 
   @Test("a payload URL's port must be 1–65535: 0, 65536 and 99999 are refused at create")
   func ports() async throws {
-    let deployment = try await TestDeployment(allowHTTPTargets: true)
-    let rpc = try deployment.client()
-    let webhooks = Webhooks.Client(wrapping: rpc)
-    let acme = deployment.metadata(12345)
-    let cases: [(String, StatusCode)] = [
-      ("http://127.0.0.1:0/h", .invalidArgument), ("http://127.0.0.1:65536/h", .invalidArgument),
-      ("http://127.0.0.1:99999/h", .invalidArgument), ("https://hooks.example.com:0/h", .invalidArgument),
-      ("https://[::1]:70000/h", .invalidArgument), ("http://127.0.0.1:99999999999999999999/h", .invalidArgument),
-      ("http://127.0.0.1:1/h", .ok), ("http://127.0.0.1:65535/h", .ok), ("https://hooks.example.com/h", .ok),
-      ("https://hooks.example.com:443/h", .ok),
-    ]
-    for (url, expected) in cases {
-      let status = await code {
-        _ = try await webhooks.createWebhook(
-          CreateWebhookRequest(payloadURL: url, generateSecret: true, events: ["reward.issued"]), metadata: acme)
+    try await withTeardown { teardown in
+      let deployment = try await TestDeployment(allowHTTPTargets: true)
+      teardown.add { await deployment.stop() }
+      let rpc = try deployment.client()
+      teardown.add { await rpc.close() }
+      let webhooks = Webhooks.Client(wrapping: rpc)
+      let acme = deployment.metadata(12345)
+      let cases: [(String, StatusCode)] = [
+        ("http://127.0.0.1:0/h", .invalidArgument), ("http://127.0.0.1:65536/h", .invalidArgument),
+        ("http://127.0.0.1:99999/h", .invalidArgument), ("https://hooks.example.com:0/h", .invalidArgument),
+        ("https://[::1]:70000/h", .invalidArgument), ("http://127.0.0.1:99999999999999999999/h", .invalidArgument),
+        ("http://127.0.0.1:1/h", .ok), ("http://127.0.0.1:65535/h", .ok), ("https://hooks.example.com/h", .ok),
+        ("https://hooks.example.com:443/h", .ok),
+      ]
+      for (url, expected) in cases {
+        let status = await code {
+          _ = try await webhooks.createWebhook(
+            CreateWebhookRequest(payloadURL: url, generateSecret: true, events: ["reward.issued"]), metadata: acme)
+        }
+        #expect(status == expected, "\(url): got \(status?.name ?? "nothing")")
       }
-      #expect(status == expected, "\(url): got \(status?.name ?? "nothing")")
+      let stored = try await webhooks.listWebhooks(ListWebhooksRequest(), metadata: acme).globalWebhooks.map(\.payloadURL)
+      #expect(stored.count == 4, "\(stored)")
     }
-    let stored = try await webhooks.listWebhooks(ListWebhooksRequest(), metadata: acme).globalWebhooks.map(\.payloadURL)
-    #expect(stored.count == 4, "\(stored)")
-    await rpc.close()
-    await deployment.stop()
   }
 }

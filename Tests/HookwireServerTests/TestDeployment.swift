@@ -42,14 +42,38 @@ final class TestDeployment: @unchecked Sendable {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
-    database = try Database(path: databasePath, migrations: DatabaseMigrations.migrations)
-    let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
-    let store = stores.partners
-    for account in try await DemoData.seedIfEmpty(store) { keys[account.partner.id] = account.key.plaintext }
-    let revoked = try await store.createAPIKey(for: .partner(20001))
-    try await store.revokeAPIKey(prefix: revoked.prefix)
-    revokedKey = revoked.plaintext
-    serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
+    let database: Database
+    do {
+      database = try Database(path: databasePath, migrations: DatabaseMigrations.migrations)
+    } catch {
+      try? FileManager.default.removeItem(at: directory)
+      throw error
+    }
+    self.database = database
+    // Until the application runs a failure must undo the rest here: deinit
+    // does not run for a deployment that was never made.
+    do {
+      let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
+      let store = stores.partners
+      for account in try await DemoData.seedIfEmpty(store) { keys[account.partner.id] = account.key.plaintext }
+      let revoked = try await store.createAPIKey(for: .partner(20001))
+      try await store.revokeAPIKey(prefix: revoked.prefix)
+      revokedKey = revoked.plaintext
+      serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
+      application = try HookwireApplication(
+        configuration: Self.configuration(allowHTTPTargets: allowHTTPTargets, delivery: delivery, keyCacheTTL: keyCacheTTL), stores: stores,
+        sender: delivery?.sender)
+    } catch {
+      database.close()
+      try? FileManager.default.removeItem(at: directory)
+      throw error
+    }
+    let application = application
+    running = Task { await application.run() }
+  }
+
+  /// The application's configuration: one loop on a free port, no log.
+  private static func configuration(allowHTTPTargets: Bool, delivery: Delivery?, keyCacheTTL: Duration) -> HookwireApplication.Configuration {
     var configuration = HookwireApplication.Configuration()
     configuration.server.port = 0
     configuration.server.loops = 1
@@ -68,9 +92,7 @@ final class TestDeployment: @unchecked Sendable {
     } else {
       configuration.delivery = nil
     }
-    application = try HookwireApplication(configuration: configuration, stores: stores, sender: delivery?.sender)
-    let application = application
-    running = Task { await application.run() }
+    return configuration
   }
 
   /// Metadata for the service key (publishing).
@@ -84,7 +106,7 @@ final class TestDeployment: @unchecked Sendable {
     return metadata
   }
 
-  func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: server.port) }
+  func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: application.port) }
 
   /// Drains the application (calls, then attempts in flight) and removes its data.
   func stop() async {

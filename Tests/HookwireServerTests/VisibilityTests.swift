@@ -17,24 +17,21 @@ struct VisibilityTests {
   static let initech: Int64 = 20002
 
   func withSetup(_ body: (DeliveryTests.Setup) async throws -> Void) async throws {
-    let setup = try await DeliveryTests.setup()
-    do { try await body(setup) } catch {
-      await setup.stop()
-      throw error
+    try await withTeardown { teardown in
+      let setup = try await DeliveryTests.setup()
+      teardown.add { await setup.stop() }
+      try await body(setup)
     }
-    await setup.stop()
   }
 
   func withDeployment(_ body: (TestDeployment, RPCClient) async throws -> Void) async throws {
-    let deployment = try await TestDeployment()
-    let client = try deployment.client()
-    do { try await body(deployment, client) } catch {
-      await client.close()
-      await deployment.stop()
-      throw error
+    try await withTeardown { teardown in
+      let deployment = try await TestDeployment()
+      teardown.add { await deployment.stop() }
+      let client = try deployment.client()
+      teardown.add { await client.close() }
+      try await body(deployment, client)
     }
-    await client.close()
-    await deployment.stop()
   }
 
   func allBUWebhook(_ setup: DeliveryTests.Setup, _ metadata: Metadata, path: String) async throws -> String {
@@ -185,27 +182,29 @@ struct VisibilityTests {
 
   @Test("an open tail ends with UNAUTHENTICATED once its key is revoked")
   func tailEndsWhenItsKeyIsRevoked() async throws {
-    let receiver = try TestReceiver()
-    let deployment = try await TestDeployment(delivery: .init(), keyCacheTTL: .milliseconds(100))
-    let rpc = try deployment.client()
-    let store = SQLitePartnerStore(database: deployment.database)
-    let key = try await store.createAPIKey(for: .partner(Self.acme))
-    let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
-    let logs = EventLogs.Client(wrapping: rpc)
-    let tail = Task {
-      await code {
-        try await logs.tailDeliveries(TailDeliveriesRequest(), metadata: metadata, options: CallOptions(timeout: .seconds(10))) { stream in
-          for try await _ in stream {}
+    try await withTeardown { teardown in
+      let receiver = try TestReceiver()
+      teardown.add { receiver.stop() }
+      let deployment = try await TestDeployment(delivery: .init(), keyCacheTTL: .milliseconds(100))
+      teardown.add { await deployment.stop() }
+      let rpc = try deployment.client()
+      teardown.add { await rpc.close() }
+      let store = SQLitePartnerStore(database: deployment.database)
+      let key = try await store.createAPIKey(for: .partner(Self.acme))
+      let metadata: Metadata = ["authorization": .string("Bearer \(key.plaintext)")]
+      let logs = EventLogs.Client(wrapping: rpc)
+      let tail = Task {
+        await code {
+          try await logs.tailDeliveries(TailDeliveriesRequest(), metadata: metadata, options: CallOptions(timeout: .seconds(10))) { stream in
+            for try await _ in stream {}
+          }
         }
       }
+      let end = ContinuousClock.now + .seconds(10)
+      while (deployment.engine?.observerCount ?? 0) < 1 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+      try await store.revokeAPIKey(prefix: key.prefix)
+      #expect(await tail.value == .unauthenticated)
     }
-    let end = ContinuousClock.now + .seconds(10)
-    while (deployment.engine?.observerCount ?? 0) < 1 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-    try await store.revokeAPIKey(prefix: key.prefix)
-    #expect(await tail.value == .unauthenticated)
-    receiver.stop()
-    await rpc.close()
-    await deployment.stop()
   }
 
   @Test("authorization or act-as sent twice, or an act-as that is not plain digits, is INVALID_ARGUMENT")

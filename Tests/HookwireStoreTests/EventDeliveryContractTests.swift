@@ -96,6 +96,28 @@ struct EventDeliveryContractTests {
     #expect(try await stores.events.eventLog(webhookID: "wh_a", eventID: "evt_missing") == nil)
   }
 
+  @Test("an attempt number recorded again replaces its entry: one entry per number, in number order, and the delivery shows the last report", arguments: StoreKind.allCases)
+  func recordSameNumberReplaces(_ kind: StoreKind) async throws {
+    let stores = try await Self.make(kind)
+    defer { stores.cleanup() }
+    let one = try await Self.publish(stores, "evt_1", at: 1_000)
+    _ = try await stores.events.record(Self.attempt(one, 1, at: 1_100, ok: false), status: .retrying, nextAttemptAtMs: 2_000)
+    _ = try await stores.events.record(Self.attempt(one, 2, at: 2_100, ok: false), status: .retrying, nextAttemptAtMs: 3_000)
+    // Attempt 2 reported again, now a success: it replaces the first report.
+    _ = try await stores.events.record(Self.attempt(one, 2, at: 2_200, ok: true), status: .succeeded, nextAttemptAtMs: 0)
+    let (delivery, _, attempts) = try #require(try await stores.events.eventLog(webhookID: "wh_a", eventID: "evt_1"))
+    #expect(attempts.map(\.number) == [1, 2])
+    #expect(attempts.map(\.succeeded) == [false, true])
+    #expect(attempts.map(\.attemptedAtMs) == [1_100, 2_200])
+    #expect(delivery.attempts == 2 && delivery.status == .succeeded && delivery.lastAttemptAtMs == 2_200 && delivery.lastHTTPStatus == 200)
+    // Reported out of order, attempts still read in number order.
+    let other = try await Self.publish(stores, "evt_2", at: 3_000)
+    _ = try await stores.events.record(Self.attempt(other, 2, at: 3_200, ok: false), status: .retrying, nextAttemptAtMs: 4_000)
+    _ = try await stores.events.record(Self.attempt(other, 1, at: 3_100, ok: false), status: .retrying, nextAttemptAtMs: 4_000)
+    let (_, _, reordered) = try #require(try await stores.events.eventLog(webhookID: "wh_a", eventID: "evt_2"))
+    #expect(reordered.map(\.number) == [1, 2])
+  }
+
   @Test("open deliveries are held, released due now, or cancelled; finished ones never change", arguments: StoreKind.allCases)
   func holdReleaseCancel(_ kind: StoreKind) async throws {
     let stores = try await Self.make(kind)

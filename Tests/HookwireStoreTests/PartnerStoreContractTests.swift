@@ -44,6 +44,24 @@ struct PartnerStoreContractTests {
     await expectDomainError(.invalid) { _ = try await stores.partners.programmes(buID: World.europe, pageSize: 1, pageToken: "zz") }
   }
 
+  @Test("an assigned programme id is the count plus one, or the next free number: never one given before", arguments: StoreKind.allCases)
+  func assignedProgrammeIDsAvoidGivenOnes(_ kind: StoreKind) async throws {
+    let stores = try StoreTrio(kind)
+    defer { stores.cleanup() }
+    try await World.seed(stores.partners)  // one programme, prog_gold
+    _ = try await stores.partners.createProgramme(buID: World.europe, name: "Named two", id: "prog_2")
+    _ = try await stores.partners.createProgramme(buID: World.europe, name: "Named four", id: "prog_4")
+    // Three programmes: the next is prog_4, taken, so prog_5; then four programmes and prog_5 taken: prog_6.
+    let first = try await stores.partners.createProgramme(buID: World.europe, name: "First", id: nil)
+    let second = try await stores.partners.createProgramme(buID: World.americas, name: "Second", id: nil)
+    #expect(first.id == "prog_5")
+    #expect(second.id == "prog_6")
+    // A refused create assigns nothing: the next is still the count plus one.
+    await expectDomainError(.notFound) { _ = try await stores.partners.createProgramme(buID: 999, name: "Nowhere", id: nil) }
+    #expect(try await stores.partners.createProgramme(buID: World.europe, name: "Third", id: nil).id == "prog_7")
+    #expect(try await stores.partners.programme(id: "prog_2")?.name == "Named two")
+  }
+
   @Test("partners: ids given or next after the highest, unique and positive; channel reach is its own unit; units must exist", arguments: StoreKind.allCases)
   func partners(_ kind: StoreKind) async throws {
     let stores = try StoreTrio(kind)

@@ -1,6 +1,7 @@
 import Foundation
 import HookwireDomain
 import HookwireStore
+import Synchronization
 import Testing
 
 @Suite("Partner search")
@@ -116,11 +117,12 @@ struct KeyTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("hookwire.sqlite").path
     let database = try Database(path: path, migrations: DatabaseMigrations.migrations)
+    defer { database.close() }
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
     let key = try await store.createAPIKey(for: .partner(1))
-    database.close()
+    database.close()  // flushes: the files below are read whole
     var bytes = Data()
     for suffix in ["", "-wal"] {
       if let data = FileManager.default.contents(atPath: path + suffix) { bytes.append(data) }
@@ -128,6 +130,28 @@ struct KeyTests {
     let secret = String(key.plaintext.split(separator: "_")[2])
     #expect(bytes.range(of: Data(secret.utf8)) == nil, "the key's secret is stored in plain text")
     #expect(bytes.range(of: Data(key.prefix.utf8)) != nil)
+  }
+
+  @Test("closing a database twice returns: the second close does nothing, so a test's cleanup may close what the test closed")
+  func closeTwice() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-close-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+    database.close()
+    // The second close runs on a thread of its own: were it to wait for
+    // the ended thread again, it would block that thread, not the test.
+    final class Flag: Sendable { let raised = Atomic<Bool>(false) }
+    let returned = Flag()
+    Thread {
+      database.close()
+      returned.raised.store(true, ordering: .releasing)
+    }.start()
+    let deadline = ContinuousClock.now + .seconds(30)
+    while !returned.raised.load(ordering: .acquiring) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    let closed = returned.raised.load(ordering: .acquiring)
+    #expect(closed, "a second close never returned")
+    await #expect(throws: StoreError.self) { try await database.write { _ in } }
   }
 
   @Test("a database newer than the binary is refused, not downgraded")
@@ -149,6 +173,7 @@ struct KeyTests {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+    defer { database.close() }
     let store = SQLitePartnerStore(database: database)
     let bu = try await store.createBusinessUnit(name: "Europe").id
     let results = await withTaskGroup(of: Bool.self) { group in
@@ -163,6 +188,5 @@ struct KeyTests {
     }
     #expect(results.filter { $0 }.count == 181)
     #expect(try await store.allPartners().count == 181)
-    database.close()
   }
 }

@@ -102,6 +102,81 @@ struct WebhookStoreContractTests {
     }
   }
 
+  /// A change to each field an update may not make, by name.
+  static let fixedFieldChanges: [(String, @Sendable (inout Webhook) -> Void)] = [
+    ("id", { $0.id = "wh_other" }),
+    ("kind", { $0.kind = .programme }),
+    ("owner", { $0.partnerID = World.twoUnits }),
+    ("business unit", { $0.buID = World.americas }),
+    ("all units", { $0.allBUs = true }),
+    ("programme", { $0.programmeID = World.programme }),
+    ("payload URL", { $0.payloadURL = "https://elsewhere.example/in" }),
+    ("secret hint", { $0.secretHint = "wxyz" }),
+    ("version", { $0.version = 40 }),
+    ("creator", { $0.createdBy = World.author(World.everywhere, at: 9) }),
+    ("last author", { $0.updatedBy = World.author(World.everywhere, at: 9) }),
+  ]
+
+  @Test("update changes only events, state, disabled reason and description; a change to any other field is PRECONDITION and stores nothing", arguments: StoreKind.allCases)
+  func updateKeepsFixedFields(_ kind: StoreKind) async throws {
+    let stores = try StoreTrio(kind)
+    defer { stores.cleanup() }
+    try await World.seed(stores.partners)
+    let created = World.webhook("wh_a")
+    try await stores.webhooks.create(created, encryptedSecret: [1])
+    // Read once, so a cache holds it.
+    #expect(try await stores.webhooks.webhook(id: "wh_a") == created)
+    let editor = World.author(World.channel, at: 70)
+    for (field, change) in Self.fixedFieldChanges {
+      await expectDomainError(.precondition, "a change to the \(field)") {
+        _ = try await stores.webhooks.update(id: "wh_a", expectedVersion: nil, by: editor) { webhook in
+          webhook.description = "changed with the \(field)"
+          change(&webhook)
+        }
+      }
+      #expect(try await stores.webhooks.webhook(id: "wh_a") == created, "the \(field) change left something behind")
+    }
+    #expect(try await stores.webhooks.webhook(id: "wh_other") == nil)
+    let listed = try await stores.webhooks.list(kind: .global, buID: World.europe, allBUOwners: [], pageSize: 10, pageToken: "").items
+    #expect(listed == [created])
+    // The store sets the version and the author, whatever the webhook said before.
+    let changed = try await stores.webhooks.update(id: "wh_a", expectedVersion: 1, by: editor) { webhook in
+      webhook.events = ["points.earned", "reward.issued"]
+      webhook.state = .disabled
+      webhook.disabledReason = "failing"
+      webhook.description = "changed"
+    }
+    var expected = created
+    expected.events = ["points.earned", "reward.issued"]
+    expected.state = .disabled
+    expected.disabledReason = "failing"
+    expected.description = "changed"
+    expected.version = 2
+    expected.updatedBy = editor
+    #expect(changed == expected)
+    #expect(try await stores.webhooks.webhook(id: "wh_a") == expected)
+  }
+
+  @Test("create with an id taken, now or by a deleted webhook, is CONFLICT and leaves the first as it was", arguments: StoreKind.allCases)
+  func createTakenID(_ kind: StoreKind) async throws {
+    let stores = try StoreTrio(kind)
+    defer { stores.cleanup() }
+    try await World.seed(stores.partners)
+    let first = World.webhook("wh_a")
+    try await stores.webhooks.create(first, encryptedSecret: [1])
+    try await stores.webhooks.create(World.webhook("wh_gone"), encryptedSecret: [3])
+    try await stores.webhooks.delete(id: "wh_gone", expectedVersion: nil, by: World.author(World.channel))
+    await expectDomainError(.conflict, "an id in use") {
+      try await stores.webhooks.create(World.webhook("wh_a", bu: World.americas), encryptedSecret: [2])
+    }
+    await expectDomainError(.conflict, "a deleted webhook's id") {
+      try await stores.webhooks.create(World.webhook("wh_gone"), encryptedSecret: [4])
+    }
+    #expect(try await stores.webhooks.webhook(id: "wh_a") == first)
+    #expect(try await stores.webhooks.encryptedSecret(id: "wh_a") == [1])
+    #expect(try await stores.webhooks.webhook(id: "wh_gone") == nil)
+  }
+
   @Test("delete at a stale version is ABORTED; a delete hides the webhook and its secret from every read at once", arguments: StoreKind.allCases)
   func deleteHides(_ kind: StoreKind) async throws {
     let stores = try StoreTrio(kind)

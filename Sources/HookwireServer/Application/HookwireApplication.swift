@@ -125,14 +125,15 @@ package final class HookwireApplication: Sendable {
         events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, dueWork: dueWork,
         attempts: engine, clock: clock),
     ]
-    server = try RPCServer(
+    server = RPCServer(
       configuration: configuration.server, services: services,
       interceptors: [AuthInterceptor(store: stores.partners, cacheTTL: configuration.keyCacheTTL)], requestGuard: RequestBounds.standard,
       log: log)
+    port = try server.start()
   }
 
   /// The port the server listens on.
-  package var port: Int { server.port }
+  package let port: Int
 
   /// Serves and delivers until `stop()` (or the task's cancellation), then
   /// drains: health turns NOT_SERVING, calls in flight finish within the
