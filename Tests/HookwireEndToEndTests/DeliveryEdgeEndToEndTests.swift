@@ -71,23 +71,23 @@ struct DeliveryEdgeEndToEndTests {
   final class MemorySampler: Sendable {
     private let pid: Int32
     private let peak = Mutex<Int>(0)
-    private let done = Atomic<Bool>(false)
+    /// Opened by `stop()`: the sampling thread ends at once.
+    private let done = Gate()
 
     init(pid: Int32) {
       self.pid = pid
       Thread { [self] in
-        while !done.load(ordering: .relaxed) {
+        repeat {
           let rss = Self.kilobytes("VmRSS", of: pid)
           peak.withLock { $0 = max($0, rss) }
-          usleep(10_000)
-        }
+        } while !done.wait(atMost: .milliseconds(10))
       }.start()
     }
 
     /// The largest VmRSS sampled, in kB.
     var peakKilobytes: Int { peak.withLock { $0 } }
 
-    func stop() { done.store(true, ordering: .relaxed) }
+    func stop() { done.open() }
 
     /// A `kB` field of `/proc/PID/status` (VmRSS, VmHWM); 0 when unreadable.
     static func kilobytes(_ field: String, of pid: Int32) -> Int {

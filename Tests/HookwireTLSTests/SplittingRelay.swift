@@ -1,4 +1,5 @@
 import Foundation
+import HookwireTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -57,6 +58,9 @@ final class SplittingRelay: Sendable {
     close(listener)
   }
 
+  /// Never opened: each byte's pause runs its full length.
+  private static let pause = Gate()
+
   private static func pump(from: Int32, to: Int32) {
     var buffer = [UInt8](repeating: 0, count: 4096)
     defer { shutdown(to, Int32(SHUT_WR)) }
@@ -66,7 +70,7 @@ final class SplittingRelay: Sendable {
       for index in 0..<count {
         let sent = buffer.withUnsafeBytes { send(to, $0.baseAddress! + index, 1, Int32(MSG_NOSIGNAL)) }
         guard sent == 1 else { return }
-        usleep(50)
+        pause.wait(atMost: .microseconds(50))
       }
     }
   }

@@ -50,10 +50,12 @@ import Glibc
   /// 50 ms (a busy application), while the other side keeps writing.
   static func stallingOnce() -> (TLSPeer, UnsafeRawBufferPointer) -> Void {
     var stalled = false
+    // Never opened: the stall runs its full length.
+    let busy = Gate()
     return { _, _ in
       if !stalled {
         stalled = true
-        usleep(50_000)
+        busy.wait(atMost: .milliseconds(50))
       }
     }
   }
