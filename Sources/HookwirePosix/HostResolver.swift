@@ -140,7 +140,7 @@ public final class HostResolver: NameResolving {
       guard let next else { continue }
       guard let name = next else { return }
       let result = lookup(name)
-      let expires = MonotonicClock.now() &+ Self.nanoseconds(cacheLifetime)
+      let expires = MonotonicClock.deadline(after: cacheLifetime)
       let waiters = state.withLock { state in
         if case .success(let addresses) = result, cacheLifetime > .zero {
           if state.cache.count >= cacheLimit { Self.evict(&state.cache, limit: cacheLimit) }
@@ -175,11 +175,6 @@ public final class HostResolver: NameResolving {
     if cache.count >= limit {
       for name in Array(cache.keys.prefix(max(1, cache.count / 2))) { cache[name] = nil }
     }
-  }
-
-  private static func nanoseconds(_ duration: Duration) -> UInt64 {
-    let (seconds, attoseconds) = duration.components
-    return UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
   }
 
   /// `getaddrinfo` for stream sockets: IPv4 and IPv6 addresses, in the

@@ -66,4 +66,18 @@ public enum MonotonicClock {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
   }
+
+  /// The reading `duration` from now (at most `UInt64.max`): the deadline a loop timer takes.
+  public static func deadline(after duration: Duration) -> UInt64 {
+    let (sum, overflow) = now().addingReportingOverflow(nanoseconds(duration))
+    return overflow ? .max : sum
+  }
+
+  /// `duration` in whole nanoseconds, clamped to `0…UInt64.max`.
+  public static func nanoseconds(_ duration: Duration) -> UInt64 {
+    let (seconds, attoseconds) = duration.components
+    guard seconds >= 0 else { return 0 }
+    let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+    return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
+  }
 }

@@ -28,8 +28,7 @@ public enum TCPConnector {
       case .wouldBlock:
         let waiter = ConnectWaiter(fd: fd, loop: loop, completion: completion)
         try loop.register(fd, events: UInt32(HW_EPOLLOUT), handler: waiter)
-        let nanoseconds = UInt64(max(0, timeout.components.seconds)) * 1_000_000_000 + UInt64(max(0, timeout.components.attoseconds / 1_000_000_000))
-        waiter.timer = loop.scheduleTimer(at: MonotonicClock.now() + nanoseconds) { waiter.timedOut() }
+        waiter.timer = loop.scheduleTimer(at: MonotonicClock.deadline(after: timeout)) { waiter.timedOut() }
       }
     } catch {
       Glibc.close(fd)

@@ -195,9 +195,7 @@ public final class TCPStream: EventLoopHandler {
     loop.lingeringStreams += 1
     shutdown(fd, Int32(SHUT_WR))
     updateInterest()
-    let (seconds, attoseconds) = linger.components
-    let nanoseconds = UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
-    loop.scheduleTimer(at: MonotonicClock.now() &+ nanoseconds) { [self] in close(nil) }
+    loop.scheduleTimer(at: MonotonicClock.deadline(after: linger)) { [self] in close(nil) }
   }
 
   /// Closes a stream that lingers after `closeWhenFlushed`; others are left alone.

@@ -67,7 +67,7 @@ package final class HTTPClient: Sendable {
       return .failure(HTTPClientError(.invalidRequest, "the request cannot be written: \(error.message)"))
     }
     guard !request.addresses.isEmpty else { return .failure(HTTPClientError(.connectFailed, "no address to connect to")) }
-    let deadline = MonotonicClock.now() &+ Self.nanoseconds(timeout)
+    let deadline = MonotonicClock.deadline(after: timeout)
     let host = HTTPConnectionPool.HostKey(scheme: request.scheme, host: request.host, port: request.port)
     let addresses = request.addresses
     return await withCheckedContinuation { continuation in
@@ -83,10 +83,5 @@ package final class HTTPClient: Sendable {
   /// Connections counted against the endpoint's cap, and how many are idle.
   package func connectionCount(scheme: HTTPClientRequest.Scheme, host: String, port: Int) -> (open: Int, idle: Int) {
     pool.count(HTTPConnectionPool.HostKey(scheme: scheme, host: host, port: port))
-  }
-
-  static func nanoseconds(_ duration: Duration) -> UInt64 {
-    let (seconds, attoseconds) = duration.components
-    return UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
   }
 }

@@ -245,9 +245,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   /// Parks the connection in the pool: it closes if unused for `timeout`.
   func park(idleTimeout timeout: Duration) {
     guard case .ready(nil) = state else { return }
-    let deadline = MonotonicClock.now() &+ UInt64(timeout.components.seconds) &* 1_000_000_000
-      &+ UInt64(timeout.components.attoseconds / 1_000_000_000)
-    state = .ready(idleTimer: loop.scheduleTimer(at: deadline) { [weak self] in self?.idleEnded() })
+    state = .ready(idleTimer: loop.scheduleTimer(at: MonotonicClock.deadline(after: timeout)) { [weak self] in self?.idleEnded() })
   }
 
   /// Closes the connection now; an exchange in flight fails with `error`.
