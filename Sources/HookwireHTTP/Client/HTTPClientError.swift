@@ -35,15 +35,12 @@ package struct HTTPClientError: Error, Sendable, CustomStringConvertible {
   package var reason: String
   /// The response's status line and headers, when they had arrived before the failure.
   package var head: HTTPResponseHead?
-  /// Whether any byte of response had arrived (a stale pooled connection has none).
-  package var receivedResponseBytes: Bool
 
   /// An error of `kind`.
-  package init(_ kind: Kind, _ reason: String, head: HTTPResponseHead? = nil, receivedResponseBytes: Bool = false) {
+  package init(_ kind: Kind, _ reason: String, head: HTTPResponseHead? = nil) {
     self.kind = kind
     self.reason = reason
     self.head = head
-    self.receivedResponseBytes = receivedResponseBytes || head != nil
   }
 
   package var description: String { reason }
@@ -51,14 +48,13 @@ package struct HTTPClientError: Error, Sendable, CustomStringConvertible {
   /// The error a failed socket call amounts to.
   static func io(_ error: IOError, receivedResponseBytes: Bool, head: HTTPResponseHead?) -> HTTPClientError {
     if error.errno == ECONNRESET {
-      return HTTPClientError(.reset, "connection reset by the endpoint", head: head, receivedResponseBytes: receivedResponseBytes)
+      return HTTPClientError(.reset, "connection reset by the endpoint", head: head)
     }
     if error.errno == EPIPE && !receivedResponseBytes {
       // Writing to a connection the endpoint had already closed.
       return HTTPClientError(.closedBeforeResponse, "the endpoint had closed the connection")
     }
     return HTTPClientError(
-      receivedResponseBytes ? .closedMidResponse : .closedBeforeResponse, "the connection failed: \(error)", head: head,
-      receivedResponseBytes: receivedResponseBytes)
+      receivedResponseBytes ? .closedMidResponse : .closedBeforeResponse, "the connection failed: \(error)", head: head)
   }
 }

@@ -263,7 +263,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
 
   private func expire() {
     guard case .exchanging(let exchange) = state else { return }
-    finish(.failure(HTTPClientError(.timedOut, "timed out", head: exchange.parser.head, receivedResponseBytes: exchange.receivedBytes)), reusable: false)
+    finish(.failure(HTTPClientError(.timedOut, "timed out", head: exchange.parser.head)), reusable: false)
   }
 
   private func idleEnded() {
@@ -326,7 +326,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
         if error.code == .closedBeforeResponse {
           finish(.failure(HTTPClientError(.closedBeforeResponse, "the endpoint closed the connection without answering")), reusable: false)
         } else {
-          finish(.failure(HTTPClientError(.closedMidResponse, "the response broke off: \(error.message)", head: head, receivedResponseBytes: true)), reusable: false)
+          finish(.failure(HTTPClientError(.closedMidResponse, "the response broke off: \(error.message)", head: head)), reusable: false)
         }
       }
     case .ready:
@@ -351,7 +351,7 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
   }
 
   private static func malformed(_ error: HTTPError, head: HTTPResponseHead?) -> HTTPClientError {
-    HTTPClientError(.malformedResponse(error.code), "malformed response: \(error)", head: head, receivedResponseBytes: true)
+    HTTPClientError(.malformedResponse(error.code), "malformed response: \(error)", head: head)
   }
 }
 
@@ -371,7 +371,7 @@ extension HTTPConnection: TLSStreamDelegate {
     case .tls(let error):
       switch state {
       case .handshaking: handshakeEnded(.failed(HTTPClientError(.tls, error.reason)))
-      case .exchanging: close(failing: HTTPClientError(.tls, error.reason, receivedResponseBytes: true))
+      case .exchanging: close(failing: HTTPClientError(.tls, error.reason))
       case .ready: endWhileReady()
       case .closed: break
       }
