@@ -12,7 +12,7 @@ import PackageDescription
 //   CHookwirePosix, HookwirePosix  the only socket and epoll code: syscalls, event loops, TCP streams, clocks
 //   CSSL, HookwireTLS    TLS 1.2/1.3 through libssl over memory BIOs, driven by the event loops (client and server)
 //   HookwireHTTP         HTTP/1.1 for deliveries: the response parser (a state machine over chunks), the request writer, the client
-//   HookwireTCP          the RPC server's listener and admission, the stream link, the client's TCP transport
+//   HookwireTCP          the RPC server's listener, admission and TLS, the stream link, the client's TCP transport (names, TLS)
 //   HookwireInProcess    the in-memory transport (tests)
 //   HookwireDomain       partners, access rules, webhooks, events, deliveries, store protocols
 //   CCrypto, HookwireCrypto  SHA-256, HMAC, randomness, sealed secrets, Standard Webhooks signatures
@@ -40,17 +40,17 @@ var targets: [Target] = [
   .target(name: "HookwireCommandLine"),
   .target(name: "HookwireTLS", dependencies: ["CSSL", "HookwirePosix"]),
   .target(name: "HookwireHTTP", dependencies: ["HookwirePosix", "HookwireTLS"]),
-  .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire"]),
+  .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire", "HookwireTLS"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
   .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix", "HookwireTLS"]),
   .target(
     name: "HookwireServer",
     dependencies: [
       "HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireTCP",
-      "HookwireInProcess", "HookwireDelivery",
+      "HookwireInProcess", "HookwireDelivery", "HookwireTLS",
     ]),
   .target(
-    name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto", "HookwireTCP"],
+    name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto", "HookwireTCP", "HookwireTLS"],
     path: "Clients/HookwireClient"),
   .executableTarget(name: "hookwire", dependencies: ["HookwireClient", "HookwireCommandLine"], path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
@@ -88,12 +88,12 @@ var targets: [Target] = [
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),
   .testTarget(name: "HookwireHTTPTests", dependencies: ["HookwireHTTP", "HookwirePosix", "HookwireTLS", "HookwireTestSupport"]),
   .testTarget(name: "HookwireTLSTests", dependencies: ["HookwireTLS", "HookwirePosix", "HookwireTestSupport"]),
-  .testTarget(name: "HookwireClientTests", dependencies: ["HookwireClient", "HookwireCrypto"]),
+  .testTarget(name: "HookwireClientTests", dependencies: ["HookwireClient", "HookwireCrypto", "HookwireTestSupport"]),
   .testTarget(
     name: "HookwireServerTests",
     dependencies: [
       "HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto", "HookwireDelivery",
-      "HookwireTCP", "HookwireInProcess", "HookwirePosix",
+      "HookwireTCP", "HookwireInProcess", "HookwirePosix", "HookwireTLS",
     ]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(

@@ -2,6 +2,7 @@
 @_exported import HookwireRPC
 @_exported import HookwireWire
 @_exported import HookwireTCP
+@_exported import HookwireTLS
 import Synchronization
 
 /// A connection to a Hookwire server that many tasks share: calls are
@@ -26,6 +27,8 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     /// How long one TCP connection attempt may take (gRPC's minimum connect
     /// timeout); a call's own deadline still ends its wait sooner.
     public var connectTimeout: Duration = .seconds(20)
+    /// Plaintext (the default) or TLS, with or without a client certificate.
+    public var security = TransportSecurity.plaintext
 
     /// The defaults.
     public init() {}

@@ -1,5 +1,6 @@
 import HookwirePosix
 import HookwireRPC
+import HookwireTLS
 import HookwireWire
 import Synchronization
 
@@ -40,6 +41,13 @@ public final class RPCServer: Sendable {
     public var maxConnectionsPerPeer = 256
     /// How long calls may run after a shutdown starts.
     public var shutdownGrace: Duration = .seconds(10)
+    /// TLS on the port: the certificate chain and key, the client CA and
+    /// whether client certificates are asked for or required. The server
+    /// offers ALPN `hookwire/1` (whatever the configuration lists) and
+    /// refuses a client that offers only other protocols. Nil serves plaintext.
+    public var tls: TLSServerConfiguration?
+    /// How long a TLS handshake may take before the connection is closed.
+    public var tlsHandshakeTimeout: Duration = .seconds(10)
 
     /// The defaults: `127.0.0.1:7700`, one loop per core.
     public init() {}
