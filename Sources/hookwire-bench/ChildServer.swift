@@ -8,12 +8,14 @@ import Glibc
 /// waits (at most `timeout`) for the line it prints when ready.
 enum ChildServer {
   /// The process and the fields of its first line starting with `readyPrefix`.
-  static func start(_ arguments: [String], readyPrefix: String, timeout: TimeInterval = 30) -> (Process, [String])? {
+  /// With `input` the child reads that pipe as its standard input.
+  static func start(_ arguments: [String], readyPrefix: String, timeout: TimeInterval = 30, input: Pipe? = nil) -> (Process, [String])? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
+    if let input { process.standardInput = input }
     do { try process.run() } catch { return nil }
     var text = ""
     let fd = output.fileHandleForReading.fileDescriptor

@@ -52,9 +52,9 @@ final class LoadGenerator: @unchecked Sendable {
 
   static func run(
     host: String, port: Int, connections: Int, inFlightPerConnection: Int, seconds: Int,
-    cpuSampler: (() -> Int64)? = nil, workload: Workload = .echo
+    cpuSampler: (() -> Int64)? = nil, workload: Workload = .echo, security: TransportSecurity = .plaintext
   ) -> Result? {
-    guard let transport = try? TCPClientTransport(host: host, port: port) else { return nil }
+    guard let transport = try? TCPClientTransport(host: host, port: port, security: security) else { return nil }
     let generator = LoadGenerator(transport: transport, inFlight: inFlightPerConnection, workload: workload)
     generator.cpuSampler = cpuSampler
     transport.execute { generator.start(connections: connections, seconds: seconds) }

@@ -13,60 +13,86 @@ enum RPCBench {
     // By default each level runs twice: every call multiplexed on one
     // connection, and one connection per call in flight (the C echo's shape).
     let connectionChoice = options.int("connections")
-    var server: Process?
-    var address = options.string("server") ?? ""
-    if address.isEmpty {
+    // `--tls on|both`: a TLS server too, with certificates made for the run;
+    // at each level plaintext runs first, then TLS.
+    let modes = tlsModes(options)
+    var certificates: BenchCertificates?
+    if modes.contains(true) && options.string("server") == nil {
+      guard let made = try? BenchCertificates() else { return print("rpc error=tls_setup") }
+      certificates = made
+    }
+    defer { certificates?.remove() }
+    // An outside server (`--server`) is trusted through `--ca-file`.
+    var security: [Bool: TransportSecurity] = [false: .plaintext]
+    if let authorityFile = certificates?.authorityFile ?? options.string("ca-file") {
+      security[true] = .tls(BenchCertificates.clientConfiguration(authorityFile: authorityFile))
+    } else if modes.contains(true) {
+      return print("rpc error=tls_needs_ca_file")
+    }
+    var servers: [Bool: Process] = [:]
+    var addresses: [Bool: String] = [:]
+    defer { servers.values.forEach { ChildServer.stop($0) } }
+    for tls in modes {
+      if let address = options.string("server") {
+        addresses[tls] = address
+        continue
+      }
       let loops = options.int("server-loops", default: 1)
-      guard let (process, port) = startServer(loops: loops) else {
+      guard let (process, port) = startServer(loops: loops, extra: tls ? certificates?.serverArguments() ?? [] : []) else {
         print("rpc error=server_did_not_start")
         return
       }
-      server = process
-      address = "127.0.0.1:\(port)"
+      servers[tls] = process
+      addresses[tls] = "127.0.0.1:\(port)"
     }
-    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-      print("rpc error=bad_server_address")
-      return
-    }
-    let host = String(address[..<colon])
     for concurrency in concurrencies {
       let layouts = connectionChoice.map { [$0] } ?? (concurrency == 1 ? [1] : [1, concurrency])
       for connections in layouts {
-        let perConnection = max(1, concurrency / connections)
-        let pid = server?.processIdentifier
-        guard let result = LoadGenerator.run(
-          host: host, port: port, connections: connections, inFlightPerConnection: perConnection, seconds: duration,
-          cpuSampler: pid.map { pid in { cpuMicroseconds(of: pid) } })
-        else {
-          print("rpc concurrency=\(concurrency) connections=\(connections) error=load_failed")
-          continue
+        for tls in modes {
+          guard let address = addresses[tls], let security = security[tls], let colon = address.lastIndex(of: ":"),
+            let port = Int(address[address.index(after: colon)...])
+          else {
+            print("rpc error=bad_server_address")
+            return
+          }
+          let host = String(address[..<colon])
+          let perConnection = max(1, concurrency / connections)
+          let pid = servers[tls]?.processIdentifier
+          guard let result = LoadGenerator.run(
+            host: host, port: port, connections: connections, inFlightPerConnection: perConnection, seconds: duration,
+            cpuSampler: pid.map { pid in { cpuMicroseconds(of: pid) } }, security: security)
+          else {
+            print("rpc concurrency=\(concurrency) connections=\(connections) error=load_failed tls=\(tls ? 1 : 0)")
+            continue
+          }
+          var line = "rpc concurrency=\(concurrency) connections=\(connections) duration_s=\(duration) calls=\(result.calls)"
+          line += String(format: " qps=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f", result.qps, result.p50, result.p99, result.p999)
+          if let used = result.serverCPUMicroseconds {
+            line += String(format: " server_cpu_us_per_call=%.2f", Double(used) / Double(max(result.calls, 1)))
+          } else {
+            line += " server_cpu_us_per_call=na"
+          }
+          print(line + " tls=\(tls ? 1 : 0)")
         }
-        var line = "rpc concurrency=\(concurrency) connections=\(connections) duration_s=\(duration) calls=\(result.calls)"
-        line += String(format: " qps=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f", result.qps, result.p50, result.p99, result.p999)
-        if let used = result.serverCPUMicroseconds {
-          line += String(format: " server_cpu_us_per_call=%.2f", Double(used) / Double(max(result.calls, 1)))
-        } else {
-          line += " server_cpu_us_per_call=na"
-        }
-        print(line)
       }
     }
-    if let server { ChildServer.stop(server) }
   }
 
   /// Starts `hookwire-bench rpc-server` (this binary) on a free port.
-  static func startServer(loops: Int) -> (Process, Int)? {
-    guard let (process, fields) = ChildServer.start(["rpc-server", "--loops", String(loops)], readyPrefix: "port="),
+  static func startServer(loops: Int, extra: [String] = []) -> (Process, Int)? {
+    guard let (process, fields) = ChildServer.start(["rpc-server", "--loops", String(loops)] + extra, readyPrefix: "port="),
       let port = fields.first.flatMap({ Int($0) })
     else { return nil }
     return (process, port)
   }
 
-  /// The server side: health and echo on 127.0.0.1, port printed as `port=N`.
+  /// The server side: health and echo on 127.0.0.1, port printed as `port=N`;
+  /// TLS with `--tls-cert` and `--tls-key`.
   static func serve(_ options: BenchOptions) {
     var configuration = RPCServer.Configuration()
     configuration.port = 0
     configuration.loops = options.int("loops", default: 1)
+    configuration.tls = tlsConfiguration(options)
     do {
       let server = RPCServer(
         configuration: configuration, services: [HealthService(services: []), DiagnosticsService()],
@@ -75,7 +101,7 @@ enum RPCBench {
       print("port=\(port)")
       fflush(nil)
       signal(SIGTERM, SIG_DFL)
-      while true { sleep(60) }
+      keepServing(server, options)
     } catch {
       print("error=\(error)")
     }

@@ -16,6 +16,14 @@ let usage = """
     rpc     unary echo of 100 bytes against a server in a separate process
             --concurrency N (1…1024; default 1, 16 and 64)  --connections N (1…1024; default: 1, and one per call in flight)
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
+            --tls off|on|both (default off; both: plaintext, then TLS, at each level; tls=0|1 on each line)
+            --ca-file FILE (the CA to trust with --tls and --server)
+    handshakes  new connections/s: connect, TLS handshake, preface exchange, one echo, close
+            --tls-resume off|on|both (default both: full handshakes and resumed TLS 1.3 sessions; plaintext always)
+            --duration S (default 5)  --concurrency N (connections being made at once, default 8)
+    failed-handshakes  server RSS over N connections whose TLS handshake fails, and a good client served meanwhile
+            --count N (default 10000)  --concurrency N (default 32)  --settle S (seconds before each RSS reading, default 3)
+    tls-certs  write the bench's CA, server and client certificates into --dir DIR and print their paths
     webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
             --concurrency N (1…1024; default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
     delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
@@ -65,6 +73,12 @@ case "rpc":
   RPCBench.run(options)
 case "rpc-server":
   RPCBench.serve(options)
+case "handshakes":
+  HandshakeBench.run(options)
+case "failed-handshakes":
+  FailedHandshakeBench.run(options)
+case "tls-certs":
+  TLSCertificatesCommand.run(options)
 case "search":
   await SearchBench.run(options)
 case "webhooks":
