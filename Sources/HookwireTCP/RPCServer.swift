@@ -283,9 +283,9 @@ public final class RPCServer: Sendable {
     let link = StreamLink(tls: tls)
     serving.states[record.loopIndex].withLock { $0.handshakes[record.serial] = link }
     var timedOut = false
-    let timer = stream.loop.scheduleTimer(at: MonotonicClock.deadline(after: configuration.tlsHandshakeTimeout)) {
+    let timer = stream.loop.scheduleTimer(at: MonotonicClock.deadline(after: configuration.tlsHandshakeTimeout)) { [weak link] in
       timedOut = true
-      link.close()
+      link?.close()
     }
     let timeout = configuration.tlsHandshakeTimeout
     link.startTLS { [weak self] error in
