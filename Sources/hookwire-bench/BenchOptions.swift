@@ -29,13 +29,17 @@ struct BenchOptions {
     "rpc": [
       "duration": .integer(1...120), "concurrency": .integer(1...1_024), "connections": .integer(1...1_024), "server": .address,
       "server-loops": .integer(1...64), "tls": .choice(["off", "on", "both"]), "ca-file": .text,
+      "rounds": .integer(1...50),
     ],
     "rpc-server": [
       "loops": .integer(1...64), "tls-cert": .text, "tls-key": .text, "tls-client-ca": .text,
       "tls-client-certs": .choice(["none", "optional", "required"]), "control": .choice(["stdin"]),
     ],
     "handshakes": ["duration": .integer(1...120), "concurrency": .integer(1...256), "tls-resume": .choice(["off", "on", "both"])],
-    "failed-handshakes": ["count": .integer(4...1_000_000), "concurrency": .integer(1...1_024), "settle": .integer(1...60)],
+    "failed-handshakes": [
+      "count": .integer(4...1_000_000), "concurrency": .integer(1...1_024), "settle": .integer(1...60),
+      "kind": .choice(["garbage", "preface", "unknown-ca", "no-cert"]),
+    ],
     "tls-certs": ["dir": .text],
     "webhooks": ["duration": .integer(1...120), "concurrency": .integer(1...1_024), "server-loops": .integer(1...64)],
     "webhooks-server": ["loops": .integer(1...64)],

@@ -33,9 +33,11 @@ final class ControlledChild {
   var pid: Int32 { process.processIdentifier }
 
   /// The server's counters (`failed_handshakes`, `open_connections`), nil
-  /// when the child did not answer within `timeout` seconds.
-  func stats(timeout: Double = 5) -> [String: Int]? {
-    guard (try? input.fileHandleForWriting.write(contentsOf: Data("stats\n".utf8))) != nil else { return nil }
+  /// when the child did not answer within `timeout` seconds. With
+  /// `trimming` the child first gives its free heap memory back to the kernel.
+  func stats(trimming: Bool = false, timeout: Double = 5) -> [String: Int]? {
+    let command = trimming ? "trim\n" : "stats\n"
+    guard (try? input.fileHandleForWriting.write(contentsOf: Data(command.utf8))) != nil else { return nil }
     let deadline = Date().addingTimeInterval(timeout)
     var buffer = [UInt8](repeating: 0, count: 4_096)
     while Date() < deadline {

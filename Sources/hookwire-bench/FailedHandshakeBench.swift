@@ -14,17 +14,19 @@ import HookwireWire
 /// good certificate must be served during and after.
 enum FailedHandshakeBench {
   /// The ways an attempt fails, in rotation.
-  enum Failure: Int, CaseIterable {
-    case garbageRecord
-    case plaintextPreface
-    case unknownCA
-    case noCertificate
+  enum Failure: String, CaseIterable {
+    case garbageRecord = "garbage"
+    case plaintextPreface = "preface"
+    case unknownCA = "unknown-ca"
+    case noCertificate = "no-cert"
   }
 
   static func run(_ options: BenchOptions) {
     let count = options.int("count", default: 10_000)
     let concurrency = options.int("concurrency", default: 32)
     let settle = options.int("settle", default: 3)
+    // `--kind` runs one failure alone (to find which one costs memory).
+    let kinds = options.string("kind").flatMap(Failure.init(rawValue:)).map { [$0] } ?? Failure.allCases
     signal(SIGPIPE, SIG_IGN)
     guard let certificates = try? BenchCertificates() else { return print("failed_handshakes error=tls_setup") }
     defer { certificates.remove() }
@@ -38,7 +40,7 @@ enum FailedHandshakeBench {
       let anonymous = try? TLSContext(client: certificates.clientConfiguration())
     else { return print("failed_handshakes error=client_setup") }
     defer { loop.shutdownAndWait() }
-    let attempts = FailedHandshakeRun(port: child.port, loop: loop, good: good, foreign: foreign, anonymous: anonymous)
+    let attempts = FailedHandshakeRun(port: child.port, loop: loop, kinds: kinds, good: good, foreign: foreign, anonymous: anonymous)
 
     // A served client first, so the one-time cost of serving TLS is in the baseline.
     let warmUp = attempts.probe()
@@ -50,10 +52,13 @@ enum FailedHandshakeBench {
     // The server trims freed memory at most every 10 s: wait for its next trim.
     let after = settled(child, seconds: max(settle, 11))
     let probeAfter = attempts.probe()
-    let stats = child.stats()
+    // Then everything free goes back: what stays resident is held, not cached.
+    let stats = child.stats(trimming: true)
+    let trimmed = child.residentKiB ?? -1
     var line = "failed_handshakes count=\(count) concurrency=\(concurrency)"
+    if kinds.count == 1 { line += " kind=\(kinds[0].rawValue)" }
     line += " rss_before_kib=\(before) rss_after_1000_kib=\(afterFirst) rss_after_kib=\(after) rss_growth_kib=\(after - before)"
-    line += " rss_growth_after_1000_kib=\(after - afterFirst)"
+    line += " rss_growth_after_1000_kib=\(after - afterFirst) rss_after_trim_kib=\(trimmed)"
     line += " server_failed_handshakes=\(stats?["failed_handshakes"].map(String.init) ?? "na")"
     line += " server_open_connections=\(stats?["open_connections"].map(String.init) ?? "na")"
     line += " refused_as_expected=\(attempts.refused) unexpected=\(attempts.unexpected)"
@@ -77,6 +82,7 @@ final class FailedHandshakeRun: @unchecked Sendable {
 
   let port: Int
   let loop: EventLoop
+  let kinds: [FailedHandshakeBench.Failure]
   let good: TLSContext
   let foreign: TLSContext
   let anonymous: TLSContext
@@ -93,9 +99,10 @@ final class FailedHandshakeRun: @unchecked Sendable {
   private var probePending = false
   private let batchDone = DispatchSemaphore(value: 0)
 
-  init(port: Int, loop: EventLoop, good: TLSContext, foreign: TLSContext, anonymous: TLSContext) {
+  init(port: Int, loop: EventLoop, kinds: [FailedHandshakeBench.Failure], good: TLSContext, foreign: TLSContext, anonymous: TLSContext) {
     self.port = port
     self.loop = loop
+    self.kinds = kinds
     self.good = good
     self.foreign = foreign
     self.anonymous = anonymous
@@ -134,7 +141,7 @@ final class FailedHandshakeRun: @unchecked Sendable {
 
   private func startNext() {
     guard started < total else { return }
-    let kind = FailedHandshakeBench.Failure.allCases[started % FailedHandshakeBench.Failure.allCases.count]
+    let kind = kinds[started % kinds.count]
     started += 1
     if let probeAt, started == probeAt { startProbe() }
     switch kind {

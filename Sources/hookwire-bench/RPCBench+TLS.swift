@@ -31,14 +31,16 @@ extension RPCBench {
   }
 
   /// Keeps the child server running. With `--control stdin` it answers each
-  /// `stats` line with `stats failed_handshakes=N open_connections=N` and
-  /// exits when its standard input ends (the parent has gone).
+  /// `stats` line with `stats failed_handshakes=N open_connections=N`, and
+  /// each `trim` line the same once it has given its free memory back to
+  /// the kernel; it exits when its standard input ends (the parent has gone).
   static func keepServing(_ server: RPCServer, _ options: BenchOptions) -> Never {
     guard options.string("control") == "stdin" else {
       while true { sleep(60) }
     }
     while let line = readLine() {
-      guard line == "stats" else { continue }
+      guard line == "stats" || line == "trim" else { continue }
+      if line == "trim" { MemoryTuning.returnFreeMemory() }
       print("stats failed_handshakes=\(server.failedHandshakes) open_connections=\(server.openConnections)")
       fflush(nil)
     }

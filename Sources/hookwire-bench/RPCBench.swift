@@ -47,8 +47,10 @@ enum RPCBench {
     }
     for concurrency in concurrencies {
       let layouts = connectionChoice.map { [$0] } ?? (concurrency == 1 ? [1] : [1, concurrency])
+      // `--rounds N` alternates the modes N times per level: on a noisy
+      // machine the pairs, not single runs, compare.
       for connections in layouts {
-        for tls in modes {
+        for tls in Array(repeating: modes, count: options.int("rounds", default: 1)).joined() {
           guard let address = addresses[tls], let security = security[tls], let colon = address.lastIndex(of: ":"),
             let port = Int(address[address.index(after: colon)...])
           else {

@@ -17,12 +17,13 @@ let usage = """
             --concurrency N (1…1024; default 1, 16 and 64)  --connections N (1…1024; default: 1, and one per call in flight)
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
             --tls off|on|both (default off; both: plaintext, then TLS, at each level; tls=0|1 on each line)
-            --ca-file FILE (the CA to trust with --tls and --server)
+            --ca-file FILE (the CA to trust with --tls and --server)  --rounds N (run each level's modes N times, alternating)
     handshakes  new connections/s: connect, TLS handshake, preface exchange, one echo, close
             --tls-resume off|on|both (default both: full handshakes and resumed TLS 1.3 sessions; plaintext always)
             --duration S (default 5)  --concurrency N (connections being made at once, default 8)
     failed-handshakes  server RSS over N connections whose TLS handshake fails, and a good client served meanwhile
             --count N (default 10000)  --concurrency N (default 32)  --settle S (seconds before each RSS reading, default 3)
+            --kind garbage|preface|unknown-ca|no-cert (one failure alone; default: all four in turn)
     tls-certs  write the bench's CA, server and client certificates into --dir DIR and print their paths
     webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
             --concurrency N (1…1024; default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
