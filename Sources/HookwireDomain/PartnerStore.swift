@@ -24,10 +24,10 @@ package protocol PartnerStore: Sendable {
   /// The key's principal, or nil for an unknown, malformed or revoked key;
   /// records the key's last use.
   func authenticate(key: String) async throws -> Principal?
-  /// Registers a client certificate identity for service `service` (the
-  /// name rule of service keys: trimmed, 1–200 bytes) with the next id, never
-  /// one used before; CONFLICT while an active identity has the same match
-  /// (a revoked one's match may be registered again).
+  /// Registers a client certificate identity for service `service`
+  /// (`ServiceIdentity.serviceName`: trimmed, 1–200 bytes, no control
+  /// characters) with the next id, never one used before; CONFLICT while an
+  /// active identity has the same match (a revoked one's may be registered again).
   func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity
   /// Every service identity, revoked ones too, by id.
   func serviceIdentities() async throws -> [ServiceIdentity]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A client certificate identity registered for an internal service: a
 /// call whose verified client certificate satisfies `match`, and that sends
 /// no API key, is made by service `serviceName` with exactly the rights of
@@ -21,6 +23,22 @@ package struct ServiceIdentity: Sendable, Equatable {
     self.match = match
     self.createdAtMs = createdAtMs
     self.revokedAtMs = revokedAtMs
+  }
+
+  /// The longest service name, in UTF-8 bytes once trimmed (the name rule of service keys).
+  package static let maxServiceNameBytes = 200
+
+  /// A service name as an identity stores it: trimmed of spaces and line
+  /// breaks, 1–200 bytes, no control characters; INVALID otherwise.
+  package static func serviceName(_ name: String) throws(DomainError) -> String {
+    let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty, trimmed.utf8.count <= maxServiceNameBytes else {
+      throw DomainError(.invalid, "a service name needs 1–\(maxServiceNameBytes) bytes")
+    }
+    guard !trimmed.unicodeScalars.contains(where: DistinguishedName.isControl) else {
+      throw DomainError(.invalid, "a service name may not contain control characters")
+    }
+    return trimmed
   }
 
   /// Whether the identity still authenticates.

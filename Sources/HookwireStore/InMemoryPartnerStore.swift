@@ -73,7 +73,7 @@ package actor InMemoryPartnerStore: PartnerStore {
   }
 
   package func createServiceIdentity(service: String, match: CertificateMatch) throws -> ServiceIdentity {
-    let name = try StoreRules.name(service)
+    let name = try ServiceIdentity.serviceName(service)
     if let active = identities.values.first(where: { $0.isActive && $0.match == match }) {
       throw StoreRules.identityConflict(active)
     }

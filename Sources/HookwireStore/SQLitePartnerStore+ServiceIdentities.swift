@@ -5,7 +5,7 @@ import HookwireDomain
 /// match, and `AUTOINCREMENT` keeps ids from being reused.
 extension SQLitePartnerStore {
   package func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity {
-    let name = try StoreRules.name(service)
+    let name = try ServiceIdentity.serviceName(service)
     return try await database.write { db in
       if let active = try Self.activeIdentity(db, match) { throw StoreRules.identityConflict(active) }
       let created = nowMs()
