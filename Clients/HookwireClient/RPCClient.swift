@@ -61,10 +61,16 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   private var closed = false
   private let closeStarted = Atomic<Bool>(false)
 
-  /// A client that reaches `host:port` over TCP.
+  /// A client that reaches `host:port` over TCP: `host` is a name (looked
+  /// up on each connection attempt, every address tried in turn) or an
+  /// address; plaintext or TLS as `configuration.security` says.
+  ///
+  /// - Throws: `TLSError` when the TLS files cannot be used, `IOError`
+  ///   when the client's event loop cannot start.
   public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) throws {
     try self.init(
-      transport: TCPClientTransport(host: host, port: port, connectTimeout: configuration.connectTimeout), configuration: configuration)
+      transport: TCPClientTransport(
+        host: host, port: port, connectTimeout: configuration.connectTimeout, security: configuration.security), configuration: configuration)
   }
 
   /// A client over any transport (TCP, or in-process for tests).

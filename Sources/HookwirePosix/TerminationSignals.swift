@@ -13,8 +13,10 @@ public enum TerminationSignals {
   nonisolated(unsafe) private static var writeFD: Int32 = -1
   nonisolated(unsafe) private static var readFD: Int32 = -1
 
-  /// Installs the handlers; call first thing in `main`.
+  /// Installs the handlers; call first thing in `main`. SIGHUP is ignored
+  /// from then on until `ReloadSignal.onSignal` gives it a meaning.
   public static func install() {
+    signal(SIGHUP, SIG_IGN)
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { return }
     readFD = fds[0]

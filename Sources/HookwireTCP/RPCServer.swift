@@ -18,8 +18,18 @@ import Glibc
 /// a new one in. A refused connection gets the server's preface, SETTINGS
 /// and GOAWAY `ENHANCE_YOUR_CALM` saying why, and is closed.
 ///
-/// Its life: `init` only records what to serve; `start()` starts the loops,
-/// binds and returns the port; `shutdown()` drains and stops the loops.
+/// With `Configuration.tls` the port serves TLS only (`Schema/PROTOCOL.md`
+/// §1.1): each admitted connection first runs its handshake on its loop,
+/// bounded by `tlsHandshakeTimeout`; the protocol connection starts once it
+/// has succeeded, and every call on it carries the connection's
+/// `ConnectionSecurity` (version, ALPN, the verified client certificate). A
+/// failed handshake is counted (`failedHandshakes`), logged at most once a
+/// second with its reason, and costs nothing more. `reloadTLS()` swaps the
+/// certificate for new handshakes.
+///
+/// Its life: `init` only records what to serve; `start()` reads the TLS
+/// files, starts the loops, binds and returns the port; `shutdown()` drains
+/// and stops the loops (handshakes in progress are closed).
 public final class RPCServer: Sendable {
   /// How the server is set up.
   public struct Configuration: Sendable {
@@ -56,6 +66,8 @@ public final class RPCServer: Sendable {
   struct State {
     var listeners: [TCPListener] = []
     var connections: [UInt64: ServerConnection] = [:]
+    /// TLS connections whose handshake is running.
+    var handshakes: [UInt64: StreamLink] = [:]
     var shuttingDown = false
   }
 
@@ -112,6 +124,9 @@ public final class RPCServer: Sendable {
   private let registry: ConnectionRegistry
   private let memory = MemoryReturner()
   private let refusalsLoggedAt = Mutex<ContinuousClock.Instant?>(nil)
+  /// The context new TLS handshakes use; replaced by `reloadTLS()`.
+  private let tlsContext = Mutex<TLSContext?>(nil)
+  private let handshakeFailures = HandshakeFailureLog()
 
   /// Prepares to serve `services`; `requestGuard` checks every request's
   /// bounds before its handler runs. Nothing is bound and no thread starts
@@ -147,8 +162,12 @@ public final class RPCServer: Sendable {
   ///
   /// A server starts once: starting it again after it started, or after
   /// `shutdown()`, is a programming error (build a new server to serve again).
+  ///
+  /// - Throws: `TLSError` when the TLS files cannot be used (nothing is
+  ///   bound then), `IOError` when binding or starting the loops fails.
   @discardableResult
-  public func start() throws(IOError) -> Int {
+  public func start() throws -> Int {
+    if let tls = configuration.tls { tlsContext.withLock { $0 = nil }; try installTLS(tls) }
     let serving = try lifecycle.withLock { lifecycle throws(IOError) -> Serving in
       guard case .idle = lifecycle else { preconditionFailure("RPCServer.start() called on a server already started or shut down") }
       let serving = try bind()
@@ -157,6 +176,32 @@ public final class RPCServer: Sendable {
     }
     return serving.port
   }
+
+  // MARK: - TLS
+
+  /// Whether the port serves TLS.
+  public var servesTLS: Bool { configuration.tls != nil }
+
+  /// Reads the TLS files again (certificate chain, key, client CA) and
+  /// uses them for every handshake from now on; connections already open
+  /// keep theirs. When a file cannot be used the error says why and the
+  /// server goes on with what it had. Call it off the event loops (it reads
+  /// files), e.g. on SIGHUP.
+  public func reloadTLS() throws(TLSError) {
+    guard let tls = configuration.tls else { throw TLSError(.configuration, "TLS: the server serves plaintext; there is nothing to reload") }
+    try installTLS(tls)
+  }
+
+  private func installTLS(_ tls: TLSServerConfiguration) throws(TLSError) {
+    var effective = tls
+    effective.applicationProtocols = [TransportSecurity.applicationProtocol] + tls.applicationProtocols.filter { $0 != TransportSecurity.applicationProtocol }
+    effective.requiresApplicationProtocol = true
+    let context = try TLSContext(server: effective)
+    tlsContext.withLock { $0 = context }
+  }
+
+  /// TLS handshakes that failed (or timed out) since the server started.
+  public var failedHandshakes: Int { handshakeFailures.count }
 
   /// Starts the loops and binds every listener, or undoes what it did and throws.
   private func bind() throws(IOError) -> Serving {
@@ -216,20 +261,86 @@ public final class RPCServer: Sendable {
       if let victim { evict(victim, on: serving) }
     }
     closedAll.withLock { _ in _ = connectionCount.add(1, ordering: .relaxed) }
-    let link = StreamLink(stream: stream)
+    guard configuration.tls != nil else {
+      let link = StreamLink(stream: stream)
+      serve(link, record: record, interceptors: [record] + interceptors, on: serving)
+      do {
+        try link.start()
+      } catch {
+        log("cannot start a connection: \(error)")
+        stream.close(error)
+      }
+      return
+    }
+    handshake(stream, peer: peer, record: record, on: serving)
+  }
+
+  /// Runs the TLS handshake of an admitted connection, within the
+  /// handshake timeout, then serves it; a failure is logged (a line per
+  /// interval) and costs the server this one short-lived connection.
+  private func handshake(_ stream: TCPStream, peer: PeerAddress?, record: ConnectionRecord, on serving: Serving) {
+    let from = peer.map { $0.family == .ipv4 ? "\($0.group)" : "\($0.group)/64" } ?? "a client"
+    guard let context = tlsContext.withLock({ $0 }) else { preconditionFailure("a TLS server has a context once started") }
+    let tls: TLSStream
+    do {
+      tls = try TLSStream(server: context, over: stream)
+    } catch {
+      stream.close()
+      handshakeFailures.record("\(from): \(error.reason)", log: log)
+      return release(record, on: serving)
+    }
+    tls.replyToPlaintext = Self.tlsRequired
+    let link = StreamLink(tls: tls)
+    serving.states[record.loopIndex].withLock { $0.handshakes[record.serial] = link }
+    var timedOut = false
+    let timer = stream.loop.scheduleTimer(at: MonotonicClock.deadline(after: configuration.tlsHandshakeTimeout)) {
+      timedOut = true
+      link.close()
+    }
+    let timeout = configuration.tlsHandshakeTimeout
+    link.startTLS { [weak self] error in
+      guard let self else { return link.close() }
+      stream.loop.cancelTimer(timer)
+      if let error {
+        let reason = timedOut ? "the TLS handshake did not finish within \(timeout)" : error.description
+        self.handshakeFailures.record("\(from): \(reason)", log: self.log)
+        return self.connectionClosed(record, on: serving)
+      }
+      guard !serving.states[record.loopIndex].withLock({ $0.shuttingDown }).value else {
+        link.close()
+        return self.connectionClosed(record, on: serving)
+      }
+      serving.states[record.loopIndex].withLock { _ = $0.handshakes.removeValue(forKey: record.serial) }
+      let security = ConnectionSecurity(
+        version: tls.negotiatedVersion ?? .tls13, applicationProtocol: tls.negotiatedApplicationProtocol, peerCertificate: tls.peerCertificate)
+      self.serve(link, record: record, interceptors: [record, SecurityStamp(security)] + self.interceptors, on: serving)
+    }
+  }
+
+  /// Runs the protocol over an open (and, for TLS, established) link.
+  private func serve(_ link: StreamLink, record: ConnectionRecord, interceptors: [any ServerInterceptor], on serving: Serving) {
     let connection = ServerConnection(
-      host: link, router: router, interceptors: [record] + interceptors, limits: configuration.limits,
+      host: link, router: router, interceptors: interceptors, limits: configuration.limits,
       log: { [log] in log($0) },
       onClose: { [weak self] in self?.connectionClosed(record, on: serving) })
     link.setReceivers(
       received: { connection.received($0) }, drained: { connection.transportDrained() }, closed: { connection.transportClosed() })
-    serving.states[index].withLock { $0.connections[record.serial] = connection }
-    do {
-      try stream.start()
-    } catch {
-      log("cannot start a connection: \(error)")
-      stream.close(error)
-    }
+    serving.states[record.loopIndex].withLock { $0.connections[record.serial] = connection }
+  }
+
+  /// What a TLS port answers a client that spoke plaintext: when it sent
+  /// Hookwire's preface, the server's preface, SETTINGS and GOAWAY
+  /// `INADEQUATE_SECURITY` saying TLS is expected; to anything else, nothing.
+  static func tlsRequired(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    let magic = ConnectionPreface.magic
+    guard bytes.count >= 1, zip(bytes, magic).allSatisfy({ $0 == $1 }) else { return [] }
+    var writer = WireWriter()
+    ConnectionPreface.write(to: &writer)
+    FrameEncoder.write(Frame(type: .settings, callID: 0), to: &writer)
+    let text = "the server expects TLS on this port (ALPN \(TransportSecurity.applicationProtocol))"
+    FrameEncoder.write(
+      .goAway, callID: 0, message: GoAway(lastCallID: 0, errorCode: GoAwayCode.inadequateSecurity.rawValue, debugText: text), to: &writer)
+    return writer.bytes()
   }
 
   /// How long a connection the server closes may take to close its side
@@ -275,9 +386,19 @@ public final class RPCServer: Sendable {
     }
   }
 
+  /// Forgets a closed connection (or one whose handshake failed): its
+  /// admission slot, its count; the last one wakes `shutdown`. Once per record.
   private func connectionClosed(_ record: ConnectionRecord, on serving: Serving) {
-    let removed = serving.states[record.loopIndex].withLock { $0.connections.removeValue(forKey: record.serial) }.value
-    guard removed != nil else { return }
+    let removed = serving.states[record.loopIndex].withLock { state in
+      state.connections.removeValue(forKey: record.serial) != nil || state.handshakes.removeValue(forKey: record.serial) != nil
+    }.value
+    guard removed else { return }
+    release(record, on: serving)
+  }
+
+  /// Gives back what an admitted connection held: its admission slot, its
+  /// count; the last one wakes `shutdown`.
+  private func release(_ record: ConnectionRecord, on serving: Serving) {
     registry.remove(record)
     memory.connectionClosed()
     // Decrement under the waiters' lock so `shutdown` cannot miss the last close.
@@ -343,13 +464,15 @@ public final class RPCServer: Sendable {
     let grace = configuration.shutdownGrace
     for (index, loop) in serving.group.loops.enumerated() {
       loop.execute {
-        let connections = serving.states[index].withLock { state -> [ServerConnection] in
+        let (connections, handshakes) = serving.states[index].withLock { state -> ([ServerConnection], [StreamLink]) in
           state.shuttingDown = true
           for listener in state.listeners { listener.close() }
           state.listeners = []
-          return Array(state.connections.values)
+          return (Array(state.connections.values), Array(state.handshakes.values))
         }.value
         for connection in connections { connection.beginDrain(grace: grace) }
+        // A handshake in progress has no call to finish.
+        for link in handshakes { link.close() }
       }
     }
   }

@@ -34,6 +34,11 @@ public final class TLSStream {
 
   /// Receives the stream's events.
   public weak var delegate: (any TLSStreamDelegate)?
+  /// Server: when the peer's first bytes are not TLS, what to answer in
+  /// the clear (given those bytes) before closing — a protocol's own
+  /// "this port needs TLS", so a plaintext client reads why instead of a
+  /// bare close. Nil or an empty answer sends nothing.
+  public var replyToPlaintext: ((UnsafeRawBufferPointer) -> [UInt8])?
   /// The context the stream was made from.
   let context: TLSContext
   /// Client: where resumable sessions are kept.
@@ -362,6 +367,7 @@ extension TLSStream: TCPStreamDelegate {
       // Every TLS conversation opens with a handshake record (0x16), or an
       // alert (0x15) refusing one.
       if bytes[0] != 0x16 && bytes[0] != 0x15 {
+        if let reply = replyToPlaintext?(bytes), !reply.isEmpty { reply.withUnsafeBytes { tcp.write($0) } }
         return fail(TLSError(.notTLS, "TLS: the peer does not speak TLS (it sent \"\(TLSError.printable(bytes, limit: 24))\")"))
       }
     }

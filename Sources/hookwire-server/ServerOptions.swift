@@ -1,6 +1,7 @@
 import HookwireCommandLine
 import HookwireDelivery
 import HookwireServer
+import HookwireTLS
 
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,8 @@ struct ServerOptions {
   var retryDelaysMilliseconds: [Int]?
   var retentionDays = 30
   var disableAfterHours = 120
+  var tls: TLSServerConfiguration?
+  var tlsHandshakeTimeoutSeconds = 10
   var help = false
 
   static let usage = """
@@ -47,6 +50,12 @@ struct ServerOptions {
                           1…\(maxRetryDelays) delays of at most \(maxRetryDelayMilliseconds) (30 days)
       --retention-days N  prune finished deliveries and events older than N days, 1…3650 (default 30)
       --disable-after-hours N  disable a webhook failing without a success for N hours, 1…87600 (default 120)
+      --tls-cert PATH     serve TLS (1.2/1.3, ALPN hookwire/1) with this PEM certificate chain
+      --tls-key PATH      the PEM private key of --tls-cert (both or neither)
+      --tls-client-ca PATH  require client certificates signed by a CA in this PEM file (mutual TLS)
+      --tls-client-ca-optional  with --tls-client-ca: ask for a client certificate, accept clients without one
+      --tls-handshake-timeout S  seconds a TLS handshake may take, 1…300 (default 10)
+                          SIGHUP reads the certificate, key and CA files again (new connections use them)
       -h, --help          show this help
 
     Unknown options and bad values are refused with exit status 2.
@@ -57,13 +66,13 @@ struct ServerOptions {
 
   static let valueFlags: Set<String> = [
     "listen", "loops", "data-dir", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
-    "disable-after-hours", "delivery-ca-file", "dns-cache-ttl",
+    "disable-after-hours", "delivery-ca-file", "dns-cache-ttl", "tls-cert", "tls-key", "tls-client-ca", "tls-handshake-timeout",
   ]
 
   static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> ServerOptions {
     var options = ServerOptions()
     if let listen = environment["HOOKWIRE_LISTEN"] { try options.setListen(listen, source: "HOOKWIRE_LISTEN") }
-    let parsed = try CommandArguments(arguments, command: "hookwire-server", values: valueFlags, switches: ["demo", "allow-http-targets"])
+    let parsed = try CommandArguments(arguments, command: "hookwire-server", values: valueFlags, switches: ["demo", "allow-http-targets", "tls-client-ca-optional"])
     options.help = parsed.help
     if let listen = parsed.string("listen") { try options.setListen(listen, source: "--listen") }
     options.loops = try parsed.integer("loops", in: 1...256)
@@ -84,7 +93,37 @@ struct ServerOptions {
     options.disableAfterHours = try parsed.integer("disable-after-hours", in: 1...87_600) ?? options.disableAfterHours
     options.keyCacheSeconds = try parsed.integer("key-cache-ttl", in: 0...3_600) ?? options.keyCacheSeconds
     if let text = parsed.string("retry-delays") { options.retryDelaysMilliseconds = try retryDelays(text) }
+    options.tls = try tls(parsed)
+    options.tlsHandshakeTimeoutSeconds = try parsed.integer("tls-handshake-timeout", in: 1...300) ?? options.tlsHandshakeTimeoutSeconds
     return options
+  }
+
+  /// The TLS flags as a server configuration, nil for plaintext. The files
+  /// are read when the server starts (and on SIGHUP), where a bad one is
+  /// reported with its reason.
+  static func tls(_ parsed: CommandArguments) throws(UsageError) -> TLSServerConfiguration? {
+    func file(_ name: String) throws(UsageError) -> String? {
+      guard let path = parsed.string(name) else { return nil }
+      guard !path.isEmpty else { throw UsageError("option '--\(name)' needs a file") }
+      return path
+    }
+    let certificate = try file("tls-cert")
+    let key = try file("tls-key")
+    let clientCA = try file("tls-client-ca")
+    let optional = parsed.has("tls-client-ca-optional")
+    guard let certificate, let key else {
+      if certificate != nil { throw UsageError("option '--tls-cert' needs '--tls-key' with the certificate's private key") }
+      if key != nil { throw UsageError("option '--tls-key' needs '--tls-cert' with the certificate chain") }
+      if clientCA != nil { throw UsageError("option '--tls-client-ca' needs '--tls-cert' and '--tls-key': mutual TLS is TLS first") }
+      if optional { throw UsageError("option '--tls-client-ca-optional' needs '--tls-client-ca'") }
+      if parsed.string("tls-handshake-timeout") != nil { throw UsageError("option '--tls-handshake-timeout' needs '--tls-cert' and '--tls-key'") }
+      return nil
+    }
+    if optional && clientCA == nil { throw UsageError("option '--tls-client-ca-optional' needs '--tls-client-ca'") }
+    var configuration = TLSServerConfiguration(certificateChainFile: certificate, privateKeyFile: key)
+    configuration.clientCAFile = clientCA
+    configuration.clientCertificates = clientCA == nil ? .none : optional ? .optional : .required
+    return configuration
   }
 
   /// `127.0.0.0/8,::1/128`: every entry a numeric address with an optional

@@ -1,10 +1,11 @@
 // hookwire-server: runs Hookwire's RPC server, or administers its data.
 //
-//   hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo]
+//   hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo] [--tls-cert PEM --tls-key PEM …]
 //   hookwire-server admin <command> [--data-dir DIR] …
 //
 // Listens on 127.0.0.1:7700 by default (or $HOOKWIRE_LISTEN); keeps its data
-// in ./hookwire-data (SQLite); SIGTERM or SIGINT drains calls and exits 0.
+// in ./hookwire-data (SQLite); SIGTERM or SIGINT drains calls and exits 0;
+// SIGHUP reloads the TLS files.
 import Dispatch
 import Foundation
 import HookwireAPI
@@ -78,13 +79,16 @@ configuration.allowHTTPTargets = options.allowHTTPTargets
 configuration.deliveryCAFile = options.deliveryCAFile
 if options.dnsCacheSeconds != 30 { configuration.resolver = HostResolver(cacheLifetime: .seconds(options.dnsCacheSeconds)) }
 configuration.keyCacheTTL = .seconds(options.keyCacheSeconds)
+configuration.server.tls = options.tls
+configuration.server.tlsHandshakeTimeout = .seconds(options.tlsHandshakeTimeoutSeconds)
 configuration.log = log
 
 let application: HookwireApplication
 do {
   application = try HookwireApplication(configuration: configuration, stores: .sqlite(data.database, secrets: data.secrets))
 } catch let error as TLSError {
-  log("cannot use --delivery-ca-file: \(error.reason)")
+  // The reason names the file: a TLS flag's or --delivery-ca-file's.
+  log("cannot start: \(error.reason)")
   exit(1)
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
@@ -95,9 +99,24 @@ TerminationSignals.onSignal { _ in
   log("shutting down: draining calls (grace \(grace))")
   application.stop()
 }
+ReloadSignal.onSignal {
+  do throws(TLSError) {
+    try application.server.reloadTLS()
+    log("SIGHUP: reloaded the TLS certificate, key and client CA; new connections use them")
+  } catch {
+    log("SIGHUP: \(error.reason); keeping the files loaded before")
+  }
+}
+let security: String
+switch options.tls?.clientCertificates {
+case nil: security = "plaintext"
+case .none?: security = "TLS"
+case .optional?: security = "TLS, client certificates accepted"
+case .required?: security = "TLS, client certificates required"
+}
 // Signals are caught from the first line on; a supervisor that signals
 // right after this line gets a clean drain.
-log("listening on \(options.host):\(application.port) with \(configuration.server.loops) event loops, data in \(options.dataDirectory)")
+log("listening on \(options.host):\(application.port) (\(security)) with \(configuration.server.loops) event loops, data in \(options.dataDirectory)")
 await application.run()
 data.database.close()
 log("stopped")

@@ -153,15 +153,18 @@ struct HostResolverTests {
     }
     // Another name has an entry of its own.
     #expect(await resolver.resolve("other.example") == .success([ScriptedLookup.address(1)]))
+    // A starved test may already have seen the answer expire once (`again`
+    // looked up anew); wait for the answer after the one seen last.
+    let seen = lookup.count(of: "hooks.example")
     var latest = await resolver.resolve("hooks.example")
-    while latest == .success([ScriptedLookup.address(1)]) && ContinuousClock.now - answered < .seconds(30) {
+    while latest == .success([ScriptedLookup.address(seen)]) && ContinuousClock.now - answered < .seconds(30) {
       try? await Task.sleep(for: .milliseconds(20))
       latest = await resolver.resolve("hooks.example")
     }
     let kept = ContinuousClock.now - answered
-    #expect(latest == .success([ScriptedLookup.address(2)]), "the answer was never looked up again")
+    #expect(latest == .success([ScriptedLookup.address(seen + 1)]), "the answer was never looked up again")
     #expect(kept >= lifetime, "the answer was dropped after \(kept), before its 1 s lifetime")
-    #expect(lookup.count(of: "hooks.example") == 2 && lookup.count(of: "other.example") == 1)
+    #expect(lookup.count(of: "hooks.example") == seen + 1 && lookup.count(of: "other.example") == 1)
   }
 
   @Test("a full table drops its expired answers first, keeping the live ones")

@@ -118,41 +118,25 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
     if host.scheme == .https && tls == nil {
       return completion(.failure(HTTPClientError(.unavailable, "https needs a TLS context, and the client has none")))
     }
-    var remaining = addresses[...]
-    var failures: [String] = []
-    func tryNext() {
-      guard let address = remaining.popFirst() else {
-        let reason = failures.isEmpty ? "no address to connect to" : failures.joined(separator: "; ")
-        return completion(.failure(HTTPClientError(.connectFailed, reason)))
-      }
-      let now = MonotonicClock.now()
-      guard now < deadline else { return completion(.failure(HTTPClientError(.timedOut, "timed out connecting"))) }
-      observe?(address, host.port)
-      TCPConnector.connect(host: address.description, port: host.port, loop: loop, timeout: .nanoseconds(Int64(deadline - now))) {
-        result in
-        switch result {
-        case .success(let stream):
-          if let tls, host.scheme == .https {
-            return handshake(
-              host: host, address: address, loop: loop, stream: stream, context: tls, deadline: deadline,
-              observe: observeHandshake, completion: completion)
-          }
-          do {
-            completion(.success(try HTTPConnection(host: host, address: address, loop: loop, stream: stream)))
-          } catch {
-            stream.close()
-            failures.append("\(Self.name(address, host.port)): \(error)")
-            tryNext()
-          }
-        case .failure(let error) where error.errno == ETIMEDOUT && MonotonicClock.now() >= deadline:
-          completion(.failure(HTTPClientError(.timedOut, "timed out connecting to \(Self.name(address, host.port))")))
-        case .failure(let error):
-          failures.append(Self.connectFailure(error, to: Self.name(address, host.port)))
-          tryNext()
+    TCPConnector.connect(toFirstOf: addresses, port: host.port, loop: loop, deadline: deadline, observe: observe.map { observe in { observe($0, host.port) } }) {
+      result in
+      switch result {
+      case .success(let (stream, address)):
+        if let tls, host.scheme == .https {
+          return handshake(
+            host: host, address: address, loop: loop, stream: stream, context: tls, deadline: deadline,
+            observe: observeHandshake, completion: completion)
         }
+        do {
+          completion(.success(try HTTPConnection(host: host, address: address, loop: loop, stream: stream)))
+        } catch {
+          stream.close()
+          completion(.failure(HTTPClientError(.connectFailed, "\(address.name(port: host.port)): \(error)")))
+        }
+      case .failure(let failure):
+        completion(.failure(HTTPClientError(failure.kind == .timedOut ? .timedOut : .connectFailed, failure.reason)))
       }
     }
-    tryNext()
   }
 
   /// Runs the TLS handshake over a connected `stream`, by `deadline`: the
@@ -203,24 +187,11 @@ final class HTTPConnection: TCPStreamDelegate, @unchecked Sendable {
     case .timedOut:
       state = .closed
       transport.close()
-      completion(.failure(HTTPClientError(.timedOut, "timed out in the TLS handshake with \(Self.name(address, host.port))")))
+      completion(.failure(HTTPClientError(.timedOut, "timed out in the TLS handshake with \(address.name(port: host.port))")))
     case .failed(let error):
       state = .closed
       transport.close()
       completion(.failure(error))
-    }
-  }
-
-  /// `address:port`, an IPv6 address in brackets.
-  static func name(_ address: PeerAddress, _ port: Int) -> String {
-    address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
-  }
-
-  private static func connectFailure(_ error: IOError, to name: String) -> String {
-    switch error.errno {
-    case ECONNREFUSED: "connection refused by \(name)"
-    case ENETUNREACH, EHOSTUNREACH: "\(name) is unreachable"
-    default: "cannot connect to \(name): \(String(cString: strerror(error.errno)))"
     }
   }
 

@@ -233,9 +233,14 @@ public final class ClientConnection: @unchecked Sendable {
     case .goAway(let goAway):
       enter(.goingAway(lastCallID: min(goAway.lastCallID, goAwayLastID ?? .max)))
       let refused = calls.filter { $0.key > goAway.lastCallID }
+      // A drain's refusals are retried elsewhere; a GOAWAY with an error
+      // (a limit, a port that needs TLS) says why the call cannot be served.
+      let failing = goAway.errorCode != GoAwayCode.noError.rawValue
       for (id, call) in refused.sorted(by: { $0.key < $1.key }) {
         calls[id] = nil
-        if let onRefused = call.handlers.onRefused {
+        if failing {
+          call.handlers.onEnd(RPCError(code: .unavailable, message: "the server closed the connection: \(goAway.debugText)"))
+        } else if let onRefused = call.handlers.onRefused {
           onRefused()
         } else {
           call.handlers.onEnd(RPCError(code: .unavailable, message: "the server is going away and did not process the call"))

@@ -8,4 +8,7 @@ public enum GoAwayCode: UInt32, Sendable {
   case frameSizeError = 5
   case enhanceYourCalm = 6
   case versionMismatch = 7
+  /// The connection lacks the security the port requires: a plaintext
+  /// client reached a port that serves TLS only.
+  case inadequateSecurity = 8
 }

@@ -1,0 +1,38 @@
+import HookwirePosix
+import Synchronization
+
+/// Counts failed TLS handshakes and logs them without flooding: the first
+/// failure of each interval is logged with its reason, and the next line
+/// says how many more failed in between.
+final class HandshakeFailureLog: Sendable {
+  private struct State {
+    var total = 0
+    var lastLogged: ContinuousClock.Instant?
+    var unlogged = 0
+  }
+
+  private let state = Mutex(State())
+  /// At most one line per this much time.
+  let interval: Duration
+
+  init(interval: Duration = .seconds(1)) { self.interval = interval }
+
+  /// Failed handshakes so far.
+  var count: Int { state.withLock { $0.total } }
+
+  /// Counts a failure, logging `reason` when the interval allows.
+  func record(_ reason: String, log: ServerLog) {
+    let now = ContinuousClock.now
+    let line = state.withLock { state -> String? in
+      state.total += 1
+      if let last = state.lastLogged, now - last < interval {
+        state.unlogged += 1
+        return nil
+      }
+      state.lastLogged = now
+      defer { state.unlogged = 0 }
+      return state.unlogged == 0 ? "TLS handshake failed: \(reason)" : "TLS handshake failed: \(reason) (and \(state.unlogged) more since the last line)"
+    }
+    if let line { log(line) }
+  }
+}
