@@ -183,6 +183,6 @@ struct CertificateAuthenticationTests {
     await watch.value
     timeout.cancel()
     #expect(credential.isRevoked, "the check ended without finding the revocation")
-    #expect(ContinuousClock.now - revokedAt < .seconds(1))
+    #expect(ContinuousClock.now - revokedAt < .seconds(2))
   }
 }
