@@ -138,8 +138,9 @@ struct CommandLineTests {
     #expect(result.firstErrorLine.contains(`case`.names), "stderr: \(result.stderr)")
   }
 
-  @Test("hookwire refuses a --server that is not a numeric HOST:PORT with exit status 2, naming --server", arguments: [
-    "example.com:7700", "127.0.0.1:0", "127.0.0.1", "::1:7700",
+  @Test("hookwire refuses a --server that is not a host name or address and a port with exit status 2, naming --server", arguments: [
+    "127.0.0.1:0", "127.0.0.1", "::1:7700", "exa mple.com:7700", ":7700", "example.com:", "example.com:+80", "example.com:65536",
+    "-example.com:7700", "example..com:7700", "example.com:7700 ", "[example.com]:7700", "[::1:7700", "127.1:7700", "host_name:7700",
   ])
   func cliRefusesServer(_ address: String) async throws {
     let result = try await runProcess("hookwire", ["--server", address, "health"])
