@@ -118,6 +118,12 @@ struct CommandLineTests {
     Refused(arguments: ["--act-as", "-3", "whoami"], names: "--act-as"),
     Refused(arguments: ["--json=yes", "health"], names: "--json"),
     Refused(arguments: ["--api-key", "a", "--api-key", "b", "whoami"], names: "--api-key"),
+    Refused(arguments: ["--tls=yes", "health"], names: "--tls"),
+    Refused(arguments: ["--tls", "health", "--tls"], names: "--tls"),
+    Refused(arguments: ["--ca-file", "--tls", "health"], names: "--ca-file"),
+    Refused(arguments: ["--ca-file=", "health"], names: "--ca-file"),
+    Refused(arguments: ["--cert", "no-such-client.pem", "health"], names: "no-such-client.pem"),
+    Refused(arguments: ["health", "--key"], names: "--key"),
     Refused(arguments: ["whoami", "--api-key"], names: "--api-key"),
     Refused(arguments: ["whoami", "me"], names: "me"),
     Refused(arguments: ["partners", "search", "acme", "--page-size", "lots"], names: "--page-size"),
@@ -156,8 +162,9 @@ struct CommandLineTests {
     #expect(result.firstErrorLine.contains(`case`.names), "stderr: \(result.stderr)")
   }
 
-  @Test("hookwire refuses a --server that is not a numeric HOST:PORT with exit status 2, naming --server", arguments: [
-    "example.com:7700", "127.0.0.1:0", "127.0.0.1", "::1:7700",
+  @Test("hookwire refuses a --server that is not a host name or address and a port with exit status 2, naming --server", arguments: [
+    "127.0.0.1:0", "127.0.0.1", "::1:7700", "exa mple.com:7700", ":7700", "example.com:", "example.com:+80", "example.com:65536",
+    "-example.com:7700", "example..com:7700", "example.com:7700 ", "[example.com]:7700", "[::1:7700", "127.1:7700", "host_name:7700",
   ])
   func cliRefusesServer(_ address: String) async throws {
     let result = try await runProcess("hookwire", ["--server", address, "health"])
