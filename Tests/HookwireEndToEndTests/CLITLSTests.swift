@@ -100,6 +100,27 @@ struct CLITLSTests {
     }
   }
 
+  @Test("a client certificate registered as a service identity authenticates without a key, and whoami says so")
+  func certificateIdentity() async throws {
+    let files = try Files()
+    defer { files.directory.remove() }
+    let data = URL(fileURLWithPath: files.directory.file("data"))
+    let id = try await runAdmin(["create-service-identity", "--name", "billing", "--subject", "CN=operator"], dataDirectory: data)
+    try await withServer(arguments: files.serverTLS + ["--tls-client-ca", files.authority.certificateFile], dataDirectory: data) { server in
+      let base = [
+        "--ca-file", files.authority.certificateFile, "--server", "localhost:\(server.port)", "--cert", files.client.certificateFile, "--key",
+        files.client.keyFile,
+      ]
+      let text = try await runCLI(base + ["whoami"])
+      #expect(text.status == 0, "stderr: \(text.stderr)")
+      #expect(text.stdout == "service billing (client certificate, identity \(id): subject CN=operator)\n", "\(text.stdout)")
+      let json = try await runCLI(base + ["--json", "whoami"])
+      #expect(json.stdout.contains("CLIENT_CERTIFICATE") && json.stdout.contains("\"subject\":\"CN=operator\""), "\(json.stdout)")
+      let stranger = try await runCLI(base.dropLast(4) + ["--cert", files.stranger.certificateFile, "--key", files.stranger.keyFile, "whoami"])
+      #expect(stranger.status == 24, "stderr: \(stranger.stderr)")
+    }
+  }
+
   @Test("the variables do what the flags do: HOOKWIRE_CA_FILE implies TLS, HOOKWIRE_CERT/KEY answer mutual TLS, HOOKWIRE_TLS=0 turns TLS off")
   func environment() async throws {
     let files = try Files()
