@@ -78,7 +78,10 @@ public final class TCPClientTransport: ClientTransport {
         case .success(let addresses):
           connect(to: addresses, deadline: deadline, box.value)
         case .failure(let error):
-          box.value(.failure(RPCError(code: .unavailable, message: "cannot resolve host '\(host)': \(error.reason)")))
+          // The resolver's reason names the host too: say it once.
+          let prefix = "cannot resolve \(host): "
+          let why = error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason
+          box.value(.failure(RPCError(code: .unavailable, message: "cannot resolve host '\(host)': \(why)")))
         }
       }
     }
