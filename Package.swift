@@ -17,6 +17,7 @@ import PackageDescription
 //   HookwireDomain       partners, access rules, webhooks, events, deliveries, store protocols
 //   CCrypto, HookwireCrypto  SHA-256, HMAC, randomness, sealed secrets, Standard Webhooks signatures
 //   CSQLite, HookwireStore   the SQLite database and the SQLite and in-memory stores
+//   CPostgres, HookwirePostgres  PostgreSQL through libpq: connections on threads of their own, pool, migrations
 //   HookwireDelivery     the delivery engine, the HTTP sender, the target guard
 //   HookwireServer       API adapters, authentication, request bounds, error mapping, HookwireApplication
 //   HookwireCommandLine  the executables' argument checking (unknown flags, values)
@@ -33,9 +34,11 @@ var targets: [Target] = [
   .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
   .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
   .systemLibrary(name: "CSSL", path: "Sources/CSSL"),
+  .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
   .target(name: "HookwireCrypto", dependencies: ["CCrypto"]),
   .target(name: "HookwireDomain"),
   .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
+  .target(name: "HookwirePostgres", dependencies: ["CPostgres", "HookwireDomain"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireCommandLine"),
   .target(name: "HookwireTLS", dependencies: ["CSSL", "HookwirePosix"]),
@@ -83,6 +86,7 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
+  .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireTestSupport"]),
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),

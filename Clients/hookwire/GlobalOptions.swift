@@ -2,38 +2,46 @@ import HookwireCommandLine
 import Foundation
 import HookwireClient
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Flags every `hookwire` command accepts.
 struct GlobalOptions {
-  var server = "127.0.0.1:7700"
+  /// The address when neither `--server` nor `HOOKWIRE_SERVER` gives one.
+  static let defaultServer = "127.0.0.1:7700"
+  var server = GlobalOptions.defaultServer
+  /// Where `server` came from, for messages.
+  var serverSource = "option '--server'"
   var apiKey: String?
   var actAs: String?
   var json = false
   var timeout: Duration = .seconds(10)
   var help = false
+  /// TLS or plaintext, and the files TLS uses.
+  var security: SecurityOptions
 
   static let help = """
     Global flags:
-      --server HOST:PORT   server address (default 127.0.0.1:7700, env HOOKWIRE_SERVER)
+      --server HOST:PORT   server address: a host name, an IPv4 address or [IPv6], and a port
+                           (default 127.0.0.1:7700, env HOOKWIRE_SERVER)
       --api-key KEY        API key sent as `authorization: Bearer KEY` (env HOOKWIRE_API_KEY)
       --act-as ID          a global partner acts as partner ID (its business unit)
       --json               print JSON instead of text
       --timeout DURATION   deadline per call, 1ms to 24h, e.g. 500ms, 5s, 2m (default 10s)
+    \(SecurityOptions.help)
       -h, --help           show help
     """
 
   /// Reads the environment's defaults.
   init(environment: [String: String]) {
-    if let server = environment["HOOKWIRE_SERVER"], !server.isEmpty { self.server = server }
+    if let server = environment["HOOKWIRE_SERVER"], !server.isEmpty {
+      self.server = server
+      serverSource = "HOOKWIRE_SERVER"
+    }
     if let key = environment["HOOKWIRE_API_KEY"], !key.isEmpty { apiKey = key }
+    security = SecurityOptions(environment: environment)
   }
 
   /// Global flags that take a value, and those that stand alone.
-  static let valueFlags: Set<String> = ["server", "api-key", "act-as", "timeout"]
-  static let switchFlags: Set<String> = ["json"]
+  static let valueFlags = Set(["server", "api-key", "act-as", "timeout"]).union(SecurityOptions.fileFlags)
+  static let switchFlags: Set<String> = ["json", "tls"]
 
   /// Takes the global flags (`--flag VALUE` or `--flag=VALUE`, anywhere
   /// before a `--`) out of `arguments`, leaving the command's own; each
@@ -62,7 +70,7 @@ struct GlobalOptions {
       let inline = argument.firstIndex(of: "=").map { String(argument[argument.index(after: $0)...]) }
       if Self.switchFlags.contains(name) {
         guard inline == nil else { throw UsageError("option '--\(name)' takes no value") }
-        json = true
+        if name == "json" { json = true } else { security.setTLS() }
         continue
       }
       let value: String
@@ -81,16 +89,19 @@ struct GlobalOptions {
   private mutating func set(_ name: String, _ value: String) throws(UsageError) {
     switch name {
     case "server":
-      _ = try Self.address(value, source: "option '--server'")
+      _ = try ServerAddress(value, source: "option '--server'")
       server = value
+      serverSource = "option '--server'"
     case "api-key":
       guard !value.isEmpty else { throw UsageError("option '--api-key' needs a key") }
       apiKey = value
     case "act-as":
       guard let number = Int64(value), number > 0 else { throw UsageError("option '--act-as' takes a partner id, not '\(value)'") }
       actAs = String(number)
-    default:
+    case "timeout":
       timeout = try Self.duration(value)
+    default:
+      try security.set(name, value)
     }
   }
 
@@ -110,27 +121,10 @@ struct GlobalOptions {
     throw UsageError("option '--timeout' takes a duration from 1ms to 24h such as 500ms, 5s or 2m, not '\(text)'")
   }
 
-  /// The server's host and port.
-  func address() throws(UsageError) -> (host: String, port: Int) {
-    try Self.address(server, source: server == "127.0.0.1:7700" ? "option '--server'" : "the server address (--server or HOOKWIRE_SERVER)")
-  }
-
-  /// `HOST:PORT` with a numeric host (or `localhost`); IPv6 in brackets.
-  static func address(_ text: String, source: String) throws(UsageError) -> (host: String, port: Int) {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
-      throw UsageError("\(source) takes HOST:PORT with a port 1…65535, not '\(text)'")
-    }
-    var host = String(text[..<colon])
-    if host == "localhost" { host = "127.0.0.1" }
-    let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
-    if bracketed { host = String(host.dropFirst().dropLast()) }
-    var v4 = in_addr()
-    var v6 = in6_addr()
-    let numeric = inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
-    guard numeric, bracketed == host.contains(":") else {
-      throw UsageError("\(source) takes a numeric host such as 127.0.0.1 or [::1], not '\(text)'")
-    }
-    return (host, port)
+  /// The server's host and port, checked (`HOOKWIRE_SERVER` is first
+  /// checked here, so commands that call no server ignore it).
+  func address() throws(UsageError) -> ServerAddress {
+    try ServerAddress(server, source: serverSource)
   }
 
   /// Metadata every call carries.
@@ -144,9 +138,20 @@ struct GlobalOptions {
   var callOptions: CallOptions { CallOptions(timeout: timeout) }
 
   /// Runs `body` with a client for the chosen server, closing it after.
+  /// Settings are checked first (a usage error); TLS files the TLS layer
+  /// cannot use (no PEM inside, an encrypted key, a key that does not
+  /// match) are usage errors naming their flag or variable.
   func withClient<T>(_ body: (RPCClient) async throws -> T) async throws -> T {
-    let (host, port) = try address()
-    let client = try RPCClient(host: host, port: port)
+    let address = try address()
+    var configuration = RPCClient.Configuration()
+    configuration.security = try security.transportSecurity()
+    let client: RPCClient
+    do {
+      client = try RPCClient(host: address.host, port: address.port, configuration: configuration)
+    } catch let error as TLSError where error.kind == .configuration {
+      let reason = error.reason.hasPrefix("TLS: ") ? String(error.reason.dropFirst(5)) : error.reason
+      throw UsageError(security.source(of: error.reason).map { "\($0): \(reason)" } ?? reason)
+    }
     do {
       let result = try await body(client)
       await client.close()

@@ -31,7 +31,14 @@ enum PartnerCommands {
       try await Partners.Client(wrapping: client).whoAmI(WhoAmIRequest(), metadata: options.metadata, options: options.callOptions)
     }
     if options.json {
-      var pairs: [(String, Output.JSON)] = [("principal", .string(response.principalKind.schemaName)), ("key_prefix", .string(response.keyPrefix))]
+      var pairs: [(String, Output.JSON)] = [
+        ("principal", .string(response.principalKind.schemaName)), ("key_prefix", .string(response.keyPrefix)),
+        ("authenticated_by", .string(response.authenticatedBy.schemaName)),
+      ]
+      if let identity = response.certificateIdentity {
+        let matched: (String, Output.JSON) = identity.subject.isEmpty ? ("uri", .string(identity.uri)) : ("subject", .string(identity.subject))
+        pairs.append(("certificate_identity", .object([("id", .number(Int64(identity.id))), matched])))
+      }
       if let caller = response.caller { pairs.append(("caller", partnerJSON(caller))) }
       if let acting = response.actingAs { pairs.append(("acting_as", partnerJSON(acting))) }
       if response.currentBUID != 0 { pairs.append(("current_bu_id", .number(Int64(response.currentBUID)))) }
@@ -42,6 +49,9 @@ enum PartnerCommands {
       if let acting = response.actingAs { output.line("acting as \(partnerLine(acting))") }
       output.line("current business unit: \(response.currentBUID)")
       output.line("key prefix: \(response.keyPrefix)")
+    } else if let identity = response.certificateIdentity, response.authenticatedBy == .clientCertificate {
+      let matched = identity.subject.isEmpty ? "uri \(identity.uri)" : "subject \(identity.subject)"
+      output.line("service \(response.serviceName) (client certificate, identity \(identity.id): \(matched))")
     } else {
       output.line("service \(response.serviceName) (key prefix \(response.keyPrefix))")
     }

@@ -90,7 +90,13 @@ do {
     output.json(["error": .object([("code", .string(error.code.name)), ("message", .string(error.message))])])
   }
   output.error("\(error.code.name): \(error.message)")
-  if let hint = ExitStatus.hint(for: error.code) { output.error(hint) }
+  // An unreachable server says why: the hint follows the cause.
+  let failure = ConnectionFailure(error)
+  if let failure, let address = try? options.address() {
+    output.error(failure.hint(server: address, caFileGiven: options.security.caFile != nil))
+  } else if let hint = ExitStatus.hint(for: error.code) {
+    output.error(hint)
+  }
   status = ExitStatus.forCall(error.code)
 } catch {
   output.error("\(error)")

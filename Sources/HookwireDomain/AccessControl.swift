@@ -34,7 +34,7 @@ package enum AccessControl {
   package static func scope(for principal: Principal, actingAs actAs: Int64?, store: any PartnerStore) async throws -> CallerScope {
     guard let actAs else { return CallerScope(principal: principal, actingAs: nil) }
     guard case .partner(let caller, _) = principal else {
-      throw DomainError(.forbidden, "service keys cannot act as a partner")
+      throw DomainError(.forbidden, "services (by key or client certificate) cannot act as a partner")
     }
     guard caller.kind == .global else {
       throw DomainError(.forbidden, "channel partners cannot act as another partner")

@@ -118,16 +118,30 @@ package struct NewAPIKey: Sendable, Equatable {
 
 /// The authenticated caller of an RPC.
 package enum Principal: Sendable, Equatable {
-  /// A partner's key, with the key's prefix.
+  /// A partner's key, with the key's prefix (partners authenticate by key only).
   case partner(Partner, keyPrefix: String)
-  /// An internal service's key, by the service's name, with the key's prefix.
-  case service(name: String, keyPrefix: String)
+  /// An internal service, by the service's name, authenticated by one of its
+  /// keys or by a client certificate registered as one of its identities:
+  /// either way with the same rights.
+  case service(name: String, authentication: Authentication)
 
-  /// The key's prefix, safe to show and log.
-  package var keyPrefix: String {
+  /// An internal service's key, by the service's name, with the key's prefix.
+  package static func service(name: String, keyPrefix: String) -> Principal {
+    .service(name: name, authentication: .apiKey(prefix: keyPrefix))
+  }
+
+  /// How the caller authenticated.
+  package var authentication: Authentication {
     switch self {
-    case .partner(_, let prefix), .service(_, let prefix): prefix
+    case .partner(_, let prefix): .apiKey(prefix: prefix)
+    case .service(_, let authentication): authentication
     }
+  }
+
+  /// The key's prefix, safe to show and log; nil for a client certificate.
+  package var keyPrefix: String? {
+    if case .apiKey(let prefix) = authentication { return prefix }
+    return nil
   }
 }
 

@@ -1,6 +1,7 @@
-/// Business units, programmes, partners and API keys: what the dashboard's
-/// partner side needs. A SQLite implementation serves the server; an
-/// in-memory one serves fast tests; both follow the same rules.
+/// Business units, programmes, partners, API keys and service identities:
+/// what the dashboard's partner side and authentication need. A SQLite
+/// implementation serves the server; an in-memory one serves fast tests;
+/// both follow the same rules.
 package protocol PartnerStore: Sendable {
   /// Creates a business unit named `name` (trimmed, 1–200 bytes) with the next free id.
   func createBusinessUnit(name: String) async throws -> BusinessUnit
@@ -23,6 +24,21 @@ package protocol PartnerStore: Sendable {
   /// The key's principal, or nil for an unknown, malformed or revoked key;
   /// records the key's last use.
   func authenticate(key: String) async throws -> Principal?
+  /// Registers a client certificate identity for service `service`
+  /// (`ServiceIdentity.serviceName`: trimmed, 1–200 bytes, no control
+  /// characters) with the next id, never one used before; CONFLICT while an
+  /// active identity has the same match (a revoked one's may be registered again).
+  func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity
+  /// Every service identity, revoked ones too, by id.
+  func serviceIdentities() async throws -> [ServiceIdentity]
+  /// Revokes an identity and returns it as revoked: by id (NOT_FOUND if no
+  /// identity has it; one already revoked keeps its first revocation time),
+  /// or the active one with a match (NOT_FOUND if none is active).
+  func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) async throws -> ServiceIdentity
+  /// The service principal a verified client certificate authenticates as
+  /// (`ServiceIdentity.chosen(among:for:)` over the active identities), or
+  /// nil when it satisfies none.
+  func authenticate(certificate: PresentedCertificate) async throws -> Principal?
   /// The partner with `id`, or nil.
   func partner(id: Int64) async throws -> Partner?
   /// The business unit with `id`, or nil.

@@ -6,7 +6,8 @@ package struct ChangeAuthor: Sendable, Equatable {
   package var partnerID: Int64
   /// The partner that really made it; 0 when the platform did (disabling a failing webhook).
   package var callerPartnerID: Int64
-  /// The prefix of the key used; `hookwire` when the platform made the change.
+  /// The credential used (`Authentication.label`): the key's prefix, `cert:<identity id>` for a
+  /// client certificate, `hookwire` when the platform made the change.
   package var keyPrefix: String
   /// When the change was made, in milliseconds since 1970 (UTC).
   package var atMs: Int64

@@ -26,7 +26,7 @@ package struct WebhookDirectory: Sendable {
   /// Who a change made now in `scope` is recorded as.
   package func author(_ scope: CallerScope) throws -> ChangeAuthor {
     let caller = try AccessControl.requirePartner(scope)
-    return ChangeAuthor(partnerID: try owner(scope).id, callerPartnerID: caller.id, keyPrefix: scope.principal.keyPrefix, atMs: clock.nowMs())
+    return ChangeAuthor(partnerID: try owner(scope).id, callerPartnerID: caller.id, keyPrefix: scope.principal.authentication.label, atMs: clock.nowMs())
   }
 
   /// A webhook the scope may see; NOT_FOUND when there is none, PERMISSION_DENIED when it is another's.

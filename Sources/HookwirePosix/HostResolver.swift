@@ -9,6 +9,16 @@ import Glibc
 public protocol NameResolving: Sendable {
   /// Every address `host` has (IPv4 and IPv6), or why there are none.
   func resolve(_ host: String) async -> Result<[PeerAddress], ResolutionError>
+  /// The same, answered through `completion` on any thread: for callers on
+  /// an event loop, which must not wait on Swift's cooperative pool.
+  func resolve(_ host: String, completion: @escaping @Sendable (Result<[PeerAddress], ResolutionError>) -> Void)
+}
+
+extension NameResolving {
+  /// Answers through a task: resolvers whose lookups are async at heart.
+  public func resolve(_ host: String, completion: @escaping @Sendable (Result<[PeerAddress], ResolutionError>) -> Void) {
+    Task { completion(await resolve(host)) }
+  }
 }
 
 /// Why a host name gave no addresses.
@@ -49,6 +59,8 @@ public struct ResolutionError: Error, Equatable, Sendable, CustomStringConvertib
 public final class HostResolver: NameResolving {
   /// A lookup function: the blocking part, replaceable in tests.
   public typealias Lookup = @Sendable (String) -> Result<[PeerAddress], ResolutionError>
+  /// Where a lookup's answer goes.
+  private typealias Answer = @Sendable (Result<[PeerAddress], ResolutionError>) -> Void
 
   private struct Cached {
     var addresses: [PeerAddress]
@@ -58,7 +70,7 @@ public final class HostResolver: NameResolving {
   private struct State {
     var cache: [String: Cached] = [:]
     /// Names being looked up, with everyone waiting for each.
-    var waiting: [String: [CheckedContinuation<Result<[PeerAddress], ResolutionError>, Never>]] = [:]
+    var waiting: [String: [Answer]] = [:]
     /// Names queued for a thread, in order.
     var queue: [String] = []
     var stopping = false
@@ -91,41 +103,64 @@ public final class HostResolver: NameResolving {
 
   /// Ends the threads once they finish the lookup in hand; later lookups fail.
   public func shutdown() {
-    let waiters = state.withLock { state -> [CheckedContinuation<Result<[PeerAddress], ResolutionError>, Never>] in
+    let waiters = state.withLock { state -> [Answer] in
       state.stopping = true
       state.queue = []
       defer { state.waiting = [:] }
       return state.waiting.values.flatMap { $0 }
     }
     for _ in 0..<threadCount { work.signal() }
-    for waiter in waiters { waiter.resume(returning: .failure(ResolutionError(.temporary, "the resolver has stopped"))) }
+    for waiter in waiters { waiter(.failure(ResolutionError(.temporary, "the resolver has stopped"))) }
   }
 
   public func resolve(_ host: String) async -> Result<[PeerAddress], ResolutionError> {
-    let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    let name = Self.unbracketed(host)
+    if let known = known(name) { return known }
+    return await withCheckedContinuation { continuation in
+      enqueue(name) { continuation.resume(returning: $0) }
+    }
+  }
+
+  /// Answers on the calling thread when it can (a literal, a cached
+  /// answer), else on a lookup thread.
+  public func resolve(_ host: String, completion: @escaping @Sendable (Result<[PeerAddress], ResolutionError>) -> Void) {
+    let name = Self.unbracketed(host)
+    if let known = known(name) { return completion(known) }
+    enqueue(name, completion)
+  }
+
+  private static func unbracketed(_ host: String) -> String {
+    host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+  }
+
+  /// The answer without a lookup: an address literal, or a live cached answer.
+  private func known(_ name: String) -> Result<[PeerAddress], ResolutionError>? {
     if let literal = PeerAddress(name) { return .success([literal]) }
     let now = MonotonicClock.now()
     if let cached = state.withLock({ $0.cache[name] }), cached.expires > now { return .success(cached.addresses) }
-    return await withCheckedContinuation { continuation in
-      let outcome = state.withLock { state -> Result<[PeerAddress], ResolutionError>? in
-        if state.stopping { return .failure(ResolutionError(.temporary, "the resolver has stopped")) }
-        if let cached = state.cache[name], cached.expires > MonotonicClock.now() { return .success(cached.addresses) }
-        if state.waiting[name] != nil {
-          state.waiting[name]?.append(continuation)
-          return nil
-        }
-        guard state.queue.count < queueLimit else {
-          return .failure(ResolutionError(.temporary, "cannot resolve \(name): too many lookups waiting"))
-        }
-        state.waiting[name] = [continuation]
-        state.queue.append(name)
+    return nil
+  }
+
+  /// Joins the lookup of `name` in progress, or queues one.
+  private func enqueue(_ name: String, _ answer: @escaping Answer) {
+    let outcome = state.withLock { state -> Result<[PeerAddress], ResolutionError>? in
+      if state.stopping { return .failure(ResolutionError(.temporary, "the resolver has stopped")) }
+      if let cached = state.cache[name], cached.expires > MonotonicClock.now() { return .success(cached.addresses) }
+      if state.waiting[name] != nil {
+        state.waiting[name]?.append(answer)
         return nil
       }
-      if let outcome {
-        continuation.resume(returning: outcome)
-      } else {
-        work.signal()
+      guard state.queue.count < queueLimit else {
+        return .failure(ResolutionError(.temporary, "cannot resolve \(name): too many lookups waiting"))
       }
+      state.waiting[name] = [answer]
+      state.queue.append(name)
+      return nil
+    }
+    if let outcome {
+      answer(outcome)
+    } else {
+      work.signal()
     }
   }
 
@@ -148,7 +183,7 @@ public final class HostResolver: NameResolving {
         }
         return state.waiting.removeValue(forKey: name) ?? []
       }
-      for waiter in waiters { waiter.resume(returning: result) }
+      for waiter in waiters { waiter(result) }
     }
   }
 

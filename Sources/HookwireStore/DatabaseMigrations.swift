@@ -74,5 +74,13 @@ package enum DatabaseMigrations {
         CREATE INDEX events_by_time ON events(published_at_ms);
         CREATE INDEX deliveries_by_time ON deliveries(created_at_ms) WHERE status IN \(SQLCode.list(DeliveryStatus.finished));
         """),
+    Migration(
+      version: 5,
+      sql: """
+        CREATE TABLE service_identities (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, service_name TEXT NOT NULL, match_kind INTEGER NOT NULL,
+          match_value TEXT NOT NULL, created_at_ms INTEGER NOT NULL, revoked_at_ms INTEGER);
+        CREATE UNIQUE INDEX service_identities_active ON service_identities(match_kind, match_value) WHERE revoked_at_ms IS NULL;
+        """),
   ]
 }

@@ -9,8 +9,10 @@ package actor InMemoryPartnerStore: PartnerStore {
   private var partners: [Int64: Partner] = [:]
   private var keys: [String: (hash: [UInt8], owner: KeyOwner, revoked: Bool, lastUsedMs: Int64)] = [:]
   private var nextUnit: Int64 = 1
+  private var identities: [Int64: ServiceIdentity] = [:]
+  private var nextIdentity: Int64 = 1
 
-  /// An empty store: no units, programmes, partners or keys; business-unit ids start at 1.
+  /// An empty store: no units, programmes, partners, keys or identities; business-unit and identity ids start at 1.
   package init() {}
 
   package func createBusinessUnit(name: String) throws -> BusinessUnit {
@@ -70,6 +72,34 @@ package actor InMemoryPartnerStore: PartnerStore {
     }
   }
 
+  package func createServiceIdentity(service: String, match: CertificateMatch) throws -> ServiceIdentity {
+    let name = try ServiceIdentity.serviceName(service)
+    if let active = identities.values.first(where: { $0.isActive && $0.match == match }) {
+      throw StoreRules.identityConflict(active)
+    }
+    let identity = ServiceIdentity(id: nextIdentity, serviceName: name, match: match, createdAtMs: nowMs())
+    nextIdentity += 1
+    identities[identity.id] = identity
+    return identity
+  }
+
+  package func serviceIdentities() -> [ServiceIdentity] { identities.values.sorted { $0.id < $1.id } }
+
+  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) throws -> ServiceIdentity {
+    let found: ServiceIdentity? = switch selector {
+    case .id(let id): identities[id]
+    case .match(let match): identities.values.first { $0.isActive && $0.match == match }
+    }
+    guard var identity = found else { throw StoreRules.identityNotFound(selector) }
+    identity.revokedAtMs = identity.revokedAtMs ?? nowMs()
+    identities[identity.id] = identity
+    return identity
+  }
+
+  package func authenticate(certificate: PresentedCertificate) -> Principal? {
+    ServiceIdentity.chosen(among: Array(identities.values), for: certificate)?.principal
+  }
+
   package func partner(id: Int64) -> Partner? { partners[id] }
 
   package func businessUnit(id: Int64) -> BusinessUnit? { units[id] }
@@ -123,6 +153,21 @@ enum StoreRules {
       throw DomainError(.invalid, "a name needs 1–200 bytes")
     }
     return trimmed
+  }
+
+  /// CONFLICT: `active` already has the match a new identity asks for.
+  static func identityConflict(_ active: ServiceIdentity) -> DomainError {
+    DomainError(
+      .conflict,
+      "service identity \(active.id) (service \(active.serviceName)) already has \(DomainError.echo(active.match.description, limit: 128)); revoke it first")
+  }
+
+  /// NOT_FOUND: no identity, or no active one, for `selector`.
+  static func identityNotFound(_ selector: ServiceIdentity.Selector) -> DomainError {
+    switch selector {
+    case .id(let id): DomainError(.notFound, "no service identity has id \(id)")
+    case .match(let match): DomainError(.notFound, "no active service identity has \(DomainError.echo(match.description, limit: 128))")
+    }
   }
 
   static func programmeID(_ id: String) throws -> String {

@@ -18,8 +18,18 @@ import Glibc
 /// a new one in. A refused connection gets the server's preface, SETTINGS
 /// and GOAWAY `ENHANCE_YOUR_CALM` saying why, and is closed.
 ///
-/// Its life: `init` only records what to serve; `start()` starts the loops,
-/// binds and returns the port; `shutdown()` drains and stops the loops.
+/// With `Configuration.tls` the port serves TLS only (`Schema/PROTOCOL.md`
+/// §1.1): each admitted connection first runs its handshake on its loop,
+/// bounded by `tlsHandshakeTimeout`; the protocol connection starts once it
+/// has succeeded, and every call on it carries the connection's
+/// `ConnectionSecurity` (version, ALPN, the verified client certificate). A
+/// failed handshake is counted (`failedHandshakes`), logged at most once a
+/// second with its reason, and costs nothing more. `reloadTLS()` swaps the
+/// certificate for new handshakes.
+///
+/// Its life: `init` only records what to serve; `start()` reads the TLS
+/// files, starts the loops, binds and returns the port; `shutdown()` drains
+/// and stops the loops (handshakes in progress are closed).
 public final class RPCServer: Sendable {
   /// How the server is set up.
   public struct Configuration: Sendable {

@@ -6,8 +6,8 @@ import HookwireTLS
 /// transport owns.
 ///
 /// The host may be a name or an address. A name is looked up on each
-/// connection attempt by the resolver's own threads (never the event loop
-/// or Swift's cooperative pool), and every address it has, IPv6 and IPv4 in
+/// connection attempt by the resolver's own threads (never the event loop,
+/// and no task waits on Swift's cooperative pool), and every address it has, IPv6 and IPv4 in
 /// the resolver's order, is tried in turn until one accepts, all within the
 /// connect timeout. Over TLS the handshake runs inside the same timeout and
 /// the server's certificate must name the host as given; sessions are
@@ -71,15 +71,17 @@ public final class TCPClientTransport: ClientTransport {
     let deadline = MonotonicClock.deadline(after: connectTimeout)
     if let address = PeerAddress(host) { return connect(to: [address], deadline: deadline, completion) }
     let box = UncheckedBox(completion)
-    let (resolver, host, loop) = (resolver, host, loop)
-    Task {
-      let result = await resolver.resolve(host)
+    let (host, loop) = (host, loop)
+    resolver.resolve(host) { result in
       loop.execute { [self] in
         switch result {
         case .success(let addresses):
           connect(to: addresses, deadline: deadline, box.value)
         case .failure(let error):
-          box.value(.failure(RPCError(code: .unavailable, message: "cannot resolve host '\(host)': \(error.reason)")))
+          // The resolver's reason names the host too: say it once.
+          let prefix = "cannot resolve \(host): "
+          let why = error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason
+          box.value(.failure(RPCError(code: .unavailable, message: "cannot resolve host '\(host)': \(why)")))
         }
       }
     }

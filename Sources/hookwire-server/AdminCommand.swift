@@ -19,9 +19,19 @@ enum AdminCommand {
       create-key --partner ID
       create-service-key --name NAME
       revoke-key --key-prefix PREFIX
+      create-service-identity --name NAME (--subject DN | --uri URI)
+      revoke-service-identity (--id ID | --subject DN | --uri URI)
+      list-service-identities
       list-partners
 
       --data-dir DIR   the server's data directory (default ./hookwire-data)
+
+    A service identity lets a service authenticate over TLS with its client
+    certificate instead of a key, with the same rights as the service's keys:
+    --subject matches the certificate's subject, written RFC 2253 style, most
+    specific first (CN=billing,O=Rewards; as `openssl x509 -noout -subject
+    -nameopt RFC2253` prints it); --uri matches one of its SAN URIs exactly
+    (spiffe://rewards/billing). create-service-identity prints the new id.
 
     Unknown options and bad values are refused with exit status 2, before
     the data directory is touched.
@@ -35,6 +45,9 @@ enum AdminCommand {
     case createKey(partner: Int64)
     case createServiceKey(name: String)
     case revokeKey(prefix: String)
+    case createServiceIdentity(name: String, match: CertificateMatch)
+    case revokeServiceIdentity(ServiceIdentity.Selector)
+    case listServiceIdentities
     case listPartners
   }
 
@@ -46,6 +59,9 @@ enum AdminCommand {
     "create-key": (["partner"], []),
     "create-service-key": (["name"], []),
     "revoke-key": (["key-prefix"], []),
+    "create-service-identity": (["name", "subject", "uri"], []),
+    "revoke-service-identity": (["id", "subject", "uri"], []),
+    "list-service-identities": ([], []),
     "list-partners": ([], []),
   ]
 
@@ -98,7 +114,47 @@ enum AdminCommand {
     case "create-key": return .createKey(partner: try number(flags, "partner"))
     case "create-service-key": return .createServiceKey(name: try flags.required("name"))
     case "revoke-key": return .revokeKey(prefix: try flags.required("key-prefix"))
+    case "create-service-identity":
+      let name = try flags.required("name")
+      do {
+        _ = try ServiceIdentity.serviceName(name)
+      } catch {
+        throw UsageError("option '--name': \(error.message)")
+      }
+      guard let match = try certificateMatch(flags, command) else {
+        throw UsageError("'hookwire-server admin \(command)' needs --subject DN or --uri URI")
+      }
+      return .createServiceIdentity(name: name, match: match)
+    case "revoke-service-identity":
+      let match = try certificateMatch(flags, command)
+      guard flags.string("id") != nil else {
+        guard let match else { throw UsageError("'hookwire-server admin \(command)' needs --id ID, --subject DN or --uri URI") }
+        return .revokeServiceIdentity(.match(match))
+      }
+      guard match == nil else { throw UsageError("option '--id' excludes --subject and --uri") }
+      return .revokeServiceIdentity(.id(try number(flags, "id")))
+    case "list-service-identities": return .listServiceIdentities
     default: return .listPartners
+    }
+  }
+
+  /// The `--subject` or `--uri` given (not both), checked; nil when neither is.
+  static func certificateMatch(_ flags: CommandArguments, _ command: String) throws(UsageError) -> CertificateMatch? {
+    switch (flags.string("subject"), flags.string("uri")) {
+    case (nil, nil): return nil
+    case (.some, .some): throw UsageError("option '--subject' and '--uri' exclude each other: an identity matches one of them")
+    case (let subject?, nil):
+      do {
+        return try CertificateMatch.subject(parsing: subject)
+      } catch {
+        throw UsageError("option '--subject': \(error.message)")
+      }
+    case (nil, let uri?):
+      do {
+        return try CertificateMatch.uri(validating: uri)
+      } catch {
+        throw UsageError("option '--uri': \(error.message)")
+      }
     }
   }
 
@@ -142,6 +198,14 @@ enum AdminCommand {
     case .createKey(let partner): print(try await store.createAPIKey(for: .partner(partner)).plaintext)
     case .createServiceKey(let name): print(try await store.createAPIKey(for: .service(name)).plaintext)
     case .revokeKey(let prefix): try await store.revokeAPIKey(prefix: prefix)
+    case .createServiceIdentity(let name, let match): print(try await store.createServiceIdentity(service: name, match: match).id)
+    case .revokeServiceIdentity(let selector): _ = try await store.revokeServiceIdentity(selector)
+    case .listServiceIdentities:
+      // One line each: id, service, subject|uri, the value matched, active|revoked.
+      for identity in try await store.serviceIdentities() {
+        let kind = identity.match.kind == .subject ? "subject" : "uri"
+        print("\(identity.id)\t\(identity.serviceName)\t\(kind)\t\(identity.match.value)\t\(identity.isActive ? "active" : "revoked")")
+      }
     case .listPartners:
       for partner in try await store.allPartners() {
         let reach = switch partner.reach {

@@ -62,6 +62,24 @@ struct CommandLineTests {
     Refused(arguments: ["admin", "create-service-key", "--name", "svc", "--partner", "1"], names: "--partner"),
     Refused(arguments: ["admin", "revoke-key", "hwk_abc"], names: "hwk_abc"),
     Refused(arguments: ["admin", "list-partners", "--verbose"], names: "--verbose"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing"], names: "--subject"),
+    Refused(arguments: ["admin", "create-service-identity", "--subject", "CN=billing"], names: "--name"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "  ", "--subject", "CN=billing"], names: "--name"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", String(repeating: "n", count: 201), "--uri", "spiffe://r/b"], names: "--name"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "bill\u{1B}ing", "--uri", "spiffe://r/b"], names: "--name"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--subject", ""], names: "--subject"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--subject", "billing"], names: "--subject"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--subject", "CN=a\u{7}"], names: "--subject"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--subject", "CN=" + String(repeating: "x", count: 1_100)], names: "--subject"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--subject", "/O=Rewards/CN=billing"], names: "--subject"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--uri", "billing"], names: "--uri"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--uri", "spiffe://r/ b"], names: "--uri"),
+    Refused(arguments: ["admin", "create-service-identity", "--name", "billing", "--uri", "spiffe://r/b", "--subject", "CN=b"], names: "--subject"),
+    Refused(arguments: ["admin", "revoke-service-identity"], names: "--id"),
+    Refused(arguments: ["admin", "revoke-service-identity", "--id", "0"], names: "--id"),
+    Refused(arguments: ["admin", "revoke-service-identity", "--id", "1", "--uri", "spiffe://r/b"], names: "--id"),
+    Refused(arguments: ["admin", "revoke-service-identity", "--subject", "CN="], names: "--subject"),
+    Refused(arguments: ["admin", "list-service-identities", "--all"], names: "--all"),
   ]
 
   @Test("hookwire-server refuses unknown options and bad values with exit status 2, naming the flag, before touching any data directory",
@@ -100,6 +118,12 @@ struct CommandLineTests {
     Refused(arguments: ["--act-as", "-3", "whoami"], names: "--act-as"),
     Refused(arguments: ["--json=yes", "health"], names: "--json"),
     Refused(arguments: ["--api-key", "a", "--api-key", "b", "whoami"], names: "--api-key"),
+    Refused(arguments: ["--tls=yes", "health"], names: "--tls"),
+    Refused(arguments: ["--tls", "health", "--tls"], names: "--tls"),
+    Refused(arguments: ["--ca-file", "--tls", "health"], names: "--ca-file"),
+    Refused(arguments: ["--ca-file=", "health"], names: "--ca-file"),
+    Refused(arguments: ["--cert", "no-such-client.pem", "health"], names: "no-such-client.pem"),
+    Refused(arguments: ["health", "--key"], names: "--key"),
     Refused(arguments: ["whoami", "--api-key"], names: "--api-key"),
     Refused(arguments: ["whoami", "me"], names: "me"),
     Refused(arguments: ["partners", "search", "acme", "--page-size", "lots"], names: "--page-size"),
@@ -138,8 +162,9 @@ struct CommandLineTests {
     #expect(result.firstErrorLine.contains(`case`.names), "stderr: \(result.stderr)")
   }
 
-  @Test("hookwire refuses a --server that is not a numeric HOST:PORT with exit status 2, naming --server", arguments: [
-    "example.com:7700", "127.0.0.1:0", "127.0.0.1", "::1:7700",
+  @Test("hookwire refuses a --server that is not a host name or address and a port with exit status 2, naming --server", arguments: [
+    "127.0.0.1:0", "127.0.0.1", "::1:7700", "exa mple.com:7700", ":7700", "example.com:", "example.com:+80", "example.com:65536",
+    "-example.com:7700", "example..com:7700", "example.com:7700 ", "[example.com]:7700", "[::1:7700", "127.1:7700", "host_name:7700",
   ])
   func cliRefusesServer(_ address: String) async throws {
     let result = try await runProcess("hookwire", ["--server", address, "health"])

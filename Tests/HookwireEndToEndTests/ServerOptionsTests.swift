@@ -1,6 +1,7 @@
 import HookwireDelivery
 import HookwireCommandLine
 import HookwireServer
+import HookwireTLS
 import Testing
 
 @testable import hookwire_server
@@ -23,6 +24,13 @@ struct ServerOptionsTests {
     (["--loops", "2", "--loops", "3"], "--loops"),
     (["--allow-http-targets=true"], "--allow-http-targets"),
     (["--", "--demo"], "--demo"),
+    (["--tls-cert", "server.pem"], "--tls-cert"),
+    (["--tls-key", "server-key.pem"], "--tls-key"),
+    (["--tls-cert", "", "--tls-key", "k.pem"], "--tls-cert"),
+    (["--tls-client-ca", "ca.pem"], "--tls-client-ca"),
+    (["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-ca-optional"], "--tls-client-ca-optional"),
+    (["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-handshake-timeout", "0"], "--tls-handshake-timeout"),
+    (["--tls-handshake-timeout", "5"], "--tls-handshake-timeout"),
   ])
   func refused(_ arguments: [String], _ flag: String) {
     #expect {
@@ -44,6 +52,22 @@ struct ServerOptionsTests {
     #expect(options.allowPrivateTargets == ["127.0.0.0/8", "::1"].compactMap(TargetGuard.CIDR.init))
     #expect(options.retryDelaysMilliseconds == [0, 100])
     #expect(options.keyCacheSeconds == 0 && options.deliveryTimeoutSeconds == 300 && options.retentionDays == 1 && options.disableAfterHours == 87_600)
+  }
+
+  @Test("the TLS flags become the server's TLS configuration: certificate, key, client CA required or optional, handshake timeout")
+  func tlsFlags() throws {
+    let plain = try ServerOptions.parse([], environment: [:])
+    #expect(plain.tls == nil)
+    let required = try ServerOptions.parse(
+      ["--tls-cert", "c.pem", "--tls-key=k.pem", "--tls-client-ca", "ca.pem", "--tls-handshake-timeout", "3"], environment: [:])
+    #expect(required.tls?.certificateChainFile == "c.pem" && required.tls?.privateKeyFile == "k.pem")
+    #expect(required.tls?.clientCAFile == "ca.pem" && required.tls?.clientCertificates == .required)
+    #expect(required.tlsHandshakeTimeoutSeconds == 3)
+    let optional = try ServerOptions.parse(
+      ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-ca", "ca.pem", "--tls-client-ca-optional"], environment: [:])
+    #expect(optional.tls?.clientCertificates == .optional)
+    let serverOnly = try ServerOptions.parse(["--tls-cert", "c.pem", "--tls-key", "k.pem"], environment: [:])
+    #expect(serverOnly.tls?.clientCertificates == ClientCertificatePolicy.none && serverOnly.tls?.clientCAFile == nil)
   }
 
   @Test("a bad HOOKWIRE_LISTEN is refused, naming the variable")

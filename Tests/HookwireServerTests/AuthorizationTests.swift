@@ -39,13 +39,16 @@ struct AuthorizationTests {
     return metadata
   }
 
-  @Test("every RPC against every kind of caller gets the status the rules give")
-  func matrix() async throws {
+  @Test("every RPC against every kind of caller gets the status the rules give, plaintext and over TLS", arguments: [false, true])
+  func matrix(overTLS: Bool) async throws {
     try await withTeardown { teardown in
-      let deployment = try await Deployment()
+      let fixture = overTLS ? try TLSFixture() : nil
+      teardown.add { fixture?.directory.remove() }
+      let deployment = try await Deployment(tls: fixture?.serverConfiguration(clients: .optional))
       teardown.add { await deployment.stop() }
-      let client = try RPCClient(host: "127.0.0.1", port: deployment.application.port)
+      let client = try deployment.client(security: fixture?.clientSecurity() ?? .plaintext)
       teardown.add { await client.close() }
+      if overTLS { #expect(deployment.server.servesTLS) }
       let partners = Partners.Client(wrapping: client)
       let everyCall = Call.allCases
       // (subject, key, act-as, target partner, target BU, expected per call)

@@ -38,7 +38,11 @@ final class TestDeployment: @unchecked Sendable {
     var sender: (any HTTPSender)?
   }
 
-  init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5)) async throws {
+  /// A deployment; with `tls` its port serves TLS only (then reach it
+  /// with `client(security:)`).
+  init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5), tls: TLSServerConfiguration? = nil)
+    async throws
+  {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
@@ -60,9 +64,9 @@ final class TestDeployment: @unchecked Sendable {
       try await store.revokeAPIKey(prefix: revoked.prefix)
       revokedKey = revoked.plaintext
       serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
-      application = try HookwireApplication(
-        configuration: Self.configuration(allowHTTPTargets: allowHTTPTargets, delivery: delivery, keyCacheTTL: keyCacheTTL), stores: stores,
-        sender: delivery?.sender)
+      var configuration = Self.configuration(allowHTTPTargets: allowHTTPTargets, delivery: delivery, keyCacheTTL: keyCacheTTL)
+      configuration.server.tls = tls
+      application = try HookwireApplication(configuration: configuration, stores: stores, sender: delivery?.sender)
     } catch {
       database.close()
       try? FileManager.default.removeItem(at: directory)
@@ -107,6 +111,13 @@ final class TestDeployment: @unchecked Sendable {
   }
 
   func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: application.port) }
+
+  /// A client reaching the deployment plaintext or over TLS.
+  func client(security: TransportSecurity) throws -> RPCClient {
+    var configuration = RPCClient.Configuration()
+    configuration.security = security
+    return try RPCClient(host: "127.0.0.1", port: application.port, configuration: configuration)
+  }
 
   /// Drains the application (calls, then attempts in flight) and removes its data.
   func stop() async {

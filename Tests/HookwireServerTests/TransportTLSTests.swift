@@ -339,7 +339,7 @@ struct TransportTLSTests {
       let port = try #require(server.port)
       // The server listens on 127.0.0.1 only: ::1 and 127.0.0.2 refuse.
       let resolver = FixedResolver(["service.test": ["::1", "127.0.0.2", "127.0.0.1"]])
-      let transport = try TCPClientTransport(host: "service.test", port: port, connectTimeout: .seconds(5), resolver: resolver)
+      let transport = try TCPClientTransport(host: "service.test", port: port, connectTimeout: .seconds(20), resolver: resolver)
       let client = RPCClient(transport: transport)
       teardown.add { await client.close() }
       #expect(try await Self.report(client).get() == "plaintext")

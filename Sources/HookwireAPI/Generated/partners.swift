@@ -58,7 +58,7 @@ public enum PartnerKind: Hashable, Sendable {
   public static let knownCases: [PartnerKind] = [.unspecified, .channel, .global]
 }
 
-/// Who holds the API key a call carries.
+/// Who a call's caller is.
 ///
 /// Values this build does not know decode as `.unrecognized` and encode back unchanged.
 public enum PrincipalKind: Hashable, Sendable {
@@ -66,7 +66,8 @@ public enum PrincipalKind: Hashable, Sendable {
   case unspecified
   /// A partner's key: dashboard operations within the partner's reach.
   case partner
-  /// An internal service's key: publishes events for any business unit.
+  /// An internal service (a service key, or a client certificate registered
+  /// as a service identity): publishes events for any business unit.
   case service
   /// A value this build of the schema does not know.
   case unrecognized(Int32)
@@ -109,6 +110,141 @@ public enum PrincipalKind: Hashable, Sendable {
 
   /// Every value the schema declares.
   public static let knownCases: [PrincipalKind] = [.unspecified, .partner, .service]
+}
+
+/// How the caller of a call proved who it is.
+///
+/// Values this build does not know decode as `.unrecognized` and encode back unchanged.
+public enum AuthenticationMethod: Hashable, Sendable {
+  /// `AUTHENTICATION_METHOD_UNSPECIFIED` (0).
+  case unspecified
+  /// `authorization: Bearer <key>`: a partner's or a service's API key, named by `key_prefix`.
+  case apiKey
+  /// No key: the TLS client certificate, verified by the server's client CA,
+  /// matched a service identity (`hookwire-server admin create-service-identity`).
+  case clientCertificate
+  /// A value this build of the schema does not know.
+  case unrecognized(Int32)
+
+  /// The default value, `AUTHENTICATION_METHOD_UNSPECIFIED`.
+  @inlinable
+  public init() { self = .unspecified }
+
+  /// The value with wire number `rawValue`.
+  @inlinable
+  public init(rawValue: Int32) {
+    switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .apiKey
+      case 2: self = .clientCertificate
+      default: self = .unrecognized(rawValue)
+    }
+  }
+
+  /// The wire number.
+  @inlinable
+  public var rawValue: Int32 {
+    switch self {
+      case .unspecified: 0
+      case .apiKey: 1
+      case .clientCertificate: 2
+      case .unrecognized(let value): value
+    }
+  }
+
+  /// The value's name in the schema, or its number when unrecognized.
+  public var schemaName: String {
+    switch self {
+      case .unspecified: "AUTHENTICATION_METHOD_UNSPECIFIED"
+      case .apiKey: "API_KEY"
+      case .clientCertificate: "CLIENT_CERTIFICATE"
+      case .unrecognized(let value): String(value)
+    }
+  }
+
+  /// Every value the schema declares.
+  public static let knownCases: [AuthenticationMethod] = [.unspecified, .apiKey, .clientCertificate]
+}
+
+/// The service identity a client certificate matched.
+public struct CertificateIdentity: WireMessage {
+  /// The identity's id, as `hookwire-server admin list-service-identities` shows it.
+  ///
+  /// Field 1.
+  public var id: UInt64 = 0
+  /// For a subject identity: the subject matched, in canonical RFC 2253 form (`CN=billing,O=Rewards`).
+  ///
+  /// Field 2.
+  public var subject: String = ""
+  /// For a URI identity: the SAN URI matched (`spiffe://rewards/billing`).
+  ///
+  /// Field 3.
+  public var uri: String = ""
+  /// Fields that arrived but are not in this build's schema; written back on encode.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  @inlinable
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  @inlinable
+  public init(
+    id: UInt64 = 0,
+    subject: String = "",
+    uri: String = ""
+  ) {
+    self.id = id
+    self.subject = subject
+    self.uri = uri
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if self.id != 0 { size &+= 1 &+ WireSize.varint(self.id) }
+    if !self.subject.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.subject.utf8.count) }
+    if !self.uri.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.uri.utf8.count) }
+    return size
+  }
+
+  /// Writes every non-default field in field-number order, then the unknown fields.
+  @inlinable
+  public func encode(to writer: inout WireWriter) {
+    if self.id != 0 {
+      writer.writeByte(8)
+      writer.writeVarint(self.id)
+    }
+    if !self.subject.isEmpty {
+      writer.writeByte(18)
+      writer.writeLengthPrefixed(self.subject)
+    }
+    if !self.uri.isEmpty {
+      writer.writeByte(26)
+      writer.writeLengthPrefixed(self.uri)
+    }
+    if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
+  }
+
+  /// Reads fields until the reader is exhausted; unknown fields are kept.
+  @inlinable
+  public mutating func merge(from reader: inout WireReader) throws(WireError) {
+    while let tag = try reader.nextTag() {
+      switch tag {
+        case 8: self.id = try reader.readUInt64()
+        case 18: self.subject = try reader.readString()
+        case 26: self.uri = try reader.readString()
+        default:
+          switch tag >> 3 {
+          case 1: throw reader.wrongWireType(tag, expected: .varint)
+          case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 3: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          default: try reader.skipUnknown(tag, into: &unknownFields)
+          }
+      }
+    }
+  }
 }
 
 /// A tenant of the platform.
@@ -479,14 +615,22 @@ public struct WhoAmIResponse: WireMessage {
   ///
   /// Field 4.
   public var currentBUID: UInt64 = 0
-  /// The first characters of the key, safe to show.
+  /// The first characters of the key, safe to show; empty for a client certificate.
   ///
   /// Field 5.
   public var keyPrefix: String = ""
-  /// For service keys: the service's name.
+  /// For services (by key or certificate): the service's name.
   ///
   /// Field 6.
   public var serviceName: String = ""
+  /// How the caller authenticated.
+  ///
+  /// Field 7.
+  public var authenticatedBy: AuthenticationMethod = AuthenticationMethod()
+  /// For `CLIENT_CERTIFICATE`: the service identity the certificate matched.
+  ///
+  /// Field 8.
+  public var certificateIdentity: CertificateIdentity? = nil
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -502,7 +646,9 @@ public struct WhoAmIResponse: WireMessage {
     actingAs: Partner? = nil,
     currentBUID: UInt64 = 0,
     keyPrefix: String = "",
-    serviceName: String = ""
+    serviceName: String = "",
+    authenticatedBy: AuthenticationMethod = AuthenticationMethod(),
+    certificateIdentity: CertificateIdentity? = nil
   ) {
     self.principalKind = principalKind
     self.caller = caller
@@ -510,6 +656,8 @@ public struct WhoAmIResponse: WireMessage {
     self.currentBUID = currentBUID
     self.keyPrefix = keyPrefix
     self.serviceName = serviceName
+    self.authenticatedBy = authenticatedBy
+    self.certificateIdentity = certificateIdentity
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -522,6 +670,8 @@ public struct WhoAmIResponse: WireMessage {
     if self.currentBUID != 0 { size &+= 1 &+ WireSize.varint(self.currentBUID) }
     if !self.keyPrefix.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.keyPrefix.utf8.count) }
     if !self.serviceName.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.serviceName.utf8.count) }
+    if self.authenticatedBy.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.authenticatedBy.rawValue))) }
+    if let value = self.certificateIdentity { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
     return size
   }
 
@@ -556,6 +706,16 @@ public struct WhoAmIResponse: WireMessage {
       writer.writeByte(50)
       writer.writeLengthPrefixed(self.serviceName)
     }
+    if self.authenticatedBy.rawValue != 0 {
+      writer.writeByte(56)
+      writer.writeVarint(UInt64(bitPattern: Int64(self.authenticatedBy.rawValue)))
+    }
+    if let value = self.certificateIdentity {
+      writer.writeByte(66)
+      let start = writer.beginLengthDelimited()
+      value.encode(to: &writer)
+      writer.endLengthDelimited(start)
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -576,6 +736,11 @@ public struct WhoAmIResponse: WireMessage {
         case 32: self.currentBUID = try reader.readUInt64()
         case 42: self.keyPrefix = try reader.readString()
         case 50: self.serviceName = try reader.readString()
+        case 56: self.authenticatedBy = AuthenticationMethod(rawValue: try reader.readInt32())
+        case 66:
+          var value = self.certificateIdentity ?? CertificateIdentity()
+          try reader.readMessage(into: &value)
+          self.certificateIdentity = value
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .varint)
@@ -584,6 +749,8 @@ public struct WhoAmIResponse: WireMessage {
           case 4: throw reader.wrongWireType(tag, expected: .varint)
           case 5: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 6: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 7: throw reader.wrongWireType(tag, expected: .varint)
+          case 8: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }

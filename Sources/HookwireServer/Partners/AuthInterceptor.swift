@@ -2,6 +2,8 @@ import HookwireAPI
 import HookwireDomain
 import HookwireStore
 import HookwireRPC
+import HookwireTCP
+import HookwireTLS
 import HookwireWire
 import Synchronization
 
@@ -11,25 +13,34 @@ package enum CallerScopeKey: ServerContextKey {
   package typealias Value = CallerScope
 }
 
-/// Authenticates every call that needs a key: `authorization: Bearer <key>`
+/// Authenticates every call that needs a caller: `authorization: Bearer <key>`
 /// and, for a global partner acting as another, `hookwire-act-as: <id>`.
-/// No or bad key → UNAUTHENTICATED; acting beyond reach → PERMISSION_DENIED.
-/// Only Health needs no key: load balancers probe it. Diagnostics.Echo
-/// answers up to the message limit, so without a key it would amplify.
+/// Only Health needs no caller: load balancers probe it. Diagnostics.Echo
+/// answers up to the message limit, so without a caller it would amplify.
 ///
-/// Authenticated keys are remembered for `cacheTTL` (5 s by default), so a
-/// busy caller does not cost a database read per call; a revocation made
-/// with `hookwire-server admin revoke-key` takes effect within that time.
+/// A call that sends `authorization` is decided by its key alone, exactly
+/// as on a plaintext connection: a client certificate then only secures
+/// the transport. A call without one, on a TLS connection whose client
+/// certificate the server's client CA verified, is made by the service of
+/// the service identity the certificate matches (`PartnerStore.authenticate(certificate:)`),
+/// with that service's rights; a certificate that matches none is
+/// UNAUTHENTICATED, naming its subject. No key and no certificate →
+/// UNAUTHENTICATED; acting beyond reach → PERMISSION_DENIED.
+///
+/// Authenticated keys and certificates are remembered for `cacheTTL` (5 s
+/// by default), so a busy caller does not cost a database read per call; a
+/// revocation made with `hookwire-server admin revoke-key` or
+/// `revoke-service-identity` takes effect within that time.
 package struct AuthInterceptor: ServerInterceptor {
   let store: any PartnerStore
   let openServices: Set<String>
   let cache: AuthCache
-  /// How often a long call (a live tail) checks its key again.
+  /// How often a long call (a live tail) checks its credential again.
   let recheckInterval: Duration
 
-  /// Creates the interceptor over `store`; streams check their key again
-  /// every `cacheTTL` (at least every 100 ms), so a revoked key stops them
-  /// as soon as it stops new calls.
+  /// Creates the interceptor over `store`; streams check their credential
+  /// again every `cacheTTL` (at least every 100 ms), so a revoked key or
+  /// identity stops them as soon as it stops new calls.
   package init(
     store: any PartnerStore, openServices: Set<String> = [Health.name], cacheTTL: Duration = .seconds(5)
   ) {
@@ -45,20 +56,7 @@ package struct AuthInterceptor: ServerInterceptor {
     for key in [Metadata.authorizationKey, Metadata.actAsKey] where context.metadata.count(of: key) > 1 {
       throw DomainError(.invalid, "\(key) may be sent once per call")
     }
-    guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.utf8.count > 7 else {
-      throw DomainError(.unauthenticated, "this call needs an API key: send `authorization: Bearer <key>`")
-    }
-    let key = String(header.dropFirst(7))
-    let principal: Principal
-    if let cached = cache.principal(for: key) {
-      principal = cached
-    } else {
-      guard let found = try await store.authenticate(key: key) else {
-        throw DomainError(.unauthenticated, "the API key is unknown or revoked")
-      }
-      cache.remember(found, for: key)
-      principal = found
-    }
+    let (principal, proof) = try await authenticate(context)
     var actAs: Int64?
     if let text = context.metadata[Metadata.actAsKey] {
       guard (1...19).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let id = Int64(text), id > 0 else {
@@ -68,40 +66,69 @@ package struct AuthInterceptor: ServerInterceptor {
     }
     var scoped = context
     scoped.values[CallerScopeKey.self] = try await AccessControl.scope(for: principal, actingAs: actAs, store: store)
-    // Only a stream outlives the key cache; a unary call needs no re-check.
+    // Only a stream outlives the cache; a unary call needs no re-check.
     if context.method.kind == .serverStreaming {
-      scoped.values[CredentialKey.self] = Credential(key: key, prefix: principal.keyPrefix, store: store, interval: recheckInterval)
+      scoped.values[CredentialKey.self] = Credential(proof, authentication: principal.authentication, store: store, interval: recheckInterval)
     }
     try await next(scoped)
   }
+
+  /// The call's principal and what proved it: the key when one is sent, else a verified client certificate.
+  private func authenticate(_ context: ServerContext) async throws -> (Principal, Credential.Proof) {
+    if context.metadata.count(of: Metadata.authorizationKey) == 0,
+      let peer = context.values[ConnectionSecurityKey.self]?.peerCertificate
+    {
+      let certificate = PresentedCertificate(subject: peer.subject, uris: peer.uris)
+      let proof = Credential.Proof.certificate(certificate)
+      if let cached = cache.principal(for: proof) { return (cached, proof) }
+      guard let found = try await store.authenticate(certificate: certificate) else {
+        throw DomainError(
+          .unauthenticated,
+          "the client certificate (\(certificate.shownName)) is not registered as a service identity: register it with "
+            + "`hookwire-server admin create-service-identity`, or send `authorization: Bearer <key>`")
+      }
+      cache.remember(found, for: proof)
+      return (found, proof)
+    }
+    guard let header = context.metadata[Metadata.authorizationKey], header.hasPrefix("Bearer "), header.utf8.count > 7 else {
+      throw DomainError(.unauthenticated, "this call needs an API key: send `authorization: Bearer <key>`")
+    }
+    let proof = Credential.Proof.key(String(header.dropFirst(7)))
+    if let cached = cache.principal(for: proof) { return (cached, proof) }
+    guard case .key(let key) = proof, let found = try await store.authenticate(key: key) else {
+      throw DomainError(.unauthenticated, "the API key is unknown or revoked")
+    }
+    cache.remember(found, for: proof)
+    return (found, proof)
+  }
 }
 
-/// Recently authenticated keys and their principals, for a short time.
+/// Recently authenticated keys and certificates and their principals, for a short time.
 final class AuthCache: Sendable {
-  private let entries = Mutex<[String: (principal: Principal, expires: ContinuousClock.Instant)]>([:])
+  private let entries = Mutex<[Credential.Proof: (principal: Principal, expires: ContinuousClock.Instant)]>([:])
   private let ttl: Duration
 
   init(ttl: Duration) { self.ttl = ttl }
 
-  func principal(for key: String) -> Principal? {
+  func principal(for proof: Credential.Proof) -> Principal? {
     guard ttl > .zero else { return nil }
     let now = ContinuousClock.now
     return entries.withLock { entries in
-      guard let entry = entries[key] else { return nil }
+      guard let entry = entries[proof] else { return nil }
       if entry.expires <= now {
-        entries[key] = nil
+        entries[proof] = nil
         return nil
       }
       return entry.principal
     }
   }
 
-  func remember(_ principal: Principal, for key: String) {
+  func remember(_ principal: Principal, for proof: Credential.Proof) {
     guard ttl > .zero else { return }
     let expires = ContinuousClock.now + ttl
     entries.withLock { entries in
       if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
-      entries[key] = (principal, expires)
+      entries[proof] = (principal, expires)
     }
   }
 }

@@ -12,7 +12,18 @@ package struct PartnersService: Partners.ServiceProtocol {
 
   package func whoAmI(_ request: WhoAmIRequest, context: ServerContext) async throws -> WhoAmIResponse {
     let scope = try context.callerScope()
-    var response = WhoAmIResponse(keyPrefix: scope.principal.keyPrefix)
+    var response = WhoAmIResponse(keyPrefix: scope.principal.keyPrefix ?? "")
+    switch scope.principal.authentication {
+    case .apiKey: response.authenticatedBy = .apiKey
+    case .clientCertificate(let id, let match):
+      response.authenticatedBy = .clientCertificate
+      var identity = CertificateIdentity(id: UInt64(id))
+      switch match {
+      case .subject(let name): identity.subject = name.canonical
+      case .uri(let uri): identity.uri = uri
+      }
+      response.certificateIdentity = identity
+    }
     switch scope.principal {
     case .partner(let partner, _):
       response.principalKind = .partner

@@ -230,6 +230,16 @@ extension TailDeliveriesRequest: ArbitraryMessage {
   }
 }
 
+extension CertificateIdentity: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> CertificateIdentity {
+    var value = CertificateIdentity()
+    value.id = rng.uint64()
+    value.subject = rng.string()
+    value.uri = rng.string()
+    return value
+  }
+}
+
 extension BusinessUnit: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> BusinessUnit {
     var value = BusinessUnit()
@@ -281,6 +291,8 @@ extension WhoAmIResponse: ArbitraryMessage {
     value.currentBUID = rng.uint64()
     value.keyPrefix = rng.string()
     value.serviceName = rng.string()
+    value.authenticatedBy = rng.enumValue(AuthenticationMethod.knownCases, raw: \.rawValue, make: AuthenticationMethod.init(rawValue:))
+    if depth > 0 && rng.chance() { value.certificateIdentity = CertificateIdentity.arbitrary(using: &rng, depth: depth - 1) }
     return value
   }
 }
@@ -573,6 +585,7 @@ public let apiMessageTypes: [any ArbitraryMessage.Type] = [
   RecoverFailedRequest.self,
   RecoverFailedResponse.self,
   TailDeliveriesRequest.self,
+  CertificateIdentity.self,
   BusinessUnit.self,
   Programme.self,
   Partner.self,
