@@ -1,17 +1,19 @@
 /// Timers of one event loop, ordered by deadline (a binary min-heap).
 ///
-/// Cancelled timers stay in the heap and are skipped when they come due, so
-/// cancelling is O(1); when they outnumber the live ones the heap is rebuilt
-/// without them, so memory stays proportional to the live timers.
+/// The heap orders deadlines; each live timer's work sits in a table by id.
+/// Cancelling drops the work at once — and whatever it holds, such as a
+/// connection and its buffers — while its heap entry stays until it comes
+/// due and is skipped, so cancelling is O(1); when dead entries outnumber
+/// the live ones the heap is rebuilt without them, so memory stays
+/// proportional to the live timers.
 struct TimerHeap {
   struct Entry {
     var deadline: UInt64
     var id: EventLoop.Timer
-    var work: () -> Void
   }
 
   private var heap: [Entry] = []
-  private var cancelled: Set<EventLoop.Timer> = []
+  private var work: [EventLoop.Timer: () -> Void] = [:]
   private var nextID: UInt64 = 1
 
   var isEmpty: Bool { heap.isEmpty }
@@ -19,10 +21,11 @@ struct TimerHeap {
   /// The earliest deadline, if any timer is pending.
   var earliest: UInt64? { heap.first?.deadline }
 
-  mutating func schedule(at deadline: UInt64, _ work: @escaping () -> Void) -> EventLoop.Timer {
+  mutating func schedule(at deadline: UInt64, _ body: @escaping () -> Void) -> EventLoop.Timer {
     let id = EventLoop.Timer(id: nextID)
     nextID += 1
-    heap.append(Entry(deadline: deadline, id: id, work: work))
+    work[id] = body
+    heap.append(Entry(deadline: deadline, id: id))
     var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
@@ -34,14 +37,14 @@ struct TimerHeap {
   }
 
   mutating func cancel(_ id: EventLoop.Timer) {
-    cancelled.insert(id)
-    if cancelled.count > 64 && cancelled.count * 2 > heap.count { compact() }
+    guard work.removeValue(forKey: id) != nil else { return }
+    let dead = heap.count - work.count
+    if dead > 64 && dead * 2 > heap.count { compact() }
   }
 
-  /// Drops cancelled entries and restores the heap order.
+  /// Drops dead entries and restores the heap order.
   private mutating func compact() {
-    heap.removeAll { cancelled.contains($0.id) }
-    cancelled.removeAll(keepingCapacity: true)
+    heap.removeAll { work[$0.id] == nil }
     var index = heap.count / 2
     while index > 0 {
       index -= 1
@@ -49,17 +52,16 @@ struct TimerHeap {
     }
   }
 
-  /// The live (not cancelled) timers.
-  var count: Int { heap.count - cancelled.count }
+  /// The live (not cancelled, not yet due) timers.
+  var count: Int { work.count }
 
   /// Removes and returns the work of every timer due at `now`.
   mutating func popDue(now: UInt64) -> [() -> Void] {
     var due: [() -> Void] = []
     while let first = heap.first, first.deadline <= now {
       let entry = removeFirst()
-      if cancelled.remove(entry.id) == nil { due.append(entry.work) }
+      if let body = work.removeValue(forKey: entry.id) { due.append(body) }
     }
-    if heap.isEmpty { cancelled.removeAll() }
     return due
   }
 

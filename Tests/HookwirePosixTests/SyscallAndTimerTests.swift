@@ -65,6 +65,26 @@ struct SyscallAndTimerTests {
     #expect(fired == [10, 10, 20, 30, 50, 60] && heap.isEmpty)
   }
 
+  @Test("cancelling a timer lets go of its work at once, and what the work held, long before its deadline")
+  func cancelReleasesWork() {
+    final class Held {}
+    var heap = TimerHeap()
+    weak var released: Held?
+    var ids: [EventLoop.Timer] = []
+    do {
+      let held = Held()
+      released = held
+      ids.append(heap.schedule(at: 1_000) { _ = held })
+    }
+    // A later timer keeps the heap busy, as a loop's other timers do.
+    ids.append(heap.schedule(at: 2_000) {})
+    #expect(released != nil)
+    heap.cancel(ids[0])
+    #expect(released == nil, "the cancelled timer's work is still held")
+    heap.cancel(ids[0])
+    #expect(heap.count == 1)
+  }
+
   @Test("cancelling most timers compacts the heap and keeps the live ones in order")
   func timerCompaction() {
     var heap = TimerHeap()
