@@ -177,7 +177,8 @@ struct HTTPClientPoolTests {
       return
     }
     #expect(response.status == 200 && response.body.count == 64 * 1024 && response.isBodyTruncated)
-    #expect(elapsed < .seconds(5), "reading stopped only after \(elapsed)")
+    // Reading on to 1 GiB at loopback speed takes far longer than this bound, which leaves room for a loaded machine.
+    #expect(elapsed < .seconds(15), "reading stopped only after \(elapsed)")
     #expect(rig.count(port: endpoint.port) == (0, 0), "a truncated response's connection was kept")
     // The endpoint's sends fail once the client has gone: it took no more than the kernel's buffers hold.
     #expect(await HTTPClientRig.waitUntil { endpoint.openConnections == 0 }, "the endpoint could keep sending")
@@ -232,7 +233,8 @@ struct HTTPClientPoolTests {
     }
     #expect(error.kind == .timedOut, "\(error.reason)")
     #expect(error.head?.status == (trickles ? 200 : nil))
-    #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(5), "a 300 ms exchange ended after \(elapsed)")
+    // The trickle never ends on its own: any end is the timeout's.
+    #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(15), "a 300 ms exchange ended after \(elapsed)")
     #expect(rig.count(port: endpoint.port) == (0, 0))
     #expect(await HTTPClientRig.waitUntil { endpoint.openConnections == 0 }, "the timed-out connection was left open")
     await rig.shutdown()
@@ -295,7 +297,7 @@ struct HTTPClientPoolTests {
     let shutAt = ContinuousClock.now
     rig.client.shutdown()
     #expect(await HTTPClientRig.waitUntil { results["waiting"] != nil }, "a waiting post was not failed by shutdown")
-    #expect(ContinuousClock.now - shutAt < .seconds(5))
+    #expect(ContinuousClock.now - shutAt < .seconds(15), "the waiting post outlived shutdown (its own timeout is 30 s)")
     if case .failure(let error) = results["waiting"] {
       #expect(error.kind == .unavailable, "\(error.reason)")
     } else {
