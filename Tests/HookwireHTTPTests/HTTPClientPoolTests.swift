@@ -177,7 +177,8 @@ struct HTTPClientPoolTests {
       return
     }
     #expect(response.status == 200 && response.body.count == 64 * 1024 && response.isBodyTruncated)
-    // Reading on to 1 GiB at loopback speed takes far longer than this bound, which leaves room for a loaded machine.
+    // The body's size and the dropped connection show where reading stopped;
+    // the bound (roomy for a loaded machine) catches a client that drained the rest.
     #expect(elapsed < .seconds(15), "reading stopped only after \(elapsed)")
     #expect(rig.count(port: endpoint.port) == (0, 0), "a truncated response's connection was kept")
     // The endpoint's sends fail once the client has gone: it took no more than the kernel's buffers hold.
