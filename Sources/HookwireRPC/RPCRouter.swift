@@ -47,12 +47,12 @@ public struct RPCRouter: Sendable {
     _ body: @escaping @Sendable (Request, ServerContext) async throws -> Response
   ) {
     let limits = self.limits
-    let requestGuard = self.requestGuard
+    let check = requestGuard?.requestCheck(for: descriptor, of: Request.self)
     let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
     handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
       let response = try await Self.placed(offLoop: offLoop || bytes.count >= Self.offLoopRequestBytes) {
         let request = try Request(serializedBytes: bytes, limits: limits)
-        try requestGuard?.check(request, for: descriptor)
+        try check?(request)
         return try await body(request, context).serializedBytes()
       }
       try await send(response)
@@ -65,12 +65,12 @@ public struct RPCRouter: Sendable {
     _ body: @escaping @Sendable (Request, ResponseWriter<Response>, ServerContext) async throws -> Void
   ) {
     let limits = self.limits
-    let requestGuard = self.requestGuard
+    let check = requestGuard?.requestCheck(for: descriptor, of: Request.self)
     let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
     handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
       try await Self.placed(offLoop: offLoop || bytes.count >= Self.offLoopRequestBytes) {
         let request = try Request(serializedBytes: bytes, limits: limits)
-        try requestGuard?.check(request, for: descriptor)
+        try check?(request)
         try await body(request, ResponseWriter(sink: send), context)
       }
     }
