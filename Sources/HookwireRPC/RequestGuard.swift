@@ -44,10 +44,9 @@ extension RPCRouter {
   /// validates every string's UTF-8.
   public static let offLoopRequestBytes = 64 << 10
 
-  /// Runs `work` on Swift's global executor when `offLoop`, else where the
-  /// caller runs (the connection's event loop for a server's handlers).
-  static func placed<R: Sendable>(offLoop: Bool, _ work: () async throws -> R) async throws -> R {
-    guard offLoop else { return try await work() }
-    return try await withTaskExecutorPreference(globalConcurrentExecutor, operation: work)
+  /// Runs `work` on Swift's global executor rather than where the caller
+  /// runs (the connection's event loop, for a server's handlers).
+  static func offTheLoop<R: Sendable>(_ work: () async throws -> R) async throws -> R {
+    try await withTaskExecutorPreference(globalConcurrentExecutor, operation: work)
   }
 }
