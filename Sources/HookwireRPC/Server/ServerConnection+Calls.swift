@@ -113,8 +113,13 @@ extension ServerConnection {
       for bracket in brackets { bracket.callBegan() }
       let status: RPCError?
       do {
-        try await interceptors.run(context) { context in
+        if interceptors.isEmpty {
+          // Straight to the handler: an empty chain would still cost two async frames.
           try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
+        } else {
+          try await interceptors.run(context) { context in
+            try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
+          }
         }
         status = nil
       } catch {
