@@ -47,15 +47,22 @@ public struct RPCRouter: Sendable {
     _ body: @escaping @Sendable (Request, ServerContext) async throws -> Response
   ) {
     let limits = self.limits
-    let requestGuard = self.requestGuard
+    let check = requestGuard?.requestCheck(for: descriptor, of: Request.self)
     let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
     handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
-      let response = try await Self.placed(offLoop: offLoop || bytes.count >= Self.offLoopRequestBytes) {
-        let request = try Request(serializedBytes: bytes, limits: limits)
-        try requestGuard?.check(request, for: descriptor)
-        return try await body(request, context).serializedBytes()
+      if offLoop || bytes.count >= Self.offLoopRequestBytes {
+        let response = try await Self.offTheLoop {
+          let request = try Request(serializedBytes: bytes, limits: limits)
+          try check?(request)
+          return try await body(request, context).serializedBytes()
+        }
+        return try await send(response)
       }
-      try await send(response)
+      // The same steps written out: on the loop, every further async
+      // function a call passes through costs it an executor check.
+      let request = try Request(serializedBytes: bytes, limits: limits)
+      try check?(request)
+      try await send(body(request, context).serializedBytes())
     }
   }
 
@@ -65,14 +72,19 @@ public struct RPCRouter: Sendable {
     _ body: @escaping @Sendable (Request, ResponseWriter<Response>, ServerContext) async throws -> Void
   ) {
     let limits = self.limits
-    let requestGuard = self.requestGuard
+    let check = requestGuard?.requestCheck(for: descriptor, of: Request.self)
     let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
     handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
-      try await Self.placed(offLoop: offLoop || bytes.count >= Self.offLoopRequestBytes) {
-        let request = try Request(serializedBytes: bytes, limits: limits)
-        try requestGuard?.check(request, for: descriptor)
-        try await body(request, ResponseWriter(sink: send), context)
+      if offLoop || bytes.count >= Self.offLoopRequestBytes {
+        return try await Self.offTheLoop {
+          let request = try Request(serializedBytes: bytes, limits: limits)
+          try check?(request)
+          try await body(request, ResponseWriter(sink: send), context)
+        }
       }
+      let request = try Request(serializedBytes: bytes, limits: limits)
+      try check?(request)
+      try await body(request, ResponseWriter(sink: send), context)
     }
   }
 }

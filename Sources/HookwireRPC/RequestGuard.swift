@@ -18,6 +18,24 @@ public protocol RequestGuard: Sendable {
   /// global executor instead of the connection's event loop, where it would
   /// hold up every other connection of the loop.
   func runsOffLoop(_ method: MethodDescriptor) -> Bool
+
+  /// The check `check(_:for:)` makes on every request of `method`, found
+  /// once when the router registers the method so that a call pays no
+  /// lookup by path and no cast from `any WireMessage`; nil when no request
+  /// of the method can break a bound.
+  func requestCheck<Request: WireMessage>(for method: MethodDescriptor, of request: Request.Type) -> RequestCheck<Request>?
+}
+
+/// One method's request check, as a guard resolves it for the router:
+/// throws `INVALID_ARGUMENT` when a field of the request is over its bound.
+public typealias RequestCheck<Request: WireMessage> = @Sendable (Request) throws(RPCError) -> Void
+
+extension RequestGuard {
+  /// Checks each request through `check(_:for:)`, as a guard with nothing
+  /// to resolve in advance does.
+  public func requestCheck<Request: WireMessage>(for method: MethodDescriptor, of request: Request.Type) -> RequestCheck<Request>? {
+    { request throws(RPCError) in try check(request, for: method) }
+  }
 }
 
 extension RPCRouter {
@@ -26,10 +44,9 @@ extension RPCRouter {
   /// validates every string's UTF-8.
   public static let offLoopRequestBytes = 64 << 10
 
-  /// Runs `work` on Swift's global executor when `offLoop`, else where the
-  /// caller runs (the connection's event loop for a server's handlers).
-  static func placed<R: Sendable>(offLoop: Bool, _ work: () async throws -> R) async throws -> R {
-    guard offLoop else { return try await work() }
-    return try await withTaskExecutorPreference(globalConcurrentExecutor, operation: work)
+  /// Runs `work` on Swift's global executor rather than where the caller
+  /// runs (the connection's event loop, for a server's handlers).
+  static func offTheLoop<R: Sendable>(_ work: () async throws -> R) async throws -> R {
+    try await withTaskExecutorPreference(globalConcurrentExecutor, operation: work)
   }
 }

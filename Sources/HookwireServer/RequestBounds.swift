@@ -129,4 +129,10 @@ package struct RequestBounds: RequestGuard {
   }
 
   package func runsOffLoop(_ method: MethodDescriptor) -> Bool { rows[method.path]?.offLoop ?? false }
+
+  /// The method's row, resolved once for its request type: nil for a method
+  /// without a row or a row without bounds.
+  package func requestCheck<Request: WireMessage>(for method: MethodDescriptor, of request: Request.Type) -> RequestCheck<Request>? {
+    rows[method.path]?.check(Request.self)
+  }
 }

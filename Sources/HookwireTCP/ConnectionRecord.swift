@@ -6,8 +6,10 @@ import Synchronization
 /// it came from, how old it is, and whether a call is running on it.
 ///
 /// It sits first among the connection's interceptors, so it counts every
-/// call from the moment its request has arrived until its handler returns.
-final class ConnectionRecord: ServerInterceptor, Sendable {
+/// call from the moment its request has arrived until its handler returns;
+/// as a bracketing interceptor it does so around the chain, at no async
+/// frame of its own.
+final class ConnectionRecord: BracketingInterceptor, Sendable {
   /// The peer's group (its IPv4 address or IPv6 /64), nil when unknown.
   let peer: PeerAddress?
   /// Increases with every connection admitted: lower is older.
@@ -25,9 +27,9 @@ final class ConnectionRecord: ServerInterceptor, Sendable {
   /// Whether a call is running on the connection now.
   var hasCallInFlight: Bool { running.load(ordering: .relaxed) > 0 }
 
-  func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
-    running.add(1, ordering: .relaxed)
-    defer { running.subtract(1, ordering: .relaxed) }
-    try await next(context)
-  }
+  /// A call on the connection began.
+  func callBegan() { running.add(1, ordering: .relaxed) }
+
+  /// A call on the connection ended.
+  func callEnded() { running.subtract(1, ordering: .relaxed) }
 }

@@ -2,6 +2,7 @@ import HookwireAPI
 import HookwireRPC
 import HookwireTestSupport
 import HookwireWire
+import Synchronization
 import Testing
 
 struct Boom: Error {}
@@ -93,6 +94,22 @@ struct RouterTests {
     }
   }
 
+  @Test("a request guard's check is resolved once per method when it registers, then run on every call")
+  func guardResolvedOncePerMethod() async throws {
+    let requestGuard = CountingGuard(maxPayload: 4)
+    let router = RPCRouter(services: [TestHealth(), TestDiagnostics()], requestGuard: requestGuard)
+    #expect(requestGuard.counts.withLock { $0.resolved } == 3)
+    let client = Diagnostics.Client(wrapping: DirectCaller(router: router))
+    for _ in 0..<3 { _ = try await client.echo(EchoRequest(payload: [1, 2])) }
+    await #expect {
+      _ = try await client.echo(EchoRequest(payload: [1, 2, 3, 4, 5]))
+    } throws: { ($0 as? RPCError)?.code == .invalidArgument && ($0 as? RPCError)?.message == "payload over 4" }
+    let counts = requestGuard.counts.withLock { $0 }
+    #expect(counts.resolved == 3, "no method resolved again")
+    #expect(counts.checked == 4)
+    #expect(counts.erased == 0, "no call went through check(_:for:)")
+  }
+
   @Test("an unknown method is UNIMPLEMENTED")
   func unknownMethod() async {
     let client = Webhooks.Client(wrapping: DirectCaller(router: router))
@@ -124,5 +141,36 @@ struct RPCCancellationTests {
     waiter.cancel()
     await waiter.value
     #expect(!cancellation.isCancelled)
+  }
+}
+
+/// A guard that bounds echo payloads and counts how its checks are found and run.
+final class CountingGuard: RequestGuard {
+  struct Counts {
+    var resolved = 0
+    var checked = 0
+    var erased = 0
+  }
+
+  let maxPayload: Int
+  let counts = Mutex(Counts())
+
+  init(maxPayload: Int) { self.maxPayload = maxPayload }
+
+  func check(_ request: any WireMessage, for method: MethodDescriptor) throws(RPCError) {
+    counts.withLock { $0.erased += 1 }
+  }
+
+  func runsOffLoop(_ method: MethodDescriptor) -> Bool { false }
+
+  func requestCheck<Request: WireMessage>(for method: MethodDescriptor, of request: Request.Type) -> RequestCheck<Request>? {
+    counts.withLock { $0.resolved += 1 }
+    let maxPayload = maxPayload
+    return { [self] request throws(RPCError) in
+      counts.withLock { $0.checked += 1 }
+      if let echo = request as? EchoRequest, echo.payload.count > maxPayload {
+        throw RPCError(code: .invalidArgument, message: "payload over \(maxPayload)")
+      }
+    }
   }
 }

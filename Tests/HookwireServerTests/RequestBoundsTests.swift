@@ -50,6 +50,40 @@ struct RequestBoundsTests {
     }
   }
 
+  @Test("the check resolved for each method refuses exactly what its row refuses; a row without bounds resolves to none", arguments: RequestBoundsTests.methods.map(\.path))
+  func resolvedCheck(path: String) throws {
+    let row = try #require(Self.row(path))
+    Self.expectResolvedCheck(row, sample: row.emptyRequest())
+  }
+
+  /// Compares the check resolved for `row`'s request type with the row itself.
+  static func expectResolvedCheck<Request: WireMessage>(_ row: RequestBounds.Row, sample: Request) {
+    let check = RequestBounds.standard.requestCheck(for: row.method, of: Request.self)
+    #expect((check == nil) == row.bounds.isEmpty, "\(row.method.path)")
+    guard let check else { return }
+    #expect(throws: Never.self) { try check(sample) }
+    for bound in row.bounds {
+      guard let atLimit = bound.request(bound.limit) as? Request, let over = bound.request(bound.limit + 1) as? Request else {
+        Issue.record("\(row.method.path) \(bound.field) builds another request type")
+        continue
+      }
+      #expect(throws: Never.self, "\(row.method.path) \(bound.field) at its limit") { try check(atLimit) }
+      #expect(throws: RPCError(code: .invalidArgument, message: row.violation(over) ?? "")) { try check(over) }
+    }
+  }
+
+  @Test("a check resolved for another request type than the method's refuses every request, naming the type expected")
+  func resolvedCheckForAnotherType() throws {
+    let echo = Diagnostics.Method.Echo.descriptor
+    let check = try #require(RequestBounds.standard.requestCheck(for: echo, of: HealthCheckRequest.self))
+    #expect(throws: RPCError(code: .invalidArgument, message: "the server's bounds for \(echo.path) expect a EchoRequest")) {
+      try check(HealthCheckRequest())
+    }
+    let whoAmI = Partners.Method.WhoAmI.descriptor
+    #expect(RequestBounds.standard.requestCheck(for: whoAmI, of: WhoAmIRequest.self) == nil)
+    #expect(RequestBounds.standard.requestCheck(for: whoAmI, of: HealthCheckRequest.self) != nil)
+  }
+
   @Test("the real server refuses every over-bound field with INVALID_ARGUMENT before the handler runs")
   func serverEnforcesEveryBound() async throws {
     try await withTeardown { teardown in

@@ -109,17 +109,25 @@ extension ServerConnection {
     let context = ServerContext(
       method: handler.descriptor, metadata: call.metadata, deadline: call.deadline, cancellation: call.cancellation)
     let id = call.id
-    Task(executorPreference: limits.runHandlersOnEventLoop ? loop.taskExecutor : nil) { [self, interceptors] in
+    Task(executorPreference: limits.runHandlersOnEventLoop ? loop.taskExecutor : nil) { [self, brackets, interceptors] in
+      for bracket in brackets { bracket.callBegan() }
+      let status: RPCError?
       do {
-        try await interceptors.run(context) { context in
+        if interceptors.isEmpty {
+          // Straight to the handler: an empty chain would still cost two async frames.
           try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
+        } else {
+          try await interceptors.run(context) { context in
+            try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
+          }
         }
-        await onLoop { self.completed(id, nil) }
+        status = nil
       } catch {
-        let status = RPCError(converting: error)
-        if status.code == .unknown, let cause = status.cause { log("call \(handler.descriptor.path) failed: \(cause)") }
-        await onLoop { self.completed(id, status) }
+        status = RPCError(converting: error)
       }
+      for bracket in brackets.reversed() { bracket.callEnded() }
+      if let status, status.code == .unknown, let cause = status.cause { log("call \(handler.descriptor.path) failed: \(cause)") }
+      await onLoop { self.completed(id, status) }
     }
   }
 

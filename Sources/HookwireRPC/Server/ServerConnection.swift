@@ -17,6 +17,9 @@ public final class ServerConnection: @unchecked Sendable {
   let sink: any ByteSink
   let loop: any ConnectionLoop
   let router: RPCRouter
+  /// The bracketing interceptors that head the list, run around the chain.
+  let brackets: [any BracketingInterceptor]
+  /// The rest of the interceptors, run as the chain.
   let interceptors: [any ServerInterceptor]
   let limits: ConnectionLimits
   let log: @Sendable (String) -> Void
@@ -52,7 +55,7 @@ public final class ServerConnection: @unchecked Sendable {
     self.sink = sink
     self.loop = loop
     self.router = router
-    self.interceptors = interceptors
+    (brackets, self.interceptors) = interceptors.splitLeadingBrackets
     self.limits = limits
     self.log = log
     self.onClose = onClose
