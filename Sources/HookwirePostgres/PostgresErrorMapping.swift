@@ -25,11 +25,6 @@ package enum PostgresErrorMapping {
     return .internal
   }
 
-  /// Whether `sqlState` means the connection is gone or going (reconnect).
-  static func losesConnection(_ sqlState: String) -> Bool {
-    sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
-  }
-
   /// The server's primary message, safe to show: values quoted by a data
   /// exception are cut, and the whole is at most 300 characters.
   package static func safeMessage(_ primary: String, sqlState: String) -> String {
