@@ -104,6 +104,7 @@ package final class PostgresConnection {
   /// Runs `body` in a transaction of its own: COMMIT when it returns,
   /// ROLLBACK when it throws. Not for use inside `PostgresDatabase.write`,
   /// which is a transaction already (use `savepoint` there).
+  @discardableResult
   package func transaction<T>(_ body: () throws -> T) throws -> T {
     try execute("BEGIN")
     do {
@@ -118,6 +119,7 @@ package final class PostgresConnection {
 
   /// Runs `body` inside a savepoint of the open transaction; when it throws,
   /// only its own changes are undone and the transaction goes on.
+  @discardableResult
   package func savepoint<T>(_ body: () throws -> T) throws -> T {
     try execute("SAVEPOINT hookwire_nested")
     do {

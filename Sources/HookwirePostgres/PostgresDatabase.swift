@@ -65,11 +65,13 @@ package final class PostgresDatabase: Sendable {
   /// Runs `body` on a writer inside the group's transaction (in a savepoint
   /// of its own); returns after the COMMIT. When `body` throws, its changes
   /// alone are undone and its error is rethrown.
+  @discardableResult
   package func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
     try await submit(.write, to: writeQueue, body)
   }
 
   /// Runs `body` on a reader, in a read-only transaction (one snapshot).
+  @discardableResult
   package func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
     try await submit(.read, to: readQueue, body)
   }
@@ -77,6 +79,7 @@ package final class PostgresDatabase: Sendable {
   /// Runs `body` on a writer's connection outside any transaction, for
   /// work that manages its own (migrations, session locks, VACUUM); a
   /// transaction it leaves open is rolled back.
+  @discardableResult
   package func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
     try await submit(.session, to: writeQueue, body)
   }
