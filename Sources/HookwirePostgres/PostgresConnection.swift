@@ -79,6 +79,12 @@ package final class PostgresConnection {
   @discardableResult
   package func query(_ sql: String, _ parameters: [PostgresValue]) throws(StoreError) -> PostgresRows {
     let handle = try open()
+    // Text goes as a C string, which a NUL would cut short; PostgreSQL's text cannot hold one anyway.
+    for (index, parameter) in parameters.enumerated() {
+      if case .text(let text) = parameter, text.utf8.contains(0) {
+        throw StoreError(.internal, "parameter $\(index + 1) is text with a NUL character, which PostgreSQL cannot store")
+      }
+    }
     let types = parameters.map(\.typeOID)
     let formats = parameters.map(\.wireFormat)
     let buffers = parameters.map(\.wireBytes)

@@ -10,7 +10,6 @@ struct ListenerTests {
     try await withDatabase { database, url in
       let events = EventLog<PostgresListener.Event>()
       let listener = PostgresListener(url: url, channels: ["webhooks", "Mixed Case"], onEvent: events.append)
-      defer { Task { await listener.close() } }
       #expect(await events.first(within: .seconds(5)) { $0 == .listening } != nil)
 
       struct Undo: Error {}

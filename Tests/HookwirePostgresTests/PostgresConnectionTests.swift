@@ -55,6 +55,18 @@ struct PostgresConnectionTests {
     }
   }
 
+  @Test("text with a NUL is refused, not cut short")
+  func nulInText() async throws {
+    try await withDatabase { database, _ in
+      do {
+        _ = try await database.read { connection in try connection.query("SELECT $1::text", .text("before\0after")) }
+        Issue.record("the text was sent")
+      } catch let error as StoreError {
+        #expect(error.message == "parameter $1 is text with a NUL character, which PostgreSQL cannot store")
+      }
+    }
+  }
+
   @Test("rows touched are counted, and parameters are never SQL")
   func affectedRows() async throws {
     try await withDatabase { database, _ in

@@ -105,13 +105,7 @@ final class PostgresWorker: @unchecked Sendable {
     switch kind {
     case .write: started = runGroup(jobs, on: connection, retry: retry)
     case .read: started = runRead(jobs, on: connection, retry: retry)
-    case .session:
-      for job in jobs {
-        _ = job.work(connection)
-        if connection.inTransaction { try? connection.execute("ROLLBACK") }
-        job.complete(nil)
-      }
-      started = true
+    case .session: started = runSessions(jobs, on: connection, retry: retry)
     }
     if !started {
       // The connection died while idle (the server restarted): nothing ran, so once more on a new one.
@@ -131,6 +125,22 @@ final class PostgresWorker: @unchecked Sendable {
       for job in jobs { job.complete(error) }
       return false
     }
+  }
+
+  /// Each job on the bare connection, after an empty statement has shown
+  /// the connection alive; a transaction a job leaves open is rolled back.
+  private func runSessions(_ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Bool {
+    switch begin("", jobs, on: connection, retry: retry) {
+    case nil: return false
+    case false?: return true
+    case true?: break
+    }
+    for job in jobs {
+      _ = job.work(connection)
+      if connection.inTransaction { try? connection.execute("ROLLBACK") }
+      job.complete(nil)
+    }
+    return true
   }
 
   private func runRead(_ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Bool {
