@@ -179,7 +179,8 @@ struct PostgresConnectionTests {
       #expect(!error.message.contains("hunter2"))
     }
     await #expect(throws: StoreError.self) { try await database.read { _ in } }
-    #expect(started.duration(to: .now) < .seconds(5))
+    // The refusal itself takes milliseconds; the bound leaves room for a loaded machine's scheduling.
+    #expect(started.duration(to: .now) < .seconds(10))
     await database.close()
     await #expect(throws: StoreError.self) { try await database.write { _ in } }
   }

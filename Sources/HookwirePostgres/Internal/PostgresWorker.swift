@@ -114,16 +114,25 @@ final class PostgresWorker: @unchecked Sendable {
     }
   }
 
-  /// Opens the transaction; false (and nothing done) when a lost idle
-  /// connection should be replaced and the work tried again.
-  private func begin(_ sql: String, _ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Bool? {
+  /// How opening a transaction (or checking the connection) went.
+  private enum Opening {
+    /// Open: run the jobs.
+    case opened
+    /// Refused: the jobs have been failed with the error.
+    case failed
+    /// The connection had died while idle: nothing ran; replace it and try again.
+    case lostWhileIdle
+  }
+
+  /// Runs the statement that opens the work for `jobs`.
+  private func begin(_ sql: String, _ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Opening {
     do {
       try connection.execute(sql)
-      return true
+      return .opened
     } catch {
-      if retry && !connection.isConnected { return nil }
+      if retry && !connection.isConnected { return .lostWhileIdle }
       for job in jobs { job.complete(error) }
-      return false
+      return .failed
     }
   }
 
@@ -131,9 +140,9 @@ final class PostgresWorker: @unchecked Sendable {
   /// the connection alive; a transaction a job leaves open is rolled back.
   private func runSessions(_ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Bool {
     switch begin("", jobs, on: connection, retry: retry) {
-    case nil: return false
-    case false?: return true
-    case true?: break
+    case .lostWhileIdle: return false
+    case .failed: return true
+    case .opened: break
     }
     for job in jobs {
       _ = job.work(connection)
@@ -146,9 +155,9 @@ final class PostgresWorker: @unchecked Sendable {
   private func runRead(_ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Bool {
     for (index, job) in zip(jobs.indices, jobs) {
       switch begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", jobs[index...], on: connection, retry: retry && index == jobs.startIndex) {
-      case nil: return false
-      case false?: return true
-      case true?: break
+      case .lostWhileIdle: return false
+      case .failed: return true
+      case .opened: break
       }
       _ = job.work(connection)
       if connection.isConnected { try? connection.execute("ROLLBACK") }
@@ -162,9 +171,9 @@ final class PostgresWorker: @unchecked Sendable {
   /// to its savepoint, alone.
   private func runGroup(_ jobs: ArraySlice<PostgresJob>, on connection: PostgresConnection, retry: Bool) -> Bool {
     switch begin("BEGIN; SAVEPOINT job", jobs, on: connection, retry: retry) {
-    case nil: return false
-    case false?: return true
-    case true?: break
+    case .lostWhileIdle: return false
+    case .failed: return true
+    case .opened: break
     }
     var swallowed: Set<Int> = []
     for (index, job) in zip(jobs.indices, jobs) {
