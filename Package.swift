@@ -85,7 +85,7 @@ var targets: [Target] = [
     exclude: ["Schema"]
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
-  .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain"]),
+  .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain", "HookwirePostgres", "HookwireTestSupport"]),
   .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireTestSupport"]),
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),

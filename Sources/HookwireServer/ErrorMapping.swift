@@ -24,15 +24,16 @@ extension DomainError: RPCErrorConvertible {
 }
 
 extension StoreError: RPCErrorConvertible {
-  /// Storage failures reach the caller as a status; the message is SQLite's
-  /// own and never carries stored values.
+  /// Storage failures reach the caller as a status; the message is the
+  /// database's own and never carries stored values.
   package var rpcError: RPCError {
     let status: StatusCode =
       switch code {
       case .notFound: .notFound
       case .constraint: .alreadyExists
       case .schemaTooNew: .failedPrecondition
-      case .io: .unavailable
+      case .io, .unavailable: .unavailable
+      case .retryable: .aborted
       case .internal: .internal
       }
     return RPCError(code: status, message: "storage: \(message)")

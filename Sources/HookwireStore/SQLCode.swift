@@ -8,38 +8,38 @@ import HookwireDomain
 /// A partial index is used only by a query whose condition repeats the
 /// index's own, so both are written with the same call (for instance
 /// `SQLCode.list(DeliveryStatus.due)`, which reads `(1, 3)`).
-enum SQLCode {
+package enum SQLCode {
   /// One delivery status, as an SQL integer literal.
-  static func of(_ status: DeliveryStatus) -> String { String(status.rawValue) }
+  package static func of(_ status: DeliveryStatus) -> String { String(status.rawValue) }
 
   /// A parenthesised list for `IN`, in the order given.
-  static func list(_ statuses: [DeliveryStatus]) -> String {
+  package static func list(_ statuses: [DeliveryStatus]) -> String {
     "(" + statuses.map { String($0.rawValue) }.joined(separator: ", ") + ")"
   }
 
   /// One webhook state, as an SQL integer literal.
-  static func of(_ state: Webhook.State) -> String { String(state.rawValue) }
+  package static func of(_ state: Webhook.State) -> String { String(state.rawValue) }
 
   /// One webhook kind, as an SQL integer literal.
-  static func of(_ kind: Webhook.Kind) -> String { String(kind.rawValue) }
+  package static func of(_ kind: Webhook.Kind) -> String { String(kind.rawValue) }
 }
 
 extension DeliveryStatus {
   /// The status stored as `code`; pending for a code no version wrote.
-  init(storedCode code: Int64) { self = DeliveryStatus(rawValue: code) ?? .pending }
+  package init(storedCode code: Int64) { self = DeliveryStatus(rawValue: code) ?? .pending }
 }
 
 extension Webhook.State {
   /// The state stored as `code`; active for a code no version wrote.
-  init(storedCode code: Int64) { self = Webhook.State(rawValue: code) ?? .active }
+  package init(storedCode code: Int64) { self = Webhook.State(rawValue: code) ?? .active }
 }
 
 extension Webhook.Kind {
   /// The kind stored as `code`; programme for any code but global's (as before).
-  init(storedCode code: Int64) { self = Webhook.Kind(rawValue: code) ?? .programme }
+  package init(storedCode code: Int64) { self = Webhook.Kind(rawValue: code) ?? .programme }
 }
 
 extension Partner.Kind {
   /// The kind stored as `code`; global for any code but channel's (as before).
-  init(storedCode code: Int64) { self = Partner.Kind(rawValue: code) ?? .global }
+  package init(storedCode code: Int64) { self = Partner.Kind(rawValue: code) ?? .global }
 }

@@ -10,7 +10,13 @@ package struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case schemaTooNew = "schema_too_new"
     /// The database could not be opened, read or written.
     case io
-    /// Anything else SQLite reported.
+    /// The database cannot be reached now (refused, lost, shutting down,
+    /// out of connections); the same work may succeed later.
+    case unavailable
+    /// The work collided with concurrent work (a serialization failure or
+    /// a deadlock) and was rolled back; running it again is expected to succeed.
+    case retryable
+    /// Anything else the database reported.
     case `internal`
   }
 

@@ -5,9 +5,9 @@ import Testing
 /// run against every implementation.
 @Suite("Partner store contract")
 struct PartnerStoreContractTests {
-  @Test("business units read back as created and page within a reach, each once; forged tokens are INVALID_ARGUMENT", arguments: StoreKind.allCases)
+  @Test("business units read back as created and page within a reach, each once; forged tokens are INVALID_ARGUMENT", arguments: StoreKind.available)
   func businessUnits(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     var created: [BusinessUnit] = []
     for index in 1...7 { created.append(try await stores.partners.createBusinessUnit(name: "  Unit \(index) ")) }
@@ -25,9 +25,9 @@ struct PartnerStoreContractTests {
     await expectDomainError(.invalid) { _ = try await stores.partners.createBusinessUnit(name: "   ") }
   }
 
-  @Test("programmes: given or assigned ids, unique, of an existing unit, paged by unit", arguments: StoreKind.allCases)
+  @Test("programmes: given or assigned ids, unique, of an existing unit, paged by unit", arguments: StoreKind.available)
   func programmes(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let silver = try await stores.partners.createProgramme(buID: World.europe, name: "Silver", id: "prog_silver")
@@ -44,9 +44,9 @@ struct PartnerStoreContractTests {
     await expectDomainError(.invalid) { _ = try await stores.partners.programmes(buID: World.europe, pageSize: 1, pageToken: "zz") }
   }
 
-  @Test("an assigned programme id is the count plus one, or the next free number: never one given before", arguments: StoreKind.allCases)
+  @Test("an assigned programme id is the count plus one, or the next free number: never one given before", arguments: StoreKind.available)
   func assignedProgrammeIDsAvoidGivenOnes(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)  // one programme, prog_gold
     _ = try await stores.partners.createProgramme(buID: World.europe, name: "Named two", id: "prog_2")
@@ -62,9 +62,9 @@ struct PartnerStoreContractTests {
     #expect(try await stores.partners.programme(id: "prog_2")?.name == "Named two")
   }
 
-  @Test("partners: ids given or next after the highest, unique and positive; channel reach is its own unit; units must exist", arguments: StoreKind.allCases)
+  @Test("partners: ids given or next after the highest, unique and positive; channel reach is its own unit; units must exist", arguments: StoreKind.available)
   func partners(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let next = try await stores.partners.createPartner(id: nil, name: "Next", kind: .channel, buID: World.americas, reach: .all)
@@ -91,9 +91,9 @@ struct PartnerStoreContractTests {
     #expect(all == [World.channel, World.twoUnits, World.everywhere, next.id])
   }
 
-  @Test("keys are minted only for an existing partner or a named service", arguments: StoreKind.allCases)
+  @Test("keys are minted only for an existing partner or a named service", arguments: StoreKind.available)
   func keyOwners(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     await expectDomainError(.notFound) { _ = try await stores.partners.createAPIKey(for: .partner(999)) }

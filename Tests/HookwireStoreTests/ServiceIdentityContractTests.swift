@@ -9,9 +9,9 @@ struct ServiceIdentityContractTests {
   static let billingSubject = PresentedCertificate(subject: "CN=billing,O=Rewards", uris: [])
   static let billingURI = PresentedCertificate(subject: "CN=anything", uris: ["dns:ignored", "spiffe://rewards/billing"])
 
-  @Test("an identity by subject or URI authenticates its certificate as that service, by a client certificate", arguments: StoreKind.allCases)
+  @Test("an identity by subject or URI authenticates its certificate as that service, by a client certificate", arguments: StoreKind.available)
   func authenticates(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     let partners = stores.partners
     let subject = try await partners.createServiceIdentity(service: " billing ", match: try .subject(parsing: "cn=billing, o=Rewards"))
@@ -34,9 +34,9 @@ struct ServiceIdentityContractTests {
     #expect(try await partners.serviceIdentities() == [subject, uri])
   }
 
-  @Test("a match is active once: CONFLICT while it is, and after revocation it registers again under a new id", arguments: StoreKind.allCases)
+  @Test("a match is active once: CONFLICT while it is, and after revocation it registers again under a new id", arguments: StoreKind.available)
   func uniqueWhileActive(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     let partners = stores.partners
     let first = try await partners.createServiceIdentity(service: "billing", match: try .subject(parsing: "CN=billing"))
@@ -50,9 +50,9 @@ struct ServiceIdentityContractTests {
     #expect(try await partners.serviceIdentities().map(\.isActive) == [false, true])
   }
 
-  @Test("revocation by id or by match stops the identity at once; NOT_FOUND for an unknown id or no active match", arguments: StoreKind.allCases)
+  @Test("revocation by id or by match stops the identity at once; NOT_FOUND for an unknown id or no active match", arguments: StoreKind.available)
   func revocation(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     let partners = stores.partners
     let subject = try await partners.createServiceIdentity(service: "billing", match: try .subject(parsing: "CN=billing,O=Rewards"))
@@ -70,9 +70,9 @@ struct ServiceIdentityContractTests {
     #expect(try await partners.serviceIdentities().allSatisfy { !$0.isActive })
   }
 
-  @Test("a refused registration stores nothing: bad service names are INVALID", arguments: StoreKind.allCases)
+  @Test("a refused registration stores nothing: bad service names are INVALID", arguments: StoreKind.available)
   func refusedNames(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     let match = try CertificateMatch.uri(validating: "spiffe://rewards/billing")
     for name in ["   ", String(repeating: "n", count: 201), "bill\u{7}ing"] {
@@ -82,9 +82,9 @@ struct ServiceIdentityContractTests {
     #expect(try await stores.partners.authenticate(certificate: Self.billingURI) == nil)
   }
 
-  @Test("a certificate identity gives the service principal a service key of the same name gives, but for how it authenticated", arguments: StoreKind.allCases)
+  @Test("a certificate identity gives the service principal a service key of the same name gives, but for how it authenticated", arguments: StoreKind.available)
   func sameServiceAsKey(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     let key = try await stores.partners.createAPIKey(for: .service("billing"))
     let identity = try await stores.partners.createServiceIdentity(service: "billing", match: try .uri(validating: "spiffe://rewards/billing"))

@@ -1,16 +1,25 @@
 import Foundation
 import HookwireDomain
+import HookwirePostgres
 import HookwireStore
+import HookwireTestSupport
 import Testing
 
 /// Which store a test runs against; every contract test runs once per case.
 enum StoreKind: String, CaseIterable, Sendable {
-  case sqlite, memory
+  case sqlite, memory, postgres
+
+  /// The kinds this machine can run: PostgreSQL when its server programs
+  /// are installed (`PostgresTestServer.isAvailable` says loudly when they
+  /// are not, and `HOOKWIRE_REQUIRE_POSTGRES=1` makes them required).
+  static var available: [StoreKind] {
+    PostgresTestServer.isAvailable ? allCases : allCases.filter { $0 != .postgres }
+  }
 }
 
 /// A fresh partner store; SQLite ones live in their own temporary directory.
-func makeStore(_ kind: StoreKind) throws -> (store: any PartnerStore, cleanup: @Sendable () -> Void) {
-  let stores = try StoreTrio(kind)
+func makeStore(_ kind: StoreKind) async throws -> (store: any PartnerStore, cleanup: @Sendable () -> Void) {
+  let stores = try await StoreTrio.make(kind)
   return (stores.partners, stores.cleanup)
 }
 
@@ -23,8 +32,38 @@ struct StoreTrio: Sendable {
   /// Closes the database and removes its directory; call in `defer`.
   let cleanup: @Sendable () -> Void
 
+  init(partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, cleanup: @escaping @Sendable () -> Void) {
+    self.partners = partners
+    self.webhooks = webhooks
+    self.events = events
+    self.cleanup = cleanup
+  }
+
+  /// Stores of `kind`; PostgreSQL ones over a fresh database of the
+  /// process's shared test server, migrated.
+  static func make(_ kind: StoreKind) async throws -> StoreTrio {
+    guard kind == .postgres else { return try StoreTrio(kind) }
+    let url = try await PostgresTestServer.shared().makeDatabase()
+    let database = PostgresDatabase(url: try PostgresURL(parsing: url))
+    do {
+      _ = try await database.migrate(PostgresSchema.migrations)
+    } catch {
+      await database.close()
+      throw error
+    }
+    let partners = PostgresPartnerStore(database: database)
+    let webhooks = PostgresWebhookStore(database: database)
+    let events = PostgresEventStore(database: database, leases: DeliveryLeases(node: "contract", duration: .seconds(30), perWebhookLimit: .max))
+    return StoreTrio(partners: partners, webhooks: webhooks, events: events) {
+      let closed = Task { await database.close() }
+      _ = closed
+    }
+  }
+
   init(_ kind: StoreKind) throws {
     switch kind {
+    case .postgres:
+      throw StoreError(.internal, "PostgreSQL stores are made with StoreTrio.make")
     case .memory:
       let partners = InMemoryPartnerStore()
       let webhooks = InMemoryWebhookStore()

@@ -21,9 +21,9 @@ struct SearchTests {
     return [bu1, bu2, bu3]
   }
 
-  @Test("by id finds exactly that partner, within reach", arguments: StoreKind.allCases)
+  @Test("by id finds exactly that partner, within reach", arguments: StoreKind.available)
   func byID(_ kind: StoreKind) async throws {
-    let (store, cleanup) = try makeStore(kind)
+    let (store, cleanup) = try await makeStore(kind)
     defer { cleanup() }
     let bus = try await Self.seed(store)
     #expect(try await store.searchPartners(query: "12345", within: .all, pageSize: 10, pageToken: "").items.map(\.id) == [12345])
@@ -31,9 +31,9 @@ struct SearchTests {
     #expect(try await store.searchPartners(query: "99999", within: .all, pageSize: 10, pageToken: "").items.isEmpty)
   }
 
-  @Test("by name: case-insensitive word prefixes, every query word must match, ranked", arguments: StoreKind.allCases)
+  @Test("by name: case-insensitive word prefixes, every query word must match, ranked", arguments: StoreKind.available)
   func byName(_ kind: StoreKind) async throws {
-    let (store, cleanup) = try makeStore(kind)
+    let (store, cleanup) = try await makeStore(kind)
     defer { cleanup() }
     _ = try await Self.seed(store)
     func ids(_ query: String) async throws -> [Int64] {
@@ -50,9 +50,9 @@ struct SearchTests {
     await #expect(throws: DomainError.self) { _ = try await store.searchPartners(query: "  ", within: .all, pageSize: 10, pageToken: "") }
   }
 
-  @Test("results are limited to the reach given", arguments: StoreKind.allCases)
+  @Test("results are limited to the reach given", arguments: StoreKind.available)
   func reach(_ kind: StoreKind) async throws {
-    let (store, cleanup) = try makeStore(kind)
+    let (store, cleanup) = try await makeStore(kind)
     defer { cleanup() }
     let bus = try await Self.seed(store)
     let inEurope = try await store.searchPartners(query: "acme", within: .units([bus[0]]), pageSize: 50, pageToken: "")
@@ -61,9 +61,9 @@ struct SearchTests {
     #expect(none.items.isEmpty)
   }
 
-  @Test("paging walks every result once, and inserts during paging shift nothing", arguments: StoreKind.allCases)
+  @Test("paging walks every result once, and inserts during paging shift nothing", arguments: StoreKind.available)
   func pagingStableUnderInserts(_ kind: StoreKind) async throws {
-    let (store, cleanup) = try makeStore(kind)
+    let (store, cleanup) = try await makeStore(kind)
     defer { cleanup() }
     let bu = try await store.createBusinessUnit(name: "Europe").id
     for index in 0..<25 {
@@ -91,9 +91,9 @@ struct SearchTests {
 
 @Suite("API keys and stores")
 struct KeyTests {
-  @Test("keys authenticate until revoked; malformed and wrong keys do not", arguments: StoreKind.allCases)
+  @Test("keys authenticate until revoked; malformed and wrong keys do not", arguments: StoreKind.available)
   func lifecycle(_ kind: StoreKind) async throws {
-    let (store, cleanup) = try makeStore(kind)
+    let (store, cleanup) = try await makeStore(kind)
     defer { cleanup() }
     let bu = try await store.createBusinessUnit(name: "Europe").id
     let partner = try await store.createPartner(id: 12345, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))

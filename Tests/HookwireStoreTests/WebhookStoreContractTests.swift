@@ -4,9 +4,9 @@ import Testing
 /// The `WebhookStore` contract, run against every implementation.
 @Suite("Webhook store contract")
 struct WebhookStoreContractTests {
-  @Test("a created webhook reads back as stored, and its secret comes back exactly as given (already encrypted)", arguments: StoreKind.allCases)
+  @Test("a created webhook reads back as stored, and its secret comes back exactly as given (already encrypted)", arguments: StoreKind.available)
   func createAndRead(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let webhook = World.webhook("wh_a", programme: World.programme, events: ["points.earned", "reward.issued"])
@@ -18,9 +18,9 @@ struct WebhookStoreContractTests {
     #expect(try await stores.webhooks.encryptedSecret(id: "wh_missing") == nil)
   }
 
-  @Test("a dashboard section lists its business unit's webhooks plus the all-BU ones of the owners given, by kind", arguments: StoreKind.allCases)
+  @Test("a dashboard section lists its business unit's webhooks plus the all-BU ones of the owners given, by kind", arguments: StoreKind.available)
   func listSections(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let hooks = [
@@ -44,9 +44,9 @@ struct WebhookStoreContractTests {
     }
   }
 
-  @Test("list pages walk every webhook once, in id order; forged tokens and bad sizes are INVALID_ARGUMENT", arguments: StoreKind.allCases)
+  @Test("list pages walk every webhook once, in id order; forged tokens and bad sizes are INVALID_ARGUMENT", arguments: StoreKind.available)
   func listPaging(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let ids = (0..<23).map { "wh_\(String(format: "%02d", $0))" }
@@ -67,9 +67,9 @@ struct WebhookStoreContractTests {
     }
   }
 
-  @Test("update applies the change at the expected version and bumps it; a stale version is ABORTED and changes nothing", arguments: StoreKind.allCases)
+  @Test("update applies the change at the expected version and bumps it; a stale version is ABORTED and changes nothing", arguments: StoreKind.available)
   func updateVersions(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     try await stores.webhooks.create(World.webhook("wh_a"), encryptedSecret: [1])
@@ -117,9 +117,9 @@ struct WebhookStoreContractTests {
     ("last author", { $0.updatedBy = World.author(World.everywhere, at: 9) }),
   ]
 
-  @Test("update changes only events, state, disabled reason and description; a change to any other field is PRECONDITION and stores nothing", arguments: StoreKind.allCases)
+  @Test("update changes only events, state, disabled reason and description; a change to any other field is PRECONDITION and stores nothing", arguments: StoreKind.available)
   func updateKeepsFixedFields(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let created = World.webhook("wh_a")
@@ -157,9 +157,9 @@ struct WebhookStoreContractTests {
     #expect(try await stores.webhooks.webhook(id: "wh_a") == expected)
   }
 
-  @Test("create with an id taken, now or by a deleted webhook, is CONFLICT and leaves the first as it was", arguments: StoreKind.allCases)
+  @Test("create with an id taken, now or by a deleted webhook, is CONFLICT and leaves the first as it was", arguments: StoreKind.available)
   func createTakenID(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     let first = World.webhook("wh_a")
@@ -177,9 +177,9 @@ struct WebhookStoreContractTests {
     #expect(try await stores.webhooks.webhook(id: "wh_gone") == nil)
   }
 
-  @Test("delete at a stale version is ABORTED; a delete hides the webhook and its secret from every read at once", arguments: StoreKind.allCases)
+  @Test("delete at a stale version is ABORTED; a delete hides the webhook and its secret from every read at once", arguments: StoreKind.available)
   func deleteHides(_ kind: StoreKind) async throws {
-    let stores = try StoreTrio(kind)
+    let stores = try await StoreTrio.make(kind)
     defer { stores.cleanup() }
     try await World.seed(stores.partners)
     try await stores.webhooks.create(World.webhook("wh_a"), encryptedSecret: [1])
