@@ -35,11 +35,7 @@ package final class SQLiteWebhookStore: WebhookStore {
   }
 
   package func webhook(id: String) async throws -> Webhook? {
-    let (cached, generation) = cache.lookup(id)
-    if let cached { return cached }  // a nil entry: deleted
-    let loaded = try await database.read { db in try Self.load(db, id: id) }
-    if let loaded { cache.remember(id, loaded, since: generation) }
-    return loaded
+    try await cache.webhook(id: id) { try await database.read { db in try Self.load(db, id: id) } }
   }
 
   static func load(_ db: SQLiteConnection, id: String) throws -> Webhook? {

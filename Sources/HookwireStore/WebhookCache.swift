@@ -12,10 +12,9 @@ import Synchronization
 /// to the database and caches its result only if it is unchanged, so one
 /// that raced an invalidation never brings back what was dropped.
 ///
-///     let (cached, generation) = cache.lookup(id)
-///     if let cached { return cached }
-///     let loaded = try await database.read { … }
-///     if let loaded { cache.remember(id, loaded, since: generation) }
+///     let webhook = try await cache.webhook(id: id) { try await database.read { … } }
+///     let generation = cache.generation  // before a write, then after it:
+///     cache.remember(id, written, since: generation)
 package final class WebhookCache: Sendable {
   /// Webhooks, and ids deleted (nil: ids are never reused, so a deletion
   /// cannot go stale); the invalidations so far; whether to cache at all.
@@ -40,6 +39,17 @@ package final class WebhookCache: Sendable {
   /// cache is off) and the generation a read that begins now starts at.
   package func lookup(_ id: String) -> (entry: Webhook??, generation: UInt64) {
     state.withLock { state in (state.isEnabled ? state.entries[id] : nil, state.generation) }
+  }
+
+  /// The webhook `id` from the cache, or else from `load` (nil: it does
+  /// not exist or was deleted), which is cached if found and nothing was
+  /// invalidated meanwhile.
+  package func webhook(id: String, load: () async throws -> Webhook?) async rethrows -> Webhook? {
+    let (cached, generation) = lookup(id)
+    if let cached { return cached }  // a nil entry: deleted
+    let loaded = try await load()
+    if let loaded { remember(id, loaded, since: generation) }
+    return loaded
   }
 
   /// Caches `webhook` as `id` (nil: deleted) unless the cache is off,

@@ -60,11 +60,7 @@ package final class PostgresWebhookStore: WebhookStore {
   }
 
   package func webhook(id: String) async throws -> Webhook? {
-    let (cached, generation) = cache.lookup(id)
-    if let cached { return cached }  // a nil entry: deleted
-    let loaded = try await database.read { connection in try Self.load(connection, id: id) }
-    if let loaded { cache.remember(id, loaded, since: generation) }
-    return loaded
+    try await cache.webhook(id: id) { try await database.read { connection in try Self.load(connection, id: id) } }
   }
 
   /// The webhook `id` unless it was deleted; locked until the transaction
