@@ -172,6 +172,12 @@ package enum StoreRules {
     }
   }
 
+  /// One page of a listing that fetched up to `size + 1` rows in order: the
+  /// first `size`, and a token after the last of them when the extra row came.
+  package static func page<Item>(fetched: [Item], size: Int, tokenAfter: (Item) -> String) -> Page<Item> {
+    Page(items: Array(fetched.prefix(size)), hasMore: fetched.count > size, tokenAfter: tokenAfter)
+  }
+
   /// A given programme id: 1–64 of `[a-z0-9_]`.
   package static func programmeID(_ id: String) throws -> String {
     guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {

@@ -196,9 +196,7 @@ package final class SQLitePartnerStore: PartnerStore {
       let rows = try db.prepare(sql).bind(values)
       var items: [BusinessUnit] = []
       while try rows.step() { items.append(BusinessUnit(id: rows.int(0), name: rows.text(1), createdAtMs: rows.int(2))) }
-      let more = items.count > size
-      items = Array(items.prefix(size))
-      return Page(items: items, hasMore: more) { Paging.token(after: String($0.id)) }
+      return StoreRules.page(fetched: items, size: size) { Paging.token(after: String($0.id)) }
     }
   }
 
@@ -212,9 +210,7 @@ package final class SQLitePartnerStore: PartnerStore {
       while try rows.step() {
         items.append(Programme(id: rows.text(0), buID: rows.int(1), name: rows.text(2), createdAtMs: rows.int(3)))
       }
-      let more = items.count > size
-      items = Array(items.prefix(size))
-      return Page(items: items, hasMore: more) { Paging.token(after: $0.id) }
+      return StoreRules.page(fetched: items, size: size) { Paging.token(after: $0.id) }
     }
   }
 
@@ -259,11 +255,9 @@ package final class SQLitePartnerStore: PartnerStore {
     let rows = try db.prepare(sql).bind(values)
     var keys: [PartnerSearch.Key] = []
     while try rows.step() { keys.append(PartnerSearch.Key(word: rows.text(0), nameKey: rows.text(1), id: rows.int(2))) }
-    let more = keys.count > size
-    keys = Array(keys.prefix(size))
-    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(db, ids: keys.map(\.id)).map { ($0.id, $0) })
-    let next = more ? keys.last.map(PartnerSearch.token(after:)) ?? "" : ""
-    return Page(items: keys.compactMap { partners[$0.id] }, nextToken: next)
+    let page = StoreRules.page(fetched: keys, size: size, tokenAfter: PartnerSearch.token(after:))
+    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(db, ids: page.items.map(\.id)).map { ($0.id, $0) })
+    return Page(items: page.items.compactMap { partners[$0.id] }, nextToken: page.nextToken)
   }
 
   static func loadPartners(_ db: SQLiteConnection, ids: [Int64]) throws -> [Partner] {

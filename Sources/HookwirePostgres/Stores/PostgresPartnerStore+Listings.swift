@@ -21,10 +21,8 @@ extension PostgresPartnerStore {
         sql += " AND id = ANY($3::bigint[])"
         values.append(.text(Self.bigintArray(units)))
       }
-      var items = try connection.query(sql + " ORDER BY id LIMIT $2", values).map(Self.businessUnit)
-      let more = items.count > size
-      items = Array(items.prefix(size))
-      return Page(items: items, hasMore: more) { Paging.token(after: String($0.id)) }
+      let items = try connection.query(sql + " ORDER BY id LIMIT $2", values).map(Self.businessUnit)
+      return StoreRules.page(fetched: items, size: size) { Paging.token(after: String($0.id)) }
     }
   }
 
@@ -34,13 +32,11 @@ extension PostgresPartnerStore {
     // Issued tokens hold programme ids, which never have a NUL (nor may PostgreSQL's text).
     guard !after.utf8.contains(0) else { throw DomainError(.invalid, "the page token is not one this server issued") }
     return try await database.read { connection in
-      var items = try connection.query(
+      let items = try connection.query(
         "SELECT id, bu_id, name, created_at_ms FROM programmes WHERE bu_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         .integer(buID), .text(after), .integer(Int64(size + 1))
       ).map(Self.programme)
-      let more = items.count > size
-      items = Array(items.prefix(size))
-      return Page(items: items, hasMore: more) { Paging.token(after: $0.id) }
+      return StoreRules.page(fetched: items, size: size) { Paging.token(after: $0.id) }
     }
   }
 
@@ -83,14 +79,12 @@ extension PostgresPartnerStore {
       sql += " AND w.bu_id = ANY($\(values.count + 1)::bigint[])"
       values.append(.text(bigintArray(units)))
     }
-    var keys = try connection.query(sql + " ORDER BY w.word, w.name_key, w.partner_id LIMIT $6", values).map { row in
+    let keys = try connection.query(sql + " ORDER BY w.word, w.name_key, w.partner_id LIMIT $6", values).map { row in
       PartnerSearch.Key(word: try row.text(0), nameKey: try row.text(1), id: try row.int(2))
     }
-    let more = keys.count > size
-    keys = Array(keys.prefix(size))
-    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(connection, ids: keys.map(\.id)).map { ($0.id, $0) })
-    let next = more ? keys.last.map(PartnerSearch.token(after:)) ?? "" : ""
-    return Page(items: keys.compactMap { partners[$0.id] }, nextToken: next)
+    let page = StoreRules.page(fetched: keys, size: size, tokenAfter: PartnerSearch.token(after:))
+    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(connection, ids: page.items.map(\.id)).map { ($0.id, $0) })
+    return Page(items: page.items.compactMap { partners[$0.id] }, nextToken: page.nextToken)
   }
 
   /// The partners with `ids` that exist, in one statement, in no order.
