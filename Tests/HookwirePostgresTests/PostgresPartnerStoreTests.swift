@@ -35,6 +35,14 @@ struct PostgresPartnerStoreTests {
     }
   }
 
+  /// The failures among `outcomes` other than CONFLICT, for a failed expectation's message.
+  static func otherFailures(_ outcomes: [Result<some Sendable, any Error>]) -> [String] {
+    outcomes.compactMap { outcome in
+      guard case .failure(let error) = outcome, (error as? DomainError)?.code != .conflict else { return nil }
+      return "\(error)"
+    }
+  }
+
   /// How many of `outcomes` failed with CONFLICT.
   static func conflicts(_ outcomes: [Result<some Sendable, any Error>]) -> Int {
     outcomes.filter { if case .failure(let error as DomainError) = $0 { error.code == .conflict } else { false } }.count
@@ -60,7 +68,7 @@ struct PostgresPartnerStoreTests {
         try await store.createPartner(id: 500, name: "Twin \(index)", kind: .channel, buID: 1, reach: .all).id
       }
       #expect(twins.filter { (try? $0.get()) == 500 }.count == 1)
-      #expect(Self.conflicts(twins) == 9, "every other create of a taken id is CONFLICT")
+      #expect(Self.conflicts(twins) == 9, "every other create of a taken id is CONFLICT: \(Self.otherFailures(twins))")
       #expect(try await first.allPartners().count == 41)
     }
   }
@@ -74,7 +82,7 @@ struct PostgresPartnerStoreTests {
         try await store.createServiceIdentity(service: "service \(index)", match: matches[index / 2 % matches.count]).id
       }
       #expect(outcomes.filter { (try? $0.get()) != nil }.count == 10)
-      #expect(Self.conflicts(outcomes) == 150, "every other registration of an active match is CONFLICT")
+      #expect(Self.conflicts(outcomes) == 150, "every other registration of an active match is CONFLICT: \(Self.otherFailures(outcomes))")
       let active = try await second.serviceIdentities().filter(\.isActive)
       #expect(Set(active.map(\.match)) == Set(matches) && active.count == 10)
     }

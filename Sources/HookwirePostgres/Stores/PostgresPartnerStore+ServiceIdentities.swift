@@ -3,27 +3,22 @@ import HookwireStore
 
 /// Service identities in PostgreSQL: `service_identities`, one row per
 /// registration. Ids come from the table's sequence, which never hands one
-/// out twice (a registration that fails may leave a gap); the partial unique
-/// index keeps at most one active row per match, also between servers
-/// registering the same match at once.
+/// out twice (a registration rolled back may leave a gap). Registrations
+/// take `idLock`, so one that races another server's for the same match
+/// sees it committed and is CONFLICT; without the lock the two inserts would
+/// wait on each other in the partial unique index, and two group
+/// transactions inserting two matches in opposite orders would deadlock.
 extension PostgresPartnerStore {
   package func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity {
     let name = try ServiceIdentity.serviceName(service)
     return try await database.write { connection in
+      try Self.lockIDs(connection)
       if let active = try Self.activeIdentity(connection, match) { throw StoreRules.identityConflict(active) }
       let created = nowMs()
-      do {
-        let rows = try connection.savepoint {
-          try connection.query(
-            "INSERT INTO service_identities (service_name, match_kind, match_value, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
-            .text(name), .integer(match.kind.rawValue), .text(match.value), .integer(created))
-        }
-        return ServiceIdentity(id: try Self.single(rows).int(0), serviceName: name, match: match, createdAtMs: created)
-      } catch let error as StoreError where error.code == .constraint {
-        // Another server registered the match between the check and the insert; by now it has committed.
-        if let active = try Self.activeIdentity(connection, match) { throw StoreRules.identityConflict(active) }
-        throw DomainError(.conflict, "another service identity was registered with \(DomainError.echo(match.description, limit: 128)) at the same time")
-      }
+      let rows = try connection.query(
+        "INSERT INTO service_identities (service_name, match_kind, match_value, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+        .text(name), .integer(match.kind.rawValue), .text(match.value), .integer(created))
+      return ServiceIdentity(id: try Self.single(rows).int(0), serviceName: name, match: match, createdAtMs: created)
     }
   }
 

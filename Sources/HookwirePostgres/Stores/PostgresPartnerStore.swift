@@ -6,11 +6,11 @@ import HookwireStore
 /// `SQLitePartnerStore` does: the same ids, page tokens, ranking and errors.
 ///
 /// Several servers write one database, so every create that assigns an id
-/// ("the next free one") first takes `idLock`, a transaction-level advisory
-/// lock: creates of units, programmes and partners run one at a time across
-/// every server, each seeing what the one before committed, and no two get
-/// the same id. Service identities take theirs from a sequence, and a
-/// partial unique index keeps one active identity per match.
+/// or must be unique first takes `idLock`, a transaction-level advisory
+/// lock: creates of units, programmes, partners and service identities run
+/// one at a time across every server, each seeing what the one before
+/// committed, so no two get the same id and a taken one is CONFLICT, never
+/// a constraint failure. Service identities take their ids from a sequence.
 ///
 /// `revokeAPIKey` and `revokeServiceIdentity` announce themselves on
 /// `PostgresChanges.channel` inside their transaction, so other servers
@@ -24,9 +24,10 @@ package final class PostgresPartnerStore: PartnerStore {
   }
 
   /// The `pg_advisory_xact_lock` key that serializes the creates assigning
-  /// ids (business units, programmes, partners), held to the writer's COMMIT.
-  /// One key for all three: a group of writes that takes it twice cannot
-  /// deadlock with another group over the order of two.
+  /// ids or unique matches (business units, programmes, partners, service
+  /// identities), held to the writer's COMMIT. One key for all: a group of
+  /// writes that takes it twice cannot deadlock with another group over the
+  /// order of two.
   package static let idLock: Int64 = 0x6877_7061_7274_6964  // "hwpartid"
 
   package func createBusinessUnit(name: String) async throws -> BusinessUnit {
