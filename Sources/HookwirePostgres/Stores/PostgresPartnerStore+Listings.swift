@@ -60,6 +60,7 @@ extension PostgresPartnerStore {
   /// The upper bound of a prefix range: above every UTF-8 continuation.
   static func upper(_ prefix: String) -> String { prefix + "\u{10FFFF}" }
 
+  /// One page of the partners matching every token within `reach`, in rank order after `after`.
   static func search(_ connection: PostgresConnection, tokens: [String], reach: Reach, size: Int, after: PartnerSearch.Key?) throws -> Page<Partner> {
     if case .units(let units) = reach, units.isEmpty { return Page(items: [], nextToken: "") }
     var sql = """

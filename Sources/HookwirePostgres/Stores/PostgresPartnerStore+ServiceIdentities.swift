@@ -63,6 +63,7 @@ extension PostgresPartnerStore {
     return ServiceIdentity.chosen(among: found, for: certificate)?.principal
   }
 
+  /// The columns `identity(_:)` reads, in its order.
   static let identityColumns = "id, service_name, match_kind, match_value, created_at_ms, revoked_at_ms"
 
   /// The active identity with `match`, if any (the partial unique index's lookup).

@@ -214,6 +214,7 @@ package final class PostgresPartnerStore: PartnerStore {
     try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(idLock))
   }
 
+  /// Whether `sql` with `value` as `$1` returns a row.
   static func exists(_ connection: PostgresConnection, _ sql: String, _ value: PostgresValue) throws -> Bool {
     try !connection.query(sql, value).isEmpty
   }
