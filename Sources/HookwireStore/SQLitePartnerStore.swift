@@ -1,4 +1,3 @@
-import HookwireCrypto
 import HookwireDomain
 
 /// The partner store on SQLite.
@@ -144,17 +143,15 @@ package final class SQLitePartnerStore: PartnerStore {
 
   package func authenticate(key: String) async throws -> Principal? {
     guard let prefix = APIKeyMint.prefix(of: key) else { return nil }
-    let hash = APIKeyMint.hash(key)
     let found: (owner: KeyOwner, lastUsed: Int64)? = try await database.read { db in
       let row = try db.prepare("SELECT hash, partner_id, service_name, revoked_at_ms, coalesce(last_used_at_ms, 0) FROM api_keys WHERE prefix = ?")
         .bind(.text(prefix))
-      guard try row.step(), row.isNull(3), Crypto.constantTimeEqual(row.blob(0), hash) else { return nil }
+      guard try row.step(), row.isNull(3), APIKeyMint.matches(key, storedHash: row.blob(0)) else { return nil }
       return (row.isNull(1) ? .service(row.text(2)) : .partner(row.int(1)), row.int(4))
     }
     guard let found else { return nil }
     let now = nowMs()
-    if now - found.lastUsed > 60_000 {
-      // Last use is kept to the minute, so authentication rarely writes.
+    if APIKeyMint.lastUseIsStale(found.lastUsed, nowMs: now) {
       _ = try? await database.write { db in
         try db.prepare("UPDATE api_keys SET last_used_at_ms = ? WHERE prefix = ?").bind(.integer(now), .text(prefix)).run()
       }
