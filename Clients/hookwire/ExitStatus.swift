@@ -11,9 +11,14 @@ enum ExitStatus {
   static func forCall(_ code: StatusCode) -> Int32 { 10 + Int32(min(code.rawValue, 100)) }
 
   static let help = """
-    Exit status: 0 success; 1 local failure; 2 usage error (an unknown option, a missing or
-    bad value, a stray argument: named on standard error); 10 + the call's status
-    code otherwise: 13 INVALID_ARGUMENT, 14 DEADLINE_EXCEEDED, 24 UNAVAILABLE, 26 UNAUTHENTICATED.
+    Exit status:
+      0     success (a list or search with no results too)
+      1     local failure (verify: the signature does not match; health: not serving)
+      2     usage error: an unknown option, a missing or bad value, a stray argument
+            (named on standard error, with the help to read), a delete without --yes
+      10+N  the call failed with status code N: 13 INVALID_ARGUMENT, 14 DEADLINE_EXCEEDED,
+            15 NOT_FOUND, 17 PERMISSION_DENIED, 19 FAILED_PRECONDITION, 20 ABORTED,
+            24 UNAVAILABLE, 26 UNAUTHENTICATED
     """
 
   /// A short hint for statuses with an obvious next step.
