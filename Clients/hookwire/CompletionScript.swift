@@ -81,7 +81,8 @@ enum CompletionScript {
         local path="" word skip=0 i=1 words=""
         while [ "$i" -lt "$COMP_CWORD" ]; do
           word="${COMP_WORDS[i]}"
-          if [ "$word" = "=" ]; then skip=1
+          # COMP_WORDBREAKS splits --flag=value and host:port: the piece after '=' or ':' is not a word of its own.
+          if [ "$word" = "=" ] || [ "$word" = ":" ]; then skip=1
           elif [ "$skip" = 1 ]; then skip=0
           elif [[ "$word" == -* ]]; then [[ "$valued" == *" $word "* ]] && skip=1
           elif [ -z "$path" ]; then path="$word"

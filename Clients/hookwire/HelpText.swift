@@ -47,7 +47,7 @@ enum HelpText {
     }))
 
     \(GlobalOptions.help)
-      --version             print 'hookwire \(HookwireVersion.current)' and exit
+    \(flagLines([FlagSpec(name: "version", kind: .none, placeholder: "", help: "print 'hookwire \(HookwireVersion.current)' and exit")]))
 
     \(output)
 
