@@ -63,7 +63,7 @@ enum WebhookView {
       ("updated", by(w.updatedBy)), ("description", w.description),
     ]
     for (label, value) in rows where !value.isEmpty {
-      output.line(label + ":" + String(repeating: " ", count: 13 - label.count) + value)
+      output.line(label + ":" + String(repeating: " ", count: 12 - label.count) + value)
     }
   }
 }
