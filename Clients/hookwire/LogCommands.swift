@@ -158,9 +158,8 @@ enum LogCommands {
     let webhookID = invocation.command.positional.first ?? ""
     let output = invocation.output
     let separator = output.isTerminal && !invocation.json ? "  " : "\t"
-    if output.isTerminal && !invocation.json {
-      output.notice("tailing deliveries of \(webhookID.isEmpty ? "every webhook of the business unit" : webhookID) (^C to stop)")
-    }
+    // On standard error, so what is piped stays attempts only.
+    output.notice("tailing deliveries of \(webhookID.isEmpty ? "every webhook of the business unit" : webhookID) (^C to stop)")
     try await invocation.options.withClient { rpc in
       try await client(rpc).tailDeliveries(TailDeliveriesRequest(webhookID: webhookID), metadata: invocation.metadata) { stream in
         for try await attempt in stream {
