@@ -21,6 +21,7 @@ struct CommandLineParser {
     case run(ParsedCommand)
   }
 
+  /// The commands and flags to read against.
   let table: CommandTable
 
   /// Parses `arguments` (without the program name).

@@ -47,12 +47,16 @@ struct PositionalSpec: Sendable {
 /// what runs it. The parser, the help and the completion scripts all read
 /// these, so they cannot disagree.
 struct CommandSpec: Sendable {
-  /// The group (`webhooks`), and the verb (`list`) unless the group is a command itself.
+
+  /// The group (`webhooks`).
   var group: String
+  /// The verb, nil for a group that is a command itself.
   var verb: String?
   /// One line for the group's list of commands.
   var summary: String
+  /// The positional arguments, in order.
   var positionals: [PositionalSpec] = []
+  /// The command's own flags, in the order help lists them.
   var flags: [FlagSpec] = []
   /// More help after the flags.
   var details = ""
@@ -79,9 +83,11 @@ struct CommandSpec: Sendable {
 
 /// A group of commands (`webhooks`), or a command standing alone (`health`).
 struct GroupSpec: Sendable {
+  /// The first word of its commands (`webhooks`).
   var name: String
   /// One line for the root help.
   var summary: String
+  /// The commands, in the order help lists them.
   var commands: [CommandSpec]
 
   /// Whether the group is a single command without a verb.

@@ -3,6 +3,7 @@ import HookwireCommandLine
 /// `hookwire completion bash|zsh|fish`: a completion script made from the
 /// command table the parser reads, so commands and flags cannot drift.
 enum CompletionScript {
+  /// The `completion` command.
   static let spec = CommandSpec(
     group: "completion", summary: "print a shell completion script for bash, zsh or fish",
     positionals: [PositionalSpec(name: "shell", missing: "a shell: bash, zsh or fish", choices: ["bash", "zsh", "fish"])],
@@ -14,6 +15,7 @@ enum CompletionScript {
       """,
     run: run)
 
+  /// Prints the script for the shell named.
   static func run(_ invocation: Invocation) async throws -> Int32 {
     let shell = invocation.command.positional[0]
     let table = CommandTable.standard
@@ -38,6 +40,7 @@ enum CompletionScript {
     /// The groups that have verbs.
     var verbGroups: [String] = []
 
+    /// Flattens `table`.
     init(_ table: CommandTable) {
       let global = table.globalFlags.map { "--\($0.name)" } + ["--help"]
       byPath.append(("", table.groups.map(\.name) + global + ["--version"]))

@@ -3,6 +3,7 @@ import HookwireClient
 
 /// `events types` and `events publish`.
 enum EventCommands {
+  /// The `events` group's commands.
   static let specs: [CommandSpec] = [
     CommandSpec(
       group: "events", verb: "types", summary: "list the event catalogue",
@@ -24,6 +25,7 @@ enum EventCommands {
       run: publish),
   ]
 
+  /// Lists the event catalogue.
   static func types(_ invocation: Invocation) async throws -> Int32 {
     let scope: EventScope = switch invocation.command.text("scope") {
     case "programme": .programme
@@ -42,6 +44,7 @@ enum EventCommands {
     return ExitStatus.success
   }
 
+  /// Publishes one event, the payload read as `--data` says.
   static func publish(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let payload = try Payload.read(parsed.text("data") ?? "", flag: "--data")

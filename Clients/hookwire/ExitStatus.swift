@@ -4,12 +4,17 @@ import HookwireClient
 /// command-line mistake, and 10 + the status code when a call fails, so a
 /// script can tell UNAVAILABLE (24) from UNAUTHENTICATED (26).
 enum ExitStatus {
+  /// The command did what was asked.
   static let success: Int32 = 0
+  /// A local failure (a bad signature, a server not serving).
   static let failure: Int32 = 1
+  /// The command line was wrong.
   static let usage: Int32 = 2
 
+  /// The status for a call that failed with `code`.
   static func forCall(_ code: StatusCode) -> Int32 { 10 + Int32(min(code.rawValue, 100)) }
 
+  /// The exit statuses, for the root help.
   static let help = """
     Exit status:
       0     success (a list or search with no results too)

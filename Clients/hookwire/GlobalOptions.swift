@@ -6,12 +6,17 @@ import HookwireClient
 struct GlobalOptions {
   /// The address when neither `--server` nor `HOOKWIRE_SERVER` gives one.
   static let defaultServer = "127.0.0.1:7700"
+  /// The server address as given (checked when a client is made).
   var server = GlobalOptions.defaultServer
   /// Where `server` came from, for messages.
   var serverSource = "option '--server'"
+  /// The API key, from `--api-key` or `HOOKWIRE_API_KEY`.
   var apiKey: String?
+  /// The partner to act as.
   var actAs: String?
+  /// Whether `--json` was given.
   var json = false
+  /// The deadline of each call.
   var timeout: Duration = .seconds(10)
   /// TLS or plaintext, and the files TLS uses.
   var security: SecurityOptions
@@ -88,6 +93,7 @@ struct GlobalOptions {
     return metadata
   }
 
+  /// The options of every call: its deadline.
   var callOptions: CallOptions { CallOptions(timeout: timeout) }
 
   /// Runs `body` with a client for the chosen server, closing it after.

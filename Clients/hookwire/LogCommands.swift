@@ -4,8 +4,10 @@ import HookwireClient
 
 /// `logs list|get|search|tail|redeliver|recover`.
 enum LogCommands {
+  /// The delivery statuses `--status` takes, lower case.
   static let statuses = DeliveryStatus.knownCases.filter { $0 != .unspecified }.map { $0.schemaName.lowercased() }
 
+  /// The `logs` group's commands.
   static let specs: [CommandSpec] = [
     CommandSpec(
       group: "logs", verb: "list", summary: "list a webhook's event log, newest first", positionals: [.webhookID],
@@ -36,8 +38,10 @@ enum LogCommands {
       run: recover),
   ]
 
+  /// The event logs client over `rpc`.
   static func client(_ rpc: RPCClient) -> EventLogs.Client<RPCClient> { EventLogs.Client(wrapping: rpc) }
 
+  /// Lists a webhook's event log, page by page.
   static func list(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let status = DeliveryStatus.knownCases.first { $0.schemaName.lowercased() == parsed.text("status") } ?? .unspecified
@@ -54,12 +58,14 @@ enum LogCommands {
     return ExitStatus.success
   }
 
+  /// Prints entries as a list, with the `more:` line.
   static func printEntries(_ entries: [EventLogEntry], next: String, _ invocation: Invocation) {
     var table = Table(columns: LogView.entryColumns)
     for entry in entries { table.append(LogView.entryRow(entry)) }
     invocation.list(entries, next: next, json: LogView.entryJSON, table: table, empty: "no events")
   }
 
+  /// Shows one event log entry, its payload and its attempts.
   static func get(_ invocation: Invocation) async throws -> Int32 {
     let (webhookID, eventID) = (invocation.command.positional[0], invocation.command.positional[1])
     let response = try await invocation.options.withClient {
@@ -83,6 +89,7 @@ enum LogCommands {
     return ExitStatus.success
   }
 
+  /// Finds an event by id across the webhooks within reach.
   static func search(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let (entries, next) = try await invocation.options.withClient { rpc in
@@ -115,6 +122,7 @@ enum LogCommands {
     }
   }
 
+  /// Redelivers one event; says when the webhook holds it.
   static func redeliver(_ invocation: Invocation) async throws -> Int32 {
     let (webhookID, eventID) = (invocation.command.positional[0], invocation.command.positional[1])
     let (response, held) = try await invocation.options.withClient { rpc in
@@ -134,6 +142,7 @@ enum LogCommands {
     return ExitStatus.success
   }
 
+  /// Schedules a webhook's failed deliveries again; says when the webhook holds them.
   static func recover(_ invocation: Invocation) async throws -> Int32 {
     let webhookID = invocation.command.positional[0]
     let since = invocation.command.instant("since") ?? 0
@@ -154,6 +163,7 @@ enum LogCommands {
     return ExitStatus.success
   }
 
+  /// Prints attempts as they happen, with where each delivery stands.
   static func tail(_ invocation: Invocation) async throws -> Int32 {
     let webhookID = invocation.command.positional.first ?? ""
     let output = invocation.output

@@ -34,6 +34,7 @@ struct Output: Sendable {
     /// The text, empty strings as null.
     static func optional(_ text: String) -> JSON { text.isEmpty ? .null : .string(text) }
 
+    /// The value as compact JSON text.
     var text: String {
       switch self {
       case .string(let value): Self.quote(value)
@@ -45,6 +46,7 @@ struct Output: Sendable {
       }
     }
 
+    /// `value` as a JSON string.
     static func quote(_ value: String) -> String {
       var result = "\""
       for scalar in value.unicodeScalars {

@@ -29,6 +29,7 @@ enum Pager {
 
 /// A listing that does not end: a token came back twice.
 struct PagingError: Error, CustomStringConvertible {
+  /// What went wrong.
   var message: String
   var description: String { message }
 }

@@ -3,8 +3,10 @@ import HookwireClient
 
 /// `whoami`, `partners search|get`, `bus list`, `programmes list`.
 enum PartnerCommands {
+  /// The `whoami` command.
   static let whoamiSpec = CommandSpec(group: "whoami", summary: "show the caller, its kind, reach and acting partner", run: whoami)
 
+  /// The `partners` group's commands.
   static let partnerSpecs = [
     CommandSpec(
       group: "partners", verb: "search", summary: "find partners by id or by name words (global partners)",
@@ -14,13 +16,16 @@ enum PartnerCommands {
       run: get),
   ]
 
+  /// The `bus list` command.
   static let businessUnitsSpec = CommandSpec(group: "bus", verb: "list", summary: "list the business units within reach", flags: FlagSpec.paging, run: businessUnits)
 
+  /// The `programmes list` command.
   static let programmesSpec = CommandSpec(
     group: "programmes", verb: "list", summary: "list the programmes of a business unit",
     flags: [FlagSpec(name: "bu", kind: .integer(1...Int64.max), placeholder: "ID", help: "the business unit (default: the current one)")] + FlagSpec.paging,
     run: programmes)
 
+  /// A partner's fields as JSON.
   static func partnerJSON(_ partner: Partner) -> Output.JSON {
     .object([
       ("id", .number(Int64(partner.id))), ("name", .string(partner.name)), ("kind", .string(partner.kind.schemaName)),
@@ -29,13 +34,16 @@ enum PartnerCommands {
     ])
   }
 
+  /// A partner as one tab-separated line.
   static func partnerLine(_ partner: Partner) -> String { partnerRow(partner).joined(separator: "\t") }
 
+  /// A partner's table cells.
   static func partnerRow(_ partner: Partner) -> [String] {
     let reach = partner.reachesAllBUs ? "all" : partner.reachBUIDs.map(String.init).joined(separator: ",")
     return [String(partner.id), partner.name, partner.kind == .global ? "global" : "channel", "bu \(partner.buID)", "reach \(reach)"]
   }
 
+  /// Shows who the caller is.
   static func whoami(_ invocation: Invocation) async throws -> Int32 {
     let output = invocation.output
     let response = try await invocation.options.withClient { client in
@@ -69,6 +77,7 @@ enum PartnerCommands {
     return ExitStatus.success
   }
 
+  /// Searches partners by id or name words.
   static func search(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let query = parsed.positional.joined(separator: " ")
@@ -86,6 +95,7 @@ enum PartnerCommands {
     return ExitStatus.success
   }
 
+  /// Shows one partner.
   static func get(_ invocation: Invocation) async throws -> Int32 {
     let text = invocation.command.positional[0]
     guard let id = UInt64(text), id > 0 else { throw UsageError("<partner-id>: expected a positive whole number, got '\(text.echoed)'") }
@@ -98,6 +108,7 @@ enum PartnerCommands {
     return ExitStatus.success
   }
 
+  /// Lists the business units within reach.
   static func businessUnits(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let (units, next) = try await invocation.options.withClient { client in
@@ -113,6 +124,7 @@ enum PartnerCommands {
     return ExitStatus.success
   }
 
+  /// Lists the programmes of a business unit.
   static func programmes(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let bu = UInt64(parsed.integer("bu") ?? 0)

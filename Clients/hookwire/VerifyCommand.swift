@@ -4,6 +4,7 @@ import HookwireClient
 
 /// `hookwire verify`: checks a saved delivery as a receiver would.
 enum VerifyCommand {
+  /// The `verify` command.
   static let spec = CommandSpec(
     group: "verify", summary: "check a saved delivery's signature and timestamp, as a receiver does",
     flags: [
@@ -19,6 +20,7 @@ enum VerifyCommand {
     ],
     details: "Give --body-file or --body. Prints 'valid' (exit 0) or 'invalid: <reason>' (exit 1).", run: run)
 
+  /// Verifies the delivery and prints `valid` or why not.
   static func run(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let tolerance = TimeInterval(parsed.milliseconds("tolerance") ?? 300_000) / 1_000

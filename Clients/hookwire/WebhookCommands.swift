@@ -8,11 +8,13 @@ import Glibc
 
 /// `webhooks …` and `integrations create-webhook`.
 enum WebhookCommands {
+  /// `--secret` and `--generate-secret`, shared by both create commands.
   static let secretFlags = [
     FlagSpec(name: "secret", kind: .text, placeholder: "whsec_…", help: "the signing secret: whsec_ and base64 of 24–64 bytes"),
     FlagSpec(name: "generate-secret", kind: .none, placeholder: "", help: "let the server make the secret (printed once)"),
   ]
 
+  /// The `webhooks` group's commands.
   static let specs: [CommandSpec] = [
     CommandSpec(
       group: "webhooks", verb: "list", summary: "list the dashboard's global and linked programme webhooks",
@@ -50,6 +52,7 @@ enum WebhookCommands {
       details: "On a terminal it asks first; otherwise it needs --yes.", run: delete),
   ]
 
+  /// The `integrations create-webhook` command.
   static let integrationSpec = CommandSpec(
     group: "integrations", verb: "create-webhook", summary: "create a linked programme webhook, as a programme's Integrations does",
     flags: [
@@ -64,8 +67,10 @@ enum WebhookCommands {
   /// `--expected-version`, if given.
   static func version(_ parsed: ParsedCommand) -> UInt64? { parsed.integer("expected-version").map { UInt64($0) } }
 
+  /// The webhooks client over `rpc`.
   static func client(_ rpc: RPCClient) -> Webhooks.Client<RPCClient> { Webhooks.Client(wrapping: rpc) }
 
+  /// Lists the dashboard's webhooks, both sections.
   static func list(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let kind: WebhookKind = switch parsed.text("kind") {
@@ -90,6 +95,7 @@ enum WebhookCommands {
     return ExitStatus.success
   }
 
+  /// Shows one webhook.
   static func get(_ invocation: Invocation) async throws -> Int32 {
     let id = invocation.command.positional[0]
     let response = try await invocation.options.withClient {
@@ -109,6 +115,7 @@ enum WebhookCommands {
     }
   }
 
+  /// Creates a global webhook and prints its secret once.
   static func create(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let (secret, generate) = try secret(parsed)
@@ -122,6 +129,7 @@ enum WebhookCommands {
     return ExitStatus.success
   }
 
+  /// Creates a linked programme webhook and prints its secret once.
   static func createProgrammeWebhook(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let (secret, generate) = try secret(parsed)
@@ -146,6 +154,7 @@ enum WebhookCommands {
     invocation.output.notice("(the secret is shown this once: store it now; it cannot be read back)")
   }
 
+  /// Changes a webhook's events.
   static func update(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let replace = parsed.list("events")
@@ -166,6 +175,7 @@ enum WebhookCommands {
     return ExitStatus.success
   }
 
+  /// Pauses or resumes a webhook.
   static func setState(_ invocation: Invocation, pause: Bool) async throws -> Int32 {
     let parsed = invocation.command
     let request = SetWebhookStateRequest(webhookID: parsed.positional[0], expectedVersion: version(parsed))
@@ -178,6 +188,7 @@ enum WebhookCommands {
     return ExitStatus.success
   }
 
+  /// Deletes a webhook after confirmation (or with `--yes`).
   static func delete(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let id = parsed.positional[0]

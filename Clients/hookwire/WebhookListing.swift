@@ -10,8 +10,9 @@ import HookwireCommandLine
 /// sections' positions in one token, `global:TOKEN,programme:TOKEN`
 /// (either part absent once its section is done).
 struct WebhookListing {
-  /// The sections still to list, and where each continues.
+  /// Where the global section continues (empty: its start), nil once it is done.
   var global: String?
+  /// Where the programme section continues, nil once it is done.
   var programme: String?
 
   /// The first page of the sections `kind` selects.
