@@ -120,9 +120,10 @@ if Context.environment["HOOKWIRE_FUZZ"] != nil {
   )
 }
 
+// Linux only: the transport is epoll and the system libraries are Glibc's
+// neighbours, so no Apple platform is declared.
 let package = Package(
   name: "Hookwire",
-  platforms: [.macOS(.v15)],
   products: [
     .library(name: "HookwireAPI", targets: ["HookwireAPI"]),
     .library(name: "HookwireClient", targets: ["HookwireClient"]),
