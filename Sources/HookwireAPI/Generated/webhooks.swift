@@ -183,6 +183,11 @@ public struct EventType: WireMessage {
   ///
   /// Field 3.
   public var scope: EventScope = EventScope()
+  /// A realistic payload of this type, one JSON text: what a test event
+  /// (`Webhooks.SendTestEvent`) carries as its `data`.
+  ///
+  /// Field 4.
+  public var exampleJSON: String = ""
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -195,11 +200,13 @@ public struct EventType: WireMessage {
   public init(
     name: String = "",
     description: String = "",
-    scope: EventScope = EventScope()
+    scope: EventScope = EventScope(),
+    exampleJSON: String = ""
   ) {
     self.name = name
     self.description = description
     self.scope = scope
+    self.exampleJSON = exampleJSON
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -209,6 +216,7 @@ public struct EventType: WireMessage {
     if !self.name.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.name.utf8.count) }
     if !self.description.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.description.utf8.count) }
     if self.scope.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.scope.rawValue))) }
+    if !self.exampleJSON.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.exampleJSON.utf8.count) }
     return size
   }
 
@@ -227,6 +235,10 @@ public struct EventType: WireMessage {
       writer.writeByte(24)
       writer.writeVarint(UInt64(bitPattern: Int64(self.scope.rawValue)))
     }
+    if !self.exampleJSON.isEmpty {
+      writer.writeByte(34)
+      writer.writeLengthPrefixed(self.exampleJSON)
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -238,11 +250,13 @@ public struct EventType: WireMessage {
         case 10: self.name = try reader.readString()
         case 18: self.description = try reader.readString()
         case 24: self.scope = EventScope(rawValue: try reader.readInt32())
+        case 34: self.exampleJSON = try reader.readString()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 3: throw reader.wrongWireType(tag, expected: .varint)
+          case 4: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }

@@ -106,7 +106,8 @@ package struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
       }
     }
     return ListEventTypesResponse(eventTypes: types.map {
-      EventType(name: $0.name, description: $0.description, scope: $0.scope == .programme ? .programme : .partnerOnly)
+      EventType(
+        name: $0.name, description: $0.description, scope: $0.scope == .programme ? .programme : .partnerOnly, exampleJSON: $0.exampleJSON)
     })
   }
 }

@@ -375,6 +375,7 @@ extension EventType: ArbitraryMessage {
     value.name = rng.string()
     value.description = rng.string()
     value.scope = rng.enumValue(EventScope.knownCases, raw: \.rawValue, make: EventScope.init(rawValue:))
+    value.exampleJSON = rng.string()
     return value
   }
 }
