@@ -97,6 +97,9 @@ package struct RequestBounds: RequestGuard {
     Row(Events.Method.PublishEvents.descriptor, offLoop: true, [
       .messages("events", \PublishEventsRequest.events, maxEntries: batchEntries, each: publishEvent)
     ]),
+    Row(Events.Method.Listen.descriptor, [
+      .texts("event_types", \ListenRequest.eventTypes, maxEntries: eventEntries, maxBytesEach: eventTypeBytes)
+    ]),
 
     Row(EventLogs.Method.ListEventLogs.descriptor, [
       .text("webhook_id", \ListEventLogsRequest.webhookID, maxBytes: idBytes),

@@ -90,6 +90,27 @@ extension PublishEventsResponse: ArbitraryMessage {
   }
 }
 
+extension ListenRequest: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListenRequest {
+    var value = ListenRequest()
+    value.eventTypes = (0..<rng.count(upTo: depth > 0 ? 4 : 1)).map { _ in rng.string() }
+    return value
+  }
+}
+
+extension ListenedEvent: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListenedEvent {
+    var value = ListenedEvent()
+    value.eventID = rng.string()
+    value.eventType = rng.string()
+    value.buID = rng.uint64()
+    value.programmeID = rng.string()
+    value.payloadJSON = rng.string()
+    value.publishedAtMs = rng.int64()
+    return value
+  }
+}
+
 extension DeliveryAttempt: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> DeliveryAttempt {
     var value = DeliveryAttempt()
@@ -573,6 +594,8 @@ public let apiMessageTypes: [any ArbitraryMessage.Type] = [
   PublishEventResponse.self,
   PublishEventsRequest.self,
   PublishEventsResponse.self,
+  ListenRequest.self,
+  ListenedEvent.self,
   DeliveryAttempt.self,
   EventLogEntry.self,
   ListEventLogsRequest.self,
