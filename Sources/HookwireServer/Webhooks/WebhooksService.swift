@@ -112,6 +112,13 @@ package struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
   }
 }
 
+extension WebhooksService {
+  package func sendTestEvent(_ request: SendTestEventRequest, context: ServerContext) async throws -> SendTestEventResponse {
+    let result = try await lifecycle.sendTestEvent(request.webhookID, eventType: request.eventType, in: try context.callerScope())
+    return SendTestEventResponse(event: HookwireAPI.Event(result.event), entry: EventLogEntry(result.delivery))
+  }
+}
+
 extension HookwireAPI.Webhook {
   /// The wire form of a webhook: never its secret, only the hint.
   init(_ webhook: HookwireDomain.Webhook) {

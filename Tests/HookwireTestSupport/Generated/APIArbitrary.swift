@@ -570,6 +570,24 @@ extension ListEventTypesResponse: ArbitraryMessage {
   }
 }
 
+extension SendTestEventRequest: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> SendTestEventRequest {
+    var value = SendTestEventRequest()
+    value.webhookID = rng.string()
+    value.eventType = rng.string()
+    return value
+  }
+}
+
+extension SendTestEventResponse: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> SendTestEventResponse {
+    var value = SendTestEventResponse()
+    if depth > 0 && rng.chance() { value.event = Event.arbitrary(using: &rng, depth: depth - 1) }
+    if depth > 0 && rng.chance() { value.entry = EventLogEntry.arbitrary(using: &rng, depth: depth - 1) }
+    return value
+  }
+}
+
 extension CreateProgrammeWebhookRequest: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> CreateProgrammeWebhookRequest {
     var value = CreateProgrammeWebhookRequest()
@@ -640,5 +658,7 @@ public let apiMessageTypes: [any ArbitraryMessage.Type] = [
   DeleteWebhookResponse.self,
   ListEventTypesRequest.self,
   ListEventTypesResponse.self,
+  SendTestEventRequest.self,
+  SendTestEventResponse.self,
   CreateProgrammeWebhookRequest.self,
 ]
