@@ -68,6 +68,7 @@ struct ListenTargetError: Error, Equatable, CustomStringConvertible {
   /// What to tell the user.
   var description: String
 
+  /// An error saying `description`.
   init(_ description: String) { self.description = description }
 }
 
@@ -137,8 +138,11 @@ struct ListenForwarder: Sendable {
   /// How long the local endpoint has to answer, as a delivery's endpoint does.
   static let timeout: Duration = .seconds(15)
 
+  /// The client the POSTs go through (plain http, one loop).
   let http: HTTPClient
+  /// Where they go.
   let target: ListenTarget
+  /// The session secret's signing key.
   let key: [UInt8]
 
   /// Forwards `event` and returns its line:
