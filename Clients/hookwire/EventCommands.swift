@@ -7,7 +7,10 @@ enum EventCommands {
   static let specs: [CommandSpec] = [
     CommandSpec(
       group: "events", verb: "types", summary: "list the event catalogue",
-      flags: [FlagSpec(name: "scope", kind: .choice(["programme", "partner-only"]), placeholder: "SCOPE", help: "only types of this scope")],
+      flags: [
+        FlagSpec(name: "scope", kind: .choice(["programme", "partner-only"]), placeholder: "SCOPE", help: "only types of this scope"),
+        FlagSpec(name: "examples", kind: .none, placeholder: "", help: "show each type's example payload (what 'webhooks test' sends)"),
+      ],
       run: types),
     CommandSpec(
       group: "events", verb: "publish", summary: "publish an event to every webhook subscribed to its type",
@@ -35,11 +38,19 @@ enum EventCommands {
     let response = try await invocation.options.withClient {
       try await Webhooks.Client(wrapping: $0).listEventTypes(ListEventTypesRequest(scope: scope), metadata: invocation.metadata, options: invocation.callOptions)
     }
-    var table = Table(columns: ["NAME", "SCOPE", "DESCRIPTION"])
-    for type in response.eventTypes { table.append([type.name, type.scope == .partnerOnly ? "partner-only" : "programme", type.description]) }
+    let examples = invocation.command.has("examples")
+    var table = Table(columns: examples ? ["NAME", "SCOPE", "EXAMPLE"] : ["NAME", "SCOPE", "DESCRIPTION"])
+    for type in response.eventTypes {
+      table.append([type.name, type.scope == .partnerOnly ? "partner-only" : "programme", examples ? type.exampleJSON : type.description])
+    }
     invocation.list(
       response.eventTypes, next: "",
-      json: { .object([("name", .string($0.name)), ("scope", .string($0.scope.schemaName)), ("description", .string($0.description))]) },
+      json: {
+        .object([
+          ("name", .string($0.name)), ("scope", .string($0.scope.schemaName)), ("description", .string($0.description)),
+          ("example_json", .string($0.exampleJSON)),
+        ])
+      },
       table: table, empty: "no event types")
     return ExitStatus.success
   }

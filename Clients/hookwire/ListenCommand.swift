@@ -172,3 +172,33 @@ struct ListenForwarder: Sendable {
     }
   }
 }
+
+/// `hookwire listen`: the command table's entry.
+enum ListenCommand {
+  /// The `listen` command.
+  static let spec = CommandSpec(
+    group: "listen", summary: "forward the dashboard's events to a local URL, signed, as deliveries are",
+    flags: [
+      FlagSpec(name: "forward-to", kind: .text, placeholder: "URL", help: "a local http URL, such as http://localhost:3000/hooks", required: true),
+      FlagSpec(name: "events", kind: .list, placeholder: "A,B", help: "only these event types (default: every one)"),
+      FlagSpec(name: "secret", kind: .text, placeholder: "whsec_…", help: "sign with this secret instead of a new one per session"),
+    ],
+    details: """
+      Streams every event published from now on that the dashboard's webhooks could receive (a partner
+      key; --act-as for another partner's), POSTs each to --forward-to with Standard Webhooks headers
+      signed by a session secret printed once on standard error, and prints one line per event with
+      the local answer. Nothing is stored for a listener. ^C stops it.
+      """,
+    run: run)
+
+  /// Listens until the stream ends or the process is interrupted.
+  static func run(_ invocation: Invocation) async throws -> Int32 {
+    let command = invocation.command
+    return try await invocation.options.withClient { client in
+      await runListen(
+        client: client, metadata: invocation.metadata, forwardTo: command.text("forward-to") ?? "", events: command.list("events"),
+        secret: command.text("secret"))
+    }
+  }
+}
+

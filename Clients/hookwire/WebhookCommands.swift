@@ -41,6 +41,10 @@ enum WebhookCommands {
       ],
       details: "Give --events, or --add-events and/or --remove-events.", run: update),
     CommandSpec(
+      group: "webhooks", verb: "test", summary: "send the webhook an example event: a real, signed, logged delivery", positionals: [.webhookID],
+      flags: [FlagSpec(name: "type", kind: .text, placeholder: "TYPE", help: "a type it subscribes to (default: its first); see 'events types --examples'")],
+      details: "Only this webhook receives it. A paused or disabled webhook holds it until resumed.", run: sendTest),
+    CommandSpec(
       group: "webhooks", verb: "pause", summary: "hold a webhook's deliveries until it is resumed", positionals: [.webhookID],
       flags: [.expectedVersion], run: { try await setState($0, pause: true) }),
     CommandSpec(
@@ -212,6 +216,26 @@ enum WebhookCommands {
     } else {
       invocation.output.line("deleted \(response.webhookID) (\(response.cancelledDeliveries) pending deliveries cancelled)")
     }
+    return ExitStatus.success
+  }
+
+  /// Sends one example event to one webhook and says where its delivery stands.
+  static func sendTest(_ invocation: Invocation) async throws -> Int32 {
+    let webhookID = invocation.command.positional[0]
+    let request = SendTestEventRequest(webhookID: webhookID, eventType: invocation.command.text("type") ?? "")
+    let response = try await invocation.options.withClient {
+      try await Webhooks.Client(wrapping: $0).sendTestEvent(request, metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    guard let entry = response.entry else { return ExitStatus.success }
+    let held = entry.status == .held
+    let output = invocation.output
+    if invocation.json {
+      output.json(.object(LogView.entryPairs(entry) + [("held", .bool(held))]))
+    } else {
+      let separator = output.isTerminal ? "  " : "\t"
+      output.line((held ? "held" : "sent") + separator + LogView.entryRow(entry).joined(separator: separator))
+    }
+    if held { output.notice("held: webhook \(webhookID) is paused or disabled; the test event is delivered when it is resumed") }
     return ExitStatus.success
   }
 }
