@@ -50,7 +50,7 @@ var targets: [Target] = [
     name: "HookwireServer",
     dependencies: [
       "HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireTCP",
-      "HookwireInProcess", "HookwireDelivery", "HookwireTLS",
+      "HookwireInProcess", "HookwireDelivery", "HookwireTLS", "HookwirePostgres",
     ]),
   .target(
     name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto", "HookwireTCP", "HookwireTLS"],
@@ -61,7 +61,7 @@ var targets: [Target] = [
     name: "hookwire-server",
     dependencies: [
       "HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix", "HookwireDelivery", "HookwireCommandLine",
-      "HookwireTLS",
+      "HookwireTLS", "HookwirePostgres", "HookwireCrypto",
     ]),
   .executableTarget(
     name: "hookwire-bench",
@@ -86,7 +86,7 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain", "HookwirePostgres", "HookwireTestSupport"]),
-  .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireTestSupport"]),
+  .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireTestSupport"]),
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),

@@ -3,14 +3,14 @@ import Foundation
 import HookwireDomain
 import HookwireStore
 
-/// `hookwire-server admin …`: work on the data directory directly, for
+/// `hookwire-server admin …`: work on the database directly, for
 /// bootstrapping a deployment and for scripts. Each command prints only the
 /// new id or key on standard output; errors go to standard error. The whole
 /// command line is checked before the data directory is opened, so a
 /// mistyped flag never creates or writes one.
 enum AdminCommand {
   static let usage = """
-    usage: hookwire-server admin <command> [--data-dir DIR] …
+    usage: hookwire-server admin <command> [--database URL] …
 
       create-bu --name NAME
       create-programme --bu ID --name NAME [--id SLUG]
@@ -24,7 +24,8 @@ enum AdminCommand {
       list-service-identities
       list-partners
 
-      --data-dir DIR   the server's data directory (default ./hookwire-data)
+      --database URL   sqlite:DIR (default sqlite:./hookwire-data) or postgres://… (env HOOKWIRE_DATABASE)
+      --data-dir DIR   the same as --database sqlite:DIR
 
     A service identity lets a service authenticate over TLS with its client
     certificate instead of a key, with the same rights as the service's keys:
@@ -34,7 +35,7 @@ enum AdminCommand {
     (spiffe://rewards/billing). create-service-identity prints the new id.
 
     Unknown options and bad values are refused with exit status 2, before
-    the data directory is touched.
+    the database is touched.
     """
 
   /// One admin command, its arguments checked.
@@ -51,7 +52,7 @@ enum AdminCommand {
     case listPartners
   }
 
-  /// Each command's value-taking flags (`--data-dir` is everyone's) and switches.
+  /// Each command's value-taking flags (`--database` and `--data-dir` are everyone's) and switches.
   static let flags: [String: (values: Set<String>, switches: Set<String>)] = [
     "create-bu": (["name"], []),
     "create-programme": (["bu", "name", "id"], []),
@@ -71,27 +72,31 @@ enum AdminCommand {
       return arguments.isEmpty ? 2 : 0
     }
     let action: Action
-    let dataDirectory: String
+    let location: DatabaseLocation
     do {
       guard let accepted = flags[command] else { throw UsageError("unknown admin command '\(command)'") }
       let parsed = try CommandArguments(
-        Array(arguments.dropFirst()), command: "hookwire-server admin \(command)", values: accepted.values.union(["data-dir"]),
+        Array(arguments.dropFirst()), command: "hookwire-server admin \(command)", values: accepted.values.union(["data-dir", "database"]),
         switches: accepted.switches)
       if parsed.help {
         print(usage)
         return 0
       }
-      dataDirectory = parsed.string("data-dir") ?? "./hookwire-data"
-      guard !dataDirectory.isEmpty else { throw UsageError("option '--data-dir' needs a directory") }
+      location = try DatabaseLocation.chosen(parsed, environment: ProcessInfo.processInfo.environment)
       action = try parse(command, parsed)
     } catch {
       FileHandle.standardError.write(Data("hookwire-server admin: error: \(error)\n\n\(usage)\n".utf8))
       return 2
     }
     do {
-      let data = try DataDirectory.open(dataDirectory)
-      defer { data.database.close() }
-      try await perform(action, data.store)
+      let data = try await OpenedDatabase.open(location, secretKeyFile: nil, forAdmin: true)
+      do {
+        try await perform(action, data.stores.partners)
+      } catch {
+        await data.close()
+        throw error
+      }
+      await data.close()
       return 0
     } catch let error as DomainError {
       FileHandle.standardError.write(Data("hookwire-server admin: \(error.message)\n".utf8))
@@ -189,7 +194,7 @@ enum AdminCommand {
     }
   }
 
-  static func perform(_ action: Action, _ store: SQLitePartnerStore) async throws {
+  static func perform(_ action: Action, _ store: any PartnerStore) async throws {
     switch action {
     case .createBusinessUnit(let name): print(try await store.createBusinessUnit(name: name).id)
     case .createProgramme(let bu, let name, let id): print(try await store.createProgramme(buID: bu, name: name, id: id).id)

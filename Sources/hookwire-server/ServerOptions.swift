@@ -12,7 +12,10 @@ struct ServerOptions {
   var host = "127.0.0.1"
   var port = 7700
   var loops: Int?
-  var dataDirectory = "./hookwire-data"
+  var database = DatabaseLocation.standard
+  var secretKeyFile: String?
+  var nodeName: String?
+  var deliveryLeaseSeconds = 30
   var demo = false
   var allowHTTPTargets = false
   var keyCacheSeconds = 5
@@ -28,13 +31,21 @@ struct ServerOptions {
   var help = false
 
   static let usage = """
-    usage: hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo] [--allow-http-targets]
-           hookwire-server admin <command> [--data-dir DIR] …   (hookwire-server admin --help)
+    usage: hookwire-server [--listen HOST:PORT] [--loops N] [--database URL] [--demo] [--allow-http-targets]
+           hookwire-server admin <command> [--database URL] …   (hookwire-server admin --help)
 
       --listen HOST:PORT  address to listen on (default 127.0.0.1:7700, env HOOKWIRE_LISTEN);
                           HOST is numeric, e.g. 127.0.0.1 or [::1]
       --loops N           event-loop threads, 1…256 (default: one per core)
-      --data-dir DIR      where the SQLite database lives (default ./hookwire-data)
+      --database URL      sqlite:DIR (default sqlite:./hookwire-data) or postgres://user@host:port/db?…
+                          (env HOOKWIRE_DATABASE); any number of servers may share one PostgreSQL database
+      --data-dir DIR      the same as --database sqlite:DIR
+      --secret-key-file PATH  the key that seals webhook secrets (env HOOKWIRE_SECRET_KEY_FILE; created if
+                          missing); required with PostgreSQL, where every server needs a copy of the same
+                          file (default with SQLite: DIR/secret.key)
+      --node-name NAME    this server's name in delivery leases (PostgreSQL; default host-pid-random)
+      --delivery-lease S  seconds a server holds the deliveries it claimed before another server may
+                          take them, 2…3600 (PostgreSQL; default 30): a server that dies is covered after this
       --demo              on first start, create demo business units, programmes and
                           partners, and print their API keys once
       --allow-http-targets  accept plain http:// payload URLs (development only)
@@ -65,7 +76,7 @@ struct ServerOptions {
   static let maxRetryDelayMilliseconds = 2_592_000_000
 
   static let valueFlags: Set<String> = [
-    "listen", "loops", "data-dir", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
+    "listen", "loops", "data-dir", "database", "secret-key-file", "node-name", "delivery-lease", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
     "disable-after-hours", "delivery-ca-file", "dns-cache-ttl", "tls-cert", "tls-key", "tls-client-ca", "tls-handshake-timeout",
   ]
 
@@ -76,9 +87,20 @@ struct ServerOptions {
     options.help = parsed.help
     if let listen = parsed.string("listen") { try options.setListen(listen, source: "--listen") }
     options.loops = try parsed.integer("loops", in: 1...256)
-    if let directory = parsed.string("data-dir") {
-      guard !directory.isEmpty else { throw UsageError("option '--data-dir' needs a directory") }
-      options.dataDirectory = directory
+    options.database = try DatabaseLocation.chosen(parsed, environment: environment)
+    if let file = parsed.string("secret-key-file") ?? environment["HOOKWIRE_SECRET_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+      guard !file.isEmpty else { throw UsageError("option '--secret-key-file' needs a file") }
+      options.secretKeyFile = file
+    }
+    if let name = parsed.string("node-name") {
+      guard (1...64).contains(name.utf8.count), name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        throw UsageError("option '--node-name' takes 1…64 printable ASCII characters without spaces, not '\(name)'")
+      }
+      options.nodeName = name
+    }
+    options.deliveryLeaseSeconds = try parsed.integer("delivery-lease", in: 2...3_600) ?? options.deliveryLeaseSeconds
+    if case .sqlite = options.database, parsed.string("node-name") != nil || parsed.string("delivery-lease") != nil {
+      throw UsageError("options '--node-name' and '--delivery-lease' are for a PostgreSQL --database")
     }
     options.demo = parsed.has("demo")
     options.allowHTTPTargets = parsed.has("allow-http-targets")

@@ -1,14 +1,16 @@
 // hookwire-server: runs Hookwire's RPC server, or administers its data.
 //
-//   hookwire-server [--listen HOST:PORT] [--loops N] [--data-dir DIR] [--demo] [--tls-cert PEM --tls-key PEM …]
-//   hookwire-server admin <command> [--data-dir DIR] …
+//   hookwire-server [--listen HOST:PORT] [--loops N] [--database URL] [--demo] [--tls-cert PEM --tls-key PEM …]
+//   hookwire-server admin <command> [--database URL] …
 //
 // Listens on 127.0.0.1:7700 by default (or $HOOKWIRE_LISTEN); keeps its data
-// in ./hookwire-data (SQLite); SIGTERM or SIGINT drains calls and exits 0;
-// SIGHUP reloads the TLS files.
+// in ./hookwire-data (SQLite) or in a PostgreSQL database shared with other
+// servers; SIGTERM or SIGINT drains calls and exits 0; SIGHUP reloads the
+// TLS files.
 import Dispatch
 import Foundation
 import HookwireAPI
+import HookwirePostgres
 import HookwirePosix
 import HookwireTLS
 import HookwireDelivery
@@ -36,18 +38,21 @@ if options.help {
   exit(0)
 }
 
-let data: DataDirectory
+var postgresOptions = PostgresStores.Options()
+if let name = options.nodeName { postgresOptions.node = name }
+postgresOptions.leaseDuration = .seconds(options.deliveryLeaseSeconds)
+let data: OpenedDatabase
 do {
-  data = try DataDirectory.open(options.dataDirectory)
+  data = try await OpenedDatabase.open(options.database, secretKeyFile: options.secretKeyFile, postgres: postgresOptions)
 } catch {
-  log("cannot open the data directory \(options.dataDirectory): \(error)")
+  log("cannot open the database \(options.database.description): \(error)")
   exit(1)
 }
 if options.demo {
   do {
-    let accounts = try await DemoData.seedIfEmpty(data.store)
+    let accounts = try await DemoData.seedIfEmpty(data.stores.partners)
     if accounts.isEmpty {
-      log("demo data already present in \(options.dataDirectory); its keys were printed when it was created")
+      log("demo data already present in \(options.database.description); its keys were printed when it was created")
     } else {
       print("Demo data created. API keys (shown once, stored only as hashes):")
       for account in accounts {
@@ -85,7 +90,7 @@ configuration.log = log
 
 let application: HookwireApplication
 do {
-  application = try HookwireApplication(configuration: configuration, stores: .sqlite(data.database, secrets: data.secrets))
+  application = try HookwireApplication(configuration: configuration, stores: data.stores)
 } catch let error as TLSError {
   // The reason names the file: a TLS flag's or --delivery-ca-file's.
   log("cannot start: \(error.reason)")
@@ -116,8 +121,8 @@ case .required?: security = "TLS, client certificates required"
 }
 // Signals are caught from the first line on; a supervisor that signals
 // right after this line gets a clean drain.
-log("listening on \(options.host):\(application.port) (\(security)) with \(configuration.server.loops) event loops, data in \(options.dataDirectory)")
+log("listening on \(options.host):\(application.port) (\(security)) with \(configuration.server.loops) event loops, data in \(options.database.description)")
 await application.run()
-data.database.close()
+await data.close()
 log("stopped")
 exit(0)

@@ -81,6 +81,11 @@ package enum PostgresSchema {
           response_excerpt text NOT NULL, error text NOT NULL, succeeded boolean NOT NULL,
           PRIMARY KEY (delivery_id, attempt_number));
         """),
+    Migration(
+      version: 4,
+      sql: """
+        CREATE TABLE settings (name text PRIMARY KEY, value bytea NOT NULL);
+        """),
   ]
 }
 
@@ -102,4 +107,47 @@ package enum PostgresSchema {
 package enum PostgresChanges {
   /// The channel's name.
   package static let channel = "hookwire_changes"
+}
+
+extension PostgresChanges {
+  /// A notification's meaning.
+  package enum Parsed: Sendable, Equatable {
+    /// A change caches must hear of.
+    case store(StoreChange)
+    /// An attempt logged by `node`.
+    case attempt(node: String, deliveryID: String, number: Int)
+  }
+
+  /// The payload for `change`; nil for `.unknown`, which is never sent.
+  package static func payload(_ change: StoreChange) -> String? {
+    switch change {
+    case .apiKeyRevoked(let prefix): "key:\(prefix)"
+    case .serviceIdentityRevoked(let id): "identity:\(id)"
+    case .webhookChanged(let id): "webhook:\(id)"
+    case .unknown: nil
+    }
+  }
+
+  /// The payload announcing an attempt `node` logged.
+  package static func attemptPayload(node: String, deliveryID: String, number: Int) -> String {
+    "attempt:\(node) \(deliveryID) \(number)"
+  }
+
+  /// What `payload` announces; nil for one this build does not know (a
+  /// newer server's), which is ignored.
+  package static func parse(_ payload: String) -> Parsed? {
+    guard let colon = payload.firstIndex(of: ":") else { return nil }
+    let kind = payload[..<colon]
+    let argument = String(payload[payload.index(after: colon)...])
+    switch kind {
+    case "key" where !argument.isEmpty: return .store(.apiKeyRevoked(prefix: argument))
+    case "identity": return Int64(argument).map { .store(.serviceIdentityRevoked(id: $0)) }
+    case "webhook" where !argument.isEmpty: return .store(.webhookChanged(id: argument))
+    case "attempt":
+      let parts = argument.split(separator: " ", omittingEmptySubsequences: false)
+      guard parts.count == 3, let number = Int(parts[2]) else { return nil }
+      return .attempt(node: String(parts[0]), deliveryID: String(parts[1]), number: number)
+    default: return nil
+    }
+  }
 }

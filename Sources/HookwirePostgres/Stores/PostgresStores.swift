@@ -1,6 +1,8 @@
 import Foundation
+import HookwireCrypto
 import HookwireDomain
 import HookwireStore
+import Synchronization
 
 /// Every Hookwire store over one PostgreSQL database, as one server uses
 /// them: the pool, the migrated schema, the three stores, and one listener
@@ -37,6 +39,11 @@ package final class PostgresStores: Sendable {
   package let events: PostgresEventStore
   /// The options the stores were opened with.
   package let options: Options
+  /// Other servers' writes, for this server's caches (`AuthInterceptor`'s).
+  package let changes: PostgresChangeFeed
+  /// Attempts other servers log, for this server's live tails.
+  package let sharedAttempts: PostgresAttemptFeed
+  private let listener = Mutex<PostgresListener?>(nil)
 
   private init(database: PostgresDatabase, options: Options) {
     self.database = database
@@ -46,6 +53,50 @@ package final class PostgresStores: Sendable {
     events = PostgresEventStore(
       database: database,
       leases: DeliveryLeases(node: options.node, duration: options.leaseDuration, perWebhookLimit: options.perWebhookLimit))
+    changes = PostgresChangeFeed()
+    sharedAttempts = PostgresAttemptFeed(node: options.node, events: events)
+    webhooks.setCaching(false)
+  }
+
+  /// Starts the listener and waits (within the URL's connect timeout, 10 s
+  /// at most) until it listens, so caches serve from the first call.
+  /// Caches stay off until then either way.
+  private func listen() async {
+    let first = FirstEvent()
+    let made = PostgresListener(url: database.url, channels: [PostgresChanges.channel]) { [weak self] event in
+      self?.handle(event)
+      first.happened()
+    }
+    listener.withLock { $0 = made }
+    await first.wait(timeout: .seconds(min(10, database.url.connectTimeout ?? 10)))
+  }
+
+  /// What the listener heard, dispatched to the webhook cache, the change
+  /// feed and the attempt feed.
+  private func handle(_ event: PostgresListener.Event) {
+    switch event {
+    case .listening:
+      webhooks.setCaching(true)
+      changes.setLive(true)
+    case .disconnected:
+      changes.setLive(false)
+      webhooks.setCaching(false)
+      changes.publish(.unknown)
+    case .reconnected:
+      webhooks.apply(.unknown)
+      changes.publish(.unknown)
+      webhooks.setCaching(true)
+      changes.setLive(true)
+    case .notification(_, let payload):
+      guard let change = PostgresChanges.parse(payload) else { return }
+      switch change {
+      case .store(let change):
+        webhooks.apply(change)
+        changes.publish(change)
+      case .attempt(let node, let deliveryID, let number):
+        sharedAttempts.logged(by: node, deliveryID: deliveryID, number: number)
+      }
+    }
   }
 
   /// Connects, migrates (once across servers starting together) and
@@ -61,7 +112,31 @@ package final class PostgresStores: Sendable {
       await database.close()
       throw error
     }
-    return PostgresStores(database: database, options: options)
+    let stores = PostgresStores(database: database, options: options)
+    await stores.listen()
+    return stores
+  }
+
+  /// Checks that `secrets` is the box every other server on the database
+  /// seals webhook secrets with: the first server to start records a
+  /// sealed sample, and each one after must be able to open it. A server
+  /// with another key would store secrets the others cannot open and
+  /// sign nothing the others stored.
+  ///
+  /// - Throws: `StoreError(.constraint)` naming the problem for another key.
+  package func verifySecretKey(_ secrets: SecretBox) async throws {
+    let sample = Array("hookwire secret key check".utf8)
+    let sealed = try secrets.seal(sample)
+    let stored = try await database.write { connection in
+      try connection.query(
+        "INSERT INTO settings (name, value) VALUES ('secret_key_check', $1) ON CONFLICT (name) DO NOTHING", .bytes(sealed))
+      return try connection.query("SELECT value FROM settings WHERE name = 'secret_key_check'")[0].bytes(0)
+    }
+    guard (try? secrets.open(stored)) == sample else {
+      throw StoreError(
+        .constraint,
+        "the secret key file is not the one the other servers on this database use: every server on one database needs a copy of the same key file")
+    }
   }
 
   /// A node name unique enough among servers: the host name, the process
@@ -73,6 +148,7 @@ package final class PostgresStores: Sendable {
 
   /// Stops listening and closes the pool.
   package func close() async {
+    if let listener = listener.withLock({ $0.take() }) { await listener.close() }
     await database.close()
   }
 }

@@ -3,6 +3,7 @@ import HookwireCrypto
 import HookwireDelivery
 import HookwireDomain
 import HookwirePosix
+import HookwirePostgres
 import HookwireRPC
 import HookwireStore
 import HookwireTCP
@@ -50,13 +51,23 @@ package final class HookwireApplication: Sendable {
     package var events: any EventStore
     /// The box that seals each webhook's signing secret before it is stored and opens it to sign.
     package var secrets: SecretBox
+    /// Writes other servers on the same database make, for the key cache;
+    /// nil when this server is its database's only user.
+    package var changes: (any StoreChangeFeed)?
+    /// Attempts other servers on the same database log, for live tails.
+    package var sharedAttempts: (any DeliveryAttemptFeed)?
 
     /// Stores of your choosing (in-memory ones in unit tests).
-    package init(partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, secrets: SecretBox) {
+    package init(
+      partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, secrets: SecretBox,
+      changes: (any StoreChangeFeed)? = nil, sharedAttempts: (any DeliveryAttemptFeed)? = nil
+    ) {
       self.partners = partners
       self.webhooks = webhooks
       self.events = events
       self.secrets = secrets
+      self.changes = changes
+      self.sharedAttempts = sharedAttempts
     }
 
     /// The SQLite stores over one database.
@@ -64,6 +75,13 @@ package final class HookwireApplication: Sendable {
       Stores(
         partners: SQLitePartnerStore(database: database), webhooks: SQLiteWebhookStore(database: database),
         events: SQLiteEventStore(database: database), secrets: secrets)
+    }
+
+    /// The PostgreSQL stores of one server among several on a database.
+    package static func postgres(_ stores: PostgresStores, secrets: SecretBox) -> Stores {
+      Stores(
+        partners: stores.partners, webhooks: stores.webhooks, events: stores.events, secrets: secrets, changes: stores.changes,
+        sharedAttempts: stores.sharedAttempts)
     }
   }
 
@@ -123,11 +141,11 @@ package final class HookwireApplication: Sendable {
       EventsService(events: stores.events, partners: stores.partners, dueWork: dueWork, clock: clock),
       EventLogsService(
         events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, dueWork: dueWork,
-        attempts: engine, clock: clock),
+        attempts: MergedAttemptFeed.of([engine, stores.sharedAttempts]), clock: clock),
     ]
     server = RPCServer(
       configuration: configuration.server, services: services,
-      interceptors: [AuthInterceptor(store: stores.partners, cacheTTL: configuration.keyCacheTTL)], requestGuard: RequestBounds.standard,
+      interceptors: [AuthInterceptor(store: stores.partners, cacheTTL: configuration.keyCacheTTL, changes: stores.changes)], requestGuard: RequestBounds.standard,
       log: log)
     port = try server.start()
   }

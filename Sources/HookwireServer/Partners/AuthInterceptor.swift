@@ -31,6 +31,12 @@ package enum CallerScopeKey: ServerContextKey {
 /// by default), so a busy caller does not cost a database read per call; a
 /// revocation made with `hookwire-server admin revoke-key` or
 /// `revoke-service-identity` takes effect within that time.
+///
+/// With servers sharing a database, `changes` tells each one of the
+/// others' revocations as they commit: the revoked key's entries (or every
+/// certificate's, for an identity) are forgotten at once, and while the
+/// feed is not live nothing is served from the cache. Streams then check
+/// their credential at least every second.
 package struct AuthInterceptor: ServerInterceptor {
   let store: any PartnerStore
   let openServices: Set<String>
@@ -42,12 +48,15 @@ package struct AuthInterceptor: ServerInterceptor {
   /// again every `cacheTTL` (at least every 100 ms), so a revoked key or
   /// identity stops them as soon as it stops new calls.
   package init(
-    store: any PartnerStore, openServices: Set<String> = [Health.name], cacheTTL: Duration = .seconds(5)
+    store: any PartnerStore, openServices: Set<String> = [Health.name], cacheTTL: Duration = .seconds(5),
+    changes: (any StoreChangeFeed)? = nil
   ) {
     self.store = store
     self.openServices = openServices
-    cache = AuthCache(ttl: cacheTTL)
-    recheckInterval = max(cacheTTL, .milliseconds(100))
+    let cache = AuthCache(ttl: cacheTTL, changes: changes)
+    self.cache = cache
+    recheckInterval = changes == nil ? max(cacheTTL, .milliseconds(100)) : min(max(cacheTTL, .milliseconds(100)), .seconds(1))
+    _ = changes?.addObserver { change in cache.forget(change) }
   }
 
   package func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
@@ -107,11 +116,30 @@ package struct AuthInterceptor: ServerInterceptor {
 final class AuthCache: Sendable {
   private let entries = Mutex<[Credential.Proof: (principal: Principal, expires: ContinuousClock.Instant)]>([:])
   private let ttl: Duration
+  /// Other servers' writes; nil when this server is the database's only writer.
+  private let changes: (any StoreChangeFeed)?
 
-  init(ttl: Duration) { self.ttl = ttl }
+  init(ttl: Duration, changes: (any StoreChangeFeed)? = nil) {
+    self.ttl = ttl
+    self.changes = changes
+  }
+
+  /// Forgets what `change` makes stale: a revoked key's entries, every
+  /// certificate's after an identity is revoked, everything when changes
+  /// may have been missed.
+  func forget(_ change: StoreChange) {
+    entries.withLock { entries in
+      switch change {
+      case .apiKeyRevoked(let prefix): entries = entries.filter { $0.value.principal.keyPrefix != prefix }
+      case .serviceIdentityRevoked: entries = entries.filter { if case .key = $0.key { true } else { false } }
+      case .unknown: entries.removeAll()
+      case .webhookChanged: break
+      }
+    }
+  }
 
   func principal(for proof: Credential.Proof) -> Principal? {
-    guard ttl > .zero else { return nil }
+    guard ttl > .zero, changes?.isLive ?? true else { return nil }
     let now = ContinuousClock.now
     return entries.withLock { entries in
       guard let entry = entries[proof] else { return nil }
