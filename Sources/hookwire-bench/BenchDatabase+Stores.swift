@@ -31,7 +31,8 @@ extension BenchDatabase {
 
   /// Opens the stores of a child server: a fresh SQLite database in a new
   /// directory named after `label`, or `PostgresStores` on the URL with
-  /// `node` as this server's name in delivery leases.
+  /// `node` as this server's name in delivery leases, its caches kept by
+  /// the other servers' change notices as `hookwire-server`'s are.
   func openStores(label: String, node: String, perWebhookLimit: Int) async throws -> Opened {
     let secrets = try SecretBox(key: Self.secretKey())
     switch self {
@@ -44,9 +45,9 @@ extension BenchDatabase {
       var options = PostgresStores.Options(node: node)
       options.perWebhookLimit = perWebhookLimit
       let postgres = try await PostgresStores.open(url: url, options: options)
-      return Opened(
-        stores: HookwireApplication.Stores(partners: postgres.partners, webhooks: postgres.webhooks, events: postgres.events, secrets: secrets),
-        directory: nil)
+      // As hookwire-server does: every server on the database must hold the same key.
+      try await postgres.verifySecretKey(secrets)
+      return Opened(stores: .postgres(postgres, secrets: secrets), directory: nil)
     }
   }
 
