@@ -71,7 +71,7 @@ var targets: [Target] = [
     dependencies: [
       "HookwireWire", "HookwireAPI", "HookwireClient", "HookwireServer", "HookwirePosix", "HookwireStore", "HookwireDomain",
       "HookwireCrypto", "HookwireTestSupport", "HookwireDelivery", "HookwireTCP", "HookwireCommandLine", "HookwireHTTP",
-      "HookwireTLS",
+      "HookwireTLS", "HookwirePostgres",
     ]),
 
   .target(

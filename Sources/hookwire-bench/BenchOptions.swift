@@ -9,6 +9,8 @@ struct BenchOptions {
   /// What a flag's value may be.
   enum Rule {
     case integer(ClosedRange<Int>)
+    /// Whole numbers in the range, comma-separated (`1,2`), at most 8 of them.
+    case integers(ClosedRange<Int>)
     case choice([String])
     case address
     case text
@@ -18,7 +20,7 @@ struct BenchOptions {
   static let delivery: [String: Rule] = [
     "webhooks": .integer(1...256), "in-flight": .integer(1...1_024), "per-webhook": .integer(1...256),
     "sender": .choice(["http", "null"]), "connections": .integer(1...256), "malloc": .choice(["tuned", "default"]),
-    "scheme": .choice(["http", "https"]),
+    "scheme": .choice(["http", "https"]), "database": .text,
   ]
 
   /// Every benchmark (and child server) and the flags it accepts.
@@ -41,10 +43,16 @@ struct BenchOptions {
       "kind": .choice(["garbage", "preface", "unknown-ca", "no-cert"]),
     ],
     "tls-certs": ["dir": .text],
-    "webhooks": ["duration": .integer(1...120), "concurrency": .integer(1...1_024), "server-loops": .integer(1...64)],
-    "webhooks-server": ["loops": .integer(1...64)],
-    "delivery": delivery.merging(["events": .integer(100...1_000_000)]) { $1 },
-    "delivery-server": delivery.merging(["receiver-port": .integer(1...65_535), "ca-file": .text]) { $1 },
+    "webhooks": ["duration": .integer(1...120), "concurrency": .integer(1...1_024), "server-loops": .integer(1...64), "database": .text],
+    "webhooks-server": ["loops": .integer(1...64), "database": .text, "control": .choice(["stdin"])],
+    "delivery": delivery.merging(["events": .integer(100...1_000_000), "nodes": .integers(1...8)]) { $1 },
+    "delivery-server": delivery.merging([
+      "receiver-port": .integer(1...65_535), "ca-file": .text, "node": .text, "seed": .choice(["yes", "no"]), "control": .choice(["stdin"]),
+    ]) { $1 },
+    "pgbench": [
+      "database": .text, "clients": .integer(1...256), "threads": .integer(1...64), "duration": .integer(1...600),
+      "scale": .integer(1...1_000),
+    ],
     "http": [
       "requests": .integer(100...1_000_000), "concurrency": .integer(1...256), "receiver": .choice(["threaded", "loop"]), "url": .text,
     ],
@@ -75,6 +83,12 @@ struct BenchOptions {
       guard let number = Int(value), range.contains(number) else {
         throw UsageError("option '--\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
       }
+    case .integers(let range):
+      let numbers = value.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+      guard (1...8).contains(numbers.count), numbers.allSatisfy({ $0.map(range.contains) ?? false }) else {
+        throw UsageError(
+          "option '--\(name)' takes up to 8 comma-separated whole numbers from \(range.lowerBound) to \(range.upperBound), not '\(value.prefix(64))'")
+      }
     case .choice(let choices):
       guard choices.contains(value) else { throw UsageError("option '--\(name)' takes \(choices.joined(separator: " or ")), not '\(value)'") }
     case .address:
@@ -92,6 +106,9 @@ struct BenchOptions {
 
   /// An integer option, if given (already checked against its bounds).
   func int(_ name: String) -> Int? { values[name].flatMap { Int($0) } }
+
+  /// A list of integers (`.integers`), if given (already checked).
+  func intList(_ name: String) -> [Int]? { values[name].map { $0.split(separator: ",").compactMap { Int($0) } } }
 
   /// An integer option, or `value` when not given.
   func int(_ name: String, default value: Int) -> Int { int(name) ?? value }

@@ -1,22 +1,37 @@
-import HookwireDelivery
 import Foundation
 import HookwireClient
-import HookwireCrypto
-import HookwireDomain
-import HookwireServer
-import HookwireStore
-import HookwireHTTP
-import HookwirePosix
 import HookwireTLS
 import HookwireTestSupport
 
 /// End to end: publish → signed POST received by a local keep-alive
 /// receiver → attempt logged, with the server (RPC + delivery engine) in
-/// another process on a fresh SQLite database.
+/// another process on a fresh database: SQLite, or a scratch database on a
+/// PostgreSQL server. On PostgreSQL `--nodes 2` runs two servers on the
+/// same database, and the run counts what each attempted and any delivery
+/// attempted twice.
 enum DeliveryBench {
+  /// What one run is given.
+  struct Setup {
+    let events: Int
+    let webhooks: Int
+    let nullSender: Bool
+    let https: Bool
+    let malloc: String
+    /// Child server flags besides the database, node and seeding.
+    let extra: [String]
+  }
+
   static func run(_ options: BenchOptions) async {
-    let events = options.int("events", default: 20_000)
-    let webhookCount = options.int("webhooks", default: 16)
+    let database: BenchDatabase
+    do {
+      database = try BenchDatabase(options.string("database"))
+    } catch {
+      error.exit()
+    }
+    let nodeCounts = options.intList("nodes") ?? [1]
+    if case .sqlite = database, nodeCounts.contains(where: { $0 > 1 }) {
+      BenchFailure("--nodes above 1 needs --database postgres://…: a SQLite database belongs to one server").exit()
+    }
     // `--scheme https`: the receiver answers over TLS with a certificate
     // from a CA made for the run, which the server is told to trust.
     let https = options.string("scheme") == "https"
@@ -37,23 +52,62 @@ enum DeliveryBench {
     // HTTP, which measures the engine and the store alone.
     let nullSender = options.string("sender") == "null"
     let extra = [
+      "--receiver-port", String(receiver.port), "--webhooks", String(options.int("webhooks", default: 16)),
       "--in-flight", String(options.int("in-flight", default: 64)), "--per-webhook", String(options.int("per-webhook", default: 4)),
       "--sender", nullSender ? "null" : "http", "--malloc", options.string("malloc") ?? "tuned",
     ] + (options.string("connections").map { ["--connections", $0] } ?? []) + (authorityFile.map { ["--scheme", "https", "--ca-file", $0] } ?? [])
-    guard let (server, port, serviceKey, partnerKey, webhookIDs) = startServer(receiverPort: receiver.port, webhooks: webhookCount, extra: extra) else {
-      return print("delivery error=server_did_not_start")
+    let setup = Setup(
+      events: options.int("events", default: 20_000), webhooks: options.int("webhooks", default: 16), nullSender: nullSender, https: https,
+      malloc: options.string("malloc") == "default" ? "default" : "tuned", extra: extra)
+    for nodes in nodeCounts {
+      let run: BenchDatabase.Run
+      do {
+        run = try await database.prepareRun("delivery")
+      } catch {
+        await receiver.stop()
+        error.exit()
+      }
+      await measure(setup, nodes: nodes, run: run, receiver: receiver)
+      await run.finish()
     }
-    defer { ChildServer.stop(server) }
+    await receiver.stop()
+  }
+
+  /// One run: `nodes` servers on the run's database, `events` published
+  /// across them, until every delivery is received (HTTP) and logged.
+  static func measure(_ setup: Setup, nodes: Int, run: BenchDatabase.Run, receiver: LoopReceiver) async {
+    let label = "delivery database=\(run.database.kind) nodes=\(nodes)"
+    guard let idsDirectory = try? TemporaryDirectory(prefix: "hookwire-bench-ids") else { return print("\(label) error=temporary_directory") }
+    defer { idsDirectory.remove() }
+    var servers: [ControlledChild] = []
+    // The first server seeds the database; the others join it.
+    for node in 1...nodes {
+      let arguments = setup.extra + run.arguments + ["--node", "bench-node-\(node)", "--seed", node == 1 ? "yes" : "no"]
+      guard let server = ControlledChild(command: "delivery-server", arguments, readyPrefix: "ready ", environment: run.environment),
+        let port = server.fields.first.flatMap({ Int($0) }), port > 0, node > 1 || server.fields.count >= 3
+      else {
+        for server in servers { await server.stop(grace: .seconds(5)) }
+        return print("\(label) error=server_did_not_start")
+      }
+      servers.append(server)
+    }
+    let first = servers[0].fields
+    let (serviceKey, partnerKey, webhookIDs) = (first[1], first[2], Array(first[3...]))
+    let ports = servers.map { Int($0.fields[0]) ?? 0 }
+    let databaseProcesses = await run.scratch?.serverProcesses() ?? []
     do {
-      let client = try RPCClient(host: "127.0.0.1", port: port)
-      let publisher = Events.Client(wrapping: client)
+      let clients = try ports.map { try RPCClient(host: "127.0.0.1", port: $0) }
       let service: Metadata = ["authorization": .string("Bearer \(serviceKey)")]
+      let receivedAtStart = receiver.count.load(ordering: .relaxed)
       let started = ContinuousClock.now
-      let cpuAtStart = RPCBench.cpuMicroseconds(of: server.processIdentifier)
+      let cpuAtStart = servers.map(\.cpuMicroseconds)
+      let databaseCPUAtStart = databaseProcesses.map { RPCBench.cpuMicroseconds(of: $0) }
       let ownCPUAtStart = RPCBench.ownCPUMicroseconds()
-      // 8 publishers, 100 events per call.
+      // 8 publishers, 100 events per call, spread over the servers.
+      let events = setup.events
       try await withThrowingTaskGroup(of: Void.self) { group in
         for worker in 0..<8 {
+          let publisher = Events.Client(wrapping: clients[worker % clients.count])
           group.addTask {
             var index = worker * 100
             while index < events {
@@ -69,106 +123,70 @@ enum DeliveryBench {
         try await group.waitForAll()
       }
       let published = ContinuousClock.now - started
-      let expected = events * webhookCount
+      let expected = events * setup.webhooks
       let deadline = ContinuousClock.now + .seconds(600)
-      while !nullSender && receiver.count.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-      let received = ContinuousClock.now - started
-      // Logged: every delivery of every webhook has a succeeded attempt.
-      let logs = EventLogs.Client(wrapping: client)
-      let partner: Metadata = ["authorization": .string("Bearer \(partnerKey)")]
-      var logged = false
-      while !logged && ContinuousClock.now < deadline {
-        logged = true
-        for id in webhookIDs {
-          let open = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, pageSize: 1, status: .pending), metadata: partner)
-          let retrying = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, pageSize: 1, status: .retrying), metadata: partner)
-          if !open.entries.isEmpty || !retrying.entries.isEmpty {
-            logged = false
-            break
-          }
-        }
-        if !logged { try await Task.sleep(for: .milliseconds(20)) }
-      }
+      func received() -> Int { receiver.count.load(ordering: .relaxed) - receivedAtStart }
+      while !setup.nullSender && received() < expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      let receivedAfter = ContinuousClock.now - started
+      try await waitUntilLogged(client: clients[0], partnerKey: partnerKey, webhookIDs: webhookIDs, deadline: deadline)
       let finished = ContinuousClock.now - started
-      let serverCPU = RPCBench.cpuMicroseconds(of: server.processIdentifier) - cpuAtStart
+      let serverCPU = zip(servers, cpuAtStart).map { $0.cpuMicroseconds - $1 }.reduce(0, +)
+      let databaseCPU = zip(databaseProcesses, databaseCPUAtStart).map { RPCBench.cpuMicroseconds(of: $0) - $1 }.reduce(0, +)
       // The receiver, the publishers and the log polling, in this process.
       let ownCPU = RPCBench.ownCPUMicroseconds() - ownCPUAtStart
-      await client.close()
-      await receiver.stop()
-      print(String(
-        format: "delivery sender=%@ scheme=%@ malloc=%@ webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f server_cpu_us_per_delivery=%.1f bench_cpu_us_per_delivery=%.1f",
-        nullSender ? "null" : "http", https ? "https" : "http", options.string("malloc") == "default" ? "default" : "tuned", webhookCount, events, expected, receiver.count.load(ordering: .relaxed), published.seconds, received.seconds,
-        finished.seconds, Double(expected) / finished.seconds, Double(serverCPU) / Double(expected), Double(ownCPU) / Double(expected)))
-    } catch {
-      print("delivery error=\"\(error)\"")
-    }
-  }
-
-  static func startServer(receiverPort: Int, webhooks: Int, extra: [String]) -> (Process, Int, String, String, [String])? {
-    let arguments = ["delivery-server", "--receiver-port", String(receiverPort), "--webhooks", String(webhooks)] + extra
-    guard let (process, fields) = ChildServer.start(arguments, readyPrefix: "ready "), fields.count >= 4, let port = Int(fields[0]) else {
-      return nil
-    }
-    return (process, port, fields[1], fields[2], Array(fields[3...]))
-  }
-
-  /// The server side: RPC, delivery engine (loopback allowed), a partner
-  /// with `--webhooks` webhooks to the receiver; prints `ready PORT SERVICE_KEY PARTNER_KEY IDS…`.
-  static func serve(_ options: BenchOptions) async {
-    // The server's allocator settings unless `--malloc default` asks for glibc's own.
-    if options.string("malloc") != "default" { MemoryTuning.apply() }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-bench-delivery-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
-      let stores = HookwireApplication.Stores.sqlite(database, secrets: try SecretBox(key: Crypto.randomBytes(32)))
-      let partners = stores.partners
-      let bu = try await partners.createBusinessUnit(name: "Europe").id
-      _ = try await partners.createPartner(id: 12345, name: "Acme Rewards", kind: .channel, buID: bu, reach: .units([bu]))
-      let partnerKey = try await partners.createAPIKey(for: .partner(12345)).plaintext
-      let serviceKey = try await partners.createAPIKey(for: .service("bench")).plaintext
-      var configuration = HookwireApplication.Configuration()
-      configuration.server.port = 0
-      configuration.server.loops = 1
-      var delivery = DeliveryEngine.Configuration()
-      delivery.maxInFlight = options.int("in-flight", default: 64)
-      delivery.perWebhookLimit = options.int("per-webhook", default: 4)
-      delivery.pollInterval = .milliseconds(100)
-      configuration.delivery = delivery
-      configuration.allowedPrivateTargets = TargetGuard.allowList("127.0.0.0/8") ?? []
-      configuration.allowHTTPTargets = true
-      configuration.log = ServerLog(enabled: false)
-      // Without `--connections`, the client's own default per endpoint.
-      var clientConfiguration = HTTPClient.Configuration()
-      if let connections = options.int("connections") { clientConfiguration.maxConnectionsPerHost = connections }
-      let sender: any HTTPSender = options.string("sender") == "null" ? NullSender()
-        : try ClientSender(configuration: clientConfiguration, caFile: options.string("ca-file"))
-      let application = try HookwireApplication(configuration: configuration, stores: stores, sender: sender)
-      let client = try RPCClient(host: "127.0.0.1", port: application.port)
-      var ids: [String] = []
-      let receiverPort = options.int("receiver-port", default: 0)
-      for index in 0..<options.int("webhooks", default: 16) {
-        let created = try await Webhooks.Client(wrapping: client).createWebhook(
-          CreateWebhookRequest(payloadURL: "\(options.string("scheme") ?? "http")://127.0.0.1:\(receiverPort)/hooks/\(index)", generateSecret: true, events: ["reward.issued"]),
-          metadata: ["authorization": .string("Bearer \(partnerKey)")])
-        ids.append(created.webhook?.id ?? "")
+      for client in clients { await client.close() }
+      let seen = collectSeen(servers, directory: idsDirectory)
+      var line = String(
+        format: "%@ sender=%@ scheme=%@ malloc=%@ webhooks=%d events=%d deliveries=%d received=%d publish_s=%.2f received_s=%.2f logged_s=%.2f deliveries_per_s=%.0f server_cpu_us_per_delivery=%.1f bench_cpu_us_per_delivery=%.1f",
+        label, setup.nullSender ? "null" : "http", setup.https ? "https" : "http", setup.malloc, setup.webhooks, events, expected, received(),
+        published.seconds, receivedAfter.seconds, finished.seconds, Double(expected) / finished.seconds, Double(serverCPU) / Double(expected),
+        Double(ownCPU) / Double(expected))
+      if databaseCPU > 0 {
+        // Only readable when the PostgreSQL server runs on this machine.
+        line += String(
+          format: " postgres_cpu_us_per_delivery=%.1f total_cpu_us_per_delivery=%.1f", Double(databaseCPU) / Double(expected),
+          Double(serverCPU + databaseCPU + ownCPU) / Double(expected))
       }
-      await client.close()
-      print("ready \(application.port) \(serviceKey) \(partnerKey) \(ids.joined(separator: " "))")
-      fflush(nil)
-      signal(SIGTERM, SIG_DFL)
-      await application.run()
+      line += " " + (seen?.fields(expected: expected) ?? "duplicates=unknown")
+      print(line)
     } catch {
-      print("error=\(error)")
+      print("\(label) error=\"\(error)\"")
+    }
+    for server in servers { await server.stop(grace: .seconds(5)) }
+  }
+
+  /// Waits until every delivery of every webhook has a succeeded attempt
+  /// (none pending or retrying), as the partner sees it through `client`.
+  private static func waitUntilLogged(client: RPCClient, partnerKey: String, webhookIDs: [String], deadline: ContinuousClock.Instant) async throws {
+    let logs = EventLogs.Client(wrapping: client)
+    let partner: Metadata = ["authorization": .string("Bearer \(partnerKey)")]
+    while ContinuousClock.now < deadline {
+      var logged = true
+      for id in webhookIDs {
+        let open = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, pageSize: 1, status: .pending), metadata: partner)
+        let retrying = try await logs.listEventLogs(ListEventLogsRequest(webhookID: id, pageSize: 1, status: .retrying), metadata: partner)
+        if !open.entries.isEmpty || !retrying.entries.isEmpty {
+          logged = false
+          break
+        }
+      }
+      if logged { return }
+      try await Task.sleep(for: .milliseconds(20))
     }
   }
-}
 
-/// Answers every attempt with 200 at once, so a run measures the engine and
-/// the store without HTTP.
-struct NullSender: HTTPSender {
-  func post(to target: CheckedTarget, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> HTTPOutcome {
-    HTTPOutcome(status: 200)
+  /// Asks every server for the delivery ids its sender saw; nil when one did not answer.
+  private static func collectSeen(_ servers: [ControlledChild], directory: TemporaryDirectory) -> SeenTally? {
+    var perNode: [Set<String>] = []
+    var posts: [Int] = []
+    for (index, server) in servers.enumerated() {
+      let file = directory.file("node-\(index + 1).ids")
+      guard let answer = server.ask("ids \(file)", answer: "ids", timeout: 30), let count = answer["posts"].flatMap({ Int($0) }),
+        let ids = try? SeenDeliveries.read(from: file)
+      else { return nil }
+      posts.append(count)
+      perNode.append(ids)
+    }
+    return SeenTally(posts: posts, ids: perNode)
   }
 }

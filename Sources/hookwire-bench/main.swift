@@ -27,12 +27,15 @@ let usage = """
     tls-certs  write the bench's CA, server and client certificates into --dir DIR and print their paths
     webhooks  GetWebhook and CreateWebhook QPS beside the no-op echo, server in another process
             --concurrency N (1…1024; default 16 and 64)  --duration S (default 5)  --server-loops N (default 1)
+            --database sqlite:DIR|postgres://USER@HOST:PORT/DB (default: SQLite in a temporary directory; see below)
     delivery  end-to-end deliveries/s: publish → signed POST to a local receiver → attempt logged
             --events N (default 20000)  --webhooks N (default 16)  --in-flight N (default 64)  --per-webhook N (default 4)
             --sender http|null (default http; null answers 200 without HTTP: the engine and store alone)
             --connections N (the HTTP client's connections per endpoint, default 8)
             --scheme http|https (default http; https: a TLS receiver with a CA made for the run)
             --malloc tuned|default (default tuned: the server's allocator thresholds; default: glibc's own)
+            --database sqlite:DIR|postgres://USER@HOST:PORT/DB (default: SQLite in a temporary directory; see below)
+            --nodes N[,N…] (PostgreSQL only: N servers on one database, each its own node; 1,2 runs one, then two)
     http    the HTTP client alone: keep-alive POSTs of 200 bytes, one in flight per connection
             --requests N (default 20000)  --concurrency N (connections, default 16)
             --receiver threaded|loop (default loop)  --url http://ADDRESS:PORT/PATH (any receiver instead, e.g. nginx)
@@ -40,6 +43,14 @@ let usage = """
             --rows N (default 10000000)  --queries N (default 2000)  --data-dir DIR (default: a temporary folder)
     search  partner search latency on a fresh database of generated partners
             --partners N (default 1000000, 1000…5000000)  --queries N (default 2000)
+    pgbench  PostgreSQL's own pgbench (TPC-B-like) on a scratch database of the same server, for comparison
+            --database postgres://USER@HOST:PORT/DB (required)  --clients N (default 8)  --threads N (default 2)
+            --duration S (default 10)  --scale N (default 1)
+
+  --database: sqlite:DIR puts a fresh SQLite database in DIR (removed afterwards). postgres:// (or postgresql://)
+  creates a scratch database hookwire_bench_<random> on that server through the URL's database, runs on it and
+  drops it at the end; the role needs CREATEDB. A password in the URL reaches child processes through PGPASSWORD.
+  A bad or unreachable database URL exits 1 with one line on standard error.
 
   An unknown option, a missing value or one out of bounds exits 2, naming the flag.
   """
@@ -83,7 +94,7 @@ case "tls-certs":
 case "search":
   await SearchBench.run(options)
 case "webhooks":
-  WebhooksBench.run(options)
+  await WebhooksBench.run(options)
 case "webhooks-server":
   await WebhooksBench.serve(options)
 case "delivery":
@@ -94,6 +105,8 @@ case "logsearch":
   await LogSearchBench.run(options)
 case "delivery-server":
   await DeliveryBench.serve(options)
+case "pgbench":
+  await PgbenchCommand.run(options)
 default:
   FileHandle.standardError.write(Data("hookwire-bench: error: unknown benchmark '\(name)'\n".utf8))
   exit(2)
