@@ -16,7 +16,13 @@ import HookwireStore
 ///    live leases other servers hold there and this server's attempts in
 ///    flight (`excluding`); locked `FOR UPDATE SKIP LOCKED` and leased.
 /// 3. This server's other leases: those in `excluding` (in flight here)
-///    are renewed, the rest (no longer in the caller's hands) released.
+///    are renewed once half their time has passed, the rest (no longer in
+///    the caller's hands) released.
+///
+/// Every statement walks an index bounded by the work in hand, never the
+/// backlog: candidates come oldest first from `deliveries_due`
+/// (`next_attempt_at_ms, id`), stopping at the pool's size, and leases
+/// from `deliveries_leased`, which holds only leased rows.
 ///
 /// The claim never waits on a row lock while it holds the advisory lock
 /// (every row it writes is taken with SKIP LOCKED), and no other
@@ -51,12 +57,16 @@ extension PostgresEventStore {
             delivery: try Self.decodeDelivery(row), payloadURL: try row.text(12), payloadJSON: try row.text(13),
             publishedAtMs: try row.int(14), encryptedSecret: try row.bytes(15), manual: try row.bool(16))
         }.sorted { ($0.delivery.nextAttemptAtMs, $0.delivery.id) < ($1.delivery.nextAttemptAtMs, $1.delivery.id) }
+        // Renewing a lease is a write of its own: only those past half
+        // their time are renewed, so an attempt's row is written about
+        // once a half-lease rather than at every claim.
         try connection.query("""
           UPDATE deliveries SET leased_until_ms = CASE WHEN id = ANY($3::text[]) THEN $4 END,
             leased_by = CASE WHEN id = ANY($3::text[]) THEN $1::text END
           WHERE id IN (SELECT id FROM deliveries WHERE leased_until_ms IS NOT NULL AND leased_by = $1::text
-            AND id <> ALL($2::text[]) FOR UPDATE SKIP LOCKED)
-          """, .text(leases.node), Self.textArray(due.map(\.delivery.id)), excluded, .integer(nowMs + leases.durationMs))
+            AND id <> ALL($2::text[]) AND (id <> ALL($3::text[]) OR leased_until_ms < $5) FOR UPDATE SKIP LOCKED)
+          """, .text(leases.node), Self.textArray(due.map(\.delivery.id)), excluded, .integer(nowMs + leases.durationMs),
+          .integer(nowMs + leases.durationMs / 2))
         return due
       }
     }
@@ -77,14 +87,19 @@ extension PostgresEventStore {
   /// only ever claims fewer, so the per-webhook room is never exceeded.
   static let claimSQL = """
     WITH held AS (
-      SELECT d.webhook_id, count(*) AS n FROM deliveries d
-      WHERE (d.leased_until_ms > $1 AND d.leased_by <> $2::text) OR d.id = ANY($3::text[])
-      GROUP BY d.webhook_id
+      SELECT h.webhook_id, count(*) AS n FROM (
+        SELECT d.webhook_id FROM deliveries d
+        WHERE d.leased_until_ms IS NOT NULL AND d.leased_until_ms > $1 AND d.leased_by <> $2::text
+        UNION ALL
+        SELECT d.webhook_id FROM deliveries d WHERE d.id = ANY($3::text[])
+      ) h GROUP BY h.webhook_id
     ), pool AS (
-      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
       WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
-        AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL
         AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
+        AND EXISTS (
+          SELECT 1 FROM webhooks w
+          WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
       ORDER BY d.next_attempt_at_ms, d.id LIMIT $5
     ), ranked AS (
       SELECT p.id, p.webhook_id, p.next_attempt_at_ms,
@@ -114,9 +129,10 @@ extension PostgresEventStore {
       // then and takes it over.
       try connection.query("""
         SELECT least(
-          (SELECT min(d.next_attempt_at_ms) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+          (SELECT d.next_attempt_at_ms FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
             WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND w.state = \(SQLCode.of(Webhook.State.active))
-              AND w.deleted_at_ms IS NULL AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)),
+              AND w.deleted_at_ms IS NULL AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)
+            ORDER BY d.next_attempt_at_ms, d.id LIMIT 1),
           (SELECT min(greatest(d.next_attempt_at_ms, d.leased_until_ms)) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
             WHERE d.leased_until_ms IS NOT NULL AND d.leased_by <> $1::text AND d.status IN \(SQLCode.list(DeliveryStatus.due))
               AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL))

@@ -86,6 +86,15 @@ package enum PostgresSchema {
       sql: """
         CREATE TABLE settings (name text PRIMARY KEY, value bytea NOT NULL);
         """),
+    Migration(
+      version: 5,
+      sql: """
+        DROP INDEX deliveries_due;
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_at_ms, id) WHERE status IN \(SQLCode.list(DeliveryStatus.due));
+        DROP INDEX deliveries_leased;
+        CREATE INDEX deliveries_leased ON deliveries(leased_until_ms) WHERE leased_until_ms IS NOT NULL;
+        CREATE INDEX webhooks_by_programme ON webhooks(programme_id) WHERE programme_id IS NOT NULL AND deleted_at_ms IS NULL;
+        """),
   ]
 }
 
