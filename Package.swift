@@ -86,7 +86,7 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain", "HookwirePostgres", "HookwireTestSupport"]),
-  .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireTestSupport"]),
+  .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireTestSupport"]),
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),

@@ -10,7 +10,9 @@ import Synchronization
 /// wakes (up to 256) runs in one transaction, each inside its own savepoint,
 /// and all are acknowledged after the one COMMIT; a write that throws is
 /// rolled back to its savepoint, alone, and its error returned to its
-/// caller. A read runs in a read-only REPEATABLE READ transaction of its
+/// caller. A write that loses a deadlock or a serialization check against
+/// another server's is rolled back to its savepoint and run again (three
+/// runs at most) before `.retryable` reaches its caller. A read runs in a read-only REPEATABLE READ transaction of its
 /// own: one snapshot for its duration.
 ///
 /// A lost connection is replaced: a thread that finds its connection gone
@@ -92,6 +94,10 @@ package final class PostgresDatabase: Sendable {
     await exits.wait()
   }
 
+  /// How many times a write is run when it keeps losing deadlocks or
+  /// serialization checks (`.retryable`) before its caller hears of it.
+  static let writeAttempts = 3
+
   private func submit<T: Sendable>(
     _ kind: PostgresJob.Kind, to queue: PostgresJobQueue, _ body: @escaping @Sendable (PostgresConnection) throws -> T
   ) async throws -> T {
@@ -100,12 +106,26 @@ package final class PostgresDatabase: Sendable {
       let job = PostgresJob(
         kind: kind,
         work: { connection in
-          do {
-            box.result = .success(try body(connection))
-            return true
-          } catch {
-            box.result = .failure(error)
-            return false
+          // A write that lost a deadlock or a serialization check is
+          // undone to its savepoint and run again, twice at most: the
+          // group's other writes stay as they were.
+          var attempt = 1
+          while true {
+            do {
+              box.result = .success(try body(connection))
+              return true
+            } catch let error as StoreError
+              where error.code == .retryable && kind == .write && attempt < Self.writeAttempts && connection.isConnected
+            {
+              attempt += 1
+              do { try connection.execute("ROLLBACK TO SAVEPOINT job") } catch {
+                box.result = .failure(error)
+                return false
+              }
+            } catch {
+              box.result = .failure(error)
+              return false
+            }
           }
         },
         complete: { undoing in

@@ -1,5 +1,4 @@
 import Foundation
-import HookwireCrypto
 import HookwireDomain
 
 /// A `PartnerStore` in memory, for fast unit tests; same rules as SQLite's.
@@ -63,7 +62,7 @@ package actor InMemoryPartnerStore: PartnerStore {
 
   package func authenticate(key: String) -> Principal? {
     guard let prefix = APIKeyMint.prefix(of: key), let record = keys[prefix], !record.revoked,
-      Crypto.constantTimeEqual(record.hash, APIKeyMint.hash(key))
+      APIKeyMint.matches(key, storedHash: record.hash)
     else { return nil }
     keys[prefix]?.lastUsedMs = nowMs()
     switch record.owner {
@@ -146,31 +145,41 @@ package actor InMemoryPartnerStore: PartnerStore {
 }
 
 /// Validation shared by the stores.
-enum StoreRules {
-  static func name(_ name: String) throws -> String {
+package enum StoreRules {
+  /// A unit's, programme's, partner's or key's service name, trimmed:
+  /// 1–200 bytes and no NUL (which PostgreSQL's text cannot hold).
+  package static func name(_ name: String) throws -> String {
     let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty, trimmed.utf8.count <= 200 else {
       throw DomainError(.invalid, "a name needs 1–200 bytes")
     }
+    guard !trimmed.utf8.contains(0) else { throw DomainError(.invalid, "a name may not contain NUL characters") }
     return trimmed
   }
 
   /// CONFLICT: `active` already has the match a new identity asks for.
-  static func identityConflict(_ active: ServiceIdentity) -> DomainError {
+  package static func identityConflict(_ active: ServiceIdentity) -> DomainError {
     DomainError(
       .conflict,
       "service identity \(active.id) (service \(active.serviceName)) already has \(DomainError.echo(active.match.description, limit: 128)); revoke it first")
   }
 
   /// NOT_FOUND: no identity, or no active one, for `selector`.
-  static func identityNotFound(_ selector: ServiceIdentity.Selector) -> DomainError {
+  package static func identityNotFound(_ selector: ServiceIdentity.Selector) -> DomainError {
     switch selector {
     case .id(let id): DomainError(.notFound, "no service identity has id \(id)")
     case .match(let match): DomainError(.notFound, "no active service identity has \(DomainError.echo(match.description, limit: 128))")
     }
   }
 
-  static func programmeID(_ id: String) throws -> String {
+  /// One page of a listing that fetched up to `size + 1` rows in order: the
+  /// first `size`, and a token after the last of them when the extra row came.
+  package static func page<Item>(fetched: [Item], size: Int, tokenAfter: (Item) -> String) -> Page<Item> {
+    Page(items: Array(fetched.prefix(size)), hasMore: fetched.count > size, tokenAfter: tokenAfter)
+  }
+
+  /// A given programme id: 1–64 of `[a-z0-9_]`.
+  package static func programmeID(_ id: String) throws -> String {
     guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
       throw DomainError(.invalid, "programme ids are 1–64 characters of [a-z0-9_]")
     }
@@ -179,7 +188,7 @@ enum StoreRules {
 
   /// The id a programme created without one gets (`PartnerStore.createProgramme`):
   /// `prog_<count + 1>`, or the next number up that `taken` does not report.
-  static func assignedProgrammeID(count: Int, taken: (String) throws -> Bool) rethrows -> String {
+  package static func assignedProgrammeID(count: Int, taken: (String) throws -> Bool) rethrows -> String {
     var number = count + 1
     while try taken("prog_\(number)") { number += 1 }
     return "prog_\(number)"

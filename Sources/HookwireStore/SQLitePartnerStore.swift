@@ -1,4 +1,3 @@
-import HookwireCrypto
 import HookwireDomain
 
 /// The partner store on SQLite.
@@ -144,17 +143,15 @@ package final class SQLitePartnerStore: PartnerStore {
 
   package func authenticate(key: String) async throws -> Principal? {
     guard let prefix = APIKeyMint.prefix(of: key) else { return nil }
-    let hash = APIKeyMint.hash(key)
     let found: (owner: KeyOwner, lastUsed: Int64)? = try await database.read { db in
       let row = try db.prepare("SELECT hash, partner_id, service_name, revoked_at_ms, coalesce(last_used_at_ms, 0) FROM api_keys WHERE prefix = ?")
         .bind(.text(prefix))
-      guard try row.step(), row.isNull(3), Crypto.constantTimeEqual(row.blob(0), hash) else { return nil }
+      guard try row.step(), row.isNull(3), APIKeyMint.matches(key, storedHash: row.blob(0)) else { return nil }
       return (row.isNull(1) ? .service(row.text(2)) : .partner(row.int(1)), row.int(4))
     }
     guard let found else { return nil }
     let now = nowMs()
-    if now - found.lastUsed > 60_000 {
-      // Last use is kept to the minute, so authentication rarely writes.
+    if APIKeyMint.lastUseIsStale(found.lastUsed, nowMs: now) {
       _ = try? await database.write { db in
         try db.prepare("UPDATE api_keys SET last_used_at_ms = ? WHERE prefix = ?").bind(.integer(now), .text(prefix)).run()
       }
@@ -199,9 +196,7 @@ package final class SQLitePartnerStore: PartnerStore {
       let rows = try db.prepare(sql).bind(values)
       var items: [BusinessUnit] = []
       while try rows.step() { items.append(BusinessUnit(id: rows.int(0), name: rows.text(1), createdAtMs: rows.int(2))) }
-      let more = items.count > size
-      items = Array(items.prefix(size))
-      return Page(items: items, hasMore: more) { Paging.token(after: String($0.id)) }
+      return StoreRules.page(fetched: items, size: size) { Paging.token(after: String($0.id)) }
     }
   }
 
@@ -215,9 +210,7 @@ package final class SQLitePartnerStore: PartnerStore {
       while try rows.step() {
         items.append(Programme(id: rows.text(0), buID: rows.int(1), name: rows.text(2), createdAtMs: rows.int(3)))
       }
-      let more = items.count > size
-      items = Array(items.prefix(size))
-      return Page(items: items, hasMore: more) { Paging.token(after: $0.id) }
+      return StoreRules.page(fetched: items, size: size) { Paging.token(after: $0.id) }
     }
   }
 
@@ -262,11 +255,9 @@ package final class SQLitePartnerStore: PartnerStore {
     let rows = try db.prepare(sql).bind(values)
     var keys: [PartnerSearch.Key] = []
     while try rows.step() { keys.append(PartnerSearch.Key(word: rows.text(0), nameKey: rows.text(1), id: rows.int(2))) }
-    let more = keys.count > size
-    keys = Array(keys.prefix(size))
-    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(db, ids: keys.map(\.id)).map { ($0.id, $0) })
-    let next = more ? keys.last.map(PartnerSearch.token(after:)) ?? "" : ""
-    return Page(items: keys.compactMap { partners[$0.id] }, nextToken: next)
+    let page = StoreRules.page(fetched: keys, size: size, tokenAfter: PartnerSearch.token(after:))
+    let partners = Dictionary(uniqueKeysWithValues: try loadPartners(db, ids: page.items.map(\.id)).map { ($0.id, $0) })
+    return Page(items: page.items.compactMap { partners[$0.id] }, nextToken: page.nextToken)
   }
 
   static func loadPartners(_ db: SQLiteConnection, ids: [Int64]) throws -> [Partner] {

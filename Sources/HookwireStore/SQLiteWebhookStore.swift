@@ -1,5 +1,4 @@
 import HookwireDomain
-import Synchronization
 
 /// Webhooks on SQLite. Deleted webhooks keep their row (with `deleted_at_ms`)
 /// so their event logs stay readable until retention removes them.
@@ -9,32 +8,19 @@ import Synchronization
 /// every commit and never goes stale.
 package final class SQLiteWebhookStore: WebhookStore {
   let database: Database
-  /// Cached webhooks, and ids deleted (nil) so a read racing a delete
-  /// cannot bring one back; ids are never reused.
-  private let cache = Mutex<[String: Webhook?]>([:])
-  private let cacheLimit = 100_000
+  /// Cached webhooks, and ids deleted so a read racing a delete cannot
+  /// bring one back; ids are never reused.
+  private let cache = WebhookCache()
 
   /// A store on `database` (migrated with `DatabaseMigrations.migrations`).
   package init(database: Database) { self.database = database }
 
   /// Caches `webhook` unless the cache already holds a newer version (or a
-  /// deletion): writes and reads may complete in any order.
-  private func remember(_ webhook: Webhook) {
-    cache.withLock { cache in
-      if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
-      switch cache[webhook.id] {
-      case .some(.none): return
-      case .some(.some(let cached)) where cached.version >= webhook.version: return
-      default: cache[webhook.id] = webhook
-      }
-    }
-  }
+  /// deletion): writes and reads may complete in any order. Nothing else
+  /// writes the database, so nothing is ever invalidated.
+  private func remember(_ webhook: Webhook) { cache.remember(webhook.id, webhook, since: cache.generation) }
 
-  static let columns = """
-    id, kind, partner_id, bu_id, all_bus, programme_id, payload_url, events, secret_hint, state, disabled_reason,
-    version, description, created_by_partner, created_by_caller, created_by_key, created_at_ms,
-    updated_by_partner, updated_by_caller, updated_by_key, updated_at_ms
-    """
+  static let columns = WebhookRow.columns
 
   package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws {
     try await database.write { db in
@@ -49,10 +35,7 @@ package final class SQLiteWebhookStore: WebhookStore {
   }
 
   package func webhook(id: String) async throws -> Webhook? {
-    if let cached = cache.withLock({ $0[id] }) { return cached }  // a nil entry: deleted
-    let loaded = try await database.read { db in try Self.load(db, id: id) }
-    if let loaded { remember(loaded) }
-    return loaded
+    try await cache.webhook(id: id) { try await database.read { db in try Self.load(db, id: id) } }
   }
 
   static func load(_ db: SQLiteConnection, id: String) throws -> Webhook? {
@@ -78,7 +61,7 @@ package final class SQLiteWebhookStore: WebhookStore {
       values.append(.integer(Int64(size + 1)))
       let rows = try db.prepare(sql).bind(values)
       var items: [Webhook] = []
-      while try rows.step() { items.append(Self.decode(rows)) }
+      while try rows.step() { items.append(try Self.decode(rows)) }
       let more = items.count > size
       return Page(items: Array(items.prefix(size)), hasMore: more) { Paging.token(after: $0.id) }
     }
@@ -99,7 +82,7 @@ package final class SQLiteWebhookStore: WebhookStore {
           updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?, updated_at_ms = ?
         WHERE id = ?
         """).bind(
-          .text(webhook.events.joined(separator: ",")), .integer(webhook.state.rawValue), .text(webhook.disabledReason),
+          .text(WebhookRow.eventsText(webhook.events)), .integer(webhook.state.rawValue), .text(webhook.disabledReason),
           .integer(webhook.version), .text(webhook.description), .integer(author.partnerID), .integer(author.callerPartnerID),
           .text(author.keyPrefix), .integer(author.atMs), .text(id)
         ).run()
@@ -120,7 +103,7 @@ package final class SQLiteWebhookStore: WebhookStore {
           updated_at_ms = ?, version = version + 1 WHERE id = ?
         """).bind(.integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .integer(author.atMs), .text(id)).run()
     }
-    cache.withLock { $0[id] = .some(nil) }
+    cache.remember(id, nil, since: cache.generation)
   }
 
   package func encryptedSecret(id: String) async throws -> [UInt8]? {
@@ -130,23 +113,7 @@ package final class SQLiteWebhookStore: WebhookStore {
     }
   }
 
-  static func values(_ w: Webhook) -> [SQLValue] {
-    [
-      .text(w.id), .integer(w.kind.rawValue), .integer(w.partnerID), .integer(w.buID), .integer(w.allBUs ? 1 : 0),
-      w.programmeID.map(SQLValue.text) ?? .null, .text(w.payloadURL), .text(w.events.joined(separator: ",")), .text(w.secretHint),
-      .integer(w.state.rawValue), .text(w.disabledReason), .integer(w.version), .text(w.description),
-      .integer(w.createdBy.partnerID), .integer(w.createdBy.callerPartnerID), .text(w.createdBy.keyPrefix), .integer(w.createdBy.atMs),
-      .integer(w.updatedBy.partnerID), .integer(w.updatedBy.callerPartnerID), .text(w.updatedBy.keyPrefix), .integer(w.updatedBy.atMs),
-    ]
-  }
+  static func values(_ w: Webhook) -> [SQLValue] { WebhookRow.values(w) }
 
-  static func decode(_ row: Statement) -> Webhook {
-    Webhook(
-      id: row.text(0), kind: Webhook.Kind(storedCode: row.int(1)), partnerID: row.int(2), buID: row.int(3),
-      allBUs: row.int(4) == 1, programmeID: row.isNull(5) ? nil : row.text(5), payloadURL: row.text(6),
-      events: row.text(7).split(separator: ",").map(String.init), secretHint: row.text(8), state: Webhook.State(storedCode: row.int(9)),
-      disabledReason: row.text(10), version: row.int(11), description: row.text(12),
-      createdBy: ChangeAuthor(partnerID: row.int(13), callerPartnerID: row.int(14), keyPrefix: row.text(15), atMs: row.int(16)),
-      updatedBy: ChangeAuthor(partnerID: row.int(17), callerPartnerID: row.int(18), keyPrefix: row.text(19), atMs: row.int(20)))
-  }
+  static func decode(_ row: Statement) throws(StoreError) -> Webhook { try WebhookRow.webhook(row) }
 }

@@ -1,11 +1,41 @@
 import HookwirePostgres
 import HookwireStore
 import HookwireTestSupport
+import Synchronization
 import Testing
 
 @Suite("PostgreSQL group commit", .enabled(if: PostgresTestServer.isAvailable))
 struct GroupCommitTests {
   struct Refused: Error {}
+
+  @Test("two servers' writes that deadlock both succeed: the one PostgreSQL picks is undone to its savepoint and run again")
+  func deadlockIsRetried() async throws {
+    try await withDatabase(writers: 1, readers: 1) { first, url in
+      try await first.write { connection in
+        try connection.execute("CREATE TABLE counters (id bigint PRIMARY KEY, value bigint NOT NULL); INSERT INTO counters VALUES (1, 0), (2, 0)")
+      }
+      let second = PostgresDatabase(url: url, writers: 1, readers: 1)
+      defer { Task { await second.close() } }
+      let runs = Counter()
+      // Each locks one row, waits for the other to lock the other, then wants it: a deadlock every time they meet.
+      @Sendable func crossing(_ database: PostgresDatabase, _ order: [Int64]) async throws {
+        try await database.write { connection in
+          runs.add()
+          try connection.query("UPDATE counters SET value = value + 1 WHERE id = $1", .integer(order[0]))
+          try connection.query("SELECT pg_sleep(0.3)")
+          try connection.query("UPDATE counters SET value = value + 1 WHERE id = $1", .integer(order[1]))
+        }
+      }
+      async let one: Void = crossing(first, [1, 2])
+      async let other: Void = crossing(second, [2, 1])
+      _ = try await (one, other)
+      let values = try await first.read { connection in
+        try connection.query("SELECT value FROM counters ORDER BY id").map { try $0.int(0) }
+      }
+      #expect(values == [2, 2], "each write's two increments are kept exactly once")
+      #expect(runs.value == 3, "one of the two was run again after losing the deadlock")
+    }
+  }
 
   @Test("200 concurrent writes are all acknowledged and kept, in fewer transactions; the failing ones are rolled back alone")
   func concurrentWrites() async throws {
@@ -84,4 +114,11 @@ struct GroupCommitTests {
       #expect(isolation == "repeatable read")
     }
   }
+}
+
+/// A count shared with the database's worker threads.
+final class Counter: Sendable {
+  private let count = Atomic<Int>(0)
+  func add() { count.add(1, ordering: .relaxed) }
+  var value: Int { count.load(ordering: .relaxed) }
 }

@@ -152,4 +152,69 @@ struct AuthorizationTests {
       #expect(ContinuousClock.now - started < .seconds(2), "the revoked key kept working past its cache time")
     }
   }
+  @Test("with servers sharing a database, another server's revocation clears the key cache at once, and nothing is served from it while the feed is not live")
+  func keyCacheHearsOtherServers() async throws {
+    try await withTeardown { teardown in
+      let store = InMemoryPartnerStore()
+      let bu = try await store.createBusinessUnit(name: "Europe").id
+      _ = try await store.createPartner(id: 1, name: "Acme", kind: .channel, buID: bu, reach: .units([bu]))
+      let first = try await store.createAPIKey(for: .partner(1))
+      let second = try await store.createAPIKey(for: .partner(1))
+      let feed = ScriptedChangeFeed()
+      var configuration = RPCServer.Configuration()
+      configuration.port = 0
+      configuration.loops = 1
+      let server = RPCServer(
+        configuration: configuration, services: [PartnersService(store: store)],
+        interceptors: [AuthInterceptor(store: store, cacheTTL: .seconds(3_600), changes: feed)], log: ServerLog(enabled: false))
+      let port = try server.start()
+      teardown.add { await server.shutdown() }
+      let client = try RPCClient(host: "127.0.0.1", port: port)
+      teardown.add { await client.close() }
+      let partners = Partners.Client(wrapping: client)
+      func status(_ key: NewAPIKey) async -> StatusCode? {
+        await code { _ = try await partners.whoAmI(WhoAmIRequest(), metadata: ["authorization": .string("Bearer \(key.plaintext)")]) }
+      }
+      #expect(await status(first) == .ok)
+      #expect(await status(second) == .ok)
+      // Revoked elsewhere: this server's cache (an hour) still serves both until it hears of it.
+      try await store.revokeAPIKey(prefix: first.prefix)
+      try await store.revokeAPIKey(prefix: second.prefix)
+      #expect(await status(first) == .ok)
+      feed.publish(.apiKeyRevoked(prefix: first.prefix))
+      #expect(await status(first) == .unauthenticated)
+      #expect(await status(second) == .ok, "only the revoked key's entry is forgotten")
+      // A feed that is not live may miss changes: the cache is not used.
+      feed.live = false
+      #expect(await status(second) == .unauthenticated)
+    }
+  }
+}
+
+/// A change feed a test drives by hand.
+final class ScriptedChangeFeed: StoreChangeFeed, @unchecked Sendable {
+  // Unchecked: every field is behind `lock`.
+  private let lock = NSLock()
+  private var observers: [Int: @Sendable (StoreChange) -> Void] = [:]
+  private var isLiveNow = true
+
+  var live: Bool {
+    get { lock.withLock { isLiveNow } }
+    set { lock.withLock { isLiveNow = newValue } }
+  }
+
+  var isLive: Bool { live }
+
+  func addObserver(_ observer: @escaping @Sendable (StoreChange) -> Void) -> Int {
+    lock.withLock {
+      observers[observers.count] = observer
+      return observers.count - 1
+    }
+  }
+
+  func removeObserver(_ id: Int) { _ = lock.withLock { observers.removeValue(forKey: id) } }
+
+  func publish(_ change: StoreChange) {
+    for observer in lock.withLock({ Array(observers.values) }) { observer(change) }
+  }
 }

@@ -64,8 +64,8 @@ package final class PostgresStores: Sendable {
   private func listen() async {
     let first = FirstEvent()
     let made = PostgresListener(url: database.url, channels: [PostgresChanges.channel]) { [weak self] event in
-      first.happened()
       self?.handle(event)
+      first.happened()
     }
     listener.withLock { $0 = made }
     await first.wait(timeout: .seconds(min(10, database.url.connectTimeout ?? 10)))
