@@ -259,7 +259,7 @@ struct PostgresScaleOutTests {
   func failover() async throws {
     let deployment = try await PostgresDeployment.make()
     // Answers take a while, so deliveries are in flight when A dies.
-    let receiver = try TestReceiver { _, _ in .init(status: 200, body: "ok", delay: .milliseconds(40)) }
+    let receiver = try TestReceiver { _, _ in .init(status: 200, body: "ok", delay: .milliseconds(60)) }
     try await withTeardown { teardown in
       teardown.add { await deployment.remove() }
       teardown.add { receiver.stop() }
@@ -295,9 +295,14 @@ struct PostgresScaleOutTests {
           }
         }
       }
-      let halfway = await PostgresDeployment.waitUntil(within: .seconds(20)) { acknowledged.count >= 100 }
-      #expect(halfway)
-      let inFlight = try await deployment.integer("SELECT count(*) FROM deliveries WHERE leased_by = 'a'")
+      // A dies halfway through, while it holds deliveries (leased, their requests sent or about to be).
+      var inFlight: Int64 = 0
+      let halfway = await PostgresDeployment.waitUntil(within: .seconds(20), every: .milliseconds(5)) {
+        guard acknowledged.count >= 100 else { return false }
+        inFlight = try await deployment.integer("SELECT count(*) FROM deliveries WHERE leased_by = 'a'")
+        return inFlight > 0
+      }
+      #expect(halfway, "A held no deliveries while the events were published")
       let killed = ContinuousClock.now
       #expect(await a.stop(signal: SIGKILL) != 0, "A should have died of SIGKILL")
       for publisher in publishers { await publisher.value }
