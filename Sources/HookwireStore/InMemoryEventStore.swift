@@ -135,16 +135,13 @@ package actor InMemoryEventStore: EventStore {
   package func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     // The same cursor as SQLite's, refused alike when it is not one.
-    let after = try Paging.value(fromToken: pageToken).map { text in
-      guard let cursor = SQLiteEventStore.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
-      return cursor
-    }
+    let after = try SQLiteEventStore.logCursor(fromToken: pageToken)
     let matching = deliveries.values.map(\.delivery).filter { d in
       d.webhookID == webhookID && (filter.status.map { d.status == $0 } ?? true) && (filter.eventType.map { d.eventType == $0 } ?? true)
         && (filter.sinceMs.map { d.createdAtMs >= $0 } ?? true) && (filter.untilMs.map { d.createdAtMs < $0 } ?? true)
         && (after.map { (d.createdAtMs, d.id) < $0 } ?? true)
     }.sorted { ($0.createdAtMs, $0.id) > ($1.createdAtMs, $1.id) }
-    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: "\($0.createdAtMs)|\($0.id)") }
+    return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size, tokenAfter: SQLiteEventStore.logToken(after:))
   }
 
   package func eventLog(webhookID: String, eventID: String) -> (Delivery, Event, [DeliveryAttempt])? {

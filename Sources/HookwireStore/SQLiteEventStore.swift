@@ -4,11 +4,12 @@ import Synchronization
 
 /// Delivery ids that sort in creation order (fixed-width base-36 time and
 /// sequence, then randomness), so "newest first" is exact even within a
-/// millisecond.
-enum DeliveryIDs {
+/// millisecond. Every store that creates deliveries takes its ids here.
+package enum DeliveryIDs {
   private static let sequence = Atomic<UInt64>(UInt64.random(in: 0..<1_000_000))
 
-  static func next(nowMs: Int64) -> String {
+  /// A new delivery id for a delivery created at `nowMs`.
+  package static func next(nowMs: Int64) -> String {
     let count = sequence.add(1, ordering: .relaxed).newValue % 78_364_164_096  // 36^7
     return "dlv_" + padded(UInt64(max(0, nowMs)), 9) + padded(count, 7) + Crypto.randomToken(10)
   }
@@ -99,7 +100,9 @@ package final class SQLiteEventStore: EventStore {
       payloadJSON: row.text(4), publishedAtMs: row.int(5), idempotencyKey: row.text(6))
   }
 
-  static let deliveryColumns = """
+  /// A delivery's columns in `Delivery`'s order, from the table aliased `d`
+  /// (the same in every SQL store's schema).
+  package static let deliveryColumns = """
     d.id, d.webhook_id, d.event_id, d.event_type, d.bu_id, d.status, d.attempts, d.created_at_ms,
     d.last_attempt_at_ms, d.next_attempt_at_ms, d.last_http_status, d.last_error
     """
@@ -219,10 +222,7 @@ package final class SQLiteEventStore: EventStore {
 
   package func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
-    let after = try Paging.value(fromToken: pageToken).map { text in
-      guard let cursor = Self.cursor(text) else { throw DomainError(.invalid, "the page token is not one this server issued") }
-      return cursor
-    }
+    let after = try Self.logCursor(fromToken: pageToken)
     return try await database.read { db in
       var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ?"
       var values: [SQLValue] = [.text(webhookID)]
@@ -251,15 +251,23 @@ package final class SQLiteEventStore: EventStore {
       let rows = try db.prepare(sql).bind(values)
       var items: [Delivery] = []
       while try rows.step() { items.append(Self.decodeDelivery(rows)) }
-      return Page(items: Array(items.prefix(size)), hasMore: items.count > size) { Paging.token(after: "\($0.createdAtMs)|\($0.id)") }
+      return Page(items: Array(items.prefix(size)), hasMore: items.count > size, tokenAfter: Self.logToken(after:))
     }
   }
 
-  static func cursor(_ text: String) -> (Int64, String)? {
+  /// Where a webhook's event log (newest first) continues: the creation
+  /// time and id of the last delivery shown; nil for the first page.
+  ///
+  /// - Throws: `DomainError` `.invalid` for a token no store issued.
+  package static func logCursor(fromToken token: String) throws -> (createdAtMs: Int64, id: String)? {
+    guard let text = try Paging.value(fromToken: token) else { return nil }
     let parts = text.split(separator: "|", maxSplits: 1)
-    guard parts.count == 2, let time = Int64(parts[0]) else { return nil }
+    guard parts.count == 2, let time = Int64(parts[0]) else { throw DomainError(.invalid, "the page token is not one this server issued") }
     return (time, String(parts[1]))
   }
+
+  /// The token of the event-log page that follows `last`.
+  package static func logToken(after last: Delivery) -> String { Paging.token(after: "\(last.createdAtMs)|\(last.id)") }
 
   package func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? {
     try await database.read { db in

@@ -16,11 +16,31 @@ package struct DeliveryLeases: Sendable, Equatable {
     self.duration = duration
     self.perWebhookLimit = perWebhookLimit
   }
+
+  /// The lease's length in milliseconds (at least 1).
+  var durationMs: Int64 {
+    let (seconds, attoseconds) = duration.components
+    return max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+  }
 }
 
 /// Events, deliveries and attempts in PostgreSQL (`PostgresSchema`),
-/// following the `EventStore` rules; due deliveries are leased to one
-/// server at a time (`DeliveryLeases`).
+/// following the `EventStore` rules as `SQLiteEventStore` does; due
+/// deliveries are leased to one server at a time (`DeliveryLeases`).
+///
+/// Several servers share the database, so besides SQLite's rules:
+/// - `dueDeliveries` claims what it returns (`PostgresEventStore+Claims.swift`):
+///   a delivery leased to one server is returned to no other until the
+///   lease lapses or its attempt is recorded, and the per-webhook limit
+///   holds across servers.
+/// - `publish` is idempotent across servers: the same event id or key
+///   published by two at once stores one event and one set of deliveries.
+/// - `record` announces the attempt (`PostgresChanges`) so other servers'
+///   live tails see it (`loggedAttempt`).
+/// - Holding, releasing, cancelling, redelivering and recovering leave
+///   leases alone: a delivery leased to a server is attempted by that
+///   server (at its next claim, within a second while it runs) or, if it
+///   has gone, by another once the lease lapses; never by two at once.
 package final class PostgresEventStore: EventStore {
   let database: PostgresDatabase
   let leases: DeliveryLeases
@@ -31,17 +51,128 @@ package final class PostgresEventStore: EventStore {
     self.leases = leases
   }
 
-  package func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] { throw Self.unbuilt }
-  package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] { throw Self.unbuilt }
-  package func nextDueMs() async throws -> Int64? { throw Self.unbuilt }
-  package func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64? { throw Self.unbuilt }
-  package func prune(before cutoffMs: Int64) async throws -> Int { throw Self.unbuilt }
-  package func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int { throw Self.unbuilt }
-  package func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> { throw Self.unbuilt }
-  package func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? { throw Self.unbuilt }
-  package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> { throw Self.unbuilt }
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery { throw Self.unbuilt }
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int { throw Self.unbuilt }
+  package func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64? {
+    let node = leases.node
+    return try await database.write { connection in
+      // A delivery cancelled or held meanwhile keeps that status, unless the
+      // attempt succeeded. Only this server's own lease is cleared: one a
+      // server took over after it lapsed covers that server's attempt.
+      try connection.query("""
+        WITH logged AS (
+          INSERT INTO attempts (delivery_id, attempt_number, trigger, attempted_at_ms, http_status, latency_ms,
+            response_excerpt, error, succeeded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+          ON CONFLICT (delivery_id, attempt_number) DO UPDATE SET trigger = excluded.trigger,
+            attempted_at_ms = excluded.attempted_at_ms, http_status = excluded.http_status, latency_ms = excluded.latency_ms,
+            response_excerpt = excluded.response_excerpt, error = excluded.error, succeeded = excluded.succeeded)
+        UPDATE deliveries SET attempts = $2, last_attempt_at_ms = $4, last_http_status = $5, last_error = $8, manual = false,
+          status = CASE WHEN status IN \(SQLCode.list([.held, .cancelled])) AND $10 <> \(SQLCode.of(.succeeded)) THEN status ELSE $10 END,
+          next_attempt_at_ms = $11,
+          leased_until_ms = CASE WHEN leased_by = $12 THEN NULL ELSE leased_until_ms END,
+          leased_by = CASE WHEN leased_by = $12 THEN NULL ELSE leased_by END
+        WHERE id = $1
+        """,
+        .text(attempt.deliveryID), .integer(Int64(attempt.number)), .integer(attempt.trigger.rawValue), .integer(attempt.attemptedAtMs),
+        .integer(Int64(attempt.httpStatus)), .integer(Int64(attempt.latencyMs)), .text(Self.storable(attempt.responseExcerpt)),
+        .text(Self.storable(attempt.error)), .bool(attempt.succeeded), .integer(status.rawValue), .integer(nextAttemptAtMs), .text(node))
+      try connection.notify(channel: PostgresChanges.channel, payload: Self.attemptNotice(node: node, deliveryID: attempt.deliveryID, number: attempt.number))
+      if attempt.succeeded {
+        try connection.query("DELETE FROM webhook_failures WHERE webhook_id = $1", .text(attempt.webhookID))
+        return nil
+      }
+      try connection.query(
+        "INSERT INTO webhook_failures (webhook_id, failing_since_ms) VALUES ($1, $2) ON CONFLICT (webhook_id) DO NOTHING",
+        .text(attempt.webhookID), .integer(attempt.attemptedAtMs))
+      // A statement of its own: its snapshot sees a row another server's
+      // insert committed while this one waited on it.
+      return try connection.query("SELECT failing_since_ms FROM webhook_failures WHERE webhook_id = $1", .text(attempt.webhookID))
+        .first?.int(0)
+    }
+  }
 
-  static let unbuilt = StoreError(.internal, "PostgresEventStore is not built yet")
+  /// The `PostgresChanges` payload announcing attempt `number` of a delivery, logged by `node`.
+  package static func attemptNotice(node: String, deliveryID: String, number: Int) -> String {
+    "attempt:\(node) \(deliveryID) \(number)"
+  }
+
+  /// What an attempt announcement names; nil for any other payload.
+  package static func attemptNotice(_ payload: String) -> (node: String, deliveryID: String, number: Int)? {
+    guard payload.hasPrefix("attempt:") else { return nil }
+    let parts = payload.dropFirst("attempt:".count).split(separator: " ")
+    guard parts.count == 3, let number = Int(parts[2]) else { return nil }
+    return (String(parts[0]), String(parts[1]), number)
+  }
+
+  /// Text as PostgreSQL can store it: a response may hold NUL characters,
+  /// which `text` cannot, so each becomes U+FFFD.
+  static func storable(_ text: String) -> String {
+    text.utf8.contains(0) ? String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) }) : text
+  }
+
+  package func prune(before cutoffMs: Int64) async throws -> Int {
+    var removed = 0
+    // In batches, so no transaction holds many rows for long.
+    while true {
+      let batch = try await database.write { connection -> Int in
+        let deleted = try connection.query("""
+          WITH doomed AS (
+            SELECT id FROM deliveries WHERE created_at_ms < $1 AND status IN \(SQLCode.list(DeliveryStatus.finished)) LIMIT 2000),
+          gone AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM doomed))
+          DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed)
+          """, .integer(cutoffMs)).affectedRows
+        try connection.query("""
+          DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.published_at_ms < $1
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT 2000)
+          """, .integer(cutoffMs))
+        return deleted
+      }
+      removed += batch
+      if batch < 2000 { return removed }
+    }
+  }
+
+  package func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int {
+    try await database.write { connection in
+      switch status {
+      case .held:
+        try connection.query(
+          "UPDATE deliveries SET status = \(SQLCode.of(.held)) WHERE webhook_id = $1 AND status IN \(SQLCode.list(DeliveryStatus.due))",
+          .text(webhookID)
+        ).affectedRows
+      case .pending:
+        try connection.query(
+          "UPDATE deliveries SET status = \(SQLCode.of(.pending)), next_attempt_at_ms = $1 WHERE webhook_id = $2 AND status = \(SQLCode.of(.held))",
+          .integer(nowMs), .text(webhookID)
+        ).affectedRows
+      default:
+        try connection.query(
+          "UPDATE deliveries SET status = $1 WHERE webhook_id = $2 AND status IN \(SQLCode.list(DeliveryStatus.open))",
+          .integer(status.rawValue), .text(webhookID)
+        ).affectedRows
+      }
+    }
+  }
+
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
+    try await database.write { connection in
+      let rows = try connection.query("""
+        UPDATE deliveries d
+        SET status = CASE WHEN d.status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+          next_attempt_at_ms = $1, manual = true
+        WHERE d.webhook_id = $2 AND d.event_id = $3 AND d.status <> \(SQLCode.of(.cancelled))
+        RETURNING \(SQLiteEventStore.deliveryColumns)
+        """, .integer(nowMs), .text(webhookID), .text(eventID))
+      guard let row = rows.first else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
+      return try Self.decodeDelivery(row)
+    }
+  }
+
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
+    try await database.write { connection in
+      try connection.query("""
+        UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = $1, manual = true
+        WHERE webhook_id = $2 AND status = \(SQLCode.of(.failed)) AND created_at_ms >= $3
+        """, .integer(nowMs), .text(webhookID), .integer(sinceMs)
+      ).affectedRows
+    }
+  }
 }

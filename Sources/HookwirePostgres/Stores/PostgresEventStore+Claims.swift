@@ -1,0 +1,127 @@
+import HookwireDomain
+import HookwireStore
+
+/// Due deliveries, claimed: what `dueDeliveries` returns is leased to this
+/// server (`DeliveryLeases`), so servers sharing the database never attempt
+/// one delivery at once, and the per-webhook limit holds across them.
+///
+/// A claim is one transaction of its own on a writer's connection:
+/// 1. `pg_advisory_xact_lock(claimLock)`: claims run one at a time across
+///    servers, so each sees every lease the one before it committed (the
+///    lock is its own statement: under READ COMMITTED the next statement's
+///    snapshot is taken after the lock was granted, after that COMMIT).
+/// 2. The claim (`claimSQL`): due deliveries of active webhooks, not in
+///    `excluding`, unleased or leased to this server or whose lease has
+///    lapsed, oldest first, per webhook no more than the limit less the
+///    live leases other servers hold there and this server's attempts in
+///    flight (`excluding`); locked `FOR UPDATE SKIP LOCKED` and leased.
+/// 3. This server's other leases: those in `excluding` (in flight here)
+///    are renewed, the rest (no longer in the caller's hands) released.
+///
+/// The claim never waits on a row lock while it holds the advisory lock
+/// (every row it writes is taken with SKIP LOCKED), and no other
+/// transaction takes the advisory lock, so claims cannot deadlock. It is
+/// not part of a write group, so the lock is held only for the claim's own
+/// statements, not for other writes and a group's COMMIT.
+///
+/// Calling it again on one server returns the same deliveries (its own
+/// leases), as a store without leases would. Lease times are on the
+/// callers' clocks (`nowMs`): servers' clocks should agree to well within
+/// a lease.
+extension PostgresEventStore {
+  /// The advisory lock every claim takes ("hookwire" in ASCII).
+  static let claimLock: Int64 = 0x686F_6F6B_7769_7265
+
+  package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
+    guard limit > 0 else { return [] }
+    let leases = leases
+    let excluded = Self.textArray(excluding.sorted())
+    // Candidates to rank per webhook: more than `limit`, so a webhook at
+    // its limit does not leave the claim short, but bounded.
+    let pool = Int64(min(limit, 1 << 20)) * 4
+    return try await database.withConnection { connection in
+      try connection.transaction {
+        try connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
+        let rows = try connection.query(
+          Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
+          .integer(Int64(limit)), .integer(nowMs + leases.durationMs))
+        let due = try rows.map { row in
+          DueDelivery(
+            delivery: try Self.decodeDelivery(row), payloadURL: try row.text(12), payloadJSON: try row.text(13),
+            publishedAtMs: try row.int(14), encryptedSecret: try row.bytes(15), manual: try row.bool(16))
+        }.sorted { ($0.delivery.nextAttemptAtMs, $0.delivery.id) < ($1.delivery.nextAttemptAtMs, $1.delivery.id) }
+        try connection.query("""
+          UPDATE deliveries SET leased_until_ms = CASE WHEN id = ANY($3::text[]) THEN $4 END,
+            leased_by = CASE WHEN id = ANY($3::text[]) THEN $1::text END
+          WHERE id IN (SELECT id FROM deliveries WHERE leased_until_ms IS NOT NULL AND leased_by = $1::text
+            AND id <> ALL($2::text[]) FOR UPDATE SKIP LOCKED)
+          """, .text(leases.node), Self.textArray(due.map(\.delivery.id)), excluded, .integer(nowMs + leases.durationMs))
+        return due
+      }
+    }
+  }
+
+  /// Step 2 of a claim. $1 now, $2 this node, $3 excluding (`text[]`), $4
+  /// the per-webhook limit, $5 the candidate pool's size, $6 the limit, $7
+  /// the new lease's end.
+  ///
+  /// `pool` reads the oldest claimable candidates, `ranked` numbers each
+  /// webhook's from its oldest, and `chosen` keeps those within the
+  /// webhook's room (`held` counts what is in flight there elsewhere or
+  /// here), oldest first, up to the limit. `locked` locks them, skipping
+  /// rows another transaction holds (a record, a hold, a redelivery under
+  /// way: claimed at a later call instead of waited on), and repeats the
+  /// conditions so PostgreSQL checks them again on the row as committed
+  /// (a delivery recorded since `pool` read it is not claimed). Skipping
+  /// only ever claims fewer, so the per-webhook room is never exceeded.
+  static let claimSQL = """
+    WITH held AS (
+      SELECT d.webhook_id, count(*) AS n FROM deliveries d
+      WHERE (d.leased_until_ms > $1 AND d.leased_by <> $2::text) OR d.id = ANY($3::text[])
+      GROUP BY d.webhook_id
+    ), pool AS (
+      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+      WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
+        AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL
+        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
+      ORDER BY d.next_attempt_at_ms, d.id LIMIT $5
+    ), ranked AS (
+      SELECT p.id, p.webhook_id, p.next_attempt_at_ms,
+        row_number() OVER (PARTITION BY p.webhook_id ORDER BY p.next_attempt_at_ms, p.id) AS rank
+      FROM pool p
+    ), chosen AS (
+      SELECT r.id FROM ranked r LEFT JOIN held h ON h.webhook_id = r.webhook_id
+      WHERE r.rank <= $4 - coalesce(h.n, 0)
+      ORDER BY r.next_attempt_at_ms, r.id LIMIT $6
+    ), locked AS (
+      SELECT d.id FROM deliveries d
+      WHERE d.id IN (SELECT id FROM chosen) AND d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
+        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text)
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE deliveries d SET leased_until_ms = $7, leased_by = $2::text
+    FROM locked l, webhooks w, events e
+    WHERE d.id = l.id AND w.id = d.webhook_id AND e.id = d.event_id
+    RETURNING \(SQLiteEventStore.deliveryColumns), w.payload_url, e.payload_json, e.published_at_ms, w.secret, d.manual
+    """
+
+  package func nextDueMs() async throws -> Int64? {
+    let node = leases.node
+    return try await database.read { connection in
+      // Another server's lease keeps its delivery from being due here
+      // until the lease ends: when that server has gone, this one wakes
+      // then and takes it over.
+      try connection.query("""
+        SELECT least(
+          (SELECT min(d.next_attempt_at_ms) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+            WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND w.state = \(SQLCode.of(Webhook.State.active))
+              AND w.deleted_at_ms IS NULL AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)),
+          (SELECT min(greatest(d.next_attempt_at_ms, d.leased_until_ms)) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+            WHERE d.leased_until_ms IS NOT NULL AND d.leased_by <> $1::text AND d.status IN \(SQLCode.list(DeliveryStatus.due))
+              AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL))
+        """, .text(node)
+      ).first?.optionalInt(0)
+    }
+  }
+}
