@@ -37,11 +37,11 @@ final class PostgresDeployment: Sendable {
   }
 
   /// Writes a secret key file, then bootstraps Acme on `databaseURL` (a
-  /// fresh database on the shared test server when nil). Call `remove()`
+  /// fresh database, `makeDatabase()`, when nil). Call `remove()`
   /// when done.
   static func make(databaseURL: String? = nil) async throws -> PostgresDeployment {
     let url: String
-    if let databaseURL { url = databaseURL } else { url = try await PostgresTestServer.shared().makeDatabase() }
+    if let databaseURL { url = databaseURL } else { url = try await makeDatabase() }
     let directory = try TemporaryDirectory(prefix: "hookwire-pg-e2e")
     do {
       try writeSecretKey(to: keyFile(in: directory))
@@ -58,6 +58,17 @@ final class PostgresDeployment: Sendable {
       directory.remove()
       throw error
     }
+  }
+
+  /// The PostgreSQL server these tests share, apart from the one the store
+  /// tests share: the connections of their many servers (seven each) then
+  /// neither exhaust that one's nor wait for it.
+  private static let server = Task { try await PostgresTestServer.start() }
+
+  /// A fresh, empty database on the tests' server, whose URL gives a
+  /// connection 10 s (not 3) to be made on a loaded machine.
+  static func makeDatabase() async throws -> String {
+    try await server.value.makeDatabase() + "?connect_timeout=10"
   }
 
   /// Writes a secret key file for servers on `databaseURL`, and leaves the

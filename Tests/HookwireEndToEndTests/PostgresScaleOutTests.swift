@@ -339,7 +339,7 @@ struct PostgresScaleOutTests {
 
   @Test("five servers started at once on an empty database all come up, and the schema is migrated once")
   func migrationRace() async throws {
-    let url = try await PostgresTestServer.shared().makeDatabase()
+    let url = try await PostgresDeployment.makeDatabase()
     let deployment = try await PostgresDeployment.bare(databaseURL: url)
     try await withTeardown { teardown in
       teardown.add { await deployment.remove() }
@@ -357,7 +357,7 @@ struct PostgresScaleOutTests {
 
   @Test("an unreachable database and another server's key file exit 1 with a reason; a malformed URL exits 2 naming --database")
   func badDatabaseSettings() async throws {
-    let url = try await PostgresTestServer.shared().makeDatabase()
+    let url = try await PostgresDeployment.makeDatabase()
     let deployment = try await PostgresDeployment.bare(databaseURL: url)
     try await withTeardown { teardown in
       teardown.add { await deployment.remove() }
@@ -422,7 +422,7 @@ struct PostgresScaleOutTests {
     try await withTeardown { teardown in
       teardown.add { await postgres.remove() }
       teardown.add { receiver.stop() }
-      let deployment = try await PostgresDeployment.make(databaseURL: try await postgres.makeDatabase())
+      let deployment = try await PostgresDeployment.make(databaseURL: try await postgres.makeDatabase() + "?connect_timeout=10")
       teardown.add { await deployment.remove() }
       // Every call authenticates against the database: no cached key hides the outage.
       let server = try await deployment.startServer(node: "solo", lease: 2, ["--key-cache-ttl", "0"])
