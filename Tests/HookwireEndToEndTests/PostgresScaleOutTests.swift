@@ -17,7 +17,7 @@ import Glibc
 /// but no acknowledged event.
 ///
 /// Measured figures are printed as `PostgresScaleOut: …` lines.
-@Suite("PostgreSQL scale-out", .enabled(if: PostgresTestServer.isAvailable))
+@Suite("PostgreSQL scale-out", .serialized, .enabled(if: PostgresTestServer.isAvailable))
 struct PostgresScaleOutTests {
   /// `delivery.succeeded` as the stores record it.
   static let succeeded = 2
@@ -62,11 +62,14 @@ struct PostgresScaleOutTests {
     }
   }
 
-  @Test("events published on one server are delivered exactly once per webhook while both servers' engines run")
+  /// Half the events are published through each server, so both engines
+  /// are woken for work and contend for the same due deliveries (each
+  /// event fans out to both webhooks, whichever server took it).
+  @Test("events published through two servers are delivered exactly once per webhook while both servers' engines contend for them")
   func exactlyOnceWithTwoEngines() async throws {
     let deployment = try await PostgresDeployment.make()
     // A short pause per answer keeps deliveries leased long enough to be seen.
-    let receiver = try TestReceiver { _, _ in .init(status: 200, body: "ok", delay: .milliseconds(15)) }
+    let receiver = try TestReceiver { _, _ in .init(status: 200, body: "ok", delay: .milliseconds(20)) }
     try await withTeardown { teardown in
       teardown.add { await deployment.remove() }
       teardown.add { receiver.stop() }
@@ -83,29 +86,31 @@ struct PostgresScaleOutTests {
       _ = try await createWebhook(clientB, receiver.url("/two"), deployment.partnerKey)
 
       let eventCount = 50
-      let events = Events.Client(wrapping: clientA)
+      let (eventsA, eventsB) = (Events.Client(wrapping: clientA), Events.Client(wrapping: clientB))
       let service = Self.metadata(deployment.serviceKey)
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        for worker in 0..<5 {
-          group.addTask {
-            for index in 0..<(eventCount / 5) {
-              _ = try await events.publishEvent(
-                PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: #"{"marker":\#(worker * 10 + index)}"#),
-                metadata: service, options: CallOptions(timeout: .seconds(10)))
+      // Three publishers on each server.
+      let publishing = Task {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          for worker in 0..<6 {
+            group.addTask {
+              for marker in stride(from: worker, to: eventCount, by: 6) {
+                try await Self.publish(worker % 2 == 0 ? eventsA : eventsB, service, marker: marker, timeout: .seconds(10))
+              }
             }
           }
+          try await group.waitForAll()
         }
-        try await group.waitForAll()
       }
 
       // Which server held each delivery, as far as sampling the leases shows.
       var leasedBy: [String: String] = [:]
-      let finished = await PostgresDeployment.waitUntil(within: .seconds(30)) {
+      let finished = await PostgresDeployment.waitUntil(within: .seconds(30), every: .milliseconds(10)) {
         for row in try await deployment.texts("SELECT id::text, leased_by::text FROM deliveries WHERE leased_by IS NOT NULL") {
           if let id = row[0], let node = row[1] { leasedBy[id] = node }
         }
         return try await deployment.integer("SELECT count(*) FROM deliveries WHERE status = \(Self.succeeded)") == Int64(2 * eventCount)
       }
+      try await publishing.value
       #expect(finished, "not every delivery succeeded within 30 s; A's log:\n\(a.log.suffix(2_000))\nB's log:\n\(b.log.suffix(2_000))")
       let requests = receiver.requests
       var perDelivery: [String: Int] = [:]
@@ -122,6 +127,7 @@ struct PostgresScaleOutTests {
       let attempts = try await deployment.integer("SELECT count(*) FROM attempts")
       #expect(attempts == Int64(2 * eventCount))
       let byNode = Dictionary(grouping: leasedBy.values) { $0 }.mapValues(\.count)
+      #expect(byNode.keys.sorted() == ["a", "b"], "not both servers were seen holding deliveries: \(byNode)")
       report(
         "\(eventCount) events × 2 webhooks: \(requests.count) requests, \(perDelivery.count) distinct webhook-ids, \(repeated.count) repeated, "
           + "\(attempts) attempts logged; deliveries seen leased by node: \(byNode.sorted { $0.key < $1.key })")
