@@ -6,28 +6,41 @@ import HookwireClient
 struct GlobalOptions {
   /// The address when neither `--server` nor `HOOKWIRE_SERVER` gives one.
   static let defaultServer = "127.0.0.1:7700"
+  /// The server address as given (checked when a client is made).
   var server = GlobalOptions.defaultServer
   /// Where `server` came from, for messages.
   var serverSource = "option '--server'"
+  /// The API key, from `--api-key` or `HOOKWIRE_API_KEY`.
   var apiKey: String?
+  /// The partner to act as.
   var actAs: String?
+  /// Whether `--json` was given.
   var json = false
+  /// The deadline of each call.
   var timeout: Duration = .seconds(10)
-  var help = false
   /// TLS or plaintext, and the files TLS uses.
   var security: SecurityOptions
 
-  static let help = """
-    Global flags:
-      --server HOST:PORT   server address: a host name, an IPv4 address or [IPv6], and a port
-                           (default 127.0.0.1:7700, env HOOKWIRE_SERVER)
-      --api-key KEY        API key sent as `authorization: Bearer KEY` (env HOOKWIRE_API_KEY)
-      --act-as ID          a global partner acts as partner ID (its business unit)
-      --json               print JSON instead of text
-      --timeout DURATION   deadline per call, 1ms to 24h, e.g. 500ms, 5s, 2m (default 10s)
-    \(SecurityOptions.help)
-      -h, --help           show help
-    """
+  /// The longest `--timeout`: a day.
+  static let maxTimeout: Duration = .seconds(86_400)
+
+  /// The flags every command accepts, in the order help lists them.
+  static let flags: [FlagSpec] = [
+    FlagSpec(
+      name: "server", kind: .address, placeholder: "HOST:PORT",
+      help: "server address: a host name, an IPv4 address or [IPv6], and a port (default 127.0.0.1:7700, env HOOKWIRE_SERVER)"),
+    FlagSpec(name: "api-key", kind: .text, placeholder: "KEY", help: "API key sent as `authorization: Bearer KEY` (env HOOKWIRE_API_KEY)"),
+    FlagSpec(name: "act-as", kind: .integer(1...Int64.max), placeholder: "ID", help: "a global partner acts as partner ID (its business unit)"),
+    FlagSpec(name: "json", kind: .none, placeholder: "", help: "print JSON: one object per line (JSON Lines), one per record for lists and streams"),
+    FlagSpec(
+      name: "timeout", kind: .duration(1...86_400_000, bareSeconds: true), placeholder: "DURATION",
+      help: "deadline per call, 1ms to 24h, e.g. 500ms, 5s, 2m (default 10s)"),
+  ] + SecurityOptions.flags
+
+  /// The help's block of global flags.
+  static var help: String {
+    "Global flags:\n" + HelpText.flagLines(flags + [FlagSpec(name: "help", kind: .none, placeholder: "", help: "show help (-h)")])
+  }
 
   /// Reads the environment's defaults.
   init(environment: [String: String]) {
@@ -39,86 +52,31 @@ struct GlobalOptions {
     security = SecurityOptions(environment: environment)
   }
 
-  /// Global flags that take a value, and those that stand alone.
-  static let valueFlags = Set(["server", "api-key", "act-as", "timeout"]).union(SecurityOptions.fileFlags)
-  static let switchFlags: Set<String> = ["json", "tls"]
-
-  /// Takes the global flags (`--flag VALUE` or `--flag=VALUE`, anywhere
-  /// before a `--`) out of `arguments`, leaving the command's own; each
-  /// value is checked here, naming its flag.
-  mutating func extract(from arguments: inout [String]) throws(UsageError) {
-    var rest: [String] = []
-    var seen: Set<String> = []
-    var index = 0
-    while index < arguments.count {
-      let argument = arguments[index]
-      index += 1
-      if argument == "--" {
-        rest += arguments[(index - 1)...]
-        break
+  /// Applies the global flags the parser read (each value already checked
+  /// for shape); files and addresses are checked here, naming their flag.
+  mutating func apply(_ globals: [(name: String, text: String, value: FlagValue)]) throws(UsageError) {
+    for (name, text, value) in globals {
+      switch (name, value) {
+      case ("server", _):
+        _ = try ServerAddress(text, source: "option '--server'")
+        server = text
+        serverSource = "option '--server'"
+      case ("api-key", _): apiKey = text
+      case ("act-as", .integer(let id)): actAs = String(id)
+      case ("json", _): json = true
+      case ("timeout", .milliseconds(let ms)): timeout = .milliseconds(ms)
+      case ("tls", _): security.setTLS()
+      default: try security.set(name, text)
       }
-      if argument == "-h" || argument == "--help" {
-        help = true
-        continue
-      }
-      let name = String(argument.dropFirst(2).prefix { $0 != "=" })
-      guard argument.hasPrefix("--"), Self.valueFlags.contains(name) || Self.switchFlags.contains(name) else {
-        rest.append(argument)
-        continue
-      }
-      guard seen.insert(name).inserted else { throw UsageError("option '--\(name)' is given more than once") }
-      let inline = argument.firstIndex(of: "=").map { String(argument[argument.index(after: $0)...]) }
-      if Self.switchFlags.contains(name) {
-        guard inline == nil else { throw UsageError("option '--\(name)' takes no value") }
-        if name == "json" { json = true } else { security.setTLS() }
-        continue
-      }
-      let value: String
-      if let inline {
-        value = inline
-      } else {
-        guard index < arguments.count, !arguments[index].hasPrefix("--") else { throw UsageError("option '--\(name)' needs a value") }
-        value = arguments[index]
-        index += 1
-      }
-      try set(name, value)
-    }
-    arguments = rest
-  }
-
-  private mutating func set(_ name: String, _ value: String) throws(UsageError) {
-    switch name {
-    case "server":
-      _ = try ServerAddress(value, source: "option '--server'")
-      server = value
-      serverSource = "option '--server'"
-    case "api-key":
-      guard !value.isEmpty else { throw UsageError("option '--api-key' needs a key") }
-      apiKey = value
-    case "act-as":
-      guard let number = Int64(value), number > 0 else { throw UsageError("option '--act-as' takes a partner id, not '\(value)'") }
-      actAs = String(number)
-    case "timeout":
-      timeout = try Self.duration(value)
-    default:
-      try security.set(name, value)
     }
   }
 
-  /// The longest `--timeout`: a day.
-  static let maxTimeout: Duration = .seconds(86_400)
-
-  /// `500ms`, `5s`, `2m` or a bare number of seconds, from 1 ms to a day.
+  /// `500ms`, `5s`, `2m`, `1h` or a bare number of seconds, from 1 ms to a day.
   static func duration(_ text: String) throws(UsageError) -> Duration {
-    let units: [(suffix: String, milliseconds: Int64)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("", 1_000)]
-    for unit in units where text.hasSuffix(unit.suffix) {
-      let digits = text.dropLast(unit.suffix.count)
-      guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
-      // At most a day, checked before multiplying so nothing overflows.
-      if let value = Int64(digits), value > 0, value <= 86_400_000 / unit.milliseconds { return .milliseconds(value * unit.milliseconds) }
-      break
+    guard let spec = flags.first(where: { $0.name == "timeout" }), case .milliseconds(let ms) = try spec.kind.read(text, flag: "--timeout") else {
+      throw UsageError("--timeout: expected a duration, got '\(text.echoed)'")
     }
-    throw UsageError("option '--timeout' takes a duration from 1ms to 24h such as 500ms, 5s or 2m, not '\(text)'")
+    return .milliseconds(ms)
   }
 
   /// The server's host and port, checked (`HOOKWIRE_SERVER` is first
@@ -135,6 +93,7 @@ struct GlobalOptions {
     return metadata
   }
 
+  /// The options of every call: its deadline.
   var callOptions: CallOptions { CallOptions(timeout: timeout) }
 
   /// Runs `body` with a client for the chosen server, closing it after.

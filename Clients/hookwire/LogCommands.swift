@@ -2,191 +2,199 @@ import HookwireCommandLine
 import Foundation
 import HookwireClient
 
-/// `events publish`, `logs …`, `verify`.
+/// `logs list|get|search|tail|redeliver|recover`.
 enum LogCommands {
-  static let help = """
-    usage: hookwire events publish --bu ID [--programme ID] --type T --data JSON [--event-id ID] [--idempotency-key K]
-           hookwire logs list <webhook-id> [--status S] [--type T] [--since MS] [--until MS] [--page-size N] [--page-token T]
-           hookwire logs get <webhook-id> <event-id>
-           hookwire logs search <event-id> [--page-size N] [--page-token T]
-           hookwire logs tail [<webhook-id>]
-           hookwire logs redeliver <webhook-id> <event-id>
-           hookwire logs recover <webhook-id> [--since MS]
-           hookwire verify --secret whsec_… --id ID --timestamp T --signature SIG (--body-file PATH | --body TEXT) [--tolerance S]
+  /// The delivery statuses `--status` takes, lower case.
+  static let statuses = DeliveryStatus.knownCases.filter { $0 != .unspecified }.map { $0.schemaName.lowercased() }
 
-    Publishing needs a service key (hookwire-server admin create-service-key).
-    `verify` checks a saved delivery as a receiver would: signature and a
-    timestamp within 5 minutes (--tolerance S to change).
-    """
-
-  /// Each `logs` command's value-taking flags and the ids it takes, in order
-  /// (`tail`'s one is optional).
-  static let logFlags: [String: (values: Set<String>, ids: [String])] = [
-    "list": (["status", "type", "since", "until", "page-size", "page-token"], ["a webhook id"]),
-    "get": ([], ["a webhook id", "an event id"]),
-    "search": (["page-size", "page-token"], ["an event id"]),
-    "tail": ([], ["a webhook id"]),
-    "redeliver": ([], ["a webhook id", "an event id"]),
-    "recover": (["since"], ["a webhook id"]),
+  /// The `logs` group's commands.
+  static let specs: [CommandSpec] = [
+    CommandSpec(
+      group: "logs", verb: "list", summary: "list a webhook's event log, newest first", positionals: [.webhookID],
+      flags: [
+        FlagSpec(name: "status", kind: .choice(statuses), placeholder: "STATUS", help: "only deliveries in this status"),
+        FlagSpec(name: "type", kind: .text, placeholder: "TYPE", help: "only events of this type"),
+        FlagSpec(name: "since", kind: .instant, placeholder: "TIME", help: "events created since: a duration back (1h, 30m, 2d) or an RFC 3339 time"),
+        FlagSpec(name: "until", kind: .instant, placeholder: "TIME", help: "events created before: a duration back or an RFC 3339 time"),
+      ] + FlagSpec.paging,
+      run: list),
+    CommandSpec(
+      group: "logs", verb: "get", summary: "show one event sent to a webhook: its payload and every attempt", positionals: [.webhookID, .eventID],
+      run: get),
+    CommandSpec(
+      group: "logs", verb: "search", summary: "find an event by id across every webhook within reach", positionals: [.eventID],
+      flags: FlagSpec.paging, run: search),
+    CommandSpec(
+      group: "logs", verb: "tail", summary: "print delivery attempts as they happen (^C to stop)",
+      positionals: [PositionalSpec(name: "webhook-id", missing: "a webhook id", optional: true)],
+      details: "Without a webhook id, every webhook of the current business unit. Each line says when, which\nwebhook, the attempt, its result and where the delivery stands (the next attempt, if any).",
+      run: tail),
+    CommandSpec(
+      group: "logs", verb: "redeliver", summary: "attempt one event's delivery again now", positionals: [.webhookID, .eventID],
+      details: "A paused or disabled webhook holds the redelivery until it is resumed; the command says so.", run: redeliver),
+    CommandSpec(
+      group: "logs", verb: "recover", summary: "schedule again every failed delivery of a webhook", positionals: [.webhookID],
+      flags: [FlagSpec(name: "since", kind: .instant, placeholder: "TIME", help: "only events created since: a duration back (1h, 2d) or an RFC 3339 time")],
+      run: recover),
   ]
 
-  static func entryJSON(_ e: EventLogEntry) -> Output.JSON {
-    .object([
-      ("delivery_id", .string(e.deliveryID)), ("webhook_id", .string(e.webhookID)), ("event_id", .string(e.eventID)),
-      ("event_type", .string(e.eventType)), ("status", .string(e.status.schemaName)), ("attempts", .number(Int64(e.attempts))),
-      ("created_at_ms", .number(e.createdAtMs)), ("last_http_status", .number(Int64(e.lastHTTPStatus))), ("last_error", .string(e.lastError)),
-    ])
-  }
+  /// The event logs client over `rpc`.
+  static func client(_ rpc: RPCClient) -> EventLogs.Client<RPCClient> { EventLogs.Client(wrapping: rpc) }
 
-  static func entryLine(_ e: EventLogEntry) -> String {
-    "\(e.eventID)\t\(e.eventType)\t\(e.status.schemaName.lowercased())\tattempts \(e.attempts)\tlast \(e.lastHTTPStatus == 0 ? "-" : String(e.lastHTTPStatus))\t\(e.lastError)"
-  }
-
-  static func attemptJSON(_ a: DeliveryAttempt) -> Output.JSON {
-    .object([
-      ("event_id", .string(a.eventID)), ("webhook_id", .string(a.webhookID)), ("attempt", .number(Int64(a.attemptNumber))),
-      ("trigger", .string(a.trigger.schemaName)), ("attempted_at_ms", .number(a.attemptedAtMs)), ("http_status", .number(Int64(a.httpStatus))),
-      ("latency_ms", .number(Int64(a.latencyMs))), ("succeeded", .bool(a.succeeded)), ("error", .string(a.error)),
-      ("response_excerpt", .string(a.responseExcerpt)),
-    ])
-  }
-
-  static func attemptLine(_ a: DeliveryAttempt) -> String {
-    "#\(a.attemptNumber) \(a.trigger.schemaName.lowercased())\t\(a.httpStatus == 0 ? "-" : String(a.httpStatus))\t\(a.latencyMs) ms\t\(a.succeeded ? "ok" : a.error)\t\(a.eventID)"
-  }
-
-  static func publish(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    guard arguments.first == "publish" else { throw UsageError("events takes types or publish") }
-    let parsed = try CommandArguments(
-      Array(arguments.dropFirst()), command: "hookwire events publish", values: ["bu", "programme", "type", "data", "event-id", "idempotency-key"])
-    guard let bu = try parsed.integer("bu", in: 1...UInt64.max) else { throw UsageError("'hookwire events publish' needs --bu") }
-    let request = PublishEventRequest(
-      buID: bu, programmeID: parsed.string("programme") ?? "", eventType: parsed.string("type") ?? "",
-      payloadJSON: parsed.string("data") ?? "", eventID: parsed.string("event-id") ?? "", idempotencyKey: parsed.string("idempotency-key") ?? "")
-    let metadata = options.metadata
-    let callOptions = options.callOptions
-    let response = try await options.withClient { try await Events.Client(wrapping: $0).publishEvent(request, metadata: metadata, options: callOptions) }
-    if options.json {
-      output.line(Output.JSON.object([
-        ("event_id", .string(response.event?.id ?? "")), ("duplicate", .bool(response.duplicate)), ("deliveries", .number(Int64(response.deliveries))),
-      ]).text)
-    } else {
-      output.line("\(response.event?.id ?? "")\t\(response.duplicate ? "duplicate" : "published")\t\(response.deliveries) deliveries")
+  /// Lists a webhook's event log, page by page.
+  static func list(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let status = DeliveryStatus.knownCases.first { $0.schemaName.lowercased() == parsed.text("status") } ?? .unspecified
+    let (entries, next) = try await invocation.options.withClient { rpc in
+      try await Pager.collect(from: parsed.text("page-token") ?? "", all: parsed.has("all")) { token in
+        let request = ListEventLogsRequest(
+          webhookID: parsed.positional[0], pageSize: parsed.pageSize, pageToken: token, status: status, eventType: parsed.text("type") ?? "",
+          sinceMs: parsed.instant("since") ?? 0, untilMs: parsed.instant("until") ?? 0)
+        let page = try await client(rpc).listEventLogs(request, metadata: invocation.metadata, options: invocation.callOptions)
+        return (page.entries, page.nextPageToken)
+      }
     }
+    printEntries(entries, next: next, invocation)
     return ExitStatus.success
   }
 
-  static func logs(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    let metadata = options.metadata
-    let callOptions = options.callOptions
-    guard let subcommand = arguments.first, let accepted = logFlags[subcommand] else {
-      throw UsageError("logs takes list, get, search, tail, redeliver or recover")
+  /// Prints entries as a list, with the `more:` line.
+  static func printEntries(_ entries: [EventLogEntry], next: String, _ invocation: Invocation) {
+    var table = Table(columns: LogView.entryColumns)
+    for entry in entries { table.append(LogView.entryRow(entry)) }
+    invocation.list(entries, next: next, json: LogView.entryJSON, table: table, empty: "no events")
+  }
+
+  /// Shows one event log entry, its payload and its attempts.
+  static func get(_ invocation: Invocation) async throws -> Int32 {
+    let (webhookID, eventID) = (invocation.command.positional[0], invocation.command.positional[1])
+    let response = try await invocation.options.withClient {
+      try await client($0).getEventLog(GetEventLogRequest(webhookID: webhookID, eventID: eventID), metadata: invocation.metadata, options: invocation.callOptions)
     }
-    let parsed = try CommandArguments(
-      Array(arguments.dropFirst()), command: "hookwire logs \(subcommand)", values: accepted.values, positional: 0...accepted.ids.count)
-    guard parsed.positional.count == accepted.ids.count || subcommand == "tail" else {
-      throw UsageError("'hookwire logs \(subcommand)' needs \(accepted.ids.joined(separator: " and "))")
+    let output = invocation.output
+    if invocation.json {
+      output.json(.object([
+        ("entry", response.entry.map(LogView.entryJSON) ?? .null), ("payload_json", .string(response.event?.payloadJSON ?? "")),
+        ("published_at", .time(response.event?.publishedAtMs ?? 0)), ("attempts", .array(response.attempts.map { .object(LogView.attemptPairs($0)) })),
+      ]))
+      return ExitStatus.success
     }
-    let args = parsed.positional
-    switch subcommand {
-    case "list":
-      var status = DeliveryStatus.unspecified
-      let names = DeliveryStatus.knownCases.filter { $0 != .unspecified }.map { $0.schemaName.lowercased() }
-      if let name = try parsed.choice("status", names) {
-        status = DeliveryStatus.knownCases.first { $0.schemaName.lowercased() == name } ?? .unspecified
+    var entry = Table(columns: LogView.entryColumns)
+    if let value = response.entry { entry.append(LogView.entryRow(value)) }
+    output.table(entry, empty: "no entry")
+    output.line("payload: \(response.event?.payloadJSON ?? "")")
+    var attempts = Table(columns: LogView.attemptColumns)
+    for attempt in response.attempts { attempts.append(LogView.attemptRow(attempt)) }
+    output.table(attempts, empty: "no attempts yet")
+    return ExitStatus.success
+  }
+
+  /// Finds an event by id across the webhooks within reach.
+  static func search(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let (entries, next) = try await invocation.options.withClient { rpc in
+      try await Pager.collect(from: parsed.text("page-token") ?? "", all: parsed.has("all")) { token in
+        let page = try await client(rpc).searchEventLogs(
+          SearchEventLogsRequest(eventID: parsed.positional[0], pageSize: parsed.pageSize, pageToken: token), metadata: invocation.metadata,
+          options: invocation.callOptions)
+        return (page.entries, page.nextPageToken)
       }
-      let request = ListEventLogsRequest(
-        webhookID: args[0], pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, pageToken: parsed.string("page-token") ?? "",
-        status: status, eventType: parsed.string("type") ?? "", sinceMs: try parsed.integer("since", in: 0...Int64.max) ?? 0,
-        untilMs: try parsed.integer("until", in: 0...Int64.max) ?? 0)
-      let response = try await options.withClient { try await EventLogs.Client(wrapping: $0).listEventLogs(request, metadata: metadata, options: callOptions) }
-      printEntries(response.entries, next: response.nextPageToken, options, output)
-    case "get":
-      let response = try await options.withClient {
-        try await EventLogs.Client(wrapping: $0).getEventLog(GetEventLogRequest(webhookID: args[0], eventID: args[1]), metadata: metadata, options: callOptions)
-      }
-      if options.json {
-        output.line(Output.JSON.object([
-          ("entry", response.entry.map(entryJSON) ?? .object([])), ("payload_json", .string(response.event?.payloadJSON ?? "")),
-          ("attempts", .array(response.attempts.map(attemptJSON))),
-        ]).text)
-      } else {
-        if let entry = response.entry { output.line(entryLine(entry)) }
-        output.line("payload: \(response.event?.payloadJSON ?? "")")
-        for attempt in response.attempts { output.line("  " + attemptLine(attempt)) }
-      }
-    case "search":
-      let request = SearchEventLogsRequest(
-        eventID: args[0], pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, pageToken: parsed.string("page-token") ?? "")
-      let response = try await options.withClient {
-        try await EventLogs.Client(wrapping: $0).searchEventLogs(request, metadata: metadata, options: callOptions)
-      }
-      printEntries(response.entries, next: response.nextPageToken, options, output)
-    case "redeliver":
-      let response = try await options.withClient {
-        try await EventLogs.Client(wrapping: $0).redeliver(RedeliverRequest(webhookID: args[0], eventID: args[1]), metadata: metadata, options: callOptions)
-      }
-      if let entry = response.entry { output.line(options.json ? entryJSON(entry).text : "scheduled " + entryLine(entry)) }
-    case "recover":
-      let since = try parsed.integer("since", in: 0...Int64.max) ?? 0
-      let response = try await options.withClient {
-        try await EventLogs.Client(wrapping: $0).recoverFailed(RecoverFailedRequest(webhookID: args[0], sinceMs: since), metadata: metadata, options: callOptions)
-      }
-      output.line(options.json ? Output.JSON.object([("scheduled", .number(Int64(response.scheduled)))]).text : "scheduled \(response.scheduled) failed deliveries")
-    case "tail":
-      let webhookID = args.first ?? ""
-      try await options.withClient { client in
-        try await EventLogs.Client(wrapping: client).tailDeliveries(TailDeliveriesRequest(webhookID: webhookID), metadata: metadata) { stream in
-          for try await attempt in stream {
-            output.line(options.json ? attemptJSON(attempt).text : attemptLine(attempt))
-            fflush(nil)
+    }
+    printEntries(entries, next: next, invocation)
+    return ExitStatus.success
+  }
+
+  /// Why deliveries to `webhookID` are held, or nil when it is active (or
+  /// cannot be read): the redelivery response does not say it for a
+  /// disabled webhook, so the webhook is read after.
+  static func heldReason(_ webhookID: String, _ rpc: RPCClient, _ invocation: Invocation) async -> String? {
+    guard
+      let webhook = try? await Webhooks.Client(wrapping: rpc).getWebhook(
+        GetWebhookRequest(webhookID: webhookID), metadata: invocation.metadata, options: invocation.callOptions
+      ).webhook
+    else { return nil }
+    switch webhook.state {
+    case .paused: return "webhook \(webhook.id) is paused; it is delivered when the webhook is resumed ('hookwire webhooks resume \(webhook.id)')"
+    case .disabled:
+      let reason = webhook.disabledReason.isEmpty ? "" : " (\(webhook.disabledReason))"
+      return "webhook \(webhook.id) is disabled\(reason); it is delivered when the webhook is resumed ('hookwire webhooks resume \(webhook.id)')"
+    default: return nil
+    }
+  }
+
+  /// Redelivers one event; says when the webhook holds it.
+  static func redeliver(_ invocation: Invocation) async throws -> Int32 {
+    let (webhookID, eventID) = (invocation.command.positional[0], invocation.command.positional[1])
+    let (response, held) = try await invocation.options.withClient { rpc in
+      let response = try await client(rpc).redeliver(RedeliverRequest(webhookID: webhookID, eventID: eventID), metadata: invocation.metadata, options: invocation.callOptions)
+      return (response, await heldReason(webhookID, rpc, invocation))
+    }
+    guard let entry = response.entry else { return ExitStatus.success }
+    let output = invocation.output
+    let reason = held ?? (entry.status == .held ? "webhook \(webhookID) holds its deliveries until it is resumed" : nil)
+    if invocation.json {
+      output.json(.object(LogView.entryPairs(entry) + [("held", .bool(reason != nil)), ("held_reason", reason.map { .string($0) } ?? .null)]))
+    } else {
+      let row = LogView.entryRow(entry)
+      output.line((reason == nil ? "scheduled" : "held") + (output.isTerminal ? "  " : "\t") + row.joined(separator: output.isTerminal ? "  " : "\t"))
+    }
+    if let reason { output.notice("held: \(reason)") }
+    return ExitStatus.success
+  }
+
+  /// Schedules a webhook's failed deliveries again; says when the webhook holds them.
+  static func recover(_ invocation: Invocation) async throws -> Int32 {
+    let webhookID = invocation.command.positional[0]
+    let since = invocation.command.instant("since") ?? 0
+    let (response, held) = try await invocation.options.withClient { rpc in
+      let response = try await client(rpc).recoverFailed(RecoverFailedRequest(webhookID: webhookID, sinceMs: since), metadata: invocation.metadata, options: invocation.callOptions)
+      return (response, await heldReason(webhookID, rpc, invocation))
+    }
+    if invocation.json {
+      invocation.output.json(.object([
+        ("webhook_id", .string(webhookID)), ("since", .time(since)), ("scheduled", .number(Int64(response.scheduled))),
+        ("held", .bool(held != nil)), ("held_reason", held.map { .string($0) } ?? .null),
+      ]))
+    } else {
+      let window = TimeText.format(since).map { " since \($0)" } ?? ""
+      invocation.output.line("scheduled \(response.scheduled) failed deliveries\(window)")
+    }
+    if let held, response.scheduled > 0 { invocation.output.notice("held: \(held)") }
+    return ExitStatus.success
+  }
+
+  /// Prints attempts as they happen, with where each delivery stands.
+  static func tail(_ invocation: Invocation) async throws -> Int32 {
+    let webhookID = invocation.command.positional.first ?? ""
+    let output = invocation.output
+    let separator = output.isTerminal && !invocation.json ? "  " : "\t"
+    // On standard error, so what is piped stays attempts only.
+    output.notice("tailing deliveries of \(webhookID.isEmpty ? "every webhook of the business unit" : webhookID) (^C to stop)")
+    try await invocation.options.withClient { rpc in
+      try await client(rpc).tailDeliveries(TailDeliveriesRequest(webhookID: webhookID), metadata: invocation.metadata) { stream in
+        for try await attempt in stream {
+          // Where the delivery stands now (and when it is tried next) is
+          // the entry's, which the attempt does not carry.
+          let entry = try? await client(rpc).getEventLog(
+            GetEventLogRequest(webhookID: attempt.webhookID, eventID: attempt.eventID), metadata: invocation.metadata,
+            options: invocation.callOptions
+          ).entry
+          if invocation.json {
+            output.json(.object(LogView.attemptPairs(attempt) + [
+              ("delivery_status", entry.map { .string($0.status.schemaName) } ?? .null),
+              ("next_attempt_at", entry.map { $0.status == .retrying || $0.status == .pending ? .time($0.nextAttemptAtMs) : .null } ?? .null),
+            ]))
+          } else {
+            let status = entry.map { $0.status.schemaName.lowercased() } ?? ""
+            let next = entry.map { LogView.next($0) } ?? ""
+            let row = LogView.attemptRow(attempt)
+            let cells = row.dropLast() + [status, next.isEmpty ? "" : "next \(next)", row.last ?? ""]
+            output.line(cells.map { $0.isEmpty && separator != "\t" ? "-" : $0 }.joined(separator: separator))
           }
+          output.flush()
         }
       }
-    default:
-      throw UsageError("logs takes list, get, search, tail, redeliver or recover")
     }
     return ExitStatus.success
-  }
-
-  static func printEntries(_ entries: [EventLogEntry], next: String, _ options: GlobalOptions, _ output: Output) {
-    if options.json {
-      output.line(Output.JSON.object([("entries", .array(entries.map(entryJSON))), ("next_page_token", .string(next))]).text)
-      return
-    }
-    if entries.isEmpty { output.line("no events") }
-    for entry in entries { output.line(entryLine(entry)) }
-    if !next.isEmpty { output.line("more: --page-token \(next)") }
-  }
-
-  static func verify(_ arguments: [String], _ options: GlobalOptions, _ output: Output) throws -> Int32 {
-    let parsed = try CommandArguments(
-      arguments, command: "hookwire verify", values: ["secret", "id", "timestamp", "signature", "body-file", "body", "tolerance"])
-    let tolerance = TimeInterval(try parsed.integer("tolerance", in: 0...31_536_000) ?? 300)
-    guard (parsed.string("body-file") == nil) != (parsed.string("body") == nil) else {
-      throw UsageError("'hookwire verify' needs one of --body-file or --body")
-    }
-    let body: [UInt8]
-    if let path = parsed.string("body-file") {
-      guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("option '--body-file': cannot read '\(path)'") }
-      body = [UInt8](data)
-    } else {
-      body = Array((parsed.string("body") ?? "").utf8)
-    }
-    do {
-      try WebhookVerifier(secret: parsed.string("secret") ?? "", tolerance: tolerance).verify(
-        id: parsed.string("id") ?? "", timestamp: parsed.string("timestamp") ?? "", signature: parsed.string("signature") ?? "", body: body)
-      output.line(options.json ? Output.JSON.object([("valid", .bool(true))]).text : "valid")
-      return ExitStatus.success
-    } catch {
-      let reason = switch error {
-      case .malformedSecret: "the secret is not whsec_ + base64"
-      case .missingHeader(let name): "\(name) is missing or malformed"
-      case .timestampOutOfTolerance: "the timestamp is outside the tolerance (a replay, or clocks apart)"
-      case .signatureMismatch: "no signature matches the body"
-      }
-      output.line(options.json ? Output.JSON.object([("valid", .bool(false)), ("reason", .string(reason))]).text : "invalid: \(reason)")
-      return ExitStatus.failure
-    }
   }
 }

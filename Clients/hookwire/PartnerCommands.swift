@@ -3,14 +3,29 @@ import HookwireClient
 
 /// `whoami`, `partners search|get`, `bus list`, `programmes list`.
 enum PartnerCommands {
-  static let help = """
-    usage: hookwire whoami
-           hookwire partners search <id|name> [--page-size N] [--page-token T]
-           hookwire partners get <id>
-           hookwire bus list [--page-size N] [--page-token T]
-           hookwire programmes list [--bu ID] [--page-size N] [--page-token T]
-    """
+  /// The `whoami` command.
+  static let whoamiSpec = CommandSpec(group: "whoami", summary: "show the caller, its kind, reach and acting partner", run: whoami)
 
+  /// The `partners` group's commands.
+  static let partnerSpecs = [
+    CommandSpec(
+      group: "partners", verb: "search", summary: "find partners by id or by name words (global partners)",
+      positionals: [PositionalSpec(name: "query", missing: "an id or a name", repeats: true)], flags: FlagSpec.paging, run: search),
+    CommandSpec(
+      group: "partners", verb: "get", summary: "show one partner", positionals: [PositionalSpec(name: "partner-id", missing: "a partner id")],
+      run: get),
+  ]
+
+  /// The `bus list` command.
+  static let businessUnitsSpec = CommandSpec(group: "bus", verb: "list", summary: "list the business units within reach", flags: FlagSpec.paging, run: businessUnits)
+
+  /// The `programmes list` command.
+  static let programmesSpec = CommandSpec(
+    group: "programmes", verb: "list", summary: "list the programmes of a business unit",
+    flags: [FlagSpec(name: "bu", kind: .integer(1...Int64.max), placeholder: "ID", help: "the business unit (default: the current one)")] + FlagSpec.paging,
+    run: programmes)
+
+  /// A partner's fields as JSON.
   static func partnerJSON(_ partner: Partner) -> Output.JSON {
     .object([
       ("id", .number(Int64(partner.id))), ("name", .string(partner.name)), ("kind", .string(partner.kind.schemaName)),
@@ -19,18 +34,22 @@ enum PartnerCommands {
     ])
   }
 
-  static func partnerLine(_ partner: Partner) -> String {
+  /// A partner as one tab-separated line.
+  static func partnerLine(_ partner: Partner) -> String { partnerRow(partner).joined(separator: "\t") }
+
+  /// A partner's table cells.
+  static func partnerRow(_ partner: Partner) -> [String] {
     let reach = partner.reachesAllBUs ? "all" : partner.reachBUIDs.map(String.init).joined(separator: ",")
-    let kind = partner.kind == .global ? "global" : "channel"
-    return "\(partner.id)\t\(partner.name)\t\(kind)\tbu \(partner.buID)\treach \(reach)"
+    return [String(partner.id), partner.name, partner.kind == .global ? "global" : "channel", "bu \(partner.buID)", "reach \(reach)"]
   }
 
-  static func whoami(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    _ = try CommandArguments(arguments, command: "hookwire whoami", values: [])
-    let response = try await options.withClient { client in
-      try await Partners.Client(wrapping: client).whoAmI(WhoAmIRequest(), metadata: options.metadata, options: options.callOptions)
+  /// Shows who the caller is.
+  static func whoami(_ invocation: Invocation) async throws -> Int32 {
+    let output = invocation.output
+    let response = try await invocation.options.withClient { client in
+      try await Partners.Client(wrapping: client).whoAmI(WhoAmIRequest(), metadata: invocation.metadata, options: invocation.callOptions)
     }
-    if options.json {
+    if invocation.json {
       var pairs: [(String, Output.JSON)] = [
         ("principal", .string(response.principalKind.schemaName)), ("key_prefix", .string(response.keyPrefix)),
         ("authenticated_by", .string(response.authenticatedBy.schemaName)),
@@ -58,79 +77,69 @@ enum PartnerCommands {
     return ExitStatus.success
   }
 
-  static func partners(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    let rest = Array(arguments.dropFirst())
-    switch arguments.first {
-    case "search":
-      let parsed = try CommandArguments(rest, command: "hookwire partners search", values: ["page-size", "page-token"], positional: 0...Int.max)
-      guard !parsed.positional.isEmpty else { throw UsageError("'hookwire partners search' needs an id or a name") }
-      let request = SearchPartnersRequest(
-        query: parsed.positional.joined(separator: " "), pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0,
-        pageToken: parsed.string("page-token") ?? "")
-      let response = try await options.withClient { client in
-        try await Partners.Client(wrapping: client).searchPartners(request, metadata: options.metadata, options: options.callOptions)
+  /// Searches partners by id or name words.
+  static func search(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let query = parsed.positional.joined(separator: " ")
+    let (partners, next) = try await invocation.options.withClient { client in
+      try await Pager.collect(from: parsed.text("page-token") ?? "", all: parsed.has("all")) { token in
+        let page = try await Partners.Client(wrapping: client).searchPartners(
+          SearchPartnersRequest(query: query, pageSize: parsed.pageSize, pageToken: token), metadata: invocation.metadata,
+          options: invocation.callOptions)
+        return (page.partners, page.nextPageToken)
       }
-      printPage(response.partners, next: response.nextPageToken, options, output)
-    case "get":
-      let parsed = try CommandArguments(rest, command: "hookwire partners get", values: [], positional: 0...1)
-      guard let text = parsed.positional.first, let id = UInt64(text), id > 0 else { throw UsageError("'hookwire partners get' needs one numeric partner id") }
-      let response = try await options.withClient { client in
-        try await Partners.Client(wrapping: client).getPartner(GetPartnerRequest(partnerID: id), metadata: options.metadata, options: options.callOptions)
-      }
-      if let partner = response.partner {
-        output.line(options.json ? partnerJSON(partner).text : partnerLine(partner))
-      }
-    default:
-      throw UsageError("partners takes search or get")
+    }
+    var table = Table(columns: ["ID", "NAME", "KIND", "BU", "REACH"])
+    for partner in partners { table.append(partnerRow(partner)) }
+    invocation.list(partners, next: next, json: partnerJSON, table: table, empty: "no partners found")
+    return ExitStatus.success
+  }
+
+  /// Shows one partner.
+  static func get(_ invocation: Invocation) async throws -> Int32 {
+    let text = invocation.command.positional[0]
+    guard let id = UInt64(text), id > 0 else { throw UsageError("<partner-id>: expected a positive whole number, got '\(text.echoed)'") }
+    let response = try await invocation.options.withClient { client in
+      try await Partners.Client(wrapping: client).getPartner(GetPartnerRequest(partnerID: id), metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    if let partner = response.partner {
+      invocation.output.line(invocation.json ? partnerJSON(partner).text : partnerLine(partner))
     }
     return ExitStatus.success
   }
 
-  static func printPage(_ partners: [Partner], next: String, _ options: GlobalOptions, _ output: Output) {
-    if options.json {
-      output.line(Output.JSON.object([("partners", .array(partners.map(partnerJSON))), ("next_page_token", .string(next))]).text)
-      return
+  /// Lists the business units within reach.
+  static func businessUnits(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let (units, next) = try await invocation.options.withClient { client in
+      try await Pager.collect(from: parsed.text("page-token") ?? "", all: parsed.has("all")) { token in
+        let page = try await Partners.Client(wrapping: client).listBusinessUnits(
+          ListBusinessUnitsRequest(pageSize: parsed.pageSize, pageToken: token), metadata: invocation.metadata, options: invocation.callOptions)
+        return (page.businessUnits, page.nextPageToken)
+      }
     }
-    if partners.isEmpty { output.line("no partners found") }
-    for partner in partners { output.line(partnerLine(partner)) }
-    if !next.isEmpty { output.line("more: --page-token \(next)") }
-  }
-
-  static func businessUnits(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    guard arguments.first == "list" else { throw UsageError("bus takes list") }
-    let parsed = try CommandArguments(Array(arguments.dropFirst()), command: "hookwire bus list", values: ["page-size", "page-token"])
-    let request = ListBusinessUnitsRequest(pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, pageToken: parsed.string("page-token") ?? "")
-    let response = try await options.withClient { client in
-      try await Partners.Client(wrapping: client).listBusinessUnits(request, metadata: options.metadata, options: options.callOptions)
-    }
-    if options.json {
-      let units = response.businessUnits.map { Output.JSON.object([("id", .number(Int64($0.id))), ("name", .string($0.name))]) }
-      output.line(Output.JSON.object([("business_units", .array(units)), ("next_page_token", .string(response.nextPageToken))]).text)
-    } else {
-      for unit in response.businessUnits { output.line("\(unit.id)\t\(unit.name)") }
-      if !response.nextPageToken.isEmpty { output.line("more: --page-token \(response.nextPageToken)") }
-    }
+    var table = Table(columns: ["ID", "NAME"])
+    for unit in units { table.append([String(unit.id), unit.name]) }
+    invocation.list(units, next: next, json: { .object([("id", .number(Int64($0.id))), ("name", .string($0.name))]) }, table: table, empty: "no business units")
     return ExitStatus.success
   }
 
-  static func programmes(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    guard arguments.first == "list" else { throw UsageError("programmes takes list") }
-    let parsed = try CommandArguments(Array(arguments.dropFirst()), command: "hookwire programmes list", values: ["bu", "page-size", "page-token"])
-    let request = ListProgrammesRequest(
-      buID: try parsed.integer("bu", in: 1...UInt64.max) ?? 0, pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0,
-      pageToken: parsed.string("page-token") ?? "")
-    let response = try await options.withClient { client in
-      try await Partners.Client(wrapping: client).listProgrammes(request, metadata: options.metadata, options: options.callOptions)
-    }
-    if options.json {
-      let items = response.programmes.map {
-        Output.JSON.object([("id", .string($0.id)), ("bu_id", .number(Int64($0.buID))), ("name", .string($0.name))])
+  /// Lists the programmes of a business unit.
+  static func programmes(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let bu = UInt64(parsed.integer("bu") ?? 0)
+    let (programmes, next) = try await invocation.options.withClient { client in
+      try await Pager.collect(from: parsed.text("page-token") ?? "", all: parsed.has("all")) { token in
+        let page = try await Partners.Client(wrapping: client).listProgrammes(
+          ListProgrammesRequest(buID: bu, pageSize: parsed.pageSize, pageToken: token), metadata: invocation.metadata, options: invocation.callOptions)
+        return (page.programmes, page.nextPageToken)
       }
-      output.line(Output.JSON.object([("programmes", .array(items)), ("next_page_token", .string(response.nextPageToken))]).text)
-    } else {
-      for programme in response.programmes { output.line("\(programme.id)\tbu \(programme.buID)\t\(programme.name)") }
-      if !response.nextPageToken.isEmpty { output.line("more: --page-token \(response.nextPageToken)") }
     }
+    var table = Table(columns: ["ID", "BU", "NAME"])
+    for programme in programmes { table.append([programme.id, String(programme.buID), programme.name]) }
+    invocation.list(
+      programmes, next: next, json: { .object([("id", .string($0.id)), ("bu_id", .number(Int64($0.buID))), ("name", .string($0.name))]) },
+      table: table, empty: "no programmes")
     return ExitStatus.success
   }
 }

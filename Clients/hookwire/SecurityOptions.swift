@@ -24,8 +24,7 @@ struct SecurityOptions {
     var source: String
   }
 
-  /// The flags that take a file (without `--`).
-  static let fileFlags: Set<String> = ["ca-file", "cert", "key"]
+
 
   /// Whether `--tls` or a file flag was given.
   private(set) var tlsByFlag = false
@@ -41,15 +40,17 @@ struct SecurityOptions {
   /// `HOOKWIRE_TLS` says otherwise).
   private var fileVariablesSet = false
 
-  /// The flags' lines in `hookwire --help`.
-  static let help = """
-      --tls                TLS to the server (env HOOKWIRE_TLS=1); its certificate must lead to a
-                           system CA or one in --ca-file, and name the --server host
-      --ca-file PATH       also trust the CA certificates in this PEM file; implies --tls (env HOOKWIRE_CA_FILE)
-      --cert PATH          client certificate (PEM chain) for servers that require one; needs --key,
-                           implies --tls (env HOOKWIRE_CERT)
-      --key PATH           the client certificate's unencrypted PEM private key (env HOOKWIRE_KEY)
-    """
+  /// The TLS flags, as the command table lists them.
+  static let flags: [FlagSpec] = [
+    FlagSpec(
+      name: "tls", kind: .none, placeholder: "",
+      help: "TLS to the server (env HOOKWIRE_TLS=1); its certificate must lead to a system CA or one in --ca-file, and name the --server host"),
+    FlagSpec(name: "ca-file", kind: .file, placeholder: "PATH", help: "also trust the CA certificates in this PEM file; implies --tls (env HOOKWIRE_CA_FILE)"),
+    FlagSpec(
+      name: "cert", kind: .file, placeholder: "PATH",
+      help: "client certificate (PEM chain) for servers that require one; needs --key, implies --tls (env HOOKWIRE_CERT)"),
+    FlagSpec(name: "key", kind: .file, placeholder: "PATH", help: "the client certificate's unencrypted PEM private key (env HOOKWIRE_KEY)"),
+  ]
 
   /// Reads the variables; their files are checked when the client is made,
   /// so a command that calls no server is not stopped by them.

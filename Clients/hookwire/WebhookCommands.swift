@@ -1,179 +1,217 @@
 import HookwireCommandLine
+import Foundation
 import HookwireClient
 
-/// `webhooks …`, `events types`, `integrations create-webhook`.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `webhooks …` and `integrations create-webhook`.
 enum WebhookCommands {
-  static let help = """
-    usage: hookwire webhooks list [--kind global|programme] [--page-size N]
-           hookwire webhooks get <id>
-           hookwire webhooks create --url URL (--secret S | --generate-secret) --events a,b [--all-bus] [--description D]
-           hookwire webhooks update <id> (--events a,b | --add-events a,b | --remove-events a,b) [--expected-version V]
-           hookwire webhooks pause|resume|delete <id> [--expected-version V]
-           hookwire events types [--scope programme|partner-only]
-           hookwire integrations create-webhook --programme ID --url URL (--secret S | --generate-secret) --events a,b
+  /// `--secret` and `--generate-secret`, shared by both create commands.
+  static let secretFlags = [
+    FlagSpec(name: "secret", kind: .text, placeholder: "whsec_…", help: "the signing secret: whsec_ and base64 of 24–64 bytes"),
+    FlagSpec(name: "generate-secret", kind: .none, placeholder: "", help: "let the server make the secret (printed once)"),
+  ]
 
-    The payload URL and secret are a webhook's access credentials: they are set
-    at creation and cannot be changed. `create` prints the secret once.
-    """
+  /// The `webhooks` group's commands.
+  static let specs: [CommandSpec] = [
+    CommandSpec(
+      group: "webhooks", verb: "list", summary: "list the dashboard's global and linked programme webhooks",
+      flags: [FlagSpec(name: "kind", kind: .choice(["global", "programme"]), placeholder: "KIND", help: "one section only")] + FlagSpec.paging,
+      details: "--page-size applies to each section; --all walks both sections to their ends.", run: list),
+    CommandSpec(group: "webhooks", verb: "get", summary: "show one webhook", positionals: [.webhookID], run: get),
+    CommandSpec(
+      group: "webhooks", verb: "create", summary: "create a global webhook",
+      flags: [FlagSpec(name: "url", kind: .text, placeholder: "URL", help: "the https URL deliveries are POSTed to; immutable", required: true)]
+        + secretFlags + [
+          FlagSpec(name: "events", kind: .list, placeholder: "A,B", help: "event types to subscribe to (see 'hookwire events types')", required: true),
+          FlagSpec(name: "all-bus", kind: .none, placeholder: "", help: "for every business unit within reach, not only the current one"),
+          FlagSpec(name: "description", kind: .text, placeholder: "TEXT", help: "a note for the dashboard"),
+        ],
+      details: "Give --secret or --generate-secret. The URL and secret are the webhook's access credentials: they\ncannot be changed later. The secret is printed this once.",
+      run: create),
+    CommandSpec(
+      group: "webhooks", verb: "update", summary: "change a webhook's events", positionals: [.webhookID],
+      flags: [
+        FlagSpec(name: "events", kind: .list, placeholder: "A,B", help: "the new complete set of events"),
+        FlagSpec(name: "add-events", kind: .list, placeholder: "A,B", help: "events to add"),
+        FlagSpec(name: "remove-events", kind: .list, placeholder: "A,B", help: "events to remove"),
+        .expectedVersion,
+      ],
+      details: "Give --events, or --add-events and/or --remove-events.", run: update),
+    CommandSpec(
+      group: "webhooks", verb: "pause", summary: "hold a webhook's deliveries until it is resumed", positionals: [.webhookID],
+      flags: [.expectedVersion], run: { try await setState($0, pause: true) }),
+    CommandSpec(
+      group: "webhooks", verb: "resume", summary: "release held deliveries; re-enable a disabled webhook", positionals: [.webhookID],
+      flags: [.expectedVersion], run: { try await setState($0, pause: false) }),
+    CommandSpec(
+      group: "webhooks", verb: "delete", summary: "delete a webhook and cancel its pending deliveries", positionals: [.webhookID],
+      flags: [.expectedVersion, FlagSpec(name: "yes", kind: .none, placeholder: "", help: "do not ask for confirmation (required when not on a terminal)")],
+      details: "On a terminal it asks first; otherwise it needs --yes.", run: delete),
+  ]
 
-  /// The arguments of `webhooks <command>`: one webhook id when `needsID`.
-  static func parse(
-    _ arguments: [String], _ command: String, values: Set<String>, switches: Set<String> = [], needsID: Bool = false
-  ) throws(UsageError) -> CommandArguments {
-    let parsed = try CommandArguments(arguments, command: "hookwire webhooks \(command)", values: values, switches: switches, positional: needsID ? 0...1 : 0...0)
-    if needsID && parsed.positional.isEmpty { throw UsageError("'hookwire webhooks \(command)' needs a webhook id") }
-    return parsed
-  }
+  /// The `integrations create-webhook` command.
+  static let integrationSpec = CommandSpec(
+    group: "integrations", verb: "create-webhook", summary: "create a linked programme webhook, as a programme's Integrations does",
+    flags: [
+      FlagSpec(name: "programme", kind: .text, placeholder: "ID", help: "the programme", required: true),
+      FlagSpec(name: "url", kind: .text, placeholder: "URL", help: "the https URL deliveries are POSTed to; immutable", required: true),
+    ] + secretFlags + [
+      FlagSpec(name: "events", kind: .list, placeholder: "A,B", help: "programme-level event types", required: true),
+      FlagSpec(name: "description", kind: .text, placeholder: "TEXT", help: "a note for the dashboard"),
+    ],
+    details: "Give --secret or --generate-secret. The secret is printed this once.", run: createProgrammeWebhook)
 
   /// `--expected-version`, if given.
-  static func version(_ parsed: CommandArguments) throws(UsageError) -> UInt64? {
-    try parsed.integer("expected-version", in: 0...UInt64.max)
-  }
+  static func version(_ parsed: ParsedCommand) -> UInt64? { parsed.integer("expected-version").map { UInt64($0) } }
 
-  static func webhookJSON(_ w: Webhook) -> Output.JSON {
-    .object([
-      ("id", .string(w.id)), ("kind", .string(w.kind.schemaName)), ("state", .string(w.state.schemaName)),
-      ("partner_id", .number(Int64(w.partnerID))), ("bu_id", .number(Int64(w.buID))), ("all_bus", .bool(w.allBUs)),
-      ("programme_id", .string(w.programmeID)), ("payload_url", .string(w.payloadURL)),
-      ("events", .array(w.events.map { .string($0) })), ("secret_hint", .string(w.secretHint)),
-      ("version", .number(Int64(w.version))), ("description", .string(w.description)),
-    ])
-  }
+  /// The webhooks client over `rpc`.
+  static func client(_ rpc: RPCClient) -> Webhooks.Client<RPCClient> { Webhooks.Client(wrapping: rpc) }
 
-  static func webhookLine(_ w: Webhook) -> String {
-    let scope = w.kind == .programme ? "programme \(w.programmeID)" : (w.allBUs ? "all BUs" : "bu \(w.buID)")
-    return "\(w.id)\t\(w.state.schemaName.lowercased())\t\(scope)\t\(w.payloadURL)\t\(w.events.joined(separator: ","))\tv\(w.version)"
-  }
-
-  static func show(_ webhook: Webhook?, _ options: GlobalOptions, _ output: Output) {
-    guard let webhook else { return }
-    output.line(options.json ? webhookJSON(webhook).text : webhookLine(webhook))
-  }
-
-  static func webhooks(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    let rest = Array(arguments.dropFirst())
-    let metadata = options.metadata
-    let callOptions = options.callOptions
-    switch arguments.first {
-    case "list":
-      let parsed = try parse(rest, "list", values: ["kind", "page-size", "global-page-token", "programme-page-token"])
-      let kind: WebhookKind = switch try parsed.choice("kind", ["global", "programme"]) {
-      case "global": .global
-      case "programme": .programme
-      default: .unspecified
-      }
-      let request = ListWebhooksRequest(
-        pageSize: try parsed.integer("page-size", in: 0...UInt32.max) ?? 0, globalPageToken: parsed.string("global-page-token") ?? "",
-        programmePageToken: parsed.string("programme-page-token") ?? "", kind: kind)
-      let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).listWebhooks(request, metadata: metadata, options: callOptions) }
-      if options.json {
-        output.line(Output.JSON.object([
-          ("global_webhooks", .array(response.globalWebhooks.map(webhookJSON))),
-          ("programme_webhooks", .array(response.programmeWebhooks.map(webhookJSON))),
-          ("next_global_page_token", .string(response.nextGlobalPageToken)),
-          ("next_programme_page_token", .string(response.nextProgrammePageToken)),
-        ]).text)
-      } else {
-        output.line("Global webhooks:")
-        if response.globalWebhooks.isEmpty { output.line("  (none)") }
-        for webhook in response.globalWebhooks { output.line("  " + webhookLine(webhook)) }
-        output.line("Linked programme webhooks:")
-        if response.programmeWebhooks.isEmpty { output.line("  (none)") }
-        for webhook in response.programmeWebhooks { output.line("  " + webhookLine(webhook)) }
-      }
-    case "get":
-      let id = try parse(rest, "get", values: [], needsID: true).positional[0]
-      let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).getWebhook(GetWebhookRequest(webhookID: id), metadata: metadata, options: callOptions) }
-      show(response.webhook, options, output)
-    case "create":
-      let parsed = try parse(rest, "create", values: ["url", "secret", "events", "description"], switches: ["generate-secret", "all-bus"])
-      let request = CreateWebhookRequest(
-        payloadURL: parsed.string("url") ?? "", secret: parsed.string("secret") ?? "", generateSecret: parsed.has("generate-secret"),
-        events: parsed.list("events"), allBUs: parsed.has("all-bus"), description: parsed.string("description") ?? "")
-      let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).createWebhook(request, metadata: metadata, options: callOptions) }
-      printCreated(response, options, output)
-    case "update":
-      if let credential = rest.first(where: { ["--url", "--secret"].contains($0.prefix { $0 != "=" }) }) {
-        throw UsageError(
-          "option '\(credential.prefix { $0 != "=" })' cannot be changed: the payload URL and secret are the webhook's access credentials, set once at creation. Create a new webhook to use another.")
-      }
-      let parsed = try parse(rest, "update", values: ["events", "add-events", "remove-events", "expected-version"], needsID: true)
-      let request = UpdateWebhookEventsRequest(
-        webhookID: parsed.positional[0], setEvents: parsed.list("events"), addEvents: parsed.list("add-events"),
-        removeEvents: parsed.list("remove-events"), expectedVersion: try version(parsed))
-      let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).updateWebhookEvents(request, metadata: metadata, options: callOptions) }
-      show(response.webhook, options, output)
-    case "pause", "resume":
-      let parsed = try parse(rest, arguments[0], values: ["expected-version"], needsID: true)
-      let request = SetWebhookStateRequest(webhookID: parsed.positional[0], expectedVersion: try version(parsed))
-      let pause = arguments.first == "pause"
-      let response = try await options.withClient { client in
-        pause
-          ? try await Webhooks.Client(wrapping: client).pauseWebhook(request, metadata: metadata, options: callOptions)
-          : try await Webhooks.Client(wrapping: client).resumeWebhook(request, metadata: metadata, options: callOptions)
-      }
-      show(response.webhook, options, output)
-    case "delete":
-      let parsed = try parse(rest, "delete", values: ["expected-version"], needsID: true)
-      let request = DeleteWebhookRequest(webhookID: parsed.positional[0], expectedVersion: try version(parsed))
-      let response = try await options.withClient { try await Webhooks.Client(wrapping: $0).deleteWebhook(request, metadata: metadata, options: callOptions) }
-      output.line(options.json ? Output.JSON.object([("deleted", .string(response.webhookID))]).text : "deleted \(response.webhookID)")
-    default:
-      throw UsageError("webhooks takes list, get, create, update, pause, resume or delete")
-    }
-    return ExitStatus.success
-  }
-
-  static func printCreated(_ response: CreateWebhookResponse, _ options: GlobalOptions, _ output: Output) {
-    guard let webhook = response.webhook else { return }
-    if options.json {
-      output.line(Output.JSON.object([("webhook", webhookJSON(webhook)), ("secret", .string(response.secret))]).text)
-    } else {
-      output.line(webhookLine(webhook))
-      output.line("secret: \(response.secret)")
-      output.line("(shown this once: store it now; it cannot be read back)")
-    }
-  }
-
-  static func events(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    guard arguments.first == "types" else { throw UsageError("events takes types") }
-    let parsed = try CommandArguments(Array(arguments.dropFirst()), command: "hookwire events types", values: ["scope"])
-    let scope: EventScope = switch try parsed.choice("scope", ["programme", "partner-only"]) {
+  /// Lists the dashboard's webhooks, both sections.
+  static func list(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let kind: WebhookKind = switch parsed.text("kind") {
+    case "global": .global
     case "programme": .programme
-    case "partner-only": .partnerOnly
     default: .unspecified
     }
-    let metadata = options.metadata
-    let callOptions = options.callOptions
-    let response = try await options.withClient {
-      try await Webhooks.Client(wrapping: $0).listEventTypes(ListEventTypesRequest(scope: scope), metadata: metadata, options: callOptions)
-    }
-    if options.json {
-      output.line(Output.JSON.array(response.eventTypes.map {
-        .object([("name", .string($0.name)), ("scope", .string($0.scope.schemaName)), ("description", .string($0.description))])
-      }).text)
-    } else {
-      for type in response.eventTypes {
-        output.line("\(type.name)\t\(type.scope == .partnerOnly ? "partner-only" : "programme")\t\(type.description)")
+    var listing = try parsed.text("page-token").map { token throws(UsageError) in try WebhookListing(token: token, kind: kind) } ?? WebhookListing(kind: kind)
+    let all = parsed.has("all")
+    let webhooks = try await invocation.options.withClient { rpc in
+      var webhooks: [Webhook] = []
+      for _ in 0..<Pager.maxPages where listing.isOpen {
+        let response = try await client(rpc).listWebhooks(listing.request(pageSize: parsed.pageSize), metadata: invocation.metadata, options: invocation.callOptions)
+        webhooks += try listing.advance(response)
+        if !all { break }
       }
+      return webhooks
     }
+    var table = Table(columns: WebhookView.columns)
+    for webhook in webhooks { table.append(WebhookView.row(webhook)) }
+    invocation.list(webhooks, next: listing.token, json: WebhookView.json, table: table, empty: "no webhooks")
     return ExitStatus.success
   }
 
-  static func integrations(_ arguments: [String], _ options: GlobalOptions, _ output: Output) async throws -> Int32 {
-    guard arguments.first == "create-webhook" else { throw UsageError("integrations takes create-webhook") }
-    let parsed = try CommandArguments(
-      Array(arguments.dropFirst()), command: "hookwire integrations create-webhook", values: ["programme", "url", "secret", "events", "description"],
-      switches: ["generate-secret"])
-    let request = CreateProgrammeWebhookRequest(
-      programmeID: parsed.string("programme") ?? "", payloadURL: parsed.string("url") ?? "", secret: parsed.string("secret") ?? "",
-      generateSecret: parsed.has("generate-secret"), events: parsed.list("events"), description: parsed.string("description") ?? "")
-    let metadata = options.metadata
-    let callOptions = options.callOptions
-    let response = try await options.withClient {
-      try await Integrations.Client(wrapping: $0).createProgrammeWebhook(request, metadata: metadata, options: callOptions)
+  /// Shows one webhook.
+  static func get(_ invocation: Invocation) async throws -> Int32 {
+    let id = invocation.command.positional[0]
+    let response = try await invocation.options.withClient {
+      try await client($0).getWebhook(GetWebhookRequest(webhookID: id), metadata: invocation.metadata, options: invocation.callOptions)
     }
-    printCreated(response, options, output)
+    if let webhook = response.webhook { WebhookView.show(webhook, invocation) }
+    return ExitStatus.success
+  }
+
+  /// The secret flags: exactly one of `--secret` and `--generate-secret`.
+  static func secret(_ parsed: ParsedCommand) throws(UsageError) -> (secret: String, generate: Bool) {
+    switch (parsed.text("secret"), parsed.has("generate-secret")) {
+    case (let secret?, false): return (secret, false)
+    case (nil, true): return ("", true)
+    case (_?, true): throw UsageError("--secret and --generate-secret: give one, not both")
+    case (nil, false): throw UsageError("'\(parsed.spec.path)' needs --secret whsec_… or --generate-secret")
+    }
+  }
+
+  /// Creates a global webhook and prints its secret once.
+  static func create(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let (secret, generate) = try secret(parsed)
+    let request = CreateWebhookRequest(
+      payloadURL: parsed.text("url") ?? "", secret: secret, generateSecret: generate, events: parsed.list("events"), allBUs: parsed.has("all-bus"),
+      description: parsed.text("description") ?? "")
+    let response = try await invocation.options.withClient {
+      try await client($0).createWebhook(request, metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    printCreated(response, invocation)
+    return ExitStatus.success
+  }
+
+  /// Creates a linked programme webhook and prints its secret once.
+  static func createProgrammeWebhook(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let (secret, generate) = try secret(parsed)
+    let request = CreateProgrammeWebhookRequest(
+      programmeID: parsed.text("programme") ?? "", payloadURL: parsed.text("url") ?? "", secret: secret, generateSecret: generate,
+      events: parsed.list("events"), description: parsed.text("description") ?? "")
+    let response = try await invocation.options.withClient {
+      try await Integrations.Client(wrapping: $0).createProgrammeWebhook(request, metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    printCreated(response, invocation)
+    return ExitStatus.success
+  }
+
+  /// The new webhook, then its secret (shown this once).
+  static func printCreated(_ response: CreateWebhookResponse, _ invocation: Invocation) {
+    guard let webhook = response.webhook else { return }
+    if invocation.json {
+      return invocation.output.json(.object([("webhook", WebhookView.json(webhook)), ("secret", .string(response.secret))]))
+    }
+    WebhookView.show(webhook, invocation)
+    invocation.output.line("secret: \(response.secret)")
+    invocation.output.notice("(the secret is shown this once: store it now; it cannot be read back)")
+  }
+
+  /// Changes a webhook's events.
+  static func update(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let replace = parsed.list("events")
+    let add = parsed.list("add-events")
+    let remove = parsed.list("remove-events")
+    if replace.isEmpty && add.isEmpty && remove.isEmpty {
+      throw UsageError("'hookwire webhooks update' needs --events, or --add-events and/or --remove-events")
+    }
+    if !replace.isEmpty && !(add.isEmpty && remove.isEmpty) {
+      throw UsageError("--events replaces the events: give it alone, or use --add-events and --remove-events")
+    }
+    let request = UpdateWebhookEventsRequest(
+      webhookID: parsed.positional[0], setEvents: replace, addEvents: add, removeEvents: remove, expectedVersion: version(parsed))
+    let response = try await invocation.options.withClient {
+      try await client($0).updateWebhookEvents(request, metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    if let webhook = response.webhook { WebhookView.show(webhook, invocation) }
+    return ExitStatus.success
+  }
+
+  /// Pauses or resumes a webhook.
+  static func setState(_ invocation: Invocation, pause: Bool) async throws -> Int32 {
+    let parsed = invocation.command
+    let request = SetWebhookStateRequest(webhookID: parsed.positional[0], expectedVersion: version(parsed))
+    let response = try await invocation.options.withClient { rpc in
+      pause
+        ? try await client(rpc).pauseWebhook(request, metadata: invocation.metadata, options: invocation.callOptions)
+        : try await client(rpc).resumeWebhook(request, metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    if let webhook = response.webhook { WebhookView.show(webhook, invocation) }
+    return ExitStatus.success
+  }
+
+  /// Deletes a webhook after confirmation (or with `--yes`).
+  static func delete(_ invocation: Invocation) async throws -> Int32 {
+    let parsed = invocation.command
+    let id = parsed.positional[0]
+    if !parsed.has("yes") {
+      guard isatty(STDIN_FILENO) == 1 else {
+        throw UsageError("'hookwire webhooks delete' asks before deleting, and standard input is not a terminal: pass --yes to delete \(id.echoed)")
+      }
+      FileHandle.standardError.write(Data("Delete webhook \(id.echoed) and cancel its pending deliveries? [y/N] ".utf8))
+      let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+      guard answer == "y" || answer == "yes" else {
+        invocation.output.error("not deleted")
+        return ExitStatus.failure
+      }
+    }
+    let request = DeleteWebhookRequest(webhookID: id, expectedVersion: version(parsed))
+    let response = try await invocation.options.withClient {
+      try await client($0).deleteWebhook(request, metadata: invocation.metadata, options: invocation.callOptions)
+    }
+    if invocation.json {
+      invocation.output.json(["deleted": .string(response.webhookID), "cancelled_deliveries": .number(Int64(response.cancelledDeliveries))])
+    } else {
+      invocation.output.line("deleted \(response.webhookID) (\(response.cancelledDeliveries) pending deliveries cancelled)")
+    }
     return ExitStatus.success
   }
 }

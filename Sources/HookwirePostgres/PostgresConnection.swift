@@ -13,6 +13,17 @@ import HookwireStore
 /// primary message with the SQLSTATE; neither ever repeats a parameter.
 package final class PostgresConnection {
   private var handle: OpaquePointer?
+  /// Statements prepared on this connection, by text and parameter types:
+  /// each is parsed and planned once per connection rather than per call.
+  private var prepared: [PreparedKey: String] = [:]
+  private var nextPrepared = 0
+  /// At most this many statements stay prepared; past it they are all let go.
+  static let preparedLimit = 512
+
+  private struct PreparedKey: Hashable {
+    let sql: String
+    let types: [UInt32]
+  }
 
   /// Connects to `url`; blocks until the server accepts or refuses, at most
   /// the URL's `connect_timeout` (3 s when it has none).
@@ -75,7 +86,9 @@ package final class PostgresConnection {
     try query(sql, parameters)
   }
 
-  /// Runs one statement with `parameters` bound to `$1…` and returns its rows.
+  /// Runs one statement with `parameters` bound to `$1…` and returns its
+  /// rows. The statement is prepared on first use on this connection (for
+  /// these parameter types) and executed prepared from then on.
   @discardableResult
   package func query(_ sql: String, _ parameters: [PostgresValue]) throws(StoreError) -> PostgresRows {
     let handle = try open()
@@ -101,10 +114,31 @@ package final class PostgresConnection {
     }
     defer { for pointer in pointers { pointer?.deallocate() } }
     let values = pointers.map { UnsafePointer($0) }
-    let result = PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 0)
+    let name = try statement(for: PreparedKey(sql: sql, types: types.map { UInt32($0) }), handle)
+    let result = PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
     defer { PQclear(result) }
     try check(result, handle)
     return Self.rows(of: result)
+  }
+
+  /// The name `key`'s statement is prepared under, preparing it now if it
+  /// is not yet. A statement that fails to prepare is not remembered.
+  private func statement(for key: PreparedKey, _ handle: OpaquePointer) throws(StoreError) -> String {
+    if let name = prepared[key] { return name }
+    if prepared.count >= Self.preparedLimit {
+      let result = PQexec(handle, "DEALLOCATE ALL")
+      defer { PQclear(result) }
+      try check(result, handle)
+      prepared.removeAll()
+    }
+    nextPrepared += 1
+    let name = "hookwire_\(nextPrepared)"
+    let types = key.types.map { Oid($0) }
+    let result = PQprepare(handle, name, key.sql, Int32(types.count), types)
+    defer { PQclear(result) }
+    try check(result, handle)
+    prepared[key] = name
+    return name
   }
 
   /// Runs `body` in a transaction of its own: COMMIT when it returns,

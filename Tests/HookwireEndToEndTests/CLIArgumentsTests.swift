@@ -38,14 +38,14 @@ struct CLIArgumentsTests {
 
   @Test("--timeout takes 1ms to 24h and never overflows", arguments: [
     ("500ms", Duration.milliseconds(500)), ("5s", .seconds(5)), ("2m", .seconds(120)), ("7", .seconds(7)), ("1440m", .seconds(86_400)),
-    ("86400000ms", .seconds(86_400)),
+    ("86400000ms", .seconds(86_400)), ("5h", .seconds(18_000)), ("1h30m", .seconds(5_400)), ("1d", .seconds(86_400)),
   ])
   func timeouts(_ text: String, _ expected: Duration) throws {
     #expect(try GlobalOptions.duration(text) == expected)
   }
 
   @Test("a --timeout that is zero, negative, fractional, too long or not a duration is refused, naming --timeout", arguments: [
-    "0s", "-1s", "1.5s", "1441m", "86400001ms", "999999999999999999m", "5h", "s", "", " 5s",
+    "0s", "-1s", "1.5s", "1441m", "86400001ms", "999999999999999999m", "25h", "2d", "s", "", " 5s", "5 h", "5x",
   ])
   func badTimeouts(_ text: String) {
     #expect {

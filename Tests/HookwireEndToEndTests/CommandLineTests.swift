@@ -18,7 +18,8 @@ struct CommandLineTests {
   static let server: [Refused] = [
     // Both as first found: a mistyped admin flag wrote ./hookwire-data and exited 0;
     // an allow-list of blank entries crashed the server.
-    Refused(arguments: ["admin", "create-bu", "--name", "X", "--database", "postgres://hookwire@db.internal/hookwire"], names: "--database"),
+    Refused(arguments: ["admin", "create-bu", "--name", "X", "--database", "mysql://hookwire@db.internal/hookwire"], names: "--database"),
+    Refused(arguments: ["admin", "create-bu", "--name", "X", "--database", "postgres://db.internal/hookwire"], names: "--database"),
     Refused(arguments: ["--allow-private-targets", " , "], names: "--allow-private-targets"),
     Refused(arguments: ["--allow-private-targets", "127.0.0.0/8,"], names: "--allow-private-targets"),
     Refused(arguments: ["--allow-private-targets", "/"], names: "--allow-private-targets"),

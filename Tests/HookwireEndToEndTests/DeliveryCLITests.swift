@@ -52,7 +52,7 @@ struct DeliveryCLITests {
       }
       #expect(listed.stdout.contains(eventID) && listed.stdout.contains("succeeded"))
       let got = try await runCLI(partner + ["logs", "get", webhookID, eventID])
-      #expect(got.stdout.contains(#"payload: {"points":10}"#) && got.stdout.contains("#1 scheduled\t200"))
+      #expect(got.stdout.contains(#"payload: {"points":10}"#) && got.stdout.contains("\t#1\tscheduled\tok\t200\t"))
       let searched = try await runCLI(partner + ["--json", "logs", "search", eventID])
       #expect(searched.stdout.contains(webhookID))
       let redelivered = try await runCLI(partner + ["logs", "redeliver", webhookID, eventID])

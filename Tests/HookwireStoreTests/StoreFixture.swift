@@ -44,7 +44,7 @@ struct StoreTrio: Sendable {
   static func make(_ kind: StoreKind) async throws -> StoreTrio {
     guard kind == .postgres else { return try StoreTrio(kind) }
     let url = try await PostgresTestServer.shared().makeDatabase()
-    let database = PostgresDatabase(url: try PostgresURL(parsing: url))
+    let database = PostgresDatabase(url: try PostgresURL(parsing: url), writers: 1, readers: 2)
     do {
       _ = try await database.migrate(PostgresSchema.migrations)
     } catch {

@@ -107,8 +107,10 @@ public final class PostgresTestServer: Sendable {
   }
 
   /// A URL for `database` on this server, as the superuser `postgres`.
+  /// Connecting may take a while when a whole test suite connects at once
+  /// on a loaded machine; a stopped server still refuses at once.
   public func url(database: String = "postgres") -> String {
-    "postgres://postgres@\(host):\(port)/\(database)"
+    "postgres://postgres@\(host):\(port)/\(database)?connect_timeout=20"
   }
 
   /// Creates a new, empty database and returns its URL.
@@ -153,7 +155,7 @@ public final class PostgresTestServer: Sendable {
     let tools = try PostgresTools.located()
     let arguments = [
       "-D", directory + "/data", "-c", "listen_addresses=\(host)", "-p", String(port), "-c", "unix_socket_directories=\(directory)",
-      "-c", "fsync=on", "-c", "shared_buffers=16MB", "-c", "max_connections=200",
+      "-c", "fsync=on", "-c", "shared_buffers=16MB", "-c", "max_connections=500",
     ]
     let process = try PostgresProcess(tools: tools, arguments: arguments, directory: directory)
     guard await process.ready(within: .seconds(30)) else {
