@@ -61,14 +61,13 @@ final class PostgresDeployment: Sendable {
   }
 
   /// The PostgreSQL server these tests share, apart from the one the store
-  /// tests share: the connections of their many servers (seven each) then
-  /// neither exhaust that one's nor wait for it.
+  /// tests share: the connections of their many servers (seven each) and
+  /// admin commands then neither crowd that one nor wait behind it.
   private static let server = Task { try await PostgresTestServer.start() }
 
-  /// A fresh, empty database on the tests' server, whose URL gives a
-  /// connection 10 s (not 3) to be made on a loaded machine.
+  /// A fresh, empty database on the tests' server.
   static func makeDatabase() async throws -> String {
-    try await server.value.makeDatabase() + "?connect_timeout=10"
+    try await server.value.makeDatabase()
   }
 
   /// Writes a secret key file for servers on `databaseURL`, and leaves the

@@ -51,7 +51,7 @@ struct PostgresScaleOutTests {
       #expect(seesUpdate, "A still serves the webhook as it was before B's update")
       let updateLag = ContinuousClock.now - updateSeen
 
-      let deleted = try await cli(b, ["webhooks", "delete", id])
+      let deleted = try await cli(b, ["webhooks", "delete", id, "--yes"])
       #expect(deleted.status == 0, "delete through B: \(deleted.stderr)")
       let deleteSeen = ContinuousClock.now
       let seesDelete = await PostgresDeployment.waitUntil(within: .seconds(5)) { try await cli(a, ["webhooks", "get", id]).status == 15 }
@@ -428,7 +428,7 @@ struct PostgresScaleOutTests {
     try await withTeardown { teardown in
       teardown.add { await postgres.remove() }
       teardown.add { receiver.stop() }
-      let deployment = try await PostgresDeployment.make(databaseURL: try await postgres.makeDatabase() + "?connect_timeout=10")
+      let deployment = try await PostgresDeployment.make(databaseURL: try await postgres.makeDatabase())
       teardown.add { await deployment.remove() }
       // Every call authenticates against the database: no cached key hides the outage.
       let server = try await deployment.startServer(node: "solo", lease: 2, ["--key-cache-ttl", "0"])
