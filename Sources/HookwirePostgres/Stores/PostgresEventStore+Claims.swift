@@ -18,6 +18,12 @@ import HookwireStore
 /// 3. This server's other leases: those in `excluding` (in flight here)
 ///    are renewed, the rest (no longer in the caller's hands) released.
 ///
+/// A server that stops between the claim's statements (frozen, paused,
+/// descheduled) would hold the advisory lock, and so every server's claims,
+/// for as long as it stays stopped: its session is idle in the transaction,
+/// which PostgreSQL ends after `claimIdleLimitMs` (the lease, at most 5 s),
+/// rolling the claim back and letting the others claim again.
+///
 /// The claim never waits on a row lock while it holds the advisory lock
 /// (every row it writes is taken with SKIP LOCKED), and no other
 /// transaction takes the advisory lock, so claims cannot deadlock. It is
@@ -32,6 +38,10 @@ extension PostgresEventStore {
   /// The advisory lock every claim takes ("hookwire" in ASCII).
   static let claimLock: Int64 = 0x686F_6F6B_7769_7265
 
+  /// How long a claim's session may sit idle inside its transaction (in
+  /// milliseconds) before PostgreSQL ends it: the lease, at most 5 s.
+  static func claimIdleLimitMs(_ leases: DeliveryLeases) -> Int64 { max(1, min(leases.durationMs, 5_000)) }
+
   package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     guard limit > 0 else { return [] }
     let leases = leases
@@ -42,6 +52,7 @@ extension PostgresEventStore {
     return try await database.withConnection { connection in
       try connection.transaction {
         try connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        try connection.execute("SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
         try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
