@@ -245,7 +245,11 @@ struct PostgresScaleOutTests {
       let deliveredByB = await PostgresDeployment.waitUntil(within: .seconds(15)) {
         try await deployment.integer("SELECT count(*) FROM deliveries WHERE status = \(Self.succeeded) AND leased_until_ms IS NULL") == deliveries
       }
-      #expect(deliveredByB, "B did not deliver the events while A was stopped; B's log:\n\(b.log.suffix(2_000))")
+      if !deliveredByB {
+        let sessions = try await deployment.texts(
+          "SELECT state, wait_event_type || ':' || wait_event, left(query, 100) FROM pg_stat_activity WHERE datname = current_database()")
+        Issue.record("B did not deliver the events while A was stopped; sessions: \(sessions)\nB's log:\n\(b.log.suffix(2_000))")
+      }
       // One attempt per delivery, all logged while A could run nothing.
       #expect(try await deployment.integer("SELECT count(*) FROM attempts") == deliveries)
       #expect(tail.eventIDs.isDisjoint(with: published), "A's tail streamed while A was stopped")
