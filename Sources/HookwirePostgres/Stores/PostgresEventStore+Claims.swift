@@ -35,8 +35,10 @@ import HookwireStore
 /// callers' clocks (`nowMs`): servers' clocks should agree to well within
 /// a lease.
 extension PostgresEventStore {
-  /// The advisory lock every claim takes ("hookwire" in ASCII).
-  static let claimLock: Int64 = 0x686F_6F6B_7769_7265
+  /// The advisory lock every claim takes ("hwclaims" in ASCII): its own,
+  /// not the migrations' (`PostgresDatabase.migrationLockKey`), so a
+  /// server migrating at start and the others' claims never wait on each other.
+  package static let claimLock: Int64 = 0x6877_636C_6169_6D73
 
   /// How long a claim's session may sit idle inside its transaction (in
   /// milliseconds) before PostgreSQL ends it: the lease, at most 5 s.
