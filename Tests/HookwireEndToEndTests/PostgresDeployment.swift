@@ -125,6 +125,21 @@ final class PostgresDeployment: Sendable {
     }
   }
 
+  /// Takes the lock every server's delivery claims take (on the test's
+  /// one writer connection, for its session), so claims wait from now on.
+  func holdClaimLock() async throws {
+    try await database.withConnection { connection in
+      try connection.query("SELECT pg_advisory_lock($1)", .integer(PostgresEventStore.claimLock))
+    }
+  }
+
+  /// Lets the claim lock `holdClaimLock` took go.
+  func releaseClaimLock() async throws {
+    try await database.withConnection { connection in
+      try connection.query("SELECT pg_advisory_unlock($1)", .integer(PostgresEventStore.claimLock))
+    }
+  }
+
   /// The texts (or NULLs) `sql` selects, row by row (cast columns to `text`).
   func texts(_ sql: String) async throws -> [[String?]] {
     try await database.read { connection in

@@ -347,6 +347,70 @@ struct PostgresScaleOutTests {
     }
   }
 
+  /// A is stopped (SIGSTOP) right as its claim is granted the claim lock,
+  /// which the test held until then: A's session sits idle in the claim's
+  /// transaction, holding the lock every server's claims take, as a server
+  /// frozen mid-claim (paused, descheduled) does.
+  @Test("a server stopped in the middle of a claim holds up the other server's deliveries no longer than the lease")
+  func frozenClaimer() async throws {
+    let deployment = try await PostgresDeployment.make()
+    let receiver = try TestReceiver()
+    try await withTeardown { teardown in
+      teardown.add { await deployment.remove() }
+      teardown.add { receiver.stop() }
+      let lease = 2
+      let servers = try await deployment.startServers(["a", "b"], lease: lease)
+      let (a, b) = (servers[0], servers[1])
+      teardown.add { _ = await a.stop() }
+      teardown.add { _ = await b.stop() }
+      let clientB = try RPCClient(host: "127.0.0.1", port: b.port)
+      teardown.add { await clientB.close() }
+      _ = try await createWebhook(clientB, receiver.url("/frozen"), deployment.partnerKey)
+
+      // B is stopped first, so the claim waiting for the test's lock is A's.
+      kill(b.process.processIdentifier, SIGSTOP)
+      teardown.add { kill(b.process.processIdentifier, SIGCONT) }
+      try await deployment.holdClaimLock()
+      let waiting = await PostgresDeployment.waitUntil(within: .seconds(10)) {
+        try await deployment.integer(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'") > 0
+      }
+      try #require(waiting, "A's engine never waited for the claim lock")
+      kill(a.process.processIdentifier, SIGSTOP)
+      teardown.add { kill(a.process.processIdentifier, SIGCONT) }
+      try await deployment.releaseClaimLock()
+      let frozen = await PostgresDeployment.waitUntil(within: .seconds(5)) {
+        try await deployment.integer(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'") > 0
+      }
+      try #require(frozen, "A's claim did not get the lock while A was stopped")
+
+      kill(b.process.processIdentifier, SIGCONT)
+      let published = ContinuousClock.now
+      try await Self.publish(Events.Client(wrapping: clientB), Self.metadata(deployment.serviceKey), marker: 1)
+      let delivered = await PostgresDeployment.waitUntil(within: .seconds(15)) { !receiver.requests.isEmpty }
+      let stall = ContinuousClock.now - published
+      #expect(delivered, "B delivered nothing while A was stopped holding the claim lock")
+      #expect(stall < .seconds(lease) + .seconds(5), "B's delivery waited \(stall)")
+      kill(a.process.processIdentifier, SIGCONT)
+      // A lost its claim's session; it connects again and serves on.
+      let clientA = try RPCClient(host: "127.0.0.1", port: a.port)
+      teardown.add { await clientA.close() }
+      let served = await PostgresDeployment.waitUntil(within: .seconds(10)) {
+        try await Self.publish(Events.Client(wrapping: clientA), Self.metadata(deployment.serviceKey), marker: 2, timeout: .seconds(2))
+        return true
+      }
+      #expect(served, "A does not serve after it resumed:\n\(a.log.suffix(2_000))")
+      let second = await PostgresDeployment.waitUntil(within: .seconds(10)) { receiver.requests.count >= 2 }
+      #expect(second, "the event published through A after it resumed was not delivered")
+      report("a server stopped holding the claim lock held up the other's delivery for \(stall) (lease \(lease) s)")
+      await clientA.close()
+      await clientB.close()
+      #expect(await a.stop() == 0)
+      #expect(await b.stop() == 0)
+    }
+  }
+
   @Test("five servers started at once on an empty database all come up, and the schema is migrated once")
   func migrationRace() async throws {
     let url = try await PostgresDeployment.makeDatabase()
