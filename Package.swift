@@ -55,7 +55,10 @@ var targets: [Target] = [
   .target(
     name: "HookwireClient", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireAPI", "HookwireWire", "HookwireCrypto", "HookwireTCP", "HookwireTLS"],
     path: "Clients/HookwireClient"),
-  .executableTarget(name: "hookwire", dependencies: ["HookwireClient", "HookwireCommandLine"], path: "Clients/hookwire"),
+  // `hookwire listen` forwards to a local URL as a delivery is sent: the engine's body, Hookwire's HTTP client.
+  .executableTarget(
+    name: "hookwire", dependencies: ["HookwireClient", "HookwireCommandLine", "HookwireDelivery", "HookwireHTTP", "HookwirePosix"],
+    path: "Clients/hookwire"),
   .executableTarget(name: "hookwire-gen", dependencies: ["HookwireSchema"]),
   .executableTarget(
     name: "hookwire-server",
@@ -97,7 +100,7 @@ var targets: [Target] = [
     name: "HookwireServerTests",
     dependencies: [
       "HookwireServer", "HookwireClient", "HookwireTestSupport", "HookwireStore", "HookwireDomain", "HookwireCrypto", "HookwireDelivery",
-      "HookwireTCP", "HookwireInProcess", "HookwirePosix", "HookwireTLS",
+      "HookwireTCP", "HookwireInProcess", "HookwirePosix", "HookwireTLS", "hookwire",
     ]),
   // Runs the real binaries; depending on them makes `swift test` build them.
   .testTarget(
@@ -120,9 +123,10 @@ if Context.environment["HOOKWIRE_FUZZ"] != nil {
   )
 }
 
+// Linux only: the transport is epoll and the system libraries are Glibc's
+// neighbours, so no Apple platform is declared.
 let package = Package(
   name: "Hookwire",
-  platforms: [.macOS(.v15)],
   products: [
     .library(name: "HookwireAPI", targets: ["HookwireAPI"]),
     .library(name: "HookwireClient", targets: ["HookwireClient"]),

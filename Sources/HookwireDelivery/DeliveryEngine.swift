@@ -266,6 +266,9 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         ("content-type", "application/json"), ("user-agent", "Hookwire/1"),
         ("webhook-id", delivery.id), ("webhook-timestamp", String(timestamp)),
         ("webhook-signature", StandardWebhooks.signature(id: delivery.id, timestamp: timestamp, body: body, key: key)),
+        // The event's own id, the same for every webhook it reaches: `webhook-id`
+        // names the delivery, which a receiver of two webhooks sees twice.
+        (Self.eventIDHeader, delivery.eventID),
       ]
       outcome = await sender.post(to: target, headers: headers, body: body, timeout: configuration.timeout)
     } else {
@@ -310,8 +313,12 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     log("disabled webhook \(webhookID): \(reason)")
   }
 
-  /// The delivery body: `{"type":…,"timestamp":…,"data":<payload>}`.
-  static func body(type: String, publishedAtMs: Int64, payloadJSON: String) -> [UInt8] {
+  /// The header every delivery carries the event's id in.
+  package static let eventIDHeader = "hookwire-event-id"
+
+  /// The delivery body: `{"type":…,"timestamp":…,"data":<payload>}`; the
+  /// CLI's local forwarding sends the same.
+  package static func body(type: String, publishedAtMs: Int64, payloadJSON: String) -> [UInt8] {
     let date = Date(timeIntervalSince1970: Double(publishedAtMs) / 1_000)
     let stamp = date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     return Array("{\"type\":\"\(type)\",\"timestamp\":\"\(stamp)\",\"data\":\(payloadJSON)}".utf8)

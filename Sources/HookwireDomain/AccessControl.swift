@@ -70,6 +70,18 @@ package enum AccessControl {
     return scope.searchReach.contains(delivery.buID)
   }
 
+  /// Whether some webhook of the scope's dashboard could receive `event`
+  /// under the fan-out rule (`FanOut.receives`): a global webhook of a unit
+  /// the dashboard's partner reaches, one of its all-BU webhooks (which take
+  /// every unit of that reach), or a programme webhook of a programme of
+  /// those units: the event's unit is within the dashboard partner's reach,
+  /// and within the real caller's too (acting never widens it). What
+  /// `Events.Listen` streams; partner keys only.
+  package static func canReceive(_ event: Event, in scope: CallerScope) -> Bool {
+    guard let owner = scope.dashboardPartner else { return false }
+    return owner.reach.contains(event.buID) && scope.searchReach.contains(event.buID)
+  }
+
   /// The webhook if the scope may see it; NOT_FOUND or PERMISSION_DENIED otherwise.
   package static func requireVisible(_ webhook: Webhook?, id: String, in scope: CallerScope) throws -> Webhook {
     _ = try requirePartner(scope)

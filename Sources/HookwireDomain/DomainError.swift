@@ -22,6 +22,8 @@ package struct DomainError: Error, Equatable, Sendable, CustomStringConvertible 
     case staleVersion
     /// The part of Hookwire this needs is not running here.
     case unavailable
+    /// The caller used up a bound it is held to (a listener fell too far behind).
+    case exhausted
   }
 
   /// What happened.

@@ -18,14 +18,20 @@ package struct EventPublishing: Sendable {
   let partners: any PartnerStore
   let dueWork: any DueWorkSignal
   let clock: DomainClock
+  let listeners: (any PublishedEventFeed)?
 
   /// Publishing into `events`, checking units and programmes in `partners`,
-  /// telling `dueWork` after each stored batch.
-  package init(events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal, clock: DomainClock) {
+  /// telling `dueWork` after each stored batch and announcing its new
+  /// events to `listeners`.
+  package init(
+    events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal, clock: DomainClock,
+    listeners: (any PublishedEventFeed)? = nil
+  ) {
     self.events = events
     self.partners = partners
     self.dueWork = dueWork
     self.clock = clock
+    self.listeners = listeners
   }
 
   /// Checks every event of `batch` (1–100), then stores them and their
@@ -37,6 +43,8 @@ package struct EventPublishing: Sendable {
     for event in batch { try await check(event) }
     let results = try await events.publish(batch, publisher: publisher, nowMs: clock.nowMs())
     dueWork.workIsDue()
+    // Only once stored, and never a duplicate: a listener sees each event once.
+    listeners?.announce(results.filter { !$0.duplicate }.map(\.event))
     return results
   }
 

@@ -41,6 +41,20 @@ package struct PublishResult: Sendable, Equatable {
   }
 }
 
+/// What publishing a test event did: the event and its one delivery.
+package struct TestPublishResult: Sendable, Equatable {
+  /// The event as stored.
+  package var event: Event
+  /// Its only delivery, to the webhook named: pending, or held while the webhook is paused or disabled.
+  package var delivery: Delivery
+
+  /// A result with every field given.
+  package init(event: Event, delivery: Delivery) {
+    self.event = event
+    self.delivery = delivery
+  }
+}
+
 /// A delivery that is due, with what the sender needs.
 package struct DueDelivery: Sendable, Equatable {
   /// The delivery to attempt.
@@ -92,6 +106,15 @@ package protocol EventStore: Sendable {
   /// Stores the events and one delivery per webhook `FanOut` matches, in
   /// one transaction; a repeated event id or idempotency key returns the first.
   func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult]
+  /// Stores `event` under a new id (its `eventID` and `idempotencyKey` are
+  /// not used: each test is a new event) and exactly one delivery of it, to
+  /// the webhook `webhookID` alone, in one transaction. No fan-out: other
+  /// webhooks subscribed to the type get nothing. The delivery starts as
+  /// `FanOut.initialStatus` says for the webhook's state read in that
+  /// transaction. NOT_FOUND when the webhook does not exist or is deleted;
+  /// whether the caller may use the webhook, and the type, are the caller's
+  /// to check first.
+  func publishTest(_ event: NewEvent, webhookID: String, publisher: String, nowMs: Int64) async throws -> TestPublishResult
   /// Deliveries due at `nowMs` whose webhook is active, oldest first,
   /// skipping `excluding` (already being attempted).
   func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery]

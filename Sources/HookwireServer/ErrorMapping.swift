@@ -18,6 +18,7 @@ extension DomainError: RPCErrorConvertible {
       case .precondition: .failedPrecondition
       case .staleVersion: .aborted
       case .unavailable: .unavailable
+      case .exhausted: .resourceExhausted
       }
     return RPCError(code: status, message: message)
   }

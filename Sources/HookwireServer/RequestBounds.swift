@@ -84,6 +84,9 @@ package struct RequestBounds: RequestGuard {
     Row(Webhooks.Method.ResumeWebhook.descriptor, [.text("webhook_id", \SetWebhookStateRequest.webhookID, maxBytes: idBytes)]),
     Row(Webhooks.Method.DeleteWebhook.descriptor, [.text("webhook_id", \DeleteWebhookRequest.webhookID, maxBytes: idBytes)]),
     Row(Webhooks.Method.ListEventTypes.descriptor, [FieldBound<ListEventTypesRequest>]()),
+    Row(Webhooks.Method.SendTestEvent.descriptor, [
+      .text("webhook_id", \SendTestEventRequest.webhookID, maxBytes: idBytes), .text("event_type", \.eventType, maxBytes: eventTypeBytes),
+    ]),
     Row(Integrations.Method.CreateProgrammeWebhook.descriptor, [
       .text("programme_id", \CreateProgrammeWebhookRequest.programmeID, maxBytes: programmeIDBytes),
       .text("payload_url", \.payloadURL, maxBytes: urlBytes),
@@ -96,6 +99,9 @@ package struct RequestBounds: RequestGuard {
     Row(Events.Method.PublishEvent.descriptor, offLoop: true, publishEvent),
     Row(Events.Method.PublishEvents.descriptor, offLoop: true, [
       .messages("events", \PublishEventsRequest.events, maxEntries: batchEntries, each: publishEvent)
+    ]),
+    Row(Events.Method.Listen.descriptor, [
+      .texts("event_types", \ListenRequest.eventTypes, maxEntries: eventEntries, maxBytesEach: eventTypeBytes)
     ]),
 
     Row(EventLogs.Method.ListEventLogs.descriptor, [

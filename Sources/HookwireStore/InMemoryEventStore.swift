@@ -51,6 +51,22 @@ package actor InMemoryEventStore: EventStore {
     return results
   }
 
+  package func publishTest(_ new: NewEvent, webhookID: String, publisher: String, nowMs: Int64) async throws -> TestPublishResult {
+    guard let webhook = await webhooks.webhook(id: webhookID) else {
+      throw DomainError(.notFound, "webhook \(DomainError.echo(webhookID)) does not exist")
+    }
+    let event = Event(
+      id: "evt_" + Crypto.randomToken(26), buID: new.buID, programmeID: new.programmeID, type: new.type, payloadJSON: new.payloadJSON,
+      publishedAtMs: nowMs, idempotencyKey: "")
+    events[event.id] = (event, publisher)
+    let delivery = Delivery(
+      id: DeliveryIDs.next(nowMs: nowMs), webhookID: webhook.id, eventID: event.id, eventType: event.type, buID: event.buID,
+      status: FanOut.initialStatus(whenWebhookIs: webhook.state), attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0,
+      nextAttemptAtMs: nowMs, lastHTTPStatus: 0, lastError: "")
+    deliveries[delivery.id] = (delivery, false)
+    return TestPublishResult(event: event, delivery: delivery)
+  }
+
   package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     var due: [DueDelivery] = []
     for (delivery, manual) in deliveries.values.sorted(by: { $0.delivery.nextAttemptAtMs < $1.delivery.nextAttemptAtMs })

@@ -78,6 +78,36 @@ package final class SQLiteEventStore: EventStore {
     return PublishResult(event: event, duplicate: false, deliveries: targets.count)
   }
 
+  package func publishTest(_ new: NewEvent, webhookID: String, publisher: String, nowMs: Int64) async throws -> TestPublishResult {
+    try await database.write { db in
+      let webhook = try db.prepare("SELECT state FROM webhooks WHERE id = ? AND deleted_at_ms IS NULL").bind(.text(webhookID))
+      guard try webhook.step() else { throw DomainError(.notFound, "webhook \(DomainError.echo(webhookID)) does not exist") }
+      let status = FanOut.initialStatus(whenWebhookIs: Webhook.State(storedCode: webhook.int(0)))
+      let event = Event(
+        id: "evt_" + Crypto.randomToken(26), buID: new.buID, programmeID: new.programmeID, type: new.type, payloadJSON: new.payloadJSON,
+        publishedAtMs: nowMs, idempotencyKey: "")
+      try db.prepare("""
+        INSERT INTO events (id, bu_id, programme_id, event_type, payload_json, published_at_ms, idempotency_key, publisher)
+        VALUES (?, ?, ?, ?, ?, ?, '', ?)
+        """).bind(
+          .text(event.id), .integer(event.buID), event.programmeID.map(SQLValue.text) ?? .null, .text(event.type), .text(event.payloadJSON),
+          .integer(nowMs), .text(publisher)
+        ).run()
+      let delivery = Delivery(
+        id: DeliveryIDs.next(nowMs: nowMs), webhookID: webhookID, eventID: event.id, eventType: event.type, buID: event.buID,
+        status: status, attempts: 0, createdAtMs: nowMs, lastAttemptAtMs: 0, nextAttemptAtMs: nowMs, lastHTTPStatus: 0, lastError: "")
+      try db.prepare("""
+        INSERT INTO deliveries (id, webhook_id, event_id, event_type, bu_id, status, attempts, created_at_ms,
+          last_attempt_at_ms, next_attempt_at_ms, last_http_status, last_error, manual)
+        VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', 0)
+        """).bind(
+          .text(delivery.id), .text(webhookID), .text(event.id), .text(event.type), .integer(event.buID), .integer(status.rawValue),
+          .integer(nowMs), .integer(nowMs)
+        ).run()
+      return TestPublishResult(event: event, delivery: delivery)
+    }
+  }
+
   static func existingEvent(_ new: NewEvent, publisher: String, _ db: SQLiteConnection) throws -> Event? {
     if !new.eventID.isEmpty, let event = try loadEvent(db, where: "id = ?", [.text(new.eventID)]) {
       let owner = try db.prepare("SELECT publisher FROM events WHERE id = ?").bind(.text(new.eventID))

@@ -50,17 +50,24 @@ do {
 }
 if options.demo {
   do {
-    let accounts = try await DemoData.seedIfEmpty(data.stores.partners)
-    if accounts.isEmpty {
-      log("demo data already present in \(options.database.description); its keys were printed when it was created")
-    } else {
+    if let seeded = try await DemoData.seedWithServiceKeyIfEmpty(data.stores.partners) {
       print("Demo data created. API keys (shown once, stored only as hashes):")
-      for account in accounts {
+      for account in seeded.accounts {
+        let reach: String
+        switch account.partner.reach {
+        case .all: reach = "every business unit; may search partners and --act-as any"
+        case .units(let units) where account.partner.kind == .global:
+          reach = "business units \(units.sorted().map(String.init).joined(separator: ", ")); may search partners and --act-as within them"
+        case .units: reach = "business unit \(account.partner.buID) only"
+        }
         let kind = account.partner.kind == .channel ? "channel" : "global"
-        print("  \(account.partner.id) \(account.partner.name) (\(kind)): \(account.key.plaintext)")
+        print("  \(kind) partner \(account.partner.id) \(account.partner.name) (\(reach)):\n    \(account.key.plaintext)")
       }
-      fflush(nil)
+      print("  service rewards-engine (publishes events):\n    \(seeded.serviceKey.plaintext)")
+    } else {
+      log("demo data already present in \(options.database.description); its keys were printed when it was created")
     }
+    fflush(nil)
   } catch {
     log("cannot seed demo data: \(error)")
     exit(1)

@@ -30,6 +30,9 @@ final class FailingRecordStore: EventStore {
   func publish(_ events: [NewEvent], publisher: String, nowMs: Int64) async throws -> [PublishResult] {
     try await inner.publish(events, publisher: publisher, nowMs: nowMs)
   }
+  func publishTest(_ event: NewEvent, webhookID: String, publisher: String, nowMs: Int64) async throws -> TestPublishResult {
+    try await inner.publishTest(event, webhookID: webhookID, publisher: publisher, nowMs: nowMs)
+  }
   func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     try await inner.dueDeliveries(nowMs: nowMs, limit: limit, excluding: excluding)
   }

@@ -467,14 +467,196 @@ public struct PublishEventsResponse: WireMessage {
   }
 }
 
-/// Event publishing; service keys only.
+/// Listens to events as they are published, for a developer's machine with
+/// no public URL (`hookwire listen --forward-to`): every event published from
+/// then on that a webhook of the caller's dashboard (or the dashboard of the
+/// partner it acts as) could receive. Nothing is stored for a listener.
+public struct ListenRequest: WireMessage {
+  /// Only these types, each in the catalogue, at most 32; empty means every type.
+  ///
+  /// Field 1.
+  public var eventTypes: [String] = []
+  /// Fields that arrived but are not in this build's schema; written back on encode.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  @inlinable
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  @inlinable
+  public init(
+    eventTypes: [String] = []
+  ) {
+    self.eventTypes = eventTypes
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    for value in self.eventTypes { size &+= 1 &+ WireSize.lengthDelimited(value.utf8.count) }
+    return size
+  }
+
+  /// Writes every non-default field in field-number order, then the unknown fields.
+  @inlinable
+  public func encode(to writer: inout WireWriter) {
+    self.eventTypes.withUnsafeBufferPointer { values in
+      for index in values.indices {
+        writer.writeByte(10)
+        writer.writeLengthPrefixed(values[index])
+      }
+    }
+    if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
+  }
+
+  /// Reads fields until the reader is exhausted; unknown fields are kept.
+  @inlinable
+  public mutating func merge(from reader: inout WireReader) throws(WireError) {
+    while let tag = try reader.nextTag() {
+      switch tag {
+        case 10:
+          if self.eventTypes.isEmpty { self.eventTypes.reserveCapacity(reader.countOccurrences(of: 10)) }
+          self.eventTypes.append(try reader.readString())
+        default:
+          switch tag >> 3 {
+          case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          default: try reader.skipUnknown(tag, into: &unknownFields)
+          }
+      }
+    }
+  }
+}
+
+/// An event as it was published, streamed to a listener.
+public struct ListenedEvent: WireMessage {
+  /// Field `event_id`.
+  ///
+  /// Field 1.
+  public var eventID: String = ""
+  /// Field `event_type`.
+  ///
+  /// Field 2.
+  public var eventType: String = ""
+  /// Field `bu_id`.
+  ///
+  /// Field 3.
+  public var buID: UInt64 = 0
+  /// Empty for events not about one programme.
+  ///
+  /// Field 4.
+  public var programmeID: String = ""
+  /// The JSON payload, as deliveries carry it in `data`.
+  ///
+  /// Field 5.
+  public var payloadJSON: String = ""
+  /// Field `published_at_ms`.
+  ///
+  /// Field 6.
+  public var publishedAtMs: Int64 = 0
+  /// Fields that arrived but are not in this build's schema; written back on encode.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  @inlinable
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  @inlinable
+  public init(
+    eventID: String = "",
+    eventType: String = "",
+    buID: UInt64 = 0,
+    programmeID: String = "",
+    payloadJSON: String = "",
+    publishedAtMs: Int64 = 0
+  ) {
+    self.eventID = eventID
+    self.eventType = eventType
+    self.buID = buID
+    self.programmeID = programmeID
+    self.payloadJSON = payloadJSON
+    self.publishedAtMs = publishedAtMs
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.eventID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventID.utf8.count) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    if self.buID != 0 { size &+= 1 &+ WireSize.varint(self.buID) }
+    if !self.programmeID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.programmeID.utf8.count) }
+    if !self.payloadJSON.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.payloadJSON.utf8.count) }
+    if self.publishedAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.publishedAtMs)) }
+    return size
+  }
+
+  /// Writes every non-default field in field-number order, then the unknown fields.
+  @inlinable
+  public func encode(to writer: inout WireWriter) {
+    if !self.eventID.isEmpty {
+      writer.writeByte(10)
+      writer.writeLengthPrefixed(self.eventID)
+    }
+    if !self.eventType.isEmpty {
+      writer.writeByte(18)
+      writer.writeLengthPrefixed(self.eventType)
+    }
+    if self.buID != 0 {
+      writer.writeByte(24)
+      writer.writeVarint(self.buID)
+    }
+    if !self.programmeID.isEmpty {
+      writer.writeByte(34)
+      writer.writeLengthPrefixed(self.programmeID)
+    }
+    if !self.payloadJSON.isEmpty {
+      writer.writeByte(42)
+      writer.writeLengthPrefixed(self.payloadJSON)
+    }
+    if self.publishedAtMs != 0 {
+      writer.writeByte(48)
+      writer.writeVarint(UInt64(bitPattern: self.publishedAtMs))
+    }
+    if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
+  }
+
+  /// Reads fields until the reader is exhausted; unknown fields are kept.
+  @inlinable
+  public mutating func merge(from reader: inout WireReader) throws(WireError) {
+    while let tag = try reader.nextTag() {
+      switch tag {
+        case 10: self.eventID = try reader.readString()
+        case 18: self.eventType = try reader.readString()
+        case 24: self.buID = try reader.readUInt64()
+        case 34: self.programmeID = try reader.readString()
+        case 42: self.payloadJSON = try reader.readString()
+        case 48: self.publishedAtMs = try reader.readInt64()
+        default:
+          switch tag >> 3 {
+          case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 3: throw reader.wrongWireType(tag, expected: .varint)
+          case 4: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 5: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 6: throw reader.wrongWireType(tag, expected: .varint)
+          default: try reader.skipUnknown(tag, into: &unknownFields)
+          }
+      }
+    }
+  }
+}
+
+/// Events: services publish them, partners listen to them.
 public enum Events {
   /// The service's fully qualified name.
   public static let name = "hookwire.v1.Events"
 
   /// Descriptors of the service's methods.
   public enum Method {
-    /// Stores the event and its deliveries durably, then returns.
+    /// Stores the event and its deliveries durably, then returns. Service keys only.
     public enum PublishEvent {
       /// The request message.
       public typealias Input = PublishEventRequest
@@ -483,7 +665,7 @@ public enum Events {
       /// The method's descriptor; its path is `/hookwire.v1.Events/PublishEvent`.
       public static let descriptor = MethodDescriptor(service: "hookwire.v1.Events", method: "PublishEvent", kind: .unary)
     }
-    /// `PublishEvents`.
+    /// Up to 100 events in one transaction. Service keys only.
     public enum PublishEvents {
       /// The request message.
       public typealias Input = PublishEventsRequest
@@ -492,16 +674,31 @@ public enum Events {
       /// The method's descriptor; its path is `/hookwire.v1.Events/PublishEvents`.
       public static let descriptor = MethodDescriptor(service: "hookwire.v1.Events", method: "PublishEvents", kind: .unary)
     }
+    /// Streams events as they are published, within the caller's reach;
+    /// partner keys only. A listener more than 1,000 events behind is ended
+    /// with RESOURCE_EXHAUSTED; a revoked key ends it with UNAUTHENTICATED.
+    public enum Listen {
+      /// The request message.
+      public typealias Input = ListenRequest
+      /// The response message, streamed.
+      public typealias Output = ListenedEvent
+      /// The method's descriptor; its path is `/hookwire.v1.Events/Listen`.
+      public static let descriptor = MethodDescriptor(service: "hookwire.v1.Events", method: "Listen", kind: .serverStreaming)
+    }
     /// Every method of the service.
-    public static let descriptors: [MethodDescriptor] = [PublishEvent.descriptor, PublishEvents.descriptor]
+    public static let descriptors: [MethodDescriptor] = [PublishEvent.descriptor, PublishEvents.descriptor, Listen.descriptor]
   }
 
   /// What a server implements to serve `hookwire.v1.Events`.
   public protocol ServiceProtocol: RPCService {
-    /// Stores the event and its deliveries durably, then returns.
+    /// Stores the event and its deliveries durably, then returns. Service keys only.
     func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse
-    /// Handles `PublishEvents`.
+    /// Up to 100 events in one transaction. Service keys only.
     func publishEvents(_ request: PublishEventsRequest, context: ServerContext) async throws -> PublishEventsResponse
+    /// Streams events as they are published, within the caller's reach;
+    /// partner keys only. A listener more than 1,000 events behind is ended
+    /// with RESOURCE_EXHAUSTED; a revoked key ends it with UNAUTHENTICATED.
+    func listen(_ request: ListenRequest, responses: ResponseWriter<ListenedEvent>, context: ServerContext) async throws
   }
 
   /// Calls `hookwire.v1.Events` through any `RPCCaller`.
@@ -512,7 +709,7 @@ public enum Events {
     /// Creates a client that sends its calls through `caller`.
     public init(wrapping caller: Caller) { self.caller = caller }
 
-    /// Stores the event and its deliveries durably, then returns.
+    /// Stores the event and its deliveries durably, then returns. Service keys only.
     ///
     /// - Throws: `RPCError` with the status the call ended with.
     public func publishEvent(
@@ -525,7 +722,7 @@ public enum Events {
         metadata: metadata, options: options)
     }
 
-    /// Calls `PublishEvents`.
+    /// Up to 100 events in one transaction. Service keys only.
     ///
     /// - Throws: `RPCError` with the status the call ended with.
     public func publishEvents(
@@ -536,6 +733,22 @@ public enum Events {
       try await caller.unary(
         request, method: Method.PublishEvents.descriptor, responseType: PublishEventsResponse.self,
         metadata: metadata, options: options)
+    }
+
+    /// Streams events as they are published, within the caller's reach;
+    /// partner keys only. A listener more than 1,000 events behind is ended
+    /// with RESOURCE_EXHAUSTED; a revoked key ends it with UNAUTHENTICATED.
+    ///
+    /// - Throws: `RPCError` with the status the call ended with.
+    public func listen<Result: Sendable>(
+      _ request: ListenRequest,
+      metadata: Metadata = [:],
+      options: CallOptions = .defaults,
+      onResponse handle: @Sendable (RPCResponseStream<ListenedEvent>) async throws -> Result
+    ) async throws -> Result {
+      try await caller.serverStreaming(
+        request, method: Method.Listen.descriptor, responseType: ListenedEvent.self,
+        metadata: metadata, options: options, onResponse: handle)
     }
   }
 }
@@ -548,6 +761,9 @@ extension Events.ServiceProtocol {
     }
     router.registerUnary(Events.Method.PublishEvents.descriptor, request: PublishEventsRequest.self, response: PublishEventsResponse.self) {
       request, context in try await self.publishEvents(request, context: context)
+    }
+    router.registerServerStreaming(Events.Method.Listen.descriptor, request: ListenRequest.self, response: ListenedEvent.self) {
+      request, responses, context in try await self.listen(request, responses: responses, context: context)
     }
   }
 }

@@ -183,6 +183,11 @@ public struct EventType: WireMessage {
   ///
   /// Field 3.
   public var scope: EventScope = EventScope()
+  /// A realistic payload of this type, one JSON text: what a test event
+  /// (`Webhooks.SendTestEvent`) carries as its `data`.
+  ///
+  /// Field 4.
+  public var exampleJSON: String = ""
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -195,11 +200,13 @@ public struct EventType: WireMessage {
   public init(
     name: String = "",
     description: String = "",
-    scope: EventScope = EventScope()
+    scope: EventScope = EventScope(),
+    exampleJSON: String = ""
   ) {
     self.name = name
     self.description = description
     self.scope = scope
+    self.exampleJSON = exampleJSON
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -209,6 +216,7 @@ public struct EventType: WireMessage {
     if !self.name.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.name.utf8.count) }
     if !self.description.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.description.utf8.count) }
     if self.scope.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.scope.rawValue))) }
+    if !self.exampleJSON.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.exampleJSON.utf8.count) }
     return size
   }
 
@@ -227,6 +235,10 @@ public struct EventType: WireMessage {
       writer.writeByte(24)
       writer.writeVarint(UInt64(bitPattern: Int64(self.scope.rawValue)))
     }
+    if !self.exampleJSON.isEmpty {
+      writer.writeByte(34)
+      writer.writeLengthPrefixed(self.exampleJSON)
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -238,11 +250,13 @@ public struct EventType: WireMessage {
         case 10: self.name = try reader.readString()
         case 18: self.description = try reader.readString()
         case 24: self.scope = EventScope(rawValue: try reader.readInt32())
+        case 34: self.exampleJSON = try reader.readString()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 3: throw reader.wrongWireType(tag, expected: .varint)
+          case 4: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }
@@ -1732,6 +1746,157 @@ public struct ListEventTypesResponse: WireMessage {
   }
 }
 
+/// Sends a test event to one webhook, as a ping: an event of a type the
+/// webhook subscribes to, carrying that type's example payload, delivered to
+/// this webhook only (no other webhook receives it), signed and logged like
+/// any other delivery.
+public struct SendTestEventRequest: WireMessage {
+  /// Field `webhook_id`.
+  ///
+  /// Field 1.
+  public var webhookID: String = ""
+  /// A type the webhook subscribes to (INVALID_ARGUMENT otherwise); empty
+  /// means the first of its events.
+  ///
+  /// Field 2.
+  public var eventType: String = ""
+  /// Fields that arrived but are not in this build's schema; written back on encode.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  @inlinable
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  @inlinable
+  public init(
+    webhookID: String = "",
+    eventType: String = ""
+  ) {
+    self.webhookID = webhookID
+    self.eventType = eventType
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if !self.webhookID.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.webhookID.utf8.count) }
+    if !self.eventType.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.eventType.utf8.count) }
+    return size
+  }
+
+  /// Writes every non-default field in field-number order, then the unknown fields.
+  @inlinable
+  public func encode(to writer: inout WireWriter) {
+    if !self.webhookID.isEmpty {
+      writer.writeByte(10)
+      writer.writeLengthPrefixed(self.webhookID)
+    }
+    if !self.eventType.isEmpty {
+      writer.writeByte(18)
+      writer.writeLengthPrefixed(self.eventType)
+    }
+    if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
+  }
+
+  /// Reads fields until the reader is exhausted; unknown fields are kept.
+  @inlinable
+  public mutating func merge(from reader: inout WireReader) throws(WireError) {
+    while let tag = try reader.nextTag() {
+      switch tag {
+        case 10: self.webhookID = try reader.readString()
+        case 18: self.eventType = try reader.readString()
+        default:
+          switch tag >> 3 {
+          case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          default: try reader.skipUnknown(tag, into: &unknownFields)
+          }
+      }
+    }
+  }
+}
+
+/// The `SendTestEventResponse` message of the schema.
+public struct SendTestEventResponse: WireMessage {
+  /// The test event: its id, type, unit and the example payload.
+  ///
+  /// Field 1.
+  public var event: Event? = nil
+  /// Its one delivery: PENDING, or HELD while the webhook is paused or
+  /// disabled (sent once it is resumed).
+  ///
+  /// Field 2.
+  public var entry: EventLogEntry? = nil
+  /// Fields that arrived but are not in this build's schema; written back on encode.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  @inlinable
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  @inlinable
+  public init(
+    event: Event? = nil,
+    entry: EventLogEntry? = nil
+  ) {
+    self.event = event
+    self.entry = entry
+  }
+
+  /// The exact number of bytes `encode(to:)` writes.
+  @inlinable
+  public var encodedSize: Int {
+    var size = unknownFields.bytes.count
+    if let value = self.event { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if let value = self.entry { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    return size
+  }
+
+  /// Writes every non-default field in field-number order, then the unknown fields.
+  @inlinable
+  public func encode(to writer: inout WireWriter) {
+    if let value = self.event {
+      writer.writeByte(10)
+      let start = writer.beginLengthDelimited()
+      value.encode(to: &writer)
+      writer.endLengthDelimited(start)
+    }
+    if let value = self.entry {
+      writer.writeByte(18)
+      let start = writer.beginLengthDelimited()
+      value.encode(to: &writer)
+      writer.endLengthDelimited(start)
+    }
+    if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
+  }
+
+  /// Reads fields until the reader is exhausted; unknown fields are kept.
+  @inlinable
+  public mutating func merge(from reader: inout WireReader) throws(WireError) {
+    while let tag = try reader.nextTag() {
+      switch tag {
+        case 10:
+          var value = self.event ?? Event()
+          try reader.readMessage(into: &value)
+          self.event = value
+        case 18:
+          var value = self.entry ?? EventLogEntry()
+          try reader.readMessage(into: &value)
+          self.entry = value
+        default:
+          switch tag >> 3 {
+          case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 2: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          default: try reader.skipUnknown(tag, into: &unknownFields)
+          }
+      }
+    }
+  }
+}
+
 /// Creates a linked programme webhook, as a programme's Integrations Dashboard does.
 public struct CreateProgrammeWebhookRequest: WireMessage {
   /// Field `programme_id`.
@@ -1935,8 +2100,17 @@ public enum Webhooks {
       /// The method's descriptor; its path is `/hookwire.v1.Webhooks/ListEventTypes`.
       public static let descriptor = MethodDescriptor(service: "hookwire.v1.Webhooks", method: "ListEventTypes", kind: .unary)
     }
+    /// Publishes a test event to one webhook and schedules its delivery.
+    public enum SendTestEvent {
+      /// The request message.
+      public typealias Input = SendTestEventRequest
+      /// The response message.
+      public typealias Output = SendTestEventResponse
+      /// The method's descriptor; its path is `/hookwire.v1.Webhooks/SendTestEvent`.
+      public static let descriptor = MethodDescriptor(service: "hookwire.v1.Webhooks", method: "SendTestEvent", kind: .unary)
+    }
     /// Every method of the service.
-    public static let descriptors: [MethodDescriptor] = [ListWebhooks.descriptor, GetWebhook.descriptor, CreateWebhook.descriptor, UpdateWebhookEvents.descriptor, PauseWebhook.descriptor, ResumeWebhook.descriptor, DeleteWebhook.descriptor, ListEventTypes.descriptor]
+    public static let descriptors: [MethodDescriptor] = [ListWebhooks.descriptor, GetWebhook.descriptor, CreateWebhook.descriptor, UpdateWebhookEvents.descriptor, PauseWebhook.descriptor, ResumeWebhook.descriptor, DeleteWebhook.descriptor, ListEventTypes.descriptor, SendTestEvent.descriptor]
   }
 
   /// What a server implements to serve `hookwire.v1.Webhooks`.
@@ -1957,6 +2131,8 @@ public enum Webhooks {
     func deleteWebhook(_ request: DeleteWebhookRequest, context: ServerContext) async throws -> DeleteWebhookResponse
     /// Handles `ListEventTypes`.
     func listEventTypes(_ request: ListEventTypesRequest, context: ServerContext) async throws -> ListEventTypesResponse
+    /// Publishes a test event to one webhook and schedules its delivery.
+    func sendTestEvent(_ request: SendTestEventRequest, context: ServerContext) async throws -> SendTestEventResponse
   }
 
   /// Calls `hookwire.v1.Webhooks` through any `RPCCaller`.
@@ -2070,6 +2246,19 @@ public enum Webhooks {
         request, method: Method.ListEventTypes.descriptor, responseType: ListEventTypesResponse.self,
         metadata: metadata, options: options)
     }
+
+    /// Publishes a test event to one webhook and schedules its delivery.
+    ///
+    /// - Throws: `RPCError` with the status the call ended with.
+    public func sendTestEvent(
+      _ request: SendTestEventRequest,
+      metadata: Metadata = [:],
+      options: CallOptions = .defaults
+    ) async throws -> SendTestEventResponse {
+      try await caller.unary(
+        request, method: Method.SendTestEvent.descriptor, responseType: SendTestEventResponse.self,
+        metadata: metadata, options: options)
+    }
   }
 }
 
@@ -2099,6 +2288,9 @@ extension Webhooks.ServiceProtocol {
     }
     router.registerUnary(Webhooks.Method.ListEventTypes.descriptor, request: ListEventTypesRequest.self, response: ListEventTypesResponse.self) {
       request, context in try await self.listEventTypes(request, context: context)
+    }
+    router.registerUnary(Webhooks.Method.SendTestEvent.descriptor, request: SendTestEventRequest.self, response: SendTestEventResponse.self) {
+      request, context in try await self.sendTestEvent(request, context: context)
     }
   }
 }

@@ -100,6 +100,8 @@ package final class HookwireApplication: Sendable {
   package let engine: DeliveryEngine?
   /// What the engine sends with; let go of after the engine stops.
   private let sender: (any HTTPSender)?
+  /// The events published here, as `Events.Listen` streams them.
+  package let listeners: LocalEventFeed
   /// Health of the server and each service; NOT_SERVING once draining.
   package let health: HealthService
   private let stopRequested = Waker()
@@ -131,6 +133,9 @@ package final class HookwireApplication: Sendable {
     // there is one, is what answers.
     let dueWork: any DueWorkSignal = engine ?? NoDeliveryWorker()
     let clock = DomainClock { WallClock.nowMs() }
+    // Listeners hear this server's publishes; other servers' are not relayed yet.
+    let listeners = LocalEventFeed()
+    self.listeners = listeners
     let services: [any RPCService] = [
       health, DiagnosticsService(), PartnersService(store: stores.partners),
       WebhooksService(
@@ -138,7 +143,7 @@ package final class HookwireApplication: Sendable {
         dueWork: dueWork, clock: clock),
       IntegrationsService(
         webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, allowHTTPTargets: allowHTTP, clock: clock),
-      EventsService(events: stores.events, partners: stores.partners, dueWork: dueWork, clock: clock),
+      EventsService(events: stores.events, partners: stores.partners, dueWork: dueWork, clock: clock, listeners: listeners),
       EventLogsService(
         events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, dueWork: dueWork,
         attempts: MergedAttemptFeed.of([engine, stores.sharedAttempts]), clock: clock),

@@ -3,13 +3,24 @@ import HookwireDomain
 import HookwireRPC
 
 /// Event publishing, for internal services: each event and its deliveries
-/// are stored durably before the call returns.
+/// are stored durably before the call returns. Partners listen to events as
+/// they are published (`Listen`), within their reach.
 package struct EventsService: Events.ServiceProtocol {
   let publishing: EventPublishing
+  let listeners: (any PublishedEventFeed)?
+  let listenerBacklog: Int
 
-  /// Creates the service; each publish tells `dueWork`.
-  package init(events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system) {
-    publishing = EventPublishing(events: events, partners: partners, dueWork: dueWork, clock: clock)
+  /// Creates the service; each publish tells `dueWork` and announces its new
+  /// events to `listeners`, which `Listen` streams from (without a feed,
+  /// listening is UNAVAILABLE). A listener more than `listenerBacklog`
+  /// events behind is ended.
+  package init(
+    events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system,
+    listeners: (any PublishedEventFeed)? = nil, listenerBacklog: Int = EventListening.defaultBacklog
+  ) {
+    publishing = EventPublishing(events: events, partners: partners, dueWork: dueWork, clock: clock, listeners: listeners)
+    self.listeners = listeners
+    self.listenerBacklog = listenerBacklog
   }
 
   package func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
@@ -20,6 +31,23 @@ package struct EventsService: Events.ServiceProtocol {
   package func publishEvents(_ request: PublishEventsRequest, context: ServerContext) async throws -> PublishEventsResponse {
     let results = try await publishing.publish(request.events.map(NewEvent.init), publisher: try publisherName(context))
     return PublishEventsResponse(results: results.map(PublishEventResponse.init))
+  }
+
+  package func listen(_ request: ListenRequest, responses: ResponseWriter<ListenedEvent>, context: ServerContext) async throws {
+    let subscription = try EventListening.subscription(types: request.eventTypes, in: try context.callerScope())
+    guard let listeners else { throw DomainError(.unavailable, "listening to events is not available on this server") }
+    let relay = ListenerRelay<HookwireDomain.Event>(backlog: listenerBacklog)
+    let token = listeners.addObserver { event in
+      if subscription.wants(event) { relay.offer(event) }
+    }
+    defer { listeners.removeObserver(token) }
+    try await relay.run(in: context) {
+      for await event in relay.stream {
+        // Behind by more than the backlog: end now rather than send what waits.
+        if relay.fellBehind { return }
+        try await responses.write(ListenedEvent(event))
+      }
+    }
   }
 
   private func publisherName(_ context: ServerContext) throws -> String {
@@ -50,5 +78,14 @@ extension HookwireAPI.Event {
     self.init(
       id: event.id, buID: UInt64(event.buID), programmeID: event.programmeID ?? "", eventType: event.type,
       payloadJSON: event.payloadJSON, publishedAtMs: event.publishedAtMs, idempotencyKey: event.idempotencyKey)
+  }
+}
+
+extension ListenedEvent {
+  /// The wire form of an event as a listener gets it (never the publisher's idempotency key).
+  init(_ event: HookwireDomain.Event) {
+    self.init(
+      eventID: event.id, eventType: event.type, buID: UInt64(clamping: event.buID), programmeID: event.programmeID ?? "",
+      payloadJSON: event.payloadJSON, publishedAtMs: event.publishedAtMs)
   }
 }

@@ -11,6 +11,26 @@ package enum DemoData {
     package var key: NewAPIKey
   }
 
+  /// What seeding created: the partners' accounts, global partners first
+  /// (they may search partners and act as others), and a service key that
+  /// may publish events.
+  package struct Seeded: Sendable {
+    /// The partners and their keys.
+    package var accounts: [Account]
+    /// A key of the service `rewards-engine`, which publishes events.
+    package var serviceKey: NewAPIKey
+  }
+
+  /// Seeds the data and a service key if the store has no business unit
+  /// yet; nil when it already had data.
+  package static func seedWithServiceKeyIfEmpty(_ store: any PartnerStore) async throws -> Seeded? {
+    let accounts = try await seedIfEmpty(store)
+    guard !accounts.isEmpty else { return nil }
+    let service = try await store.createAPIKey(for: .service("rewards-engine"))
+    let globalFirst = accounts.filter { $0.partner.kind == .global } + accounts.filter { $0.partner.kind == .channel }
+    return Seeded(accounts: globalFirst, serviceKey: service)
+  }
+
   /// Seeds the data if the store has no business unit yet; returns the
   /// accounts created (empty when the store already had data).
   package static func seedIfEmpty(_ store: any PartnerStore) async throws -> [Account] {

@@ -106,8 +106,16 @@ package struct WebhooksService: HookwireAPI.Webhooks.ServiceProtocol {
       }
     }
     return ListEventTypesResponse(eventTypes: types.map {
-      EventType(name: $0.name, description: $0.description, scope: $0.scope == .programme ? .programme : .partnerOnly)
+      EventType(
+        name: $0.name, description: $0.description, scope: $0.scope == .programme ? .programme : .partnerOnly, exampleJSON: $0.exampleJSON)
     })
+  }
+}
+
+extension WebhooksService {
+  package func sendTestEvent(_ request: SendTestEventRequest, context: ServerContext) async throws -> SendTestEventResponse {
+    let result = try await lifecycle.sendTestEvent(request.webhookID, eventType: request.eventType, in: try context.callerScope())
+    return SendTestEventResponse(event: HookwireAPI.Event(result.event), entry: EventLogEntry(result.delivery))
   }
 }
 

@@ -90,6 +90,27 @@ extension PublishEventsResponse: ArbitraryMessage {
   }
 }
 
+extension ListenRequest: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListenRequest {
+    var value = ListenRequest()
+    value.eventTypes = (0..<rng.count(upTo: depth > 0 ? 4 : 1)).map { _ in rng.string() }
+    return value
+  }
+}
+
+extension ListenedEvent: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListenedEvent {
+    var value = ListenedEvent()
+    value.eventID = rng.string()
+    value.eventType = rng.string()
+    value.buID = rng.uint64()
+    value.programmeID = rng.string()
+    value.payloadJSON = rng.string()
+    value.publishedAtMs = rng.int64()
+    return value
+  }
+}
+
 extension DeliveryAttempt: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> DeliveryAttempt {
     var value = DeliveryAttempt()
@@ -375,6 +396,7 @@ extension EventType: ArbitraryMessage {
     value.name = rng.string()
     value.description = rng.string()
     value.scope = rng.enumValue(EventScope.knownCases, raw: \.rawValue, make: EventScope.init(rawValue:))
+    value.exampleJSON = rng.string()
     return value
   }
 }
@@ -548,6 +570,24 @@ extension ListEventTypesResponse: ArbitraryMessage {
   }
 }
 
+extension SendTestEventRequest: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> SendTestEventRequest {
+    var value = SendTestEventRequest()
+    value.webhookID = rng.string()
+    value.eventType = rng.string()
+    return value
+  }
+}
+
+extension SendTestEventResponse: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> SendTestEventResponse {
+    var value = SendTestEventResponse()
+    if depth > 0 && rng.chance() { value.event = Event.arbitrary(using: &rng, depth: depth - 1) }
+    if depth > 0 && rng.chance() { value.entry = EventLogEntry.arbitrary(using: &rng, depth: depth - 1) }
+    return value
+  }
+}
+
 extension CreateProgrammeWebhookRequest: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> CreateProgrammeWebhookRequest {
     var value = CreateProgrammeWebhookRequest()
@@ -572,6 +612,8 @@ public let apiMessageTypes: [any ArbitraryMessage.Type] = [
   PublishEventResponse.self,
   PublishEventsRequest.self,
   PublishEventsResponse.self,
+  ListenRequest.self,
+  ListenedEvent.self,
   DeliveryAttempt.self,
   EventLogEntry.self,
   ListEventLogsRequest.self,
@@ -616,5 +658,7 @@ public let apiMessageTypes: [any ArbitraryMessage.Type] = [
   DeleteWebhookResponse.self,
   ListEventTypesRequest.self,
   ListEventTypesResponse.self,
+  SendTestEventRequest.self,
+  SendTestEventResponse.self,
   CreateProgrammeWebhookRequest.self,
 ]
