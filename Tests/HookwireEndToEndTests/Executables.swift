@@ -76,6 +76,15 @@ func runAdmin(_ arguments: [String], dataDirectory: URL) async throws -> String 
   return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
+/// Runs `hookwire-server admin …` on the database at `database` (a
+/// `postgres://` or `sqlite:` URL) and returns its trimmed output; a
+/// non-zero exit is recorded as a test failure.
+func runAdmin(_ arguments: [String], database: String) async throws -> String {
+  let result = try await runProcess("hookwire-server", ["admin"] + arguments + ["--database", database])
+  #expect(result.status == 0, "admin \(arguments.first ?? "") failed: \(result.stderr)")
+  return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
 /// Creates Europe (BU 1) with Acme (12345) on a new data directory, and
 /// returns Acme's key and a service key that may publish.
 func bootstrapAcme(dataDirectory: URL) async throws -> (partnerKey: String, serviceKey: String) {

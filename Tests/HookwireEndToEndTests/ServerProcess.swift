@@ -14,7 +14,8 @@ import Glibc
 final class ServerProcess {
   let process = Process()
   private(set) var port = 0
-  /// The server's data directory (its own temporary one unless given).
+  /// The server's data directory (its own temporary one unless given);
+  /// unused by a server whose arguments name a `--database`.
   let dataDirectory: URL
   private let ownsDataDirectory: Bool
   private let output = ServerOutput()
@@ -50,7 +51,9 @@ final class ServerProcess {
     self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-e2e-\(UUID().uuidString)")
     ownsDataDirectory = dataDirectory == nil
     process.executableURL = Self.executable("hookwire-server")
-    process.arguments = ["--listen", "127.0.0.1:0", "--loops", "2", "--data-dir", self.dataDirectory.path] + arguments
+    // A server given `--database` keeps its data there; `--data-dir` would contradict it.
+    let data = arguments.contains("--database") ? [] : ["--data-dir", self.dataDirectory.path]
+    process.arguments = ["--listen", "127.0.0.1:0", "--loops", "2"] + data + arguments
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice

@@ -24,6 +24,12 @@ import HookwireStore
 /// (`next_attempt_at_ms, id`), stopping at the pool's size, and leases
 /// from `deliveries_leased`, which holds only leased rows.
 ///
+/// A server that stops between the claim's statements (frozen, paused,
+/// descheduled) would hold the advisory lock, and so every server's claims,
+/// for as long as it stays stopped: its session is idle in the transaction,
+/// which PostgreSQL ends after `claimIdleLimitMs` (the lease, at most 5 s),
+/// rolling the claim back and letting the others claim again.
+///
 /// The claim never waits on a row lock while it holds the advisory lock
 /// (every row it writes is taken with SKIP LOCKED), and no other
 /// transaction takes the advisory lock, so claims cannot deadlock. It is
@@ -35,8 +41,14 @@ import HookwireStore
 /// callers' clocks (`nowMs`): servers' clocks should agree to well within
 /// a lease.
 extension PostgresEventStore {
-  /// The advisory lock every claim takes ("hookwire" in ASCII).
-  static let claimLock: Int64 = 0x686F_6F6B_7769_7265
+  /// The advisory lock every claim takes ("hwclaims" in ASCII): its own,
+  /// not the migrations' (`PostgresDatabase.migrationLockKey`), so a
+  /// server migrating at start and the others' claims never wait on each other.
+  package static let claimLock: Int64 = 0x6877_636C_6169_6D73
+
+  /// How long a claim's session may sit idle inside its transaction (in
+  /// milliseconds) before PostgreSQL ends it: the lease, at most 5 s.
+  static func claimIdleLimitMs(_ leases: DeliveryLeases) -> Int64 { max(1, min(leases.durationMs, 5_000)) }
 
   package func dueDeliveries(nowMs: Int64, limit: Int, excluding: Set<String>) async throws -> [DueDelivery] {
     guard limit > 0 else { return [] }
@@ -48,6 +60,7 @@ extension PostgresEventStore {
     return try await database.withConnection { connection in
       try connection.transaction {
         try connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        try connection.execute("SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
         try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
