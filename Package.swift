@@ -107,6 +107,7 @@ var targets: [Target] = [
     name: "HookwireEndToEndTests",
     dependencies: [
       "hookwire-server", "hookwire", "hookwire-bench", "HookwireClient", "HookwireCommandLine", "HookwireTestSupport", "HookwireDelivery",
+      "HookwirePostgres",
     ]),
 ]
 
