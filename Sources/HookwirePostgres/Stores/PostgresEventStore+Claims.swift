@@ -54,12 +54,17 @@ extension PostgresEventStore {
     guard limit > 0 else { return [] }
     let leases = leases
     let excluded = Self.textArray(excluding.sorted())
-    // Candidates to rank per webhook: more than `limit`, so a webhook at
-    // its limit does not leave the claim short, but bounded.
-    let pool = Int64(min(limit, 1 << 20)) * 4
+    // Candidates to rank per webhook: the oldest `limit` claimable ones
+    // (a webhook at its limit leaves the claim short until it drains, as
+    // the engine's own buffer does).
+    let pool = Int64(min(limit, 1 << 20))
     return try await database.withConnection { connection in
       try connection.transaction {
         try connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        // The due index read in order is the plan whatever the statistics
+        // say: a backlog that grew since the last ANALYZE looks tiny to
+        // the planner, which would then bitmap-scan and sort all of it.
+        try connection.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
         try connection.execute("SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
         try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
         let rows = try connection.query(
@@ -107,13 +112,15 @@ extension PostgresEventStore {
         SELECT d.webhook_id FROM deliveries d WHERE d.id = ANY($3::text[])
       ) h GROUP BY h.webhook_id
     ), pool AS (
-      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
-      WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
-        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
-        AND EXISTS (
-          SELECT 1 FROM webhooks w
-          WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
-      ORDER BY d.next_attempt_at_ms, d.id LIMIT $5
+      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM (
+        SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
+        WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
+          AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
+        ORDER BY d.next_attempt_at_ms, d.id LIMIT $5 OFFSET 0
+      ) d
+      WHERE EXISTS (
+        SELECT 1 FROM webhooks w
+        WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
     ), ranked AS (
       SELECT p.id, p.webhook_id, p.next_attempt_at_ms,
         row_number() OVER (PARTITION BY p.webhook_id ORDER BY p.next_attempt_at_ms, p.id) AS rank
@@ -140,15 +147,35 @@ extension PostgresEventStore {
       // Another server's lease keeps its delivery from being due here
       // until the lease ends: when that server has gone, this one wakes
       // then and takes it over.
-      try connection.query("""
+      // The due index in order, as in a claim (see there): stale statistics must not make this a scan of the backlog.
+      // The oldest 256 are looked at first; only when none of them is an
+      // active webhook's is the whole backlog searched. Other servers'
+      // leases are read from their index, the 1,024 ending first (a wake-up
+      // hint: the engine also looks for work every second).
+      try connection.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+      return try connection.query("""
         SELECT least(
-          (SELECT d.next_attempt_at_ms FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-            WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND w.state = \(SQLCode.of(Webhook.State.active))
-              AND w.deleted_at_ms IS NULL AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)
-            ORDER BY d.next_attempt_at_ms, d.id LIMIT 1),
-          (SELECT min(greatest(d.next_attempt_at_ms, d.leased_until_ms)) FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-            WHERE d.leased_until_ms IS NOT NULL AND d.leased_by <> $1::text AND d.status IN \(SQLCode.list(DeliveryStatus.due))
-              AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL))
+          coalesce(
+            (SELECT min(c.next_attempt_at_ms) FROM (
+               SELECT d.next_attempt_at_ms, d.webhook_id FROM deliveries d
+               WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)
+               ORDER BY d.next_attempt_at_ms, d.id LIMIT 256 OFFSET 0) c
+             WHERE EXISTS (
+               SELECT 1 FROM webhooks w
+               WHERE w.id = c.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)),
+            (SELECT d.next_attempt_at_ms FROM deliveries d
+             WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)
+               AND EXISTS (
+                 SELECT 1 FROM webhooks w
+                 WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
+             ORDER BY d.next_attempt_at_ms, d.id LIMIT 1)),
+          (SELECT min(greatest(l.next_attempt_at_ms, l.leased_until_ms)) FROM (
+             SELECT d.next_attempt_at_ms, d.leased_until_ms, d.webhook_id, d.status FROM deliveries d
+             WHERE d.leased_until_ms IS NOT NULL AND d.leased_by <> $1::text
+             ORDER BY d.leased_until_ms LIMIT 1024 OFFSET 0) l
+           WHERE l.status IN \(SQLCode.list(DeliveryStatus.due)) AND EXISTS (
+             SELECT 1 FROM webhooks w
+             WHERE w.id = l.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)))
         """, .text(node)
       ).first?.optionalInt(0)
     }
