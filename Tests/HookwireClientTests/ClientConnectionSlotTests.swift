@@ -14,20 +14,21 @@ struct ClientConnectionSlotTests {
     return writer.bytes()
   }
 
-  @Test("one call is let through before the server's SETTINGS, then as many as it allows; ends and SETTINGS announce freed slots")
+  @Test("calls fit the protocol's default until the server's SETTINGS, then as many as it allows; ends and SETTINGS announce freed slots")
   func slots() {
     let host = EmbeddedConnectionHost()
     let connection = ClientConnection(host: host) { _ in }
     var announcements = 0
     connection.onCallSlotsChanged = { announcements += 1 }
-    #expect(connection.callSlots == 1 && connection.hasFreeCallSlot)
-    let first = connection.startCall(method: "/a/B", metadata: [], timeoutMicroseconds: 0, request: [], unary: true, handlers: .init(onMessage: { _ in }, onEnd: { _ in }))
-    #expect(first != nil && !connection.hasFreeCallSlot)
+    #expect(connection.callSlots == 100 && connection.hasFreeCallSlot)
+    func start() -> UInt32? {
+      connection.startCall(method: "/a/B", metadata: [], timeoutMicroseconds: 0, request: [], unary: true, handlers: .init(onMessage: { _ in }, onEnd: { _ in }))
+    }
+    let first = start()
+    _ = start()
     Self.serverHandshake(maxConcurrentCalls: 3).withUnsafeBytes { connection.received($0) }
     #expect(connection.callSlots == 3 && connection.hasFreeCallSlot && announcements == 1)
-    for _ in 0..<2 {
-      _ = connection.startCall(method: "/a/B", metadata: [], timeoutMicroseconds: 0, request: [], unary: true, handlers: .init(onMessage: { _ in }, onEnd: { _ in }))
-    }
+    _ = start()
     #expect(!connection.hasFreeCallSlot)
     connection.cancel(first ?? 0)
     #expect(connection.hasFreeCallSlot && announcements == 2)

@@ -87,16 +87,10 @@ public final class ClientConnection: @unchecked Sendable {
   /// Calls in progress.
   public var activeCalls: Int { calls.count }
 
-  /// How many calls the server lets this connection have open at once (its
-  /// SETTINGS `max_concurrent_calls`). Until the server's SETTINGS arrive
-  /// only one call is let through, so a burst never outruns a server that
-  /// announces less than the protocol's default.
-  public var callSlots: Int {
-    switch state {
-    case .awaitingPreface, .awaitingSettings: 1
-    case .open, .goingAway, .closed: max(1, peer.maxConcurrentCalls)
-    }
-  }
+  /// How many calls the server lets this connection have open at once: its
+  /// SETTINGS `max_concurrent_calls`, and the protocol's default (100) until
+  /// they arrive, as `Schema/PROTOCOL.md` has every setting.
+  public var callSlots: Int { max(1, peer.maxConcurrentCalls) }
 
   /// Whether a new call would fit within the server's concurrent-call
   /// limit now; a call opened without a slot is refused RESOURCE_EXHAUSTED.
