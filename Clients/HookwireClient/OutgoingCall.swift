@@ -16,10 +16,16 @@ final class OutgoingCall: @unchecked Sendable {
   private(set) var attachment: (UInt32, ClientConnection)?
   private var response: [UInt8]?
   var streamBuffer: ResponseBuffer?
+  /// The trailing metadata of a call that ended OK (transport thread; read
+  /// by the caller after the call's end has resumed it).
+  var trailers = Metadata()
 
   private struct State {
     var done = false
     var continuation: CheckedContinuation<[UInt8], any Error>?
+    /// How a unary call ended before its caller was waiting (a cancellation
+    /// that raced the call's start), for `setUnaryContinuation` to report.
+    var outcome: Result<[UInt8], any Error>?
   }
 
   private let state = Mutex(State())
@@ -35,8 +41,16 @@ final class OutgoingCall: @unchecked Sendable {
 
   var isDone: Bool { state.withLock { $0.done } }
 
+  /// Where the unary response goes; a call that already ended resumes it at once.
   func setUnaryContinuation(_ continuation: CheckedContinuation<[UInt8], any Error>) {
-    state.withLock { $0.continuation = continuation }
+    let outcome = state.withLock { state -> Result<[UInt8], any Error>? in
+      guard state.done else {
+        state.continuation = continuation
+        return nil
+      }
+      return state.outcome ?? .failure(RPCError(code: .cancelled, message: "the call was cancelled"))
+    }
+    if let outcome { continuation.resume(with: outcome) }
   }
 
   /// Set once a server has refused the call unprocessed (GOAWAY).
@@ -65,14 +79,19 @@ final class OutgoingCall: @unchecked Sendable {
     deadlineTimer = nil
     attachment = nil
     streamBuffer?.finish(error)
-    guard let waiting else { return }
+    let outcome: Result<[UInt8], any Error>
     if let error {
-      waiting.resume(throwing: error)
+      outcome = .failure(error)
     } else if let response {
-      waiting.resume(returning: response)
+      outcome = .success(response)
     } else {
-      waiting.resume(throwing: RPCError(code: .unimplemented, message: "the server ended a unary call without a response"))
+      outcome = .failure(RPCError(code: .unimplemented, message: "the server ended a unary call without a response"))
     }
+    guard let waiting else {
+      if unary { state.withLock { $0.outcome = outcome } }
+      return
+    }
+    waiting.resume(with: outcome)
   }
 }
 

@@ -11,8 +11,17 @@ import Synchronization
 /// connection when the server sends GOAWAY.
 ///
 /// Generated clients sit on top of it:
-/// `Webhooks.Client(wrapping: client).getWebhook(request)`.
-public final class RPCClient: RPCCaller, @unchecked Sendable {
+/// `Webhooks.Client(wrapping: client).getWebhook(request)`. Metadata every
+/// call carries (the API key) is set once, in `Configuration.defaultMetadata`
+/// or with an interceptor such as `APIKeyInterceptor`; a call's own
+/// metadata adds to it and replaces the keys it names.
+///
+/// Calls beyond the server's concurrent-call limit (its SETTINGS
+/// `max_concurrent_calls`, 100 by default) wait for a slot on the
+/// connection, first come first served, as gRPC clients queue on HTTP/2's
+/// stream limit; a waiting call still ends at its deadline or when its task
+/// is cancelled.
+public final class RPCClient: RPCResponseMetadataCaller, @unchecked Sendable {
   // Unchecked: the mutable state below is touched only on the transport's
   // thread; public entry points hop there with `transport.execute`.
 
@@ -29,6 +38,9 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     public var connectTimeout: Duration = .seconds(20)
     /// Plaintext (the default) or TLS, with or without a client certificate.
     public var security = TransportSecurity.plaintext
+    /// Metadata sent with every call, such as `authorization`; a key the
+    /// call's own metadata names is replaced by the call's values.
+    public var defaultMetadata = Metadata()
 
     /// The defaults.
     public init() {}
@@ -50,9 +62,15 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
 
   let transport: any ClientTransport
   let configuration: Configuration
+  /// Run around every call, the first outermost.
+  let interceptors: [any ClientInterceptor]
   private var connection: ClientConnection?
   private var connecting = false
+  /// Calls waiting for a connection.
   private var waiting: [OutgoingCall] = []
+  /// Calls waiting, in order, for a free call slot on the open connection.
+  private var slotQueue = CallQueue<OutgoingCall>()
+  private var openingQueuedCalls = false
   private var failedAttempts = 0
   private var nextAttemptAt = MonotonicDeadline(nanoseconds: 0)
   private var reconnectTimer: TimerHandle?
@@ -67,16 +85,23 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   ///
   /// - Throws: `TLSError` when the TLS files cannot be used, `IOError`
   ///   when the client's event loop cannot start.
-  public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) throws {
+  public convenience init(
+    host: String, port: Int, configuration: Configuration = Configuration(), interceptors: [any ClientInterceptor] = []
+  ) throws {
     try self.init(
       transport: TCPClientTransport(
-        host: host, port: port, connectTimeout: configuration.connectTimeout, security: configuration.security), configuration: configuration)
+        host: host, port: port, connectTimeout: configuration.connectTimeout, security: configuration.security),
+      configuration: configuration, interceptors: interceptors)
   }
 
-  /// A client over any transport (TCP, or in-process for tests).
-  public init(transport: any ClientTransport, configuration: Configuration = Configuration()) {
+  /// A client over any transport (TCP, or in-process for tests); every
+  /// call runs through `interceptors`, the first outermost.
+  public init(
+    transport: any ClientTransport, configuration: Configuration = Configuration(), interceptors: [any ClientInterceptor] = []
+  ) {
     self.transport = transport
     self.configuration = configuration
+    self.interceptors = interceptors
   }
 
   /// Closes the connection; calls in flight fail with UNAVAILABLE. Later
@@ -86,7 +111,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     await withCheckedContinuation { continuation in
       transport.execute { [self] in
         closed = true
-        let pending = waiting
+        let pending = waiting + slotQueue.removeAll()
         waiting = []
         for call in pending { call.finish(RPCError(code: .unavailable, message: "the client was closed"), on: transport) }
         connection?.close(RPCError(code: .unavailable, message: "the client was closed"))
@@ -103,8 +128,28 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     _ request: Request, method: MethodDescriptor, responseType: Response.Type,
     metadata: Metadata, options: CallOptions
   ) async throws -> Response {
+    try await unaryResponse(request, method: method, responseType: responseType, metadata: metadata, options: options).message
+  }
+
+  /// Sends one request and returns the response with the metadata the
+  /// server ended the call with.
+  public func unaryResponse<Request: WireMessage, Response: WireMessage>(
+    _ request: Request, method: MethodDescriptor, responseType: Response.Type,
+    metadata: Metadata, options: CallOptions
+  ) async throws -> ClientResponse<Response> {
+    let context = ClientCallContext(method: method, metadata: configuration.defaultMetadata.overridden(by: metadata), options: options)
+    if interceptors.isEmpty { return try await sendUnary(request, context: context, responseType: responseType) }
+    return try await interceptors.run(context) { context in
+      try await self.sendUnary(request, context: context, responseType: responseType)
+    }
+  }
+
+  private func sendUnary<Request: WireMessage, Response: WireMessage>(
+    _ request: Request, context: ClientCallContext, responseType: Response.Type
+  ) async throws -> ClientResponse<Response> {
+    let options = context.options
     try checkOpen()
-    let call = try makeCall(request, method: method, metadata: metadata, options: options, unary: true)
+    let call = try makeCall(request, method: context.method, metadata: context.metadata, options: options, unary: true)
     let bytes: [UInt8] = try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
         call.setUnaryContinuation(continuation)
@@ -117,7 +162,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
       throw RPCError(code: .resourceExhausted, message: "response of \(bytes.count) bytes exceeds the limit of \(limit)")
     }
     do {
-      return try Response(serializedBytes: bytes)
+      return ClientResponse(message: try Response(serializedBytes: bytes), metadata: call.trailers)
     } catch {
       throw RPCError(code: .internal, message: "could not decode the response: \(error)")
     }
@@ -128,8 +173,19 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     metadata: Metadata, options: CallOptions,
     onResponse: @Sendable (RPCResponseStream<Response>) async throws -> Result
   ) async throws -> Result {
+    let context = ClientCallContext(method: method, metadata: configuration.defaultMetadata.overridden(by: metadata), options: options)
+    if interceptors.isEmpty { return try await sendStreaming(request, context: context, responseType: responseType, onResponse: onResponse) }
+    return try await interceptors.run(context) { context in
+      try await self.sendStreaming(request, context: context, responseType: responseType, onResponse: onResponse)
+    }
+  }
+
+  private func sendStreaming<Request: WireMessage, Response: WireMessage, Result: Sendable>(
+    _ request: Request, context: ClientCallContext, responseType: Response.Type,
+    onResponse: @Sendable (RPCResponseStream<Response>) async throws -> Result
+  ) async throws -> Result {
     try checkOpen()
-    let call = try makeCall(request, method: method, metadata: metadata, options: options, unary: false)
+    let call = try makeCall(request, method: context.method, metadata: context.metadata, options: context.options, unary: false)
     let buffer = ResponseBuffer(client: self, call: call)
     call.streamBuffer = buffer
     transport.execute { [self] in start(call) }
@@ -141,6 +197,13 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
       try await onResponse(RPCResponseStream(source: buffer))
     } onCancel: {
       transport.execute { [self] in cancel(call, RPCError(code: .cancelled, message: "the call was cancelled")) }
+    }
+  }
+
+  /// How many calls wait for a call slot on the open connection (for tests).
+  package func callsWaitingForSlot() async -> Int {
+    await withCheckedContinuation { continuation in
+      transport.execute { [self] in continuation.resume(returning: slotQueue.count) }
     }
   }
 
@@ -186,10 +249,35 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
       }
     }
     if let connection, connection.acceptsCalls {
-      open(call, on: connection)
+      if slotQueue.isEmpty && connection.hasFreeCallSlot {
+        open(call, on: connection)
+      } else {
+        slotQueue.append(call)
+      }
     } else {
       waiting.append(call)
       connect()
+    }
+  }
+
+  /// Opens the calls waiting for a slot, oldest first, while the connection
+  /// has room; when it takes no new calls they wait for the next connection.
+  private func openQueuedCalls() {
+    guard !openingQueuedCalls else { return }
+    openingQueuedCalls = true
+    defer { openingQueuedCalls = false }
+    while let call = slotQueue.first {
+      if call.isDone {
+        _ = slotQueue.popFirst()
+        continue
+      }
+      guard let connection, connection.acceptsCalls else {
+        waiting.append(contentsOf: slotQueue.removeAll().filter { !$0.isDone })
+        return connect()
+      }
+      guard connection.hasFreeCallSlot else { return }
+      _ = slotQueue.popFirst()
+      open(call, on: connection)
     }
   }
 
@@ -211,7 +299,8 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
         onRefused: { [weak self, weak call] in
           guard let self, let call else { return }
           self.refused(call)
-        }))
+        },
+        onTrailers: { [weak call] trailers in call?.trailers = trailers }))
     guard let id else {
       waiting.append(call)
       return connect()
@@ -236,7 +325,7 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
   private func cancel(_ call: OutgoingCall, _ error: RPCError, code: StatusCode = .cancelled) {
     guard !call.isDone else { return }
     if let (id, connection) = call.attachment { connection.cancel(id, code: code) }
-    waiting.removeAll { $0 === call }
+    if !slotQueue.remove(call) { waiting.removeAll { $0 === call } }
     call.finish(error, on: transport)
   }
 
@@ -287,7 +376,9 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     let connection = ClientConnection(host: link, limits: configuration.limits) { [weak self] _ in
       guard let self else { return }
       if self.connection?.isClosed == true { self.connection = nil }
+      self.openQueuedCalls()
     }
+    connection.onCallSlotsChanged = { [weak self] in self?.openQueuedCalls() }
     link.setReceivers(
       received: { [weak connection] in connection?.received($0) }, drained: {},
       closed: { [weak connection] in connection?.transportClosed() })
@@ -296,7 +387,8 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
     if let keepalive = configuration.keepalive { scheduleKeepalive(connection, keepalive) }
     let ready = waiting
     waiting = []
-    for call in ready where !call.isDone { open(call, on: connection) }
+    for call in ready where !call.isDone { slotQueue.append(call) }
+    openQueuedCalls()
   }
 
   private func scheduleKeepalive(_ connection: ClientConnection, _ keepalive: Keepalive) {
@@ -316,31 +408,5 @@ public final class RPCClient: RPCCaller, @unchecked Sendable {
         if ok { self.scheduleKeepalive(connection, keepalive) }
       }
     }
-  }
-}
-
-/// gRPC's connection backoff: 1 s, ×1.6 per failure, at most 120 s, ±20 % jitter.
-public struct ConnectionBackoff: Sendable {
-  public var initial: Duration = .seconds(1)
-  public var multiplier = 1.6
-  public var maximum: Duration = .seconds(120)
-  public var jitter = 0.2
-
-  /// The defaults of gRPC's connection-backoff document.
-  public init() {}
-
-  /// The wait before the next attempt after `failures` consecutive failures.
-  public func delay(afterFailures failures: Int) -> Duration {
-    guard failures > 0 else { return .zero }
-    let base = min(
-      Double(initial.nanoseconds) * pow(multiplier, Double(failures - 1)), Double(maximum.nanoseconds))
-    let spread = base * jitter
-    return .nanoseconds(Int64(max(0, base + Double.random(in: -spread...spread))))
-  }
-
-  private func pow(_ base: Double, _ exponent: Double) -> Double {
-    var result = 1.0
-    for _ in 0..<Int(exponent) { result *= base }
-    return result
   }
 }

@@ -5,6 +5,10 @@ import HookwireCrypto
 /// Hookwire webhooks checks each request's Standard Webhooks signature and
 /// that its timestamp is recent (5 minutes by default), so a forged or
 /// replayed request is refused.
+///
+/// Give it the request's headers and raw body,
+/// `try verifier.verify(headers: request.headers, body: body)`, and in the
+/// receiver's own tests make deliveries with `sign(id:timestamp:body:)`.
 public struct WebhookVerifier: Sendable {
   /// Why a delivery was refused.
   public enum Failure: Error, Equatable, Sendable {

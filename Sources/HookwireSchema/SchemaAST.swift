@@ -91,4 +91,6 @@ public struct SchemaFile: Sendable, Equatable {
   public var messages: [MessageDecl]
   public var enums: [EnumDecl]
   public var services: [ServiceDecl]
+  /// The `///` lines before `package`: what the file as a whole is about.
+  public var doc: [String] = []
 }

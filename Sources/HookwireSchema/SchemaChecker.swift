@@ -8,6 +8,8 @@ public struct Schema: Sendable, Equatable {
   public var enums: [EnumDecl]
   /// Services in declaration order across files.
   public var services: [ServiceDecl]
+  /// Each file's own documentation (its `///` lines before `package`), by path.
+  public var fileDocs: [String: [String]] = [:]
 
   /// Parses and checks schema files given as (path, text) pairs.
   public static func load(_ sources: [(path: String, text: String)]) throws(SchemaError) -> Schema {
@@ -45,6 +47,7 @@ enum SchemaChecker {
       schema.messages += file.messages
       schema.enums += file.enums
       schema.services += file.services
+      if !file.doc.isEmpty { schema.fileDocs[file.path] = file.doc }
     }
     let messageNames = Set(schema.messages.map(\.name))
     let enumNames = Set(schema.enums.map(\.name))

@@ -76,7 +76,7 @@ public struct SchemaParser {
   // MARK: - Grammar
 
   private mutating func file() throws(SchemaError) -> SchemaFile {
-    _ = docs()
+    let fileDoc = docs()
     try keyword("package")
     var package = try identifier("a package name")
     while current.kind == .symbol(".") {
@@ -84,7 +84,7 @@ public struct SchemaParser {
       package += "." + (try identifier("a package name part"))
     }
     try expect(";")
-    var result = SchemaFile(path: path, package: package, messages: [], enums: [], services: [])
+    var result = SchemaFile(path: path, package: package, messages: [], enums: [], services: [], doc: fileDoc)
     while true {
       let doc = docs()
       if current.kind == .end { return result }

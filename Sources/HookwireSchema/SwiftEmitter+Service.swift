@@ -80,10 +80,19 @@ extension SwiftEmitter {
 
   private func emitClientMethod(_ method: MethodDecl, _ w: inout CodeWriter) {
     let name = SwiftNames.lowerFirst(method.name)
-    w.doc(method.doc.isEmpty ? ["Calls `\(method.name)`."] : method.doc)
-    w.line("///")
-    w.line("/// - Throws: `RPCError` with the status the call ended with.")
+    let summary = methodSummary(method)
+    let parameters = [
+      "- Parameters:",
+      "  - request: The `\(method.input)` to send.",
+      "  - metadata: Sent with the call, over the client's default metadata.",
+      "  - options: The call's deadline, wait-for-ready and size limits.",
+    ]
     if method.serverStreaming {
+      w.doc(summary + [""] + parameters + [
+        "  - handle: Reads the stream of `\(method.output)`; the call ends when it returns.",
+        "- Returns: What `handle` returned.",
+        "- Throws: `RPCError` with the status the call ended with, or what `handle` threw.",
+      ])
       w.line("public func \(name)<Result: Sendable>(")
       w.line("  _ request: \(method.input),")
       w.line("  metadata: Metadata = [:],")
@@ -94,16 +103,107 @@ extension SwiftEmitter {
         w.line("  request, method: Method.\(method.name).descriptor, responseType: \(method.output).self,")
         w.line("  metadata: metadata, options: options, onResponse: handle)")
       }
-    } else {
-      w.line("public func \(name)(")
-      w.line("  _ request: \(method.input),")
-      w.line("  metadata: Metadata = [:],")
-      w.line("  options: CallOptions = .defaults")
-      w.block(") async throws -> \(method.output)") { w in
-        w.line("try await caller.unary(")
+      return
+    }
+    w.doc(summary + [""] + parameters + [
+      "- Returns: The `\(method.output)`.",
+      "- Throws: `RPCError` with the status the call ended with.",
+    ])
+    w.line("public func \(name)(")
+    w.line("  _ request: \(method.input),")
+    w.line("  metadata: Metadata = [:],")
+    w.line("  options: CallOptions = .defaults")
+    w.block(") async throws(RPCError) -> \(method.output)") { w in
+      w.indented("do {") { w in
+        w.line("return try await caller.unary(")
         w.line("  request, method: Method.\(method.name).descriptor, responseType: \(method.output).self,")
         w.line("  metadata: metadata, options: options)")
       }
+      w.indented("} catch {") { w in w.line("throw RPCError(callFailure: error)") }
+      w.line("}")
     }
+    w.line()
+    w.doc([
+      "`\(name)(_:metadata:options:)` that also returns the metadata the server ended the call with.", "",
+      "- Returns: The `\(method.output)` and the call's trailing metadata.",
+      "- Throws: `RPCError` with the status the call ended with.",
+    ])
+    w.line("public func \(name)WithMetadata(")
+    w.line("  _ request: \(method.input),")
+    w.line("  metadata: Metadata = [:],")
+    w.line("  options: CallOptions = .defaults")
+    w.block(") async throws(RPCError) -> ClientResponse<\(method.output)>") { w in
+      w.indented("do {") { w in
+        w.line("return try await caller.unaryWithMetadata(")
+        w.line("  request, method: Method.\(method.name).descriptor, responseType: \(method.output).self,")
+        w.line("  metadata: metadata, options: options)")
+      }
+      w.indented("} catch {") { w in w.line("throw RPCError(callFailure: error)") }
+      w.line("}")
+    }
+    if let paging = paging(of: method) {
+      w.line()
+      emitPagedMethod(method, paging, &w)
+    }
+  }
+
+  /// The method's documentation: the schema's, else its request message's,
+  /// else what it sends and returns.
+  private func methodSummary(_ method: MethodDecl) -> [String] {
+    if !method.doc.isEmpty { return method.doc }
+    if let request = message(named: method.input), !request.doc.isEmpty { return request.doc }
+    return ["Calls `\(method.name)`: sends a `\(method.input)`, returns \(method.serverStreaming ? "a stream of" : "a") `\(method.output)`."]
+  }
+
+  /// How a list method pages: the response's one repeated message field.
+  struct Paging {
+    /// The repeated field holding a page's items.
+    var items: FieldDecl
+    /// The items' message type.
+    var itemType: String
+  }
+
+  /// A unary method whose request has `page_token` and whose response has
+  /// `next_page_token` and one repeated message field pages that field.
+  func paging(of method: MethodDecl) -> Paging? {
+    guard !method.serverStreaming, let request = message(named: method.input), let response = message(named: method.output),
+      request.fields.contains(where: { $0.name == "page_token" && $0.type == .scalar(.string) && $0.label == .singular }),
+      response.fields.contains(where: { $0.name == "next_page_token" && $0.type == .scalar(.string) && $0.label == .singular })
+    else { return nil }
+    let lists = response.fields.filter { field in
+      guard field.label == .repeated, case .message = field.type else { return false }
+      return true
+    }
+    guard lists.count == 1, let items = lists.first, case .message(let itemType) = items.type else { return nil }
+    return Paging(items: items, itemType: itemType)
+  }
+
+  private func emitPagedMethod(_ method: MethodDecl, _ paging: Paging, _ w: inout CodeWriter) {
+    let name = SwiftNames.lowerFirst(method.name)
+    let items = SwiftNames.escaped(SwiftNames.lowerCamel(snake: paging.items.name))
+    w.doc([
+      "Every `\(paging.itemType)` of every page of `\(method.name)`, fetched page by page as the sequence is read,",
+      "from `request.pageToken` (empty: the first page) until `nextPageToken` is empty.", "",
+      "Each page is one `\(name)(_:metadata:options:)` call with `metadata` and `options`; a failed page ends the",
+      "sequence with its `RPCError`.",
+    ])
+    w.line("public func \(name)Paged(")
+    w.line("  _ request: \(method.input),")
+    w.line("  metadata: Metadata = [:],")
+    w.line("  options: CallOptions = .defaults")
+    w.block(") -> PagedSequence<\(paging.itemType)>") { w in
+      w.indented("PagedSequence(firstPageToken: request.pageToken) { [self] token in") { w in
+        w.line("var page = request")
+        w.line("page.pageToken = token")
+        w.line("let response = try await \(name)(page, metadata: metadata, options: options)")
+        w.line("return (response.\(items), response.nextPageToken)")
+      }
+      w.line("}")
+    }
+  }
+
+  /// The message declared as `name`, if any.
+  func message(named name: String) -> MessageDecl? {
+    schema.messages.first { $0.name == name }
   }
 }

@@ -117,12 +117,15 @@ struct ConnectionTests {
       let first = Task { try await echo.echo(EchoRequest(payload: Array("wait-cancel".utf8))) }
       let second = Task { try await echo.echo(EchoRequest(payload: Array("wait-cancel".utf8))) }
       #expect(await eventually { probe.started.load(ordering: .relaxed) == 2 })
-      let third = await code { _ = try await echo.echo(EchoRequest(payload: [3])) }
-      #expect(third == .resourceExhausted)
+      // The client holds a call past the server's limit until a slot frees (or its deadline passes).
+      let third = await code { _ = try await echo.echo(EchoRequest(payload: [3]), options: CallOptions(timeout: .milliseconds(300))) }
+      #expect(third == .deadlineExceeded)
+      let waiting = Task { try await echo.echo(EchoRequest(payload: [5])) }
       first.cancel()
       second.cancel()
       _ = await code { _ = try await first.value }
       _ = await code { _ = try await second.value }
+      #expect(try await waiting.value.payload == [5])
 
       #expect(try await echo.echo(EchoRequest(payload: [4])).payload == [4])
     }

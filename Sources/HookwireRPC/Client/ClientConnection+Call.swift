@@ -1,3 +1,5 @@
+import HookwireWire
+
 /// What the client connection keeps per call.
 extension ClientConnection {
   /// How a call hears what arrives for it (on the host thread).
@@ -9,14 +11,19 @@ extension ClientConnection {
     /// The server's GOAWAY says it never processed the call, so it may be
     /// sent again elsewhere; without this, `onEnd` gets UNAVAILABLE.
     public var onRefused: (() -> Void)?
+    /// The trailing metadata of a call that ended OK, when the server sent
+    /// any; runs just before `onEnd(nil)`.
+    public var onTrailers: ((Metadata) -> Void)?
 
     /// Creates handlers.
     public init(
-      onMessage: @escaping ([UInt8]) -> Void, onEnd: @escaping (RPCError?) -> Void, onRefused: (() -> Void)? = nil
+      onMessage: @escaping ([UInt8]) -> Void, onEnd: @escaping (RPCError?) -> Void, onRefused: (() -> Void)? = nil,
+      onTrailers: ((Metadata) -> Void)? = nil
     ) {
       self.onMessage = onMessage
       self.onEnd = onEnd
       self.onRefused = onRefused
+      self.onTrailers = onTrailers
     }
   }
 

@@ -87,6 +87,20 @@ public final class ClientConnection: @unchecked Sendable {
   /// Calls in progress.
   public var activeCalls: Int { calls.count }
 
+  /// How many calls the server lets this connection have open at once: its
+  /// SETTINGS `max_concurrent_calls`, and the protocol's default (100) until
+  /// they arrive, as `Schema/PROTOCOL.md` has every setting.
+  public var callSlots: Int { max(1, peer.maxConcurrentCalls) }
+
+  /// Whether a new call would fit within the server's concurrent-call
+  /// limit now; a call opened without a slot is refused RESOURCE_EXHAUSTED.
+  public var hasFreeCallSlot: Bool { acceptsCalls && calls.count < callSlots }
+
+  /// Runs (on the host thread) whenever a call slot may have come free or
+  /// the server's limit changed: a call ended or was cancelled, or SETTINGS
+  /// arrived. The client opens calls waiting for a slot from here.
+  public var onCallSlotsChanged: (() -> Void)?
+
   // MARK: - Calls
 
   /// Opens a call and sends its one request; returns the call id.
@@ -113,6 +127,7 @@ public final class ClientConnection: @unchecked Sendable {
     guard calls.removeValue(forKey: id) != nil, !isClosed else { return }
     FrameEncoder.write(.cancel, callID: id, message: CallCancel(code: code.rawValue), to: &out.writer)
     out.scheduleFlush()
+    onCallSlotsChanged?()
   }
 
   /// The reader of a streaming call consumed `bytes`: grant them back.
@@ -192,6 +207,7 @@ public final class ClientConnection: @unchecked Sendable {
       peer.apply(settings)
       FrameEncoder.write(.settings, flags: FrameFlags.ack, callID: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &out.writer)
       out.scheduleFlush()
+      onCallSlotsChanged?()
     case .data(let payload, _, let continues):
       guard let call = calls[frame.callID] else { return }
       call.inboundWindow -= payload.count
@@ -202,6 +218,7 @@ public final class ClientConnection: @unchecked Sendable {
         calls[frame.callID] = nil
         cancelOnWire(frame.callID)
         call.handlers.onEnd(RPCError(code: .resourceExhausted, message: "response larger than the limit of \(limits.maxMessageSize) bytes"))
+        onCallSlotsChanged?()
         return
       }
       call.partial.append(contentsOf: payload)
@@ -217,12 +234,18 @@ public final class ClientConnection: @unchecked Sendable {
         if call.unary && call.messages != 1 {
           call.handlers.onEnd(RPCError(code: .unimplemented, message: "a unary call ended with \(call.messages) responses"))
         } else {
+          if let onTrailers = call.handlers.onTrailers, !status.metadata.isEmpty,
+            let trailers = try? Metadata(wire: status.metadata)
+          {
+            onTrailers(trailers)
+          }
           call.handlers.onEnd(nil)
         }
       } else {
         let metadata = (try? Metadata(wire: status.metadata)) ?? Metadata()
         call.handlers.onEnd(RPCError(code: StatusCode(rawValue: status.code), message: status.message, metadata: metadata))
       }
+      if !isClosed && goAwayLastID == nil { onCallSlotsChanged?() }
     case .ping(let opaque, let ack):
       if ack {
         pingWaiters.removeValue(forKey: opaque)?(true)
