@@ -55,4 +55,8 @@ do {
   output.error("\(error)")
   status = ExitStatus.failure
 }
-exit(status)
+// The process ends here without atexit handlers: OpenSSL's cleanup frees
+// its global state, which the event loop's thread may still be using while
+// it closes a TLS connection. Output is flushed first.
+fflush(nil)
+_exit(status)
