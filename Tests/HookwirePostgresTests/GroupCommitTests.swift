@@ -17,7 +17,7 @@ struct GroupCommitTests {
       let second = PostgresDatabase(url: url, writers: 1, readers: 1)
       defer { Task { await second.close() } }
       let runs = Counter()
-      // Each locks one row and, on its first run, waits (10 s at most) until
+      // Each locks one row and, on its first run, waits (30 s at most) until
       // the other has locked the other row; then it wants that row too: a
       // deadlock whatever the machine's load.
       @Sendable func crossing(_ database: PostgresDatabase, _ order: [Int64]) async throws {
@@ -29,7 +29,7 @@ struct GroupCommitTests {
             try connection.execute(
               """
               DO $$ BEGIN
-                FOR i IN 1..1000 LOOP
+                FOR i IN 1..3000 LOOP
                   EXIT WHEN EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
                     WHERE c.relname = 'counters' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
                       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()));
