@@ -239,7 +239,7 @@ final class TailProcess: Sendable {
     try process.run()
     for (handle, buffer) in [(outPipe.fileHandleForReading, out), (errPipe.fileHandleForReading, err)] {
       Thread {
-        while case let chunk = handle.availableData, !chunk.isEmpty { buffer.data.withLock { $0.append(chunk) } }
+        while case let chunk = DescriptorReading.chunk(handle), !chunk.isEmpty { buffer.data.withLock { $0.append(chunk) } }
       }.start()
     }
   }

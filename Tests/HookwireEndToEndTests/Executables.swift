@@ -1,4 +1,5 @@
 import Foundation
+import HookwireTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -59,7 +60,7 @@ private func drain(_ handle: FileHandle) -> Outcome<Data> {
   let data = Outcome<Data>()
   // A thread of its own: a blocking read must not hold one of Dispatch's
   // few global-queue threads, which the server code under test also uses.
-  Thread { data.resolve(handle.readDataToEndOfFile()) }.start()
+  Thread { data.resolve(DescriptorReading.toEnd(handle)) }.start()
   return data
 }
 

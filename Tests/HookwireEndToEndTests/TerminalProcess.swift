@@ -1,4 +1,5 @@
 import Foundation
+import HookwireTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -122,7 +123,7 @@ enum TerminalProcess {
   /// Reads `handle` to its end on a thread of its own.
   private static func read(_ handle: FileHandle) -> Outcome<Data> {
     let data = Outcome<Data>()
-    Thread { data.resolve(handle.readDataToEndOfFile()) }.start()
+    Thread { data.resolve(DescriptorReading.toEnd(handle)) }.start()
     return data
   }
 }

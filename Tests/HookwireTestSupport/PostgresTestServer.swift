@@ -390,7 +390,7 @@ private final class PostgresProcess: Sendable {
     let reader = errors.fileHandleForReading
     let thread = Thread { [self] in
       while true {
-        let chunk = reader.availableData
+        let chunk = DescriptorReading.chunk(reader)
         if chunk.isEmpty { break }
         let ready = self.output.withLock { text in
           text += String(decoding: chunk, as: UTF8.self)
