@@ -25,13 +25,7 @@ struct PostgresEventStoreTests {
   static func withNodes<T>(
     webhooks: [String] = ["wh_1"], lease: Duration = .seconds(30), perWebhookLimit: Int = 1_000, _ body: (Nodes) async throws -> T
   ) async throws -> T {
-    let url = try PostgresURL(parsing: try await PostgresTestServer.shared().makeDatabase())
-    return try await withTeardown { teardown in
-      let first = PostgresDatabase(url: url, writers: 2, readers: 2)
-      teardown.add { await first.close() }
-      let second = PostgresDatabase(url: url, writers: 2, readers: 2)
-      teardown.add { await second.close() }
-      _ = try await first.migrate(PostgresSchema.migrations)
+    try await withTwoPools { first, second, url in
       try await seed(first, webhooks: webhooks)
       let a = PostgresEventStore(database: first, leases: DeliveryLeases(node: "node-a", duration: lease, perWebhookLimit: perWebhookLimit))
       let b = PostgresEventStore(database: second, leases: DeliveryLeases(node: "node-b", duration: lease, perWebhookLimit: perWebhookLimit))

@@ -16,6 +16,21 @@ func withDatabase<T>(
   }
 }
 
+/// Runs `body` with two pools, as two servers have, on one fresh database
+/// of the shared test server, migrated to `PostgresSchema.migrations`; both
+/// pools are closed when `body` ends, whether it returned or threw.
+func withTwoPools<T>(_ body: (PostgresDatabase, PostgresDatabase, PostgresURL) async throws -> T) async throws -> T {
+  let url = try PostgresURL(parsing: try await PostgresTestServer.shared().makeDatabase())
+  return try await withTeardown { teardown in
+    let first = PostgresDatabase(url: url, writers: 2, readers: 2)
+    teardown.add { await first.close() }
+    let second = PostgresDatabase(url: url, writers: 2, readers: 2)
+    teardown.add { await second.close() }
+    _ = try await first.migrate(PostgresSchema.migrations)
+    return try await body(first, second, url)
+  }
+}
+
 /// Events a callback on another thread records, and a way to await the
 /// first that matches, without holding a thread.
 final class EventLog<Event: Sendable>: Sendable {

@@ -21,13 +21,7 @@ struct PostgresWebhookStoreTests {
   /// Runs `body` with two servers' stores on a fresh database, migrated and
   /// holding one business unit and one partner to own webhooks.
   func withServers<T>(_ body: (Servers) async throws -> T) async throws -> T {
-    let url = try PostgresURL(parsing: try await PostgresTestServer.shared().makeDatabase())
-    return try await withTeardown { teardown in
-      let first = PostgresDatabase(url: url, writers: 2, readers: 2)
-      teardown.add { await first.close() }
-      let second = PostgresDatabase(url: url, writers: 2, readers: 2)
-      teardown.add { await second.close() }
-      _ = try await first.migrate(PostgresSchema.migrations)
+    try await withTwoPools { first, second, url in
       try await first.write { connection in
         try connection.query("INSERT INTO business_units (id, name, created_at_ms) VALUES ($1, 'Europe', 1)", .integer(Self.unit))
         try connection.query(
