@@ -60,12 +60,13 @@ extension PostgresEventStore {
     let pool = Int64(min(limit, 1 << 20))
     return try await database.withConnection { connection in
       try connection.transaction {
-        try connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        // The due index read in order is the plan whatever the statistics
-        // say: a backlog that grew since the last ANALYZE looks tiny to
-        // the planner, which would then bitmap-scan and sort all of it.
-        try connection.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
-        try connection.execute("SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
+        // One round trip for the claim's settings. The due index read in
+        // order is the plan whatever the statistics say: a backlog that
+        // grew since the last ANALYZE looks tiny to the planner, which
+        // would then bitmap-scan and sort all of it.
+        try connection.execute(
+          "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
+            + "SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
         try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
