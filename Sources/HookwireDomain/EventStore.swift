@@ -145,10 +145,13 @@ package protocol EventStore: Sendable {
   func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])?
   /// Deliveries of an event across the business units given.
   func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery>
-  /// Schedules an immediate manual attempt of a delivery.
-  func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery
-  /// Schedules again every failed delivery of a webhook created since `sinceMs`.
-  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int
+  /// Schedules an immediate manual attempt of a delivery, and records its
+  /// audit event (`AuditEvent.redelivered`) in the same transaction.
+  func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery
+  /// Schedules again every failed delivery of a webhook created since
+  /// `sinceMs`, and records its audit event (`AuditEvent.recovered`, even
+  /// when none was scheduled) in the same transaction.
+  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int
 }
 
 /// Attempts as `EventStore.record` logs them, for live tails: whoever

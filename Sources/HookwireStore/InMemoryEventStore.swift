@@ -175,18 +175,20 @@ package actor InMemoryEventStore: EventStore {
     return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
   }
 
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) throws -> Delivery {
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) throws -> Delivery {
     guard var entry = deliveries.values.first(where: { $0.delivery.webhookID == webhookID && $0.delivery.eventID == eventID }),
       entry.delivery.status != .cancelled
     else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
+    let before = entry.delivery
     if entry.delivery.status != .held { entry.delivery.status = .retrying }
     entry.delivery.nextAttemptAtMs = nowMs
     entry.manual = true
     deliveries[entry.delivery.id] = entry
+    webhooks.audit.append(.redelivered(before, entry.delivery, in: audit))
     return entry.delivery
   }
 
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) -> Int {
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) -> Int {
     var count = 0
     for (id, entry) in deliveries where entry.delivery.webhookID == webhookID && entry.delivery.status == .failed && entry.delivery.createdAtMs >= sinceMs {
       var updated = entry
@@ -196,6 +198,7 @@ package actor InMemoryEventStore: EventStore {
       deliveries[id] = updated
       count += 1
     }
+    webhooks.audit.append(.recovered(sinceMs: sinceMs, scheduled: count, in: audit))
     return count
   }
 }

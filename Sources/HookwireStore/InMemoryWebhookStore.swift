@@ -4,14 +4,17 @@ import Synchronization
 /// Webhooks in memory, for fast unit tests; same rules as SQLite's.
 package actor InMemoryWebhookStore: WebhookStore {
   private var webhooks: [String: (webhook: Webhook, secret: [UInt8], deleted: Bool)] = [:]
+  /// Where every change's audit event goes (and the event store's redeliveries and recoveries).
+  package nonisolated let audit: InMemoryAuditStore
 
-  /// An empty store, holding no webhooks.
-  package init() {}
+  /// An empty store, holding no webhooks, recording changes in `audit`.
+  package init(audit: InMemoryAuditStore = InMemoryAuditStore()) { self.audit = audit }
 
   package func create(_ webhook: Webhook, encryptedSecret: [UInt8]) throws {
     // A deleted webhook keeps its entry: ids are never reused.
     guard webhooks[webhook.id] == nil else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
     webhooks[webhook.id] = (webhook, encryptedSecret, false)
+    audit.append(.webhookCreated(webhook))
   }
 
   package func webhook(id: String) -> Webhook? {
@@ -36,8 +39,10 @@ package actor InMemoryWebhookStore: WebhookStore {
     if let expectedVersion, expectedVersion != entry.webhook.version {
       throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
+    let before = entry.webhook
     entry.webhook = try entry.webhook.updated(by: author, change)
     webhooks[id] = entry
+    audit.append(.webhookChanged(from: before, to: entry.webhook))
     return entry.webhook
   }
 
@@ -47,6 +52,7 @@ package actor InMemoryWebhookStore: WebhookStore {
       throw DomainError(.staleVersion, "webhook \(id) is at version \(entry.webhook.version), not \(expectedVersion): reload and retry")
     }
     webhooks[id]?.deleted = true
+    audit.append(.webhookDeleted(entry.webhook, by: author))
   }
 
   package func encryptedSecret(id: String) -> [UInt8]? {

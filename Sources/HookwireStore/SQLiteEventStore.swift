@@ -342,8 +342,11 @@ package final class SQLiteEventStore: EventStore {
     }
   }
 
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery {
     try await database.write { db in
+      let select = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?"
+      let found = try db.prepare(select).bind(.text(webhookID), .text(eventID))
+      let before = try found.step() ? Self.decodeDelivery(found) : nil
       try db.prepare("""
         UPDATE deliveries
         SET status = CASE WHEN status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
@@ -354,17 +357,21 @@ package final class SQLiteEventStore: EventStore {
       let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?")
         .bind(.text(webhookID), .text(eventID))
       _ = try row.step()
-      return Self.decodeDelivery(row)
+      let after = Self.decodeDelivery(row)
+      try SQLiteAuditStore.record(.redelivered(before ?? after, after, in: audit), in: db)
+      return after
     }
   }
 
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int {
     try await database.write { db in
       try db.prepare("""
         UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = ?, manual = 1
         WHERE webhook_id = ? AND status = \(SQLCode.of(.failed)) AND created_at_ms >= ?
         """).bind(.integer(nowMs), .text(webhookID), .integer(sinceMs)).run()
-      return db.changes
+      let scheduled = db.changes
+      try SQLiteAuditStore.record(.recovered(sinceMs: sinceMs, scheduled: scheduled, in: audit), in: db)
+      return scheduled
     }
   }
 }

@@ -30,6 +30,7 @@ package final class SQLiteWebhookStore: WebhookStore {
       }
       try db.prepare("INSERT INTO webhooks (\(Self.columns), secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(Self.values(webhook) + [.blob(encryptedSecret)]).run()
+      try SQLiteAuditStore.record(.webhookCreated(webhook), in: db)
     }
     remember(webhook)
   }
@@ -86,6 +87,7 @@ package final class SQLiteWebhookStore: WebhookStore {
           .integer(webhook.version), .text(webhook.description), .integer(author.partnerID), .integer(author.callerPartnerID),
           .text(author.keyPrefix), .integer(author.atMs), .text(id)
         ).run()
+      try SQLiteAuditStore.record(.webhookChanged(from: current, to: webhook), in: db)
       return webhook
     }
     remember(updated)
@@ -102,6 +104,7 @@ package final class SQLiteWebhookStore: WebhookStore {
         UPDATE webhooks SET deleted_at_ms = ?, updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?,
           updated_at_ms = ?, version = version + 1 WHERE id = ?
         """).bind(.integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .integer(author.atMs), .text(id)).run()
+      try SQLiteAuditStore.record(.webhookDeleted(webhook, by: author), in: db)
     }
     cache.remember(id, nil, since: cache.generation)
   }

@@ -71,15 +71,19 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
   }
 
   package func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
-    let webhook = try await directory.visible(request.webhookID, try context.callerScope())
-    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: directory.clock.nowMs())
+    let scope = try context.callerScope()
+    let webhook = try await directory.visible(request.webhookID, scope)
+    let audit = AuditContext(author: try directory.author(scope), webhook: webhook)
+    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: audit.author.atMs, audit: audit)
     dueWork.workIsDue()
     return RedeliverResponse(entry: EventLogEntry(delivery))
   }
 
   package func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
-    let webhook = try await directory.visible(request.webhookID, try context.callerScope())
-    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: directory.clock.nowMs())
+    let scope = try context.callerScope()
+    let webhook = try await directory.visible(request.webhookID, scope)
+    let audit = AuditContext(author: try directory.author(scope), webhook: webhook)
+    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: audit.author.atMs, audit: audit)
     dueWork.workIsDue()
     return RecoverFailedResponse(scheduled: UInt32(clamping: count))
   }

@@ -5,6 +5,48 @@
 import HookwireAPI
 import HookwireWire
 
+extension AuditEvent: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> AuditEvent {
+    var value = AuditEvent()
+    value.id = rng.string()
+    value.atMs = rng.int64()
+    value.partnerID = rng.uint64()
+    value.actorKind = rng.enumValue(AuditActorKind.knownCases, raw: \.rawValue, make: AuditActorKind.init(rawValue:))
+    value.actorPartnerID = rng.uint64()
+    value.actorCredential = rng.string()
+    value.actorName = rng.string()
+    value.action = rng.enumValue(AuditAction.knownCases, raw: \.rawValue, make: AuditAction.init(rawValue:))
+    value.webhookID = rng.string()
+    value.targetID = rng.string()
+    value.eventID = rng.string()
+    value.beforeJSON = rng.string()
+    value.afterJSON = rng.string()
+    return value
+  }
+}
+
+extension ListAuditEventsRequest: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListAuditEventsRequest {
+    var value = ListAuditEventsRequest()
+    value.webhookID = rng.string()
+    value.partnerID = rng.uint64()
+    value.sinceMs = rng.int64()
+    value.untilMs = rng.int64()
+    value.pageSize = rng.uint32()
+    value.pageToken = rng.string()
+    return value
+  }
+}
+
+extension ListAuditEventsResponse: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListAuditEventsResponse {
+    var value = ListAuditEventsResponse()
+    value.events = (0..<rng.count(upTo: depth > 0 ? 4 : 1)).map { _ in AuditEvent.arbitrary(using: &rng, depth: depth - 1) }
+    value.nextPageToken = rng.string()
+    return value
+  }
+}
+
 extension HealthCheckRequest: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> HealthCheckRequest {
     var value = HealthCheckRequest()
@@ -603,6 +645,9 @@ extension CreateProgrammeWebhookRequest: ArbitraryMessage {
 
 /// Every message type of the schema, for tests that cover them all.
 public let apiMessageTypes: [any ArbitraryMessage.Type] = [
+  AuditEvent.self,
+  ListAuditEventsRequest.self,
+  ListAuditEventsResponse.self,
   HealthCheckRequest.self,
   HealthCheckResponse.self,
   EchoRequest.self,
