@@ -54,35 +54,59 @@ package enum AuditRow {
       ownerPartnerID: row.int(13), buID: row.int(14), allBUs: row.flag(15), deliveryBUID: row.isNull(16) ? nil : row.int(16))
   }
 
+  /// The most business units a listing walks one index branch each for;
+  /// a wider reach walks the primary key.
+  package static let maxMergedUnits = 8
+
+  /// The smallest id of an event made at `atMs` or later: ids begin with
+  /// their fixed-width time, so a time bound is an id bound, and a range of
+  /// time is a range of the primary key (`at_ms` itself needs no index).
+  package static func idBound(atMs: Int64) -> String { "aud_" + DeliveryIDs.padded(UInt64(max(0, atMs)), 9) }
+
   /// The query of one listing page: `filter`, after the id `after` (newest
   /// first), at most `limit` rows; `placeholder(n)` spells the nth parameter.
+  ///
+  /// Each branch walks an index newest first and stops after `limit` rows:
+  /// a webhook's or a partner's events by their own index (then checked
+  /// against the reach), otherwise one branch per business unit of the
+  /// reach (up to `maxMergedUnits`) and one for the owner's events
+  /// elsewhere, merged. So a caller whose units hold few events among many
+  /// never scans the others'.
   package static func listQuery<V: WebhookRow.Value>(
     _ filter: AuditFilter, after: String?, limit: Int, placeholder: (Int) -> String
   ) -> (sql: String, values: [V]) {
-    var conditions: [String] = []
     var values: [V] = []
     func bind(_ value: V) -> String {
       values.append(value)
       return placeholder(values.count)
     }
-    if let after { conditions.append("id < \(bind(.text(after)))") }
-    if let webhookID = filter.webhookID { conditions.append("webhook_id = \(bind(.text(webhookID)))") }
-    if let partnerID = filter.partnerID { conditions.append("partner_id = \(bind(.integer(partnerID)))") }
-    if let sinceMs = filter.sinceMs { conditions.append("at_ms >= \(bind(.integer(sinceMs)))") }
-    if let untilMs = filter.untilMs { conditions.append("at_ms < \(bind(.integer(untilMs)))") }
-    if let within = filter.within {
-      let owner = "owner_partner_id = \(bind(.integer(within.ownerID)))"
-      switch within.units {
-      case .all: break
-      case .units(let units) where units.isEmpty: conditions.append(owner)
-      case .units(let units):
-        let list = units.sorted().map { bind(.integer($0)) }.joined(separator: ", ")
-        conditions.append("(bu_id IN (\(list)) OR \(owner))")
-      }
+    var common: [String] = []
+    if let after { common.append("id < \(bind(.text(after)))") }
+    if let sinceMs = filter.sinceMs { common.append("id >= \(bind(.text(idBound(atMs: sinceMs))))") }
+    if let untilMs = filter.untilMs { common.append("id < \(bind(.text(idBound(atMs: untilMs))))") }
+    if let webhookID = filter.webhookID { common.append("webhook_id = \(bind(.text(webhookID)))") }
+    if let partnerID = filter.partnerID { common.append("partner_id = \(bind(.integer(partnerID)))") }
+    let size = bind(.integer(Int64(limit)))
+    func select(_ conditions: [String]) -> String {
+      let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+      return "SELECT \(columns) FROM audit_events\(whereClause) ORDER BY id DESC LIMIT \(size)"
     }
-    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-    let sql = "SELECT \(columns) FROM audit_events\(whereClause) ORDER BY id DESC LIMIT \(bind(.integer(Int64(limit))))"
-    return (sql, values)
+    guard let within = filter.within, case .units(let units) = within.units else { return (select(common), values) }
+    let owner = bind(.integer(within.ownerID))
+    let list = units.sorted().map { bind(.integer($0)) }
+    // A wide reach holds most events: the primary key, newest first, finds a page soonest.
+    if filter.webhookID != nil || filter.partnerID != nil || units.isEmpty || units.count > maxMergedUnits {
+      // `+column` keeps the planner off the unit and owner indexes here (merging
+      // them would read and sort every event of the reach): the walk goes by
+      // the webhook's or partner's index, or by the primary key.
+      let reach =
+        list.isEmpty ? "owner_partner_id = \(owner)" : "(+bu_id IN (\(list.joined(separator: ", "))) OR +owner_partner_id = \(owner))"
+      return (select(common + [reach]), values)
+    }
+    let branches = list.map { select(common + ["bu_id = \($0)"]) }
+      + [select(common + ["owner_partner_id = \(owner)", "bu_id NOT IN (\(list.joined(separator: ", ")))"])]
+    let union = branches.enumerated().map { "SELECT \(columns) FROM (\($0.element)) AS branch\($0.offset)" }.joined(separator: " UNION ALL ")
+    return ("SELECT \(columns) FROM (\(union)) AS merged ORDER BY id DESC LIMIT \(size)", values)
   }
 
   /// The page of `rows` (ids and events, read with one more than `size`):

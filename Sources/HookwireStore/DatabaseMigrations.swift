@@ -93,7 +93,8 @@ package enum DatabaseMigrations {
           delivery_bu_id INTEGER) WITHOUT ROWID;
         CREATE INDEX audit_events_by_webhook ON audit_events(webhook_id, id);
         CREATE INDEX audit_events_by_partner ON audit_events(partner_id, id);
-        CREATE INDEX audit_events_by_time ON audit_events(at_ms);
+        CREATE INDEX audit_events_by_bu ON audit_events(bu_id, id);
+        CREATE INDEX audit_events_by_owner ON audit_events(owner_partner_id, id);
         """),
   ]
 }

@@ -33,8 +33,9 @@ package final class SQLiteAuditStore: AuditStore {
     // In batches, so the writer is never held for long.
     while true {
       let batch = try await database.write { db -> Int in
-        try db.prepare("DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at_ms < ? LIMIT 2000)")
-          .bind(.integer(cutoffMs)).run()
+        // Ids begin with their time: the oldest are the first of the primary key.
+        try db.prepare("DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE id < ? ORDER BY id LIMIT 2000)")
+          .bind(.text(AuditRow.idBound(atMs: cutoffMs))).run()
         return db.changes
       }
       removed += batch

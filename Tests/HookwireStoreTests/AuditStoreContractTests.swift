@@ -141,6 +141,8 @@ struct AuditStoreContractTests {
       (AuditFilter(within: (.units([World.americas]), World.everywhere)), ["wh_08", "wh_04", "wh_00"]),
       (AuditFilter(within: (.units([World.asia]), World.twoUnits)), ["wh_09", "wh_06", "wh_03", "wh_00"]),
       (AuditFilter(partnerID: World.channel, within: (.units([World.americas]), 0)), ["wh_08", "wh_04"]),
+      (AuditFilter(sinceMs: 1_001, within: (.units([World.europe]), World.twoUnits)), ["wh_05", "wh_11", "wh_10", "wh_09", "wh_07", "wh_06", "wh_05", "wh_03"]),
+      (AuditFilter(untilMs: 1_002, within: (.units([World.europe, World.asia]), World.twoUnits)), ["wh_05", "wh_03", "wh_02", "wh_01", "wh_00"]),
     ]
     for (filter, expected) in table { #expect(try await targets(filter) == expected, "\(filter)") }
     for token in ["garbage", "AAAA"] {

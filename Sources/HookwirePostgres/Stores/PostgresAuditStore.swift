@@ -37,8 +37,10 @@ package final class PostgresAuditStore: AuditStore {
     // In batches, so no transaction holds many rows for long.
     while true {
       let batch = try await database.write { connection -> Int in
+        // Ids begin with their time: the oldest are the first of the primary key.
         try connection.query(
-          "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at_ms < $1 LIMIT 2000)", .integer(cutoffMs)
+          "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE id < $1 ORDER BY id LIMIT 2000)",
+          .text(AuditRow.idBound(atMs: cutoffMs))
         ).affectedRows
       }
       removed += batch

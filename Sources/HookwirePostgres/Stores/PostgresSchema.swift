@@ -106,7 +106,8 @@ package enum PostgresSchema {
           delivery_bu_id bigint);
         CREATE INDEX audit_events_by_webhook ON audit_events(webhook_id, id);
         CREATE INDEX audit_events_by_partner ON audit_events(partner_id, id);
-        CREATE INDEX audit_events_by_time ON audit_events(at_ms);
+        CREATE INDEX audit_events_by_bu ON audit_events(bu_id, id);
+        CREATE INDEX audit_events_by_owner ON audit_events(owner_partner_id, id);
         """),
   ]
 }
