@@ -38,6 +38,7 @@ package struct AuditDocument: Sendable, Equatable {
     return "{" + members.map { "\(Self.quoted($0.0)):\(Self.render($0.1))" }.joined(separator: ",") + "}"
   }
 
+  /// Whether both objects are written alike.
   package static func == (lhs: AuditDocument, rhs: AuditDocument) -> Bool { lhs.json == rhs.json }
 
   private static func render(_ value: Value) -> String {

@@ -41,6 +41,7 @@ package struct AuditFilter: Sendable, Equatable {
     self.within = within
   }
 
+  /// Whether both filters select the same events, field by field.
   package static func == (lhs: AuditFilter, rhs: AuditFilter) -> Bool {
     lhs.webhookID == rhs.webhookID && lhs.partnerID == rhs.partnerID && lhs.sinceMs == rhs.sinceMs && lhs.untilMs == rhs.untilMs
       && lhs.within?.units == rhs.within?.units && lhs.within?.ownerID == rhs.within?.ownerID

@@ -24,9 +24,6 @@ package enum AuditRow {
     event_id, before_json, after_json, owner_partner_id, bu_id, all_bus, delivery_bu_id
     """
 
-  /// The number of `columns`.
-  package static let columnCount = 17
-
   /// `event` with its id assigned, ready to insert.
   package static func identified(_ event: AuditEvent) -> AuditEvent {
     var event = event

@@ -10,7 +10,9 @@ package struct AuditRetention: Sendable {
   let retention: Duration
   /// How often pruning runs (the event log's interval).
   let interval: Duration
+  /// The time pruning counts back from.
   let clock: DomainClock
+  /// Where what was pruned is told.
   let log: @Sendable (String) -> Void
 
   /// Retention over `audit`, on `clock`, logging what it removes.
