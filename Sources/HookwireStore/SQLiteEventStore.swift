@@ -322,11 +322,19 @@ package final class SQLiteEventStore: EventStore {
     }
   }
 
+  package func delivery(id: String) async throws -> Delivery? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.id = ?").bind(.text(id))
+      return try row.step() ? Self.decodeDelivery(row) : nil
+    }
+  }
+
   package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
-      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.event_id = ? AND d.id > ?"
+      // The event's deliveries, or the delivery of that id: each side has its index.
+      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE (d.event_id = ?1 OR d.id = ?1) AND d.id > ?2"
       var values: [SQLValue] = [.text(eventID), .text(after)]
       if case .units(let units) = buIDs {
         if units.isEmpty { return Page(items: [], nextToken: "") }
@@ -346,7 +354,7 @@ package final class SQLiteEventStore: EventStore {
     try await database.write { db in
       try db.prepare("""
         UPDATE deliveries
-        SET status = CASE WHEN status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+        SET status = CASE WHEN status = \(SQLCode.of(.held)) OR \(Self.webhookHolds) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
           next_attempt_at_ms = ?, manual = 1
         WHERE webhook_id = ? AND event_id = ? AND status != \(SQLCode.of(.cancelled))
         """).bind(.integer(nowMs), .text(webhookID), .text(eventID)).run()
@@ -361,10 +369,17 @@ package final class SQLiteEventStore: EventStore {
   package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
     try await database.write { db in
       try db.prepare("""
-        UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = ?, manual = 1
+        UPDATE deliveries SET status = CASE WHEN \(Self.webhookHolds) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+          next_attempt_at_ms = ?, manual = 1
         WHERE webhook_id = ? AND status = \(SQLCode.of(.failed)) AND created_at_ms >= ?
         """).bind(.integer(nowMs), .text(webhookID), .integer(sinceMs)).run()
       return db.changes
     }
   }
+
+  /// True when the webhook of the `deliveries` row being changed holds its
+  /// deliveries (`FanOut.initialStatus`: paused or disabled).
+  static let webhookHolds = """
+    EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.state != \(SQLCode.of(Webhook.State.active)))
+    """
 }

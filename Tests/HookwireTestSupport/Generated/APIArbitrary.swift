@@ -126,6 +126,8 @@ extension DeliveryAttempt: ArbitraryMessage {
     value.responseExcerpt = rng.string()
     value.error = rng.string()
     value.succeeded = rng.bool()
+    value.deliveryStatus = rng.enumValue(DeliveryStatus.knownCases, raw: \.rawValue, make: DeliveryStatus.init(rawValue:))
+    value.nextAttemptAtMs = rng.int64()
     return value
   }
 }
@@ -144,6 +146,7 @@ extension EventLogEntry: ArbitraryMessage {
     value.nextAttemptAtMs = rng.int64()
     value.lastHTTPStatus = rng.uint32()
     value.lastError = rng.string()
+    value.webhookDeletedAtMs = rng.int64()
     return value
   }
 }
@@ -222,6 +225,8 @@ extension RedeliverResponse: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> RedeliverResponse {
     var value = RedeliverResponse()
     if depth > 0 && rng.chance() { value.entry = EventLogEntry.arbitrary(using: &rng, depth: depth - 1) }
+    value.held = rng.bool()
+    value.heldReason = rng.string()
     return value
   }
 }
@@ -239,6 +244,8 @@ extension RecoverFailedResponse: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> RecoverFailedResponse {
     var value = RecoverFailedResponse()
     value.scheduled = rng.uint32()
+    value.held = rng.bool()
+    value.heldReason = rng.string()
     return value
   }
 }
