@@ -2,6 +2,8 @@ import Foundation
 import HookwireTestSupport
 import Testing
 
+@testable import hookwire
+
 /// `hookwire logs …` through the real binaries, on SQLite and (when its
 /// programs are installed) PostgreSQL: a receiver finds a delivery by the
 /// `webhook-id` it got, a deleted webhook's log stays readable to whoever
@@ -96,6 +98,8 @@ struct CLIEventLogTests {
       // The event id still finds both webhooks' deliveries; another unit's partner finds neither.
       #expect(try await runCLI(world.acme + ["logs", "search", event]).stdout.split(separator: "\n").count == 2)
       #expect(try await runCLI(world.northwind + ["logs", "search", deliveryID]).stdout.isEmpty)
+      let empty = try await runCLI(world.acme + ["logs", "search", ""])
+      #expect(empty.status == 13 && empty.stderr.contains("INVALID_ARGUMENT: <id> is required"), "\(empty.stderr)")
     }
   }
 
@@ -156,5 +160,18 @@ struct CLIEventLogTests {
       let json = try await runCLI(world.acme + ["--json", "logs", "recover", webhook])
       #expect(json.stdout.contains(#""held":true"#) && json.stdout.contains("last changed by partner 12345"), "\(json.stdout)")
     }
+  }
+
+  @Test("the log commands' server messages name the command's own arguments and flags", arguments: [
+    ("event_id is required", "hookwire logs search", "<id> is required"),
+    ("`event_id` exceeds its bound of 128 bytes", "hookwire logs search", "`<id>` exceeds its bound of 128 bytes"),
+    ("`event_id` exceeds its bound of 128 bytes", "hookwire logs get", "`<event-id>` exceeds its bound of 128 bytes"),
+    ("`event_type` exceeds its bound of 64 bytes", "hookwire logs list", "`--type` exceeds its bound of 64 bytes"),
+    ("`page_token` exceeds its bound of 2048 bytes", "hookwire logs search", "`--page-token` exceeds its bound of 2048 bytes"),
+    ("`webhook_id` exceeds its bound of 128 bytes", "hookwire logs tail", "`<webhook-id>` exceeds its bound of 128 bytes"),
+    ("since_ms must not be negative", "hookwire logs recover", "--since must not be negative"),
+  ])
+  func logVocabulary(_ message: String, _ path: String, _ expected: String) {
+    #expect(FieldVocabulary.translate(message, for: path) == expected)
   }
 }
