@@ -80,7 +80,9 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
     let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: directory.clock.nowMs())
     dueWork.workIsDue()
     // The store holds it while the webhook does (or when a pause came between the two reads).
-    let held = delivery.status == HookwireDomain.DeliveryStatus.held ? DeliveryHold.reason(webhook) ?? "the delivery is held until webhook \(webhook.id) is resumed" : ""
+    let held =
+      delivery.status != HookwireDomain.DeliveryStatus.held
+      ? "" : DeliveryHold.reason(webhook) ?? "the delivery is held until webhook \(webhook.id) is resumed"
     return RedeliverResponse(entry: EventLogEntry(delivery), held: !held.isEmpty, heldReason: held)
   }
 
