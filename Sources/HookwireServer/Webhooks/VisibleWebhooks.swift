@@ -36,7 +36,9 @@ final class VisibleWebhooks {
 
   private func webhook(_ id: String) async throws -> LoggedWebhook? {
     if let cached = known[id] { return cached }
-    let found = try await store.loggedWebhook(id: id)
+    // A live webhook from the store's cache; only a deleted one is read for its kept row.
+    let found: LoggedWebhook? =
+      if let live = try await store.webhook(id: id) { LoggedWebhook(webhook: live, deletedAtMs: nil) } else { try await store.loggedWebhook(id: id) }
     // A long tail meets many webhooks; the cache is only an optimization.
     if known.count >= 4_096 { known.removeAll(keepingCapacity: true) }
     known[id] = found
