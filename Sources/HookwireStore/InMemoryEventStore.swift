@@ -172,8 +172,9 @@ package actor InMemoryEventStore: EventStore {
   package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
+    let byID = DeliveryIDs.mayName(eventID)
     let matching = deliveries.values.map(\.delivery).filter {
-      ($0.eventID == eventID || $0.id == eventID) && buIDs.contains($0.buID) && $0.id > after
+      ($0.eventID == eventID || (byID && $0.id == eventID)) && buIDs.contains($0.buID) && $0.id > after
     }
       .sorted { $0.id < $1.id }
     return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }

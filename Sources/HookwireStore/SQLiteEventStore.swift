@@ -14,6 +14,10 @@ package enum DeliveryIDs {
     return "dlv_" + padded(UInt64(max(0, nowMs)), 9) + padded(count, 7) + Crypto.randomToken(10)
   }
 
+  /// Whether `id` may be a delivery id: every one starts with `dlv_`, so
+  /// a search by any other id looks up events alone.
+  package static func mayName(_ id: String) -> Bool { id.hasPrefix("dlv_") }
+
   static func padded(_ value: UInt64, _ width: Int) -> String {
     let digits = String(value, radix: 36)
     return String(repeating: "0", count: max(0, width - digits.count)) + digits
@@ -333,8 +337,9 @@ package final class SQLiteEventStore: EventStore {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
-      // The event's deliveries, or the delivery of that id: each side has its index.
-      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE (d.event_id = ?1 OR d.id = ?1) AND d.id > ?2"
+      // The event's deliveries, and the delivery of that id when it may be one: each side has its index.
+      let match = DeliveryIDs.mayName(eventID) ? "(d.event_id = ?1 OR d.id = ?1)" : "d.event_id = ?1"
+      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE \(match) AND d.id > ?2"
       var values: [SQLValue] = [.text(eventID), .text(after)]
       if case .units(let units) = buIDs {
         if units.isEmpty { return Page(items: [], nextToken: "") }

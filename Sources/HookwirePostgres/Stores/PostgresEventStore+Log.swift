@@ -57,8 +57,9 @@ extension PostgresEventStore {
   package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
-    // The event's deliveries, or the delivery of that id: each side has its index.
-    var sql = "SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE (d.event_id = $1 OR d.id = $1) AND d.id > $2"
+    // The event's deliveries, and the delivery of that id when it may be one: each side has its index.
+    let match = DeliveryIDs.mayName(eventID) ? "(d.event_id = $1 OR d.id = $1)" : "d.event_id = $1"
+    var sql = "SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE \(match) AND d.id > $2"
     var values: [PostgresValue] = [.text(eventID), .text(after)]
     if case .units(let units) = buIDs {
       if units.isEmpty { return Page(items: [], nextToken: "") }
