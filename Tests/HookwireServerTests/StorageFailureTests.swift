@@ -47,6 +47,7 @@ final class FailingRecordStore: EventStore {
   func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? {
     await inner.eventLog(webhookID: webhookID, eventID: eventID)
   }
+  func delivery(id: String) async throws -> Delivery? { await inner.delivery(id: id) }
   func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     try await inner.search(eventID: eventID, buIDs: buIDs, pageSize: pageSize, pageToken: pageToken)
   }

@@ -151,36 +151,4 @@ package final class PostgresEventStore: EventStore {
       }
     }
   }
-
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery {
-    try await database.write { connection in
-      let before = try connection.query(
-        "SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE d.webhook_id = $1 AND d.event_id = $2 FOR UPDATE",
-        .text(webhookID), .text(eventID)
-      ).first.map { try Self.decodeDelivery($0) }
-      let rows = try connection.query("""
-        UPDATE deliveries d
-        SET status = CASE WHEN d.status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
-          next_attempt_at_ms = $1, manual = true
-        WHERE d.webhook_id = $2 AND d.event_id = $3 AND d.status <> \(SQLCode.of(.cancelled))
-        RETURNING \(SQLiteEventStore.deliveryColumns)
-        """, .integer(nowMs), .text(webhookID), .text(eventID))
-      guard let row = rows.first else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
-      let after = try Self.decodeDelivery(row)
-      try PostgresAuditStore.record(.redelivered(before ?? after, after, in: audit), on: connection)
-      return after
-    }
-  }
-
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int {
-    try await database.write { connection in
-      let scheduled = try connection.query("""
-        UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = $1, manual = true
-        WHERE webhook_id = $2 AND status = \(SQLCode.of(.failed)) AND created_at_ms >= $3
-        """, .integer(nowMs), .text(webhookID), .integer(sinceMs)
-      ).affectedRows
-      try PostgresAuditStore.record(.recovered(sinceMs: sinceMs, scheduled: scheduled, in: audit), on: connection)
-      return scheduled
-    }
-  }
 }

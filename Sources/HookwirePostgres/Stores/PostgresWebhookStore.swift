@@ -64,6 +64,14 @@ package final class PostgresWebhookStore: WebhookStore {
     try await cache.webhook(id: id) { try await database.read { connection in try Self.load(connection, id: id) } }
   }
 
+  package func loggedWebhook(id: String) async throws -> LoggedWebhook? {
+    try await database.read { connection in
+      try connection.query("SELECT \(WebhookRow.loggedColumns) FROM webhooks WHERE id = $1", .text(id)).first.map {
+        row throws(StoreError) in try WebhookRow.loggedWebhook(row)
+      }
+    }
+  }
+
   /// The webhook `id` unless it was deleted; locked until the transaction
   /// ends when `forUpdate`.
   static func load(_ connection: PostgresConnection, id: String, forUpdate: Bool = false) throws -> Webhook? {
@@ -123,9 +131,10 @@ package final class PostgresWebhookStore: WebhookStore {
     let generation = cache.generation
     try await database.write { connection in
       let current = try Self.lockCurrent(connection, id: id, expectedVersion: expectedVersion)
+      // The row stays for the log's access rule; the secret goes.
       try connection.query(
         """
-        UPDATE webhooks SET deleted_at_ms = $1, updated_by_partner = $2, updated_by_caller = $3, updated_by_key = $4,
+        UPDATE webhooks SET deleted_at_ms = $1, secret = ''::bytea, updated_by_partner = $2, updated_by_caller = $3, updated_by_key = $4,
           updated_at_ms = $1, version = version + 1 WHERE id = $5
         """,
         .integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .text(id))

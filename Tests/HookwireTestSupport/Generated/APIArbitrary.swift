@@ -168,6 +168,8 @@ extension DeliveryAttempt: ArbitraryMessage {
     value.responseExcerpt = rng.string()
     value.error = rng.string()
     value.succeeded = rng.bool()
+    value.deliveryStatus = rng.enumValue(DeliveryStatus.knownCases, raw: \.rawValue, make: DeliveryStatus.init(rawValue:))
+    value.nextAttemptAtMs = rng.int64()
     return value
   }
 }
@@ -186,6 +188,7 @@ extension EventLogEntry: ArbitraryMessage {
     value.nextAttemptAtMs = rng.int64()
     value.lastHTTPStatus = rng.uint32()
     value.lastError = rng.string()
+    value.webhookDeletedAtMs = rng.int64()
     return value
   }
 }
@@ -264,6 +267,8 @@ extension RedeliverResponse: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> RedeliverResponse {
     var value = RedeliverResponse()
     if depth > 0 && rng.chance() { value.entry = EventLogEntry.arbitrary(using: &rng, depth: depth - 1) }
+    value.held = rng.bool()
+    value.heldReason = rng.string()
     return value
   }
 }
@@ -281,6 +286,8 @@ extension RecoverFailedResponse: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> RecoverFailedResponse {
     var value = RecoverFailedResponse()
     value.scheduled = rng.uint32()
+    value.held = rng.bool()
+    value.heldReason = rng.string()
     return value
   }
 }
