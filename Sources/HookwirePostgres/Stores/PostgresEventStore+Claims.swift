@@ -95,14 +95,18 @@ extension PostgresEventStore {
   /// the per-webhook limit, $5 the candidate pool's size, $6 the limit, $7
   /// the new lease's end.
   ///
-  /// `pool` reads the oldest claimable candidates, `ranked` numbers each
+  /// `candidates` reads the oldest claimable deliveries from the due index,
+  /// once (materialized: otherwise the planner may join it to the
+  /// webhooks as the inner side of a nested loop, reading the index again
+  /// for every active webhook), `pool` keeps those of active webhooks,
+  /// `ranked` numbers each
   /// webhook's from its oldest, and `chosen` keeps those within the
   /// webhook's room (`held` counts what is in flight there elsewhere or
   /// here), oldest first, up to the limit. `locked` locks them, skipping
   /// rows another transaction holds (a record, a hold, a redelivery under
   /// way: claimed at a later call instead of waited on), and repeats the
   /// conditions so PostgreSQL checks them again on the row as committed
-  /// (a delivery recorded since `pool` read it is not claimed). Skipping
+  /// (a delivery recorded since `candidates` read it is not claimed). Skipping
   /// only ever claims fewer, so the per-webhook room is never exceeded.
   static let claimSQL = """
     WITH held AS (
@@ -112,16 +116,16 @@ extension PostgresEventStore {
         UNION ALL
         SELECT d.webhook_id FROM deliveries d WHERE d.id = ANY($3::text[])
       ) h GROUP BY h.webhook_id
+    ), candidates AS MATERIALIZED (
+      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
+      WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
+        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
+      ORDER BY d.next_attempt_at_ms, d.id LIMIT $5
     ), pool AS (
-      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM (
-        SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
-        WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
-          AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
-        ORDER BY d.next_attempt_at_ms, d.id LIMIT $5 OFFSET 0
-      ) d
+      SELECT c.id, c.webhook_id, c.next_attempt_at_ms FROM candidates c
       WHERE EXISTS (
         SELECT 1 FROM webhooks w
-        WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
+        WHERE w.id = c.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
     ), ranked AS (
       SELECT p.id, p.webhook_id, p.next_attempt_at_ms,
         row_number() OVER (PARTITION BY p.webhook_id ORDER BY p.next_attempt_at_ms, p.id) AS rank
