@@ -8,8 +8,9 @@ import HookwireStore
 /// A claim is one transaction of its own on a writer's connection:
 /// 1. `pg_advisory_xact_lock(claimLock)`: claims run one at a time across
 ///    servers, so each sees every lease the one before it committed (the
-///    lock is its own statement: under READ COMMITTED the next statement's
-///    snapshot is taken after the lock was granted, after that COMMIT).
+///    lock is its own statement, sent with BEGIN and the settings in one
+///    round trip: under READ COMMITTED the next statement's snapshot is
+///    taken after the lock was granted, after that COMMIT).
 /// 2. The claim (`claimSQL`): due deliveries of active webhooks, not in
 ///    `excluding`, unleased or leased to this server or whose lease has
 ///    lapsed, oldest first, per webhook no more than the limit less the
@@ -59,15 +60,7 @@ extension PostgresEventStore {
     // the engine's own buffer does).
     let pool = Int64(min(limit, 1 << 20))
     return try await database.withConnection { connection in
-      try connection.transaction {
-        // One round trip for the claim's settings. The due index read in
-        // order is the plan whatever the statistics say: a backlog that
-        // grew since the last ANALYZE looks tiny to the planner, which
-        // would then bitmap-scan and sort all of it.
-        try connection.execute(
-          "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
-            + "SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
-        try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
+      try Self.inClaimTransaction(connection, leases: leases) {
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
           .integer(Int64(limit)), .integer(nowMs + leases.durationMs))
@@ -88,6 +81,38 @@ extension PostgresEventStore {
           .integer(nowMs + leases.durationMs / 2))
         return due
       }
+    }
+  }
+
+  /// Runs `body` in a claim's transaction on `connection`, opened in one
+  /// round trip with the claim's settings and the advisory lock (each
+  /// statement of a multi-statement query has a snapshot of its own, so the
+  /// claim's statements still see every lease committed before the lock was
+  /// granted). COMMIT when `body` returns, ROLLBACK when it throws.
+  ///
+  /// - The due index read in order is the plan whatever the statistics
+  ///   say: a backlog that grew since the last ANALYZE looks tiny to the
+  ///   planner, which would then bitmap-scan and sort all of it.
+  /// - The COMMIT does not wait for the WAL flush (`synchronous_commit =
+  ///   off` for this transaction alone): a claim writes nothing but
+  ///   leases, which are visible to the other servers at COMMIT all the
+  ///   same. A database crash can lose at most the last fraction of a
+  ///   second of leases, and a lost lease can only make another server
+  ///   attempt a delivery again, which at-least-once delivery allows; the
+  ///   next durable COMMIT (a record, a publish) flushes it anyway.
+  ///   Everything else keeps waiting for the flush.
+  static func inClaimTransaction<T>(_ connection: PostgresConnection, leases: DeliveryLeases, _ body: () throws -> T) throws -> T {
+    try connection.execute(
+      "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; SET LOCAL enable_bitmapscan = off; "
+        + "SET LOCAL enable_seqscan = off; SET LOCAL idle_in_transaction_session_timeout = \(claimIdleLimitMs(leases)); "
+        + "SELECT pg_advisory_xact_lock(\(claimLock))")
+    do {
+      let result = try body()
+      try connection.commit()
+      return result
+    } catch {
+      if connection.inTransaction { try? connection.execute("ROLLBACK") }
+      throw error
     }
   }
 
