@@ -173,12 +173,13 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// each attempt re-checks its webhook (paused, disabled or deleted since
   /// the read) before sending.
   ///
-  /// The store is read again only when that may find something new: after
-  /// a wait (woken, or at a due time or the poll interval), after a wake
-  /// came (an attempt ended, work was published), or when the buffer is
-  /// stale. Right after launching what a read returned, with nothing
-  /// happened since, a read would return what is in hand (with a store
-  /// that claims, a round trip and a write for nothing). While attempts
+  /// The store is read again only when that may find something new: a
+  /// slot is free, and a wait ended (woken, or at a due time or the poll
+  /// interval) or a wake came since the last read (an attempt ended, work
+  /// was published); or when the buffer is stale. With every slot taken, or
+  /// right after launching what a read returned with nothing happened
+  /// since, a read could only return what is in hand (with a store that
+  /// claims, a round trip and a write for nothing). While attempts
   /// are in flight the next due time is not asked for either: each
   /// attempt's end wakes the loop, which reads again then, and the poll
   /// interval bounds the wait.
@@ -198,7 +199,8 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         continue
       }
       let signal = signals.load(ordering: .acquiring)
-      let mayFindMore = waited || signal != readAtSignal
+      let slotFree = state.withLock { $0.inFlight.count < ($0.backoff.probing ? 1 : configuration.maxInFlight) }
+      let mayFindMore = slotFree && (waited || signal != readAtSignal)
       waited = false
       if (buffer.count < configuration.maxInFlight && mayFindMore) || ContinuousClock.now - bufferReadAt > bufferLifetime {
         readAtSignal = signal
