@@ -198,9 +198,16 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         waited = true
         continue
       }
+      var free = freeSlots()
+      if free > 0 && free < configuration.maxInFlight / 4 {
+        // Attempts whose records were written together end together: let
+        // the others free their slots first, so one read serves them all
+        // rather than one read each.
+        await Task.yield()
+        free = freeSlots()
+      }
       let signal = signals.load(ordering: .acquiring)
-      let slotFree = state.withLock { $0.inFlight.count < ($0.backoff.probing ? 1 : configuration.maxInFlight) }
-      let mayFindMore = slotFree && (waited || signal != readAtSignal)
+      let mayFindMore = free > 0 && (waited || signal != readAtSignal)
       waited = false
       if (buffer.count < configuration.maxInFlight && mayFindMore) || ContinuousClock.now - bufferReadAt > bufferLifetime {
         readAtSignal = signal
@@ -243,6 +250,11 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
       await waker.wait(timeout: wait)
       waited = true
     }
+  }
+
+  /// Slots free for new attempts (one in all while storage is failing).
+  private func freeSlots() -> Int {
+    state.withLock { ($0.backoff.probing ? 1 : configuration.maxInFlight) - $0.inFlight.count }
   }
 
   /// Whether the delivery's webhook still takes deliveries (from the
