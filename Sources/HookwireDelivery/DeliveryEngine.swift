@@ -66,6 +66,9 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   private let observers = Mutex<[Int: @Sendable (DeliveryAttempt, Int64) -> Void]>([:])
   private let nextObserver = Atomic<Int>(0)
   private let completedScans = Atomic<Int>(0)
+  /// Wakes so far (work due, an attempt ended): a claim made since the last
+  /// one, with nothing waited for between, would find nothing new.
+  private let signals = Atomic<Int>(0)
 
   /// Creates an engine; `run()` it (or `start()` it in a task of its own).
   package init(
@@ -134,10 +137,13 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   }
 
   /// New work may be due now (after a publish, a resume, a redelivery).
-  package func wake() { waker.wake() }
+  package func wake() {
+    signals.add(1, ordering: .releasing)
+    waker.wake()
+  }
 
   /// The domain's signal: new work may be due now.
-  package func workIsDue() { waker.wake() }
+  package func workIsDue() { wake() }
 
   /// Calls `observer` with every attempt (and its business unit) as it is
   /// logged; returns a token for `removeObserver`.
@@ -166,19 +172,45 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// database read; a batch older than `bufferLifetime` is read again, and
   /// each attempt re-checks its webhook (paused, disabled or deleted since
   /// the read) before sending.
+  ///
+  /// The store is read again only when that may find something new: a
+  /// slot is free, and a wait ended (woken, or at a due time or the poll
+  /// interval) or a wake came since the last read (an attempt ended, work
+  /// was published); or when the buffer is stale. With every slot taken, or
+  /// right after launching what a read returned with nothing happened
+  /// since, a read could only return what is in hand (with a store that
+  /// claims, a round trip and a write for nothing). While attempts
+  /// are in flight the next due time is not asked for either: each
+  /// attempt's end wakes the loop, which reads again then, and the poll
+  /// interval bounds the wait.
   private func deliverUntilStopped(in group: inout DiscardingTaskGroup) async {
     var buffer: [DueDelivery] = []
     var bufferReadAt = ContinuousClock.now
     let bufferLifetime: Duration = .seconds(1)
+    var readAtSignal = -1
+    var waited = true
     while state.withLock({ $0.running }) {
       if let pause = state.withLock({ $0.backoff.remainingPause(at: .now) }) {
         // Storage is failing: nothing is sent until the pause has passed,
         // and what was read before is read again after it.
         buffer = []
         await waker.wait(timeout: pause)
+        waited = true
         continue
       }
-      if buffer.count < configuration.maxInFlight || ContinuousClock.now - bufferReadAt > bufferLifetime {
+      var free = freeSlots()
+      if free > 0 && free < configuration.maxInFlight / 4 {
+        // Attempts whose records were written together end together: let
+        // the others free their slots first, so one read serves them all
+        // rather than one read each.
+        await Task.yield()
+        free = freeSlots()
+      }
+      let signal = signals.load(ordering: .acquiring)
+      let mayFindMore = free > 0 && (waited || signal != readAtSignal)
+      waited = false
+      if (buffer.count < configuration.maxInFlight && mayFindMore) || ContinuousClock.now - bufferReadAt > bufferLifetime {
+        readAtSignal = signal
         let busy = state.withLock { $0.inFlight.union($0.backoff.parked) }
         if let due = try? await events.dueDeliveries(nowMs: clock.nowMs(), limit: max(256, configuration.maxInFlight * 4), excluding: busy) {
           buffer = due
@@ -197,7 +229,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         group.addTask { [self] in
           if await stillDeliverable(item.delivery) { await attempt(item) }
           release(item.delivery)
-          waker.wake()
+          wake()
         }
       }
       buffer = kept
@@ -207,13 +239,22 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
       if !buffer.isEmpty {
         // Waiting for slots of busy webhooks: woken when an attempt ends.
         wait = min(wait, bufferLifetime)
-      } else if let next = try? await events.nextDueMs() {
+      } else if state.withLock({ $0.inFlight.isEmpty }), let next = try? await events.nextDueMs() {
         let until = next - clock.nowMs()
-        if until <= 0 && state.withLock({ $0.inFlight.isEmpty }) { continue }
+        if until <= 0 && state.withLock({ $0.inFlight.isEmpty }) {
+          waited = true
+          continue
+        }
         if until > 0 { wait = min(wait, .milliseconds(until)) }
       }
       await waker.wait(timeout: wait)
+      waited = true
     }
+  }
+
+  /// Slots free for new attempts (one in all while storage is failing).
+  private func freeSlots() -> Int {
+    state.withLock { ($0.backoff.probing ? 1 : configuration.maxInFlight) - $0.inFlight.count }
   }
 
   /// Whether the delivery's webhook still takes deliveries (from the

@@ -8,8 +8,9 @@ import HookwireStore
 /// A claim is one transaction of its own on a writer's connection:
 /// 1. `pg_advisory_xact_lock(claimLock)`: claims run one at a time across
 ///    servers, so each sees every lease the one before it committed (the
-///    lock is its own statement: under READ COMMITTED the next statement's
-///    snapshot is taken after the lock was granted, after that COMMIT).
+///    lock is its own statement, sent with BEGIN and the settings in one
+///    round trip: under READ COMMITTED the next statement's snapshot is
+///    taken after the lock was granted, after that COMMIT).
 /// 2. The claim (`claimSQL`): due deliveries of active webhooks, not in
 ///    `excluding`, unleased or leased to this server or whose lease has
 ///    lapsed, oldest first, per webhook no more than the limit less the
@@ -59,15 +60,7 @@ extension PostgresEventStore {
     // the engine's own buffer does).
     let pool = Int64(min(limit, 1 << 20))
     return try await database.withConnection { connection in
-      try connection.transaction {
-        // One round trip for the claim's settings. The due index read in
-        // order is the plan whatever the statistics say: a backlog that
-        // grew since the last ANALYZE looks tiny to the planner, which
-        // would then bitmap-scan and sort all of it.
-        try connection.execute(
-          "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
-            + "SET LOCAL idle_in_transaction_session_timeout = \(Self.claimIdleLimitMs(leases))")
-        try connection.query("SELECT pg_advisory_xact_lock($1)", .integer(Self.claimLock))
+      try Self.inClaimTransaction(connection, leases: leases) {
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
           .integer(Int64(limit)), .integer(nowMs + leases.durationMs))
@@ -91,18 +84,54 @@ extension PostgresEventStore {
     }
   }
 
+  /// Runs `body` in a claim's transaction on `connection`, opened in one
+  /// round trip with the claim's settings and the advisory lock (each
+  /// statement of a multi-statement query has a snapshot of its own, so the
+  /// claim's statements still see every lease committed before the lock was
+  /// granted). COMMIT when `body` returns, ROLLBACK when it throws.
+  ///
+  /// - The due index read in order is the plan whatever the statistics
+  ///   say: a backlog that grew since the last ANALYZE looks tiny to the
+  ///   planner, which would then bitmap-scan and sort all of it.
+  /// - The COMMIT does not wait for the WAL flush (`synchronous_commit =
+  ///   off` for this transaction alone): a claim writes nothing but
+  ///   leases, which are visible to the other servers at COMMIT all the
+  ///   same. A database crash can lose at most the last fraction of a
+  ///   second of leases, and a lost lease can only make another server
+  ///   attempt a delivery again, which at-least-once delivery allows; the
+  ///   next durable COMMIT (a record, a publish) flushes it anyway.
+  ///   Everything else keeps waiting for the flush.
+  static func inClaimTransaction<T>(_ connection: PostgresConnection, leases: DeliveryLeases, _ body: () throws -> T) throws -> T {
+    try connection.execute(
+      "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; SET LOCAL enable_bitmapscan = off; "
+        + "SET LOCAL enable_seqscan = off; SET LOCAL idle_in_transaction_session_timeout = \(claimIdleLimitMs(leases)); "
+        + "SELECT pg_advisory_xact_lock(\(claimLock))")
+    do {
+      let result = try body()
+      try connection.commit()
+      return result
+    } catch {
+      if connection.inTransaction { try? connection.execute("ROLLBACK") }
+      throw error
+    }
+  }
+
   /// Step 2 of a claim. $1 now, $2 this node, $3 excluding (`text[]`), $4
   /// the per-webhook limit, $5 the candidate pool's size, $6 the limit, $7
   /// the new lease's end.
   ///
-  /// `pool` reads the oldest claimable candidates, `ranked` numbers each
+  /// `candidates` reads the oldest claimable deliveries from the due index,
+  /// once (materialized: otherwise the planner may join it to the
+  /// webhooks as the inner side of a nested loop, reading the index again
+  /// for every active webhook), `pool` keeps those of active webhooks,
+  /// `ranked` numbers each
   /// webhook's from its oldest, and `chosen` keeps those within the
   /// webhook's room (`held` counts what is in flight there elsewhere or
   /// here), oldest first, up to the limit. `locked` locks them, skipping
   /// rows another transaction holds (a record, a hold, a redelivery under
   /// way: claimed at a later call instead of waited on), and repeats the
   /// conditions so PostgreSQL checks them again on the row as committed
-  /// (a delivery recorded since `pool` read it is not claimed). Skipping
+  /// (a delivery recorded since `candidates` read it is not claimed). Skipping
   /// only ever claims fewer, so the per-webhook room is never exceeded.
   static let claimSQL = """
     WITH held AS (
@@ -112,16 +141,16 @@ extension PostgresEventStore {
         UNION ALL
         SELECT d.webhook_id FROM deliveries d WHERE d.id = ANY($3::text[])
       ) h GROUP BY h.webhook_id
+    ), candidates AS MATERIALIZED (
+      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
+      WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
+        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
+      ORDER BY d.next_attempt_at_ms, d.id LIMIT $5
     ), pool AS (
-      SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM (
-        SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
-        WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
-          AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
-        ORDER BY d.next_attempt_at_ms, d.id LIMIT $5 OFFSET 0
-      ) d
+      SELECT c.id, c.webhook_id, c.next_attempt_at_ms FROM candidates c
       WHERE EXISTS (
         SELECT 1 FROM webhooks w
-        WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
+        WHERE w.id = c.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
     ), ranked AS (
       SELECT p.id, p.webhook_id, p.next_attempt_at_ms,
         row_number() OVER (PARTITION BY p.webhook_id ORDER BY p.next_attempt_at_ms, p.id) AS rank

@@ -44,49 +44,13 @@ package struct DeliveryLeases: Sendable, Equatable {
 package final class PostgresEventStore: EventStore {
   let database: PostgresDatabase
   let leases: DeliveryLeases
+  /// Records waiting to be written together (`PostgresEventStore+Record.swift`).
+  let records = PostgresBatchQueue<RecordRequest, Int64?>(limit: PostgresWorker.groupLimit)
 
   /// A store over `database`, which must be migrated to `PostgresSchema.migrations`.
   package init(database: PostgresDatabase, leases: DeliveryLeases) {
     self.database = database
     self.leases = leases
-  }
-
-  package func record(_ attempt: DeliveryAttempt, status: DeliveryStatus, nextAttemptAtMs: Int64) async throws -> Int64? {
-    let node = leases.node
-    return try await database.write { connection in
-      // A delivery cancelled or held meanwhile keeps that status, unless the
-      // attempt succeeded. Only this server's own lease is cleared: one a
-      // server took over after it lapsed covers that server's attempt.
-      try connection.query("""
-        WITH logged AS (
-          INSERT INTO attempts (delivery_id, attempt_number, trigger, attempted_at_ms, http_status, latency_ms,
-            response_excerpt, error, succeeded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-          ON CONFLICT (delivery_id, attempt_number) DO UPDATE SET trigger = excluded.trigger,
-            attempted_at_ms = excluded.attempted_at_ms, http_status = excluded.http_status, latency_ms = excluded.latency_ms,
-            response_excerpt = excluded.response_excerpt, error = excluded.error, succeeded = excluded.succeeded)
-        UPDATE deliveries SET attempts = $2, last_attempt_at_ms = $4, last_http_status = $5, last_error = $8, manual = false,
-          status = CASE WHEN status IN \(SQLCode.list([.held, .cancelled])) AND $10 <> \(SQLCode.of(.succeeded)) THEN status ELSE $10 END,
-          next_attempt_at_ms = $11,
-          leased_until_ms = CASE WHEN leased_by = $12 THEN NULL ELSE leased_until_ms END,
-          leased_by = CASE WHEN leased_by = $12 THEN NULL ELSE leased_by END
-        WHERE id = $1
-        """,
-        .text(attempt.deliveryID), .integer(Int64(attempt.number)), .integer(attempt.trigger.rawValue), .integer(attempt.attemptedAtMs),
-        .integer(Int64(attempt.httpStatus)), .integer(Int64(attempt.latencyMs)), .text(Self.storable(attempt.responseExcerpt)),
-        .text(Self.storable(attempt.error)), .bool(attempt.succeeded), .integer(status.rawValue), .integer(nextAttemptAtMs), .text(node))
-      try connection.notify(channel: PostgresChanges.channel, payload: Self.attemptNotice(node: node, deliveryID: attempt.deliveryID, number: attempt.number))
-      if attempt.succeeded {
-        try connection.query("DELETE FROM webhook_failures WHERE webhook_id = $1", .text(attempt.webhookID))
-        return nil
-      }
-      try connection.query(
-        "INSERT INTO webhook_failures (webhook_id, failing_since_ms) VALUES ($1, $2) ON CONFLICT (webhook_id) DO NOTHING",
-        .text(attempt.webhookID), .integer(attempt.attemptedAtMs))
-      // A statement of its own: its snapshot sees a row another server's
-      // insert committed while this one waited on it.
-      return try connection.query("SELECT failing_since_ms FROM webhook_failures WHERE webhook_id = $1", .text(attempt.webhookID))
-        .first?.int(0)
-    }
   }
 
   /// The `PostgresChanges` payload announcing attempt `number` of a delivery, logged by `node`.
