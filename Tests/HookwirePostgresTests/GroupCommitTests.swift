@@ -17,26 +17,19 @@ struct GroupCommitTests {
       let second = PostgresDatabase(url: url, writers: 1, readers: 1)
       defer { Task { await second.close() } }
       let runs = Counter()
-      // Each locks one row and, on its first run, waits (30 s at most) until
-      // the other has locked the other row; then it wants that row too: a
-      // deadlock whatever the machine's load.
+      let locked = Counter()
+      // Each locks one row and, on its first run, waits (on its connection's
+      // own thread, 30 s at most) until the other has locked the other row;
+      // then it wants that row too: a deadlock whatever the machine's load.
       @Sendable func crossing(_ database: PostgresDatabase, _ order: [Int64]) async throws {
         let firstRun = Atomic<Bool>(true)
         try await database.write { connection in
           runs.add()
           try connection.query("UPDATE counters SET value = value + 1 WHERE id = $1", .integer(order[0]))
           if firstRun.exchange(false, ordering: .relaxed) {
-            try connection.execute(
-              """
-              DO $$ BEGIN
-                FOR i IN 1..3000 LOOP
-                  EXIT WHEN EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-                    WHERE c.relname = 'counters' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
-                      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()));
-                  PERFORM pg_sleep(0.01);
-                END LOOP;
-              END $$
-              """)
+            locked.add()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while locked.value < 2 && ContinuousClock.now < deadline { try connection.execute("SELECT pg_sleep(0.005)") }
           }
           try connection.query("UPDATE counters SET value = value + 1 WHERE id = $1", .integer(order[1]))
         }
@@ -50,6 +43,7 @@ struct GroupCommitTests {
         try connection.query("SELECT value FROM counters ORDER BY id").map { try $0.int(0) }
       }
       #expect(values == [2, 2], "each write's two increments are kept exactly once")
+      #expect(locked.value == 2, "both held their first row before either wanted the other's")
       #expect(runs.value >= 3, "one of the two was run again after losing the deadlock")
     }
   }
