@@ -29,14 +29,10 @@ struct FailingStreaks {
   /// The streaks `records` (webhook, attempt start, success), in order, leave.
   init(_ records: [(webhookID: String, atMs: Int64, succeeded: Bool)]) {
     self.records = records
-    var order: [String] = []
     var byWebhook: [String: [(atMs: Int64, succeeded: Bool)]] = [:]
-    for record in records {
-      if byWebhook[record.webhookID] == nil { order.append(record.webhookID) }
-      byWebhook[record.webhookID, default: []].append((record.atMs, record.succeeded))
-    }
+    for record in records { byWebhook[record.webhookID, default: []].append((record.atMs, record.succeeded)) }
     // Sorted, so servers writing the same webhooks' rows lock them in one order.
-    for webhook in order.sorted() {
+    for webhook in byWebhook.keys.sorted() {
       let own = byWebhook[webhook] ?? []
       guard let lastSuccess = own.lastIndex(where: \.succeeded) else {
         started.append(Start(webhookID: webhook, sinceMs: own[0].atMs))
