@@ -109,6 +109,13 @@ package enum PostgresSchema {
         CREATE INDEX audit_events_by_bu ON audit_events(bu_id, id);
         CREATE INDEX audit_events_by_owner ON audit_events(owner_partner_id, id);
         """),
+    // A webhook's log filtered by status, newest first, read from an index
+    // in order rather than by sorting every delivery of the webhook.
+    Migration(
+      version: 7,
+      sql: """
+        CREATE INDEX deliveries_by_webhook_status ON deliveries(webhook_id, status, created_at_ms, id);
+        """),
   ]
 }
 
