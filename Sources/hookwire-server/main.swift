@@ -15,6 +15,8 @@ import HookwirePosix
 import HookwireTLS
 import HookwireDelivery
 import HookwireDomain
+import HookwireHTTP
+import HookwireMetrics
 import HookwireServer
 import HookwireStore
 
@@ -94,6 +96,12 @@ configuration.keyCacheTTL = .seconds(options.keyCacheSeconds)
 configuration.server.tls = options.tls
 configuration.server.tlsHandshakeTimeout = .seconds(options.tlsHandshakeTimeoutSeconds)
 configuration.log = log
+// Metrics are kept only when they are served.
+let metrics = options.metricsListen.map { _ in MetricsRegistry() }
+if let metrics {
+  ProcessMetrics.register(version: ServerOptions.version, with: metrics)
+  configuration.server.metrics = metrics
+}
 
 let application: HookwireApplication
 do {
@@ -105,6 +113,23 @@ do {
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)
+}
+var metricsServer: HTTPServer?
+if let metrics, let (host, port) = options.metricsListen {
+  var http = HTTPServer.Configuration()
+  http.host = host
+  http.port = port
+  let server = HTTPServer(
+    configuration: http,
+    responder: HTTPPathResponder(path: "/metrics", contentType: ExpositionFormat.contentType) { Array(await metrics.scrape().utf8) })
+  do {
+    let bound = try server.start()
+    log("serving metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/metrics")
+  } catch {
+    log("cannot serve metrics on \(host):\(port): \(error)")
+    exit(1)
+  }
+  metricsServer = server
 }
 let grace = configuration.server.shutdownGrace
 TerminationSignals.onSignal { _ in
@@ -130,6 +155,7 @@ case .required?: security = "TLS, client certificates required"
 // right after this line gets a clean drain.
 log("listening on \(options.host):\(application.port) (\(security)) with \(configuration.server.loops) event loops, data in \(options.database.description)")
 await application.run()
+await metricsServer?.shutdown()
 await data.close()
 log("stopped")
 exit(0)
