@@ -40,7 +40,7 @@ var targets: [Target] = [
   .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
   .target(name: "HookwireCrypto", dependencies: ["CCrypto"]),
   .target(name: "HookwireDomain"),
-  .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
+  .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain", "HookwireMetrics"]),
   .target(name: "HookwirePostgres", dependencies: ["CPostgres", "HookwireDomain", "HookwireStore"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireCommandLine"),
@@ -48,7 +48,8 @@ var targets: [Target] = [
   .target(name: "HookwireHTTP", dependencies: ["HookwirePosix", "HookwireTLS"]),
   .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire", "HookwireTLS", "HookwireMetrics"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
-  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix", "HookwireTLS"]),
+  .target(
+    name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix", "HookwireTLS", "HookwireMetrics"]),
   .target(
     name: "HookwireServer",
     dependencies: [

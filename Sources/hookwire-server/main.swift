@@ -40,12 +40,16 @@ if options.help {
   exit(0)
 }
 
+// Metrics are kept only when they are served.
+let metrics = options.metricsListen.map { _ in MetricsRegistry() }
+if let metrics { ProcessMetrics.register(version: ServerOptions.version, with: metrics) }
 var postgresOptions = PostgresStores.Options()
 if let name = options.nodeName { postgresOptions.node = name }
 postgresOptions.leaseDuration = .seconds(options.deliveryLeaseSeconds)
 let data: OpenedDatabase
 do {
-  data = try await OpenedDatabase.open(options.database, secretKeyFile: options.secretKeyFile, postgres: postgresOptions)
+  data = try await OpenedDatabase.open(
+    options.database, secretKeyFile: options.secretKeyFile, postgres: postgresOptions, metrics: metrics.map { StoreMetrics(registry: $0) })
 } catch {
   log("cannot open the database \(options.database.description): \(error)")
   exit(1)
@@ -87,6 +91,15 @@ delivery.disableAfterFailing = .seconds(options.disableAfterHours * 3_600)
 if let delays = options.retryDelaysMilliseconds {
   delivery.schedule = RetrySchedule(delays: delays.map { .milliseconds($0) })
 }
+if let metrics {
+  let backlog: (@Sendable (Int64, Int) async throws -> (count: Int, oldestDueMs: Int64?))? =
+    switch data.stores.events {
+    case let store as SQLiteEventStore: { try await store.dueBacklog(nowMs: $0, limit: $1) }
+    case let store as PostgresEventStore: { try await store.dueBacklog(nowMs: $0, limit: $1) }
+    default: nil
+    }
+  delivery.metrics = DeliveryMetrics(registry: metrics, backlog: backlog)
+}
 configuration.delivery = delivery
 configuration.allowedPrivateTargets = options.allowPrivateTargets
 configuration.allowHTTPTargets = options.allowHTTPTargets
@@ -96,12 +109,7 @@ configuration.keyCacheTTL = .seconds(options.keyCacheSeconds)
 configuration.server.tls = options.tls
 configuration.server.tlsHandshakeTimeout = .seconds(options.tlsHandshakeTimeoutSeconds)
 configuration.log = log
-// Metrics are kept only when they are served.
-let metrics = options.metricsListen.map { _ in MetricsRegistry() }
-if let metrics {
-  ProcessMetrics.register(version: ServerOptions.version, with: metrics)
-  configuration.server.metrics = metrics
-}
+configuration.server.metrics = metrics
 
 let application: HookwireApplication
 do {
