@@ -89,8 +89,8 @@ var targets: [Target] = [
   .testTarget(
     name: "HookwireMetricsTests",
     dependencies: [
-      "HookwireMetrics", "HookwireHTTP", "HookwirePosix", "HookwireRPC", "HookwireTCP", "HookwireTestSupport", "HookwireClient", "hookwire-server",
-      "hookwire",
+      "HookwireMetrics", "HookwireHTTP", "HookwirePosix", "HookwireRPC", "HookwireTCP", "HookwireTestSupport", "HookwireClient", "HookwireAPI",
+      "HookwireServer", "hookwire-server", "hookwire",
     ]),
   .testTarget(name: "HookwireRPCTests", dependencies: ["HookwireRPC", "HookwireAPI", "HookwireTestSupport"]),
   .testTarget(
