@@ -34,6 +34,7 @@ extension CommandTable {
       GroupSpec(name: "webhooks", summary: "the Webhooks Dashboard of the current business unit", commands: WebhookCommands.specs),
       GroupSpec(name: "events", summary: "the event catalogue, and publishing events (service keys)", commands: EventCommands.specs),
       GroupSpec(name: "logs", summary: "a webhook's event logs: deliveries, attempts, redelivery, live tail", commands: LogCommands.specs),
+      GroupSpec(name: "audit", summary: "who changed which webhook or key, and who redelivered what", commands: AuditCommands.specs),
       GroupSpec(name: "listen", summary: "forward live events to a local URL, for development", commands: [ListenCommand.spec]),
       GroupSpec(name: "verify", summary: "check a saved delivery's signature, as a receiver does", commands: [VerifyCommand.spec]),
       GroupSpec(name: "integrations", summary: "create a linked programme webhook, as Integrations does", commands: [WebhookCommands.integrationSpec]),

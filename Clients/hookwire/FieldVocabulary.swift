@@ -31,6 +31,8 @@ enum FieldVocabulary {
       "payload_json": "--data", "event_id": "--event-id", "idempotency_key": "--idempotency-key",
     ],
     "hookwire partners search": ["query": "<query>"],
+    // Its one id is an event's or a delivery's.
+    "hookwire logs search": ["event_id": "<id>"],
   ]
 
   /// `message` in the words of the command at `path`.

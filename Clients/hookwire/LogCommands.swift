@@ -22,8 +22,11 @@ enum LogCommands {
       group: "logs", verb: "get", summary: "show one event sent to a webhook: its payload and every attempt", positionals: [.webhookID, .eventID],
       run: get),
     CommandSpec(
-      group: "logs", verb: "search", summary: "find an event by id across every webhook within reach", positionals: [.eventID],
-      flags: FlagSpec.paging, run: search),
+      group: "logs", verb: "search", summary: "find an event, or one delivery, by id across every webhook within reach",
+      positionals: [PositionalSpec(name: "id", missing: "an event id or a delivery id")],
+      flags: FlagSpec.paging,
+      details: "The id is an event's (the hookwire-event-id header) or a delivery's (dlv_…, the webhook-id header a\nreceiver got); deleted webhooks' deliveries are found until retention removes them.",
+      run: search),
     CommandSpec(
       group: "logs", verb: "tail", summary: "print delivery attempts as they happen (^C to stop)",
       positionals: [PositionalSpec(name: "webhook-id", missing: "a webhook id", optional: true)],
@@ -31,7 +34,7 @@ enum LogCommands {
       run: tail),
     CommandSpec(
       group: "logs", verb: "redeliver", summary: "attempt one event's delivery again now", positionals: [.webhookID, .eventID],
-      details: "A paused or disabled webhook holds the redelivery until it is resumed; the command says so.", run: redeliver),
+      details: "A paused or disabled webhook holds the redelivery until it is resumed; the command says so, and why,\nas the server answers.", run: redeliver),
     CommandSpec(
       group: "logs", verb: "recover", summary: "schedule again every failed delivery of a webhook", positionals: [.webhookID],
       flags: [FlagSpec(name: "since", kind: .instant, placeholder: "TIME", help: "only events created since: a duration back (1h, 2d) or an RFC 3339 time")],
@@ -58,11 +61,22 @@ enum LogCommands {
     return ExitStatus.success
   }
 
-  /// Prints entries as a list, with the `more:` line.
+  /// Prints entries as a list, with the `more:` line, and says which of
+  /// their webhooks were deleted.
   static func printEntries(_ entries: [EventLogEntry], next: String, _ invocation: Invocation) {
     var table = Table(columns: LogView.entryColumns)
     for entry in entries { table.append(LogView.entryRow(entry)) }
     invocation.list(entries, next: next, json: LogView.entryJSON, table: table, empty: "no events")
+    if !invocation.json { noteDeleted(entries, invocation) }
+  }
+
+  /// One notice per deleted webhook among `entries` (JSON carries
+  /// `webhook_deleted_at` instead), on standard error.
+  static func noteDeleted(_ entries: [EventLogEntry], _ invocation: Invocation) {
+    var said: Set<String> = []
+    for entry in entries where entry.webhookDeletedAtMs != 0 && said.insert(entry.webhookID).inserted {
+      invocation.output.notice(LogView.deletedNotice(entry))
+    }
   }
 
   /// Shows one event log entry, its payload and its attempts.
@@ -82,6 +96,7 @@ enum LogCommands {
     var entry = Table(columns: LogView.entryColumns)
     if let value = response.entry { entry.append(LogView.entryRow(value)) }
     output.table(entry, empty: "no entry")
+    noteDeleted(response.entry.map { [$0] } ?? [], invocation)
     output.line("payload: \(response.event?.payloadJSON ?? "")")
     var attempts = Table(columns: LogView.attemptColumns)
     for attempt in response.attempts { attempts.append(LogView.attemptRow(attempt)) }
@@ -89,7 +104,7 @@ enum LogCommands {
     return ExitStatus.success
   }
 
-  /// Finds an event by id across the webhooks within reach.
+  /// Finds an event's deliveries, or one delivery, by id across the webhooks within reach.
   static func search(_ invocation: Invocation) async throws -> Int32 {
     let parsed = invocation.command
     let (entries, next) = try await invocation.options.withClient { rpc in
@@ -104,62 +119,46 @@ enum LogCommands {
     return ExitStatus.success
   }
 
-  /// Why deliveries to `webhookID` are held, or nil when it is active (or
-  /// cannot be read): the redelivery response does not say it for a
-  /// disabled webhook, so the webhook is read after.
-  static func heldReason(_ webhookID: String, _ rpc: RPCClient, _ invocation: Invocation) async -> String? {
-    guard
-      let webhook = try? await Webhooks.Client(wrapping: rpc).getWebhook(
-        GetWebhookRequest(webhookID: webhookID), metadata: invocation.metadata, options: invocation.callOptions
-      ).webhook
-    else { return nil }
-    switch webhook.state {
-    case .paused: return "webhook \(webhook.id) is paused; it is delivered when the webhook is resumed ('hookwire webhooks resume \(webhook.id)')"
-    case .disabled:
-      let reason = webhook.disabledReason.isEmpty ? "" : " (\(webhook.disabledReason))"
-      return "webhook \(webhook.id) is disabled\(reason); it is delivered when the webhook is resumed ('hookwire webhooks resume \(webhook.id)')"
-    default: return nil
-    }
-  }
+  /// What the command line adds to the server's reason for a hold: how to end it.
+  static func resumeHint(_ webhookID: String) -> String { "; resume it with 'hookwire webhooks resume \(webhookID)'" }
 
-  /// Redelivers one event; says when the webhook holds it.
+  /// Redelivers one event; says when the webhook holds it, and why, as the server answers.
   static func redeliver(_ invocation: Invocation) async throws -> Int32 {
     let (webhookID, eventID) = (invocation.command.positional[0], invocation.command.positional[1])
-    let (response, held) = try await invocation.options.withClient { rpc in
-      let response = try await client(rpc).redeliver(RedeliverRequest(webhookID: webhookID, eventID: eventID), metadata: invocation.metadata, options: invocation.callOptions)
-      return (response, await heldReason(webhookID, rpc, invocation))
+    let response = try await invocation.options.withClient { rpc in
+      try await client(rpc).redeliver(RedeliverRequest(webhookID: webhookID, eventID: eventID), metadata: invocation.metadata, options: invocation.callOptions)
     }
     guard let entry = response.entry else { return ExitStatus.success }
     let output = invocation.output
-    let reason = held ?? (entry.status == .held ? "webhook \(webhookID) holds its deliveries until it is resumed" : nil)
+    let held = response.held || entry.status == .held
+    let reason = response.heldReason.isEmpty ? "webhook \(webhookID) holds its deliveries until it is resumed" : response.heldReason
     if invocation.json {
-      output.json(.object(LogView.entryPairs(entry) + [("held", .bool(reason != nil)), ("held_reason", reason.map { .string($0) } ?? .null)]))
+      output.json(.object(LogView.entryPairs(entry) + [("held", .bool(held)), ("held_reason", held ? .string(reason) : .null)]))
     } else {
       let row = LogView.entryRow(entry)
-      output.line((reason == nil ? "scheduled" : "held") + (output.isTerminal ? "  " : "\t") + row.joined(separator: output.isTerminal ? "  " : "\t"))
+      output.line((held ? "held" : "scheduled") + (output.isTerminal ? "  " : "\t") + row.joined(separator: output.isTerminal ? "  " : "\t"))
     }
-    if let reason { output.notice("held: \(reason)") }
+    if held { output.notice("held: \(reason)\(resumeHint(webhookID))") }
     return ExitStatus.success
   }
 
-  /// Schedules a webhook's failed deliveries again; says when the webhook holds them.
+  /// Schedules a webhook's failed deliveries again; says when the webhook holds them, and why, as the server answers.
   static func recover(_ invocation: Invocation) async throws -> Int32 {
     let webhookID = invocation.command.positional[0]
     let since = invocation.command.instant("since") ?? 0
-    let (response, held) = try await invocation.options.withClient { rpc in
-      let response = try await client(rpc).recoverFailed(RecoverFailedRequest(webhookID: webhookID, sinceMs: since), metadata: invocation.metadata, options: invocation.callOptions)
-      return (response, await heldReason(webhookID, rpc, invocation))
+    let response = try await invocation.options.withClient { rpc in
+      try await client(rpc).recoverFailed(RecoverFailedRequest(webhookID: webhookID, sinceMs: since), metadata: invocation.metadata, options: invocation.callOptions)
     }
     if invocation.json {
       invocation.output.json(.object([
         ("webhook_id", .string(webhookID)), ("since", .time(since)), ("scheduled", .number(Int64(response.scheduled))),
-        ("held", .bool(held != nil)), ("held_reason", held.map { .string($0) } ?? .null),
+        ("held", .bool(response.held)), ("held_reason", response.held ? .string(response.heldReason) : .null),
       ]))
     } else {
       let window = TimeText.format(since).map { " since \($0)" } ?? ""
       invocation.output.line("scheduled \(response.scheduled) failed deliveries\(window)")
     }
-    if let held, response.scheduled > 0 { invocation.output.notice("held: \(held)") }
+    if response.held, response.scheduled > 0 { invocation.output.notice("held: \(response.heldReason)\(resumeHint(webhookID))") }
     return ExitStatus.success
   }
 
@@ -173,20 +172,16 @@ enum LogCommands {
     try await invocation.options.withClient { rpc in
       try await client(rpc).tailDeliveries(TailDeliveriesRequest(webhookID: webhookID), metadata: invocation.metadata) { stream in
         for try await attempt in stream {
-          // Where the delivery stands now (and when it is tried next) is
-          // the entry's, which the attempt does not carry.
-          let entry = try? await client(rpc).getEventLog(
-            GetEventLogRequest(webhookID: attempt.webhookID, eventID: attempt.eventID), metadata: invocation.metadata,
-            options: invocation.callOptions
-          ).entry
+          // Each attempt says where its delivery stands (and when it is tried next): no other call per line.
+          let known = attempt.deliveryStatus != .unspecified
           if invocation.json {
             output.json(.object(LogView.attemptPairs(attempt) + [
-              ("delivery_status", entry.map { .string($0.status.schemaName) } ?? .null),
-              ("next_attempt_at", entry.map { $0.status == .retrying || $0.status == .pending ? .time($0.nextAttemptAtMs) : .null } ?? .null),
+              ("delivery_status", known ? .string(attempt.deliveryStatus.schemaName) : .null),
+              ("next_attempt_at", attempt.nextAttemptAtMs != 0 ? .time(attempt.nextAttemptAtMs) : .null),
             ]))
           } else {
-            let status = entry.map { $0.status.schemaName.lowercased() } ?? ""
-            let next = entry.map { LogView.next($0) } ?? ""
+            let status = known ? attempt.deliveryStatus.schemaName.lowercased() : ""
+            let next = LogView.next(attempt)
             let row = LogView.attemptRow(attempt)
             let cells = row.dropLast() + [status, next.isEmpty ? "" : "next \(next)", row.last ?? ""]
             output.line(cells.map { $0.isEmpty && separator != "\t" ? "-" : $0 }.joined(separator: separator))

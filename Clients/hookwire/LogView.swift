@@ -17,13 +17,29 @@ enum LogView {
       ("event_type", .string(e.eventType)), ("status", .string(e.status.schemaName)), ("attempts", .number(Int64(e.attempts))),
       ("created_at", .time(e.createdAtMs)), ("last_attempt_at", .time(e.lastAttemptAtMs)), ("next_attempt_at", .time(e.nextAttemptAtMs)),
       ("last_http_status", e.lastHTTPStatus == 0 ? .null : .number(Int64(e.lastHTTPStatus))), ("last_error", .optional(e.lastError)),
+      ("webhook_deleted_at", e.webhookDeletedAtMs == 0 ? .null : .time(e.webhookDeletedAtMs)),
     ]
+  }
+
+  /// What a list says of an entry's deleted webhook.
+  static func deletedNotice(_ e: EventLogEntry) -> String {
+    let when = TimeText.format(e.webhookDeletedAtMs).map { " at \($0)" } ?? ""
+    return "webhook \(e.webhookID) was deleted\(when): its log is kept until retention removes it; nothing more is delivered to it"
   }
 
   /// When the next attempt is due, for the statuses that have one.
   static func next(_ e: EventLogEntry) -> String {
     switch e.status {
     case .pending, .retrying: TimeText.format(e.nextAttemptAtMs) ?? ""
+    case .held: "held"
+    default: ""
+    }
+  }
+
+  /// When the delivery of a tailed attempt is tried next, as the attempt says.
+  static func next(_ a: DeliveryAttempt) -> String {
+    switch a.deliveryStatus {
+    case .pending, .retrying: TimeText.format(a.nextAttemptAtMs) ?? ""
     case .held: "held"
     default: ""
     }

@@ -58,9 +58,16 @@ package enum AccessControl {
   /// partner keys only; an all-BU webhook is seen by its owner (the
   /// dashboard's partner), any other by whoever reaches its business unit.
   package static func canSee(_ webhook: Webhook, in scope: CallerScope) -> Bool {
+    canSeeWebhook(ownedBy: webhook.partnerID, buID: webhook.buID, allBUs: webhook.allBUs, in: scope)
+  }
+
+  /// The webhook rule on a webhook's owner, business unit and all-BU flag
+  /// alone: what records of a webhook that may since have been deleted
+  /// (its audit events) are seen by.
+  package static func canSeeWebhook(ownedBy ownerID: Int64, buID: Int64, allBUs: Bool, in scope: CallerScope) -> Bool {
     guard let owner = scope.dashboardPartner else { return false }
-    if webhook.allBUs { return webhook.partnerID == owner.id }
-    return scope.reach.contains(webhook.buID)
+    if allBUs { return ownerID == owner.id }
+    return scope.reach.contains(buID)
   }
 
   /// Whether the scope may see `delivery` of `webhook`: the webhook is

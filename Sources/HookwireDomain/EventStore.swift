@@ -139,16 +139,29 @@ package protocol EventStore: Sendable {
   func prune(before cutoffMs: Int64) async throws -> Int
   /// Holds (paused), releases (resumed) or cancels (deleted) a webhook's open deliveries.
   func setOpenDeliveries(ofWebhook webhookID: String, to status: DeliveryStatus, nowMs: Int64) async throws -> Int
-  /// A webhook's event log, newest first.
+  /// A webhook's event log, newest first; a deleted webhook's too, until
+  /// `prune` removes its deliveries.
   func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery>
   /// One event for one webhook, with the event and every attempt.
   func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])?
-  /// Deliveries of an event across the business units given.
+  /// One delivery by its id, as it stands now.
+  func delivery(id: String) async throws -> Delivery?
+  /// The deliveries whose event id is `eventID`, and the delivery whose own
+  /// id it is (a receiver knows a delivery by its `webhook-id` header),
+  /// within the business units given, in delivery id order.
   func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery>
-  /// Schedules an immediate manual attempt of a delivery.
-  func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery
-  /// Schedules again every failed delivery of a webhook created since `sinceMs`.
-  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int
+  /// Schedules an immediate manual attempt of a delivery, and records its
+  /// audit event (`AuditEvent.redelivered`) in the same transaction; a
+  /// delivery held, or of a webhook that is paused or disabled, is held
+  /// instead (released when the webhook is resumed). NOT_FOUND for none, or
+  /// a cancelled one.
+  func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery
+  /// Schedules again every failed delivery of a webhook created since
+  /// `sinceMs`, as manual attempts due now (held instead while the webhook
+  /// is paused or disabled), and records its audit event
+  /// (`AuditEvent.recovered`, even when none was scheduled) in the same
+  /// transaction. Returns how many.
+  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int
 }
 
 /// Attempts as `EventStore.record` logs them, for live tails: whoever

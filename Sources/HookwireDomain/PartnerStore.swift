@@ -17,10 +17,14 @@ package protocol PartnerStore: Sendable {
   func createProgramme(buID: Int64, name: String, id: String?) async throws -> Programme
   /// Creates a partner; `id` nil picks the next free id.
   func createPartner(id: Int64?, name: String, kind: Partner.Kind, buID: Int64, reach: Reach) async throws -> Partner
-  /// Creates a key and returns its plaintext, which is stored only as a hash.
-  func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey
-  /// Revokes the key with `prefix`; NOT_FOUND if there is none.
-  func revokeAPIKey(prefix: String) async throws
+  /// Creates a key and returns its plaintext, which is stored only as a
+  /// hash; records its audit event (`AuditEvent.keyCreated`, by `actor`) in
+  /// the same transaction.
+  func createAPIKey(for owner: KeyOwner, by actor: AuditActor) async throws -> NewAPIKey
+  /// Revokes the key with `prefix`, recording its audit event
+  /// (`AuditEvent.keyRevoked`, by `actor`) in the same transaction;
+  /// NOT_FOUND if there is none.
+  func revokeAPIKey(prefix: String, by actor: AuditActor) async throws
   /// The key's principal, or nil for an unknown, malformed or revoked key;
   /// records the key's last use.
   func authenticate(key: String) async throws -> Principal?
@@ -53,4 +57,17 @@ package protocol PartnerStore: Sendable {
   func searchPartners(query: String, within reach: Reach, pageSize: Int, pageToken: String) async throws -> Page<Partner>
   /// Every partner, by id.
   func allPartners() async throws -> [Partner]
+}
+
+extension PartnerStore {
+  /// Creates a key as an operator (`AuditActor.admin(name: "operator")`):
+  /// what seeding and tests do when nobody in particular asks.
+  package func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
+    try await createAPIKey(for: owner, by: .admin(name: "operator"))
+  }
+
+  /// Revokes a key as an operator (`AuditActor.admin(name: "operator")`).
+  package func revokeAPIKey(prefix: String) async throws {
+    try await revokeAPIKey(prefix: prefix, by: .admin(name: "operator"))
+  }
 }

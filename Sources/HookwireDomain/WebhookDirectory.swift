@@ -35,6 +35,18 @@ package struct WebhookDirectory: Sendable {
     return try AccessControl.requireVisible(try await webhooks.webhook(id: id), id: id, in: scope)
   }
 
+  /// A webhook whose event log the scope may read: one that exists, or one
+  /// deleted whose log is kept until retention, under the same rule as
+  /// `visible` (NOT_FOUND when there is neither, PERMISSION_DENIED when it
+  /// is another's).
+  package func visibleLog(_ id: String, _ scope: CallerScope) async throws -> LoggedWebhook {
+    _ = try AccessControl.requirePartner(scope)
+    let logged = try await webhooks.loggedWebhook(id: id)
+    _ = try AccessControl.requireVisible(logged?.webhook, id: id, in: scope)
+    guard let logged else { throw DomainError(.notFound, "webhook \(DomainError.echo(id)) does not exist") }
+    return logged
+  }
+
   /// What a new webhook is to be.
   package struct Draft: Sendable, Equatable {
     /// Where the webhook is created: the dashboard (global) or a programme's Integrations.

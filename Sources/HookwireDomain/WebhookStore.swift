@@ -20,6 +20,10 @@ package protocol WebhookStore: Sendable {
   func create(_ webhook: Webhook, encryptedSecret: [UInt8]) async throws
   /// A webhook that has not been deleted.
   func webhook(id: String) async throws -> Webhook?
+  /// The webhook `id` whether or not it was deleted, with when it was:
+  /// what reading its event log needs (a deleted webhook keeps its owner,
+  /// unit and programme for the access rule). Never cached, never listed.
+  func loggedWebhook(id: String) async throws -> LoggedWebhook?
   /// One section of a business unit's dashboard: global webhooks of `buID`
   /// plus the all-BU ones of `ownerIDs`, or programme webhooks of `buID`.
   func list(kind: Webhook.Kind, buID: Int64, allBUOwners: [Int64], pageSize: Int, pageToken: String) async throws -> Page<Webhook>
@@ -27,7 +31,9 @@ package protocol WebhookStore: Sendable {
   /// given), bumping the version; ABORTED on a mismatch, PRECONDITION for
   /// a change to a fixed field (see the type's rules).
   func update(id: String, expectedVersion: Int64?, by author: ChangeAuthor, _ change: @escaping @Sendable (inout Webhook) throws -> Void) async throws -> Webhook
-  /// Deletes the webhook (it disappears from reads at once).
+  /// Deletes the webhook: it disappears from `webhook(id:)`, `list` and
+  /// fan-out at once; `loggedWebhook(id:)` still finds it, and its sealed
+  /// secret is erased (nothing is signed for it again).
   func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) async throws
   /// The encrypted secret of a webhook, for signing deliveries.
   func encryptedSecret(id: String) async throws -> [UInt8]?

@@ -120,6 +120,10 @@ package struct RequestBounds: RequestGuard {
     ]),
     Row(EventLogs.Method.RecoverFailed.descriptor, [.text("webhook_id", \RecoverFailedRequest.webhookID, maxBytes: idBytes)]),
     Row(EventLogs.Method.TailDeliveries.descriptor, [.text("webhook_id", \TailDeliveriesRequest.webhookID, maxBytes: idBytes)]),
+
+    Row(Audit.Method.ListAuditEvents.descriptor, [
+      .text("webhook_id", \ListAuditEventsRequest.webhookID, maxBytes: idBytes), .text("page_token", \.pageToken, maxBytes: pageTokenBytes),
+    ]),
   ]
 
   /// The table in force.

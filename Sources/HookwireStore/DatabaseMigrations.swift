@@ -82,5 +82,19 @@ package enum DatabaseMigrations {
           match_value TEXT NOT NULL, created_at_ms INTEGER NOT NULL, revoked_at_ms INTEGER);
         CREATE UNIQUE INDEX service_identities_active ON service_identities(match_kind, match_value) WHERE revoked_at_ms IS NULL;
         """),
+    Migration(
+      version: 6,
+      sql: """
+        CREATE TABLE audit_events (
+          id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, partner_id INTEGER NOT NULL, actor_kind INTEGER NOT NULL,
+          actor_partner_id INTEGER NOT NULL, actor_credential TEXT NOT NULL, actor_name TEXT NOT NULL, action INTEGER NOT NULL,
+          webhook_id TEXT NOT NULL, target_id TEXT NOT NULL, event_id TEXT NOT NULL, before_json TEXT NOT NULL,
+          after_json TEXT NOT NULL, owner_partner_id INTEGER NOT NULL, bu_id INTEGER NOT NULL, all_bus INTEGER NOT NULL,
+          delivery_bu_id INTEGER) WITHOUT ROWID;
+        CREATE INDEX audit_events_by_webhook ON audit_events(webhook_id, id);
+        CREATE INDEX audit_events_by_partner ON audit_events(partner_id, id);
+        CREATE INDEX audit_events_by_bu ON audit_events(bu_id, id);
+        CREATE INDEX audit_events_by_owner ON audit_events(owner_partner_id, id);
+        """),
   ]
 }

@@ -167,35 +167,53 @@ package actor InMemoryEventStore: EventStore {
     return (delivery, event, attempts[delivery.id] ?? [])
   }
 
+  package func delivery(id: String) -> Delivery? { deliveries[id]?.delivery }
+
   package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
-    let matching = deliveries.values.map(\.delivery).filter { $0.eventID == eventID && buIDs.contains($0.buID) && $0.id > after }
+    let byID = DeliveryIDs.mayName(eventID)
+    let matching = deliveries.values.map(\.delivery).filter {
+      ($0.eventID == eventID || (byID && $0.id == eventID)) && buIDs.contains($0.buID) && $0.id > after
+    }
       .sorted { $0.id < $1.id }
     return Page(items: Array(matching.prefix(size)), hasMore: matching.count > size) { Paging.token(after: $0.id) }
   }
 
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) throws -> Delivery {
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery {
+    // Read before the entry: nothing may change it between the read and the write.
+    let holds = await webhookHolds(webhookID)
     guard var entry = deliveries.values.first(where: { $0.delivery.webhookID == webhookID && $0.delivery.eventID == eventID }),
       entry.delivery.status != .cancelled
     else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
-    if entry.delivery.status != .held { entry.delivery.status = .retrying }
+    let before = entry.delivery
+    if entry.delivery.status != .held { entry.delivery.status = holds ? .held : .retrying }
     entry.delivery.nextAttemptAtMs = nowMs
     entry.manual = true
     deliveries[entry.delivery.id] = entry
+    webhooks.audit.append(.redelivered(before, entry.delivery, in: audit))
     return entry.delivery
   }
 
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) -> Int {
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async -> Int {
+    let holds = await webhookHolds(webhookID)
     var count = 0
     for (id, entry) in deliveries where entry.delivery.webhookID == webhookID && entry.delivery.status == .failed && entry.delivery.createdAtMs >= sinceMs {
       var updated = entry
-      updated.delivery.status = .retrying
+      updated.delivery.status = holds ? .held : .retrying
       updated.delivery.nextAttemptAtMs = nowMs
       updated.manual = true
       deliveries[id] = updated
       count += 1
     }
+    webhooks.audit.append(.recovered(sinceMs: sinceMs, scheduled: count, in: audit))
     return count
+  }
+
+  /// Whether the webhook holds its deliveries (`FanOut.initialStatus`:
+  /// paused or disabled), as the SQL stores read it.
+  private func webhookHolds(_ webhookID: String) async -> Bool {
+    guard let webhook = await webhooks.loggedWebhook(id: webhookID)?.webhook else { return false }
+    return FanOut.initialStatus(whenWebhookIs: webhook.state) == .held
   }
 }

@@ -10,9 +10,12 @@ package actor InMemoryPartnerStore: PartnerStore {
   private var nextUnit: Int64 = 1
   private var identities: [Int64: ServiceIdentity] = [:]
   private var nextIdentity: Int64 = 1
+  /// Where key creations and revocations are recorded.
+  package nonisolated let audit: InMemoryAuditStore
 
-  /// An empty store: no units, programmes, partners, keys or identities; business-unit and identity ids start at 1.
-  package init() {}
+  /// An empty store: no units, programmes, partners, keys or identities;
+  /// business-unit and identity ids start at 1; key changes recorded in `audit`.
+  package init(audit: InMemoryAuditStore = InMemoryAuditStore()) { self.audit = audit }
 
   package func createBusinessUnit(name: String) throws -> BusinessUnit {
     let unit = BusinessUnit(id: nextUnit, name: try StoreRules.name(name), createdAtMs: nowMs())
@@ -45,19 +48,28 @@ package actor InMemoryPartnerStore: PartnerStore {
     return partner
   }
 
-  package func createAPIKey(for owner: KeyOwner) throws -> NewAPIKey {
+  package func createAPIKey(for owner: KeyOwner, by actor: AuditActor) throws -> NewAPIKey {
     if case .partner(let id) = owner, partners[id] == nil { throw DomainError(.notFound, "partner \(id) does not exist") }
     // Service names follow the name rule, as in SQLite.
     var owner = owner
     if case .service(let name) = owner { owner = .service(try StoreRules.name(name)) }
     let key = APIKeyMint.make()
     keys[key.prefix] = (key.hash, owner, false, 0)
+    audit.append(.keyCreated(prefix: key.prefix, for: owner, partner: keyPartner(owner), by: actor, atMs: nowMs()))
     return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
   }
 
-  package func revokeAPIKey(prefix: String) throws {
-    guard keys[prefix] != nil else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
+  package func revokeAPIKey(prefix: String, by actor: AuditActor) throws {
+    guard let record = keys[prefix] else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
+    // Revoking a revoked key changes nothing, so it records nothing.
+    guard !record.revoked else { return }
     keys[prefix]?.revoked = true
+    audit.append(.keyRevoked(prefix: prefix, of: record.owner, partner: keyPartner(record.owner), by: actor, atMs: nowMs()))
+  }
+
+  private func keyPartner(_ owner: KeyOwner) -> Partner? {
+    guard case .partner(let id) = owner else { return nil }
+    return partners[id]
   }
 
   package func authenticate(key: String) -> Principal? {

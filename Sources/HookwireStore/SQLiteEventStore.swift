@@ -14,6 +14,10 @@ package enum DeliveryIDs {
     return "dlv_" + padded(UInt64(max(0, nowMs)), 9) + padded(count, 7) + Crypto.randomToken(10)
   }
 
+  /// Whether `id` may be a delivery id: every one starts with `dlv_`, so
+  /// a search by any other id looks up events alone.
+  package static func mayName(_ id: String) -> Bool { id.hasPrefix("dlv_") }
+
   static func padded(_ value: UInt64, _ width: Int) -> String {
     let digits = String(value, radix: 36)
     return String(repeating: "0", count: max(0, width - digits.count)) + digits
@@ -322,11 +326,20 @@ package final class SQLiteEventStore: EventStore {
     }
   }
 
+  package func delivery(id: String) async throws -> Delivery? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.id = ?").bind(.text(id))
+      return try row.step() ? Self.decodeDelivery(row) : nil
+    }
+  }
+
   package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
     return try await database.read { db in
-      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.event_id = ? AND d.id > ?"
+      // The event's deliveries, and the delivery of that id when it may be one: each side has its index.
+      let match = DeliveryIDs.mayName(eventID) ? "(d.event_id = ?1 OR d.id = ?1)" : "d.event_id = ?1"
+      var sql = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE \(match) AND d.id > ?2"
       var values: [SQLValue] = [.text(eventID), .text(after)]
       if case .units(let units) = buIDs {
         if units.isEmpty { return Page(items: [], nextToken: "") }
@@ -342,11 +355,14 @@ package final class SQLiteEventStore: EventStore {
     }
   }
 
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery {
     try await database.write { db in
+      let select = "SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?"
+      let found = try db.prepare(select).bind(.text(webhookID), .text(eventID))
+      let before = try found.step() ? Self.decodeDelivery(found) : nil
       try db.prepare("""
         UPDATE deliveries
-        SET status = CASE WHEN status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+        SET status = CASE WHEN status = \(SQLCode.of(.held)) OR \(Self.webhookHolds) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
           next_attempt_at_ms = ?, manual = 1
         WHERE webhook_id = ? AND event_id = ? AND status != \(SQLCode.of(.cancelled))
         """).bind(.integer(nowMs), .text(webhookID), .text(eventID)).run()
@@ -354,17 +370,28 @@ package final class SQLiteEventStore: EventStore {
       let row = try db.prepare("SELECT \(Self.deliveryColumns) FROM deliveries d WHERE d.webhook_id = ? AND d.event_id = ?")
         .bind(.text(webhookID), .text(eventID))
       _ = try row.step()
-      return Self.decodeDelivery(row)
+      let after = Self.decodeDelivery(row)
+      try SQLiteAuditStore.record(.redelivered(before ?? after, after, in: audit), in: db)
+      return after
     }
   }
 
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int {
     try await database.write { db in
       try db.prepare("""
-        UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = ?, manual = 1
+        UPDATE deliveries SET status = CASE WHEN \(Self.webhookHolds) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+          next_attempt_at_ms = ?, manual = 1
         WHERE webhook_id = ? AND status = \(SQLCode.of(.failed)) AND created_at_ms >= ?
         """).bind(.integer(nowMs), .text(webhookID), .integer(sinceMs)).run()
-      return db.changes
+      let scheduled = db.changes
+      try SQLiteAuditStore.record(.recovered(sinceMs: sinceMs, scheduled: scheduled, in: audit), in: db)
+      return scheduled
     }
   }
+
+  /// True when the webhook of the `deliveries` row being changed holds its
+  /// deliveries (`FanOut.initialStatus`: paused or disabled).
+  static let webhookHolds = """
+    EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.state != \(SQLCode.of(Webhook.State.active)))
+    """
 }

@@ -113,7 +113,7 @@ package final class SQLitePartnerStore: PartnerStore {
     }
   }
 
-  package func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
+  package func createAPIKey(for owner: KeyOwner, by actor: AuditActor) async throws -> NewAPIKey {
     let key = APIKeyMint.make()
     try await database.write { db in
       var partner: SQLValue = .null
@@ -127,18 +127,33 @@ package final class SQLitePartnerStore: PartnerStore {
       case .service(let name):
         service = .text(try StoreRules.name(name))
       }
+      let now = nowMs()
       try db.prepare("INSERT INTO api_keys (prefix, hash, partner_id, service_name, created_at_ms) VALUES (?, ?, ?, ?, ?)")
-        .bind(.text(key.prefix), .blob(key.hash), partner, service, .integer(nowMs())).run()
+        .bind(.text(key.prefix), .blob(key.hash), partner, service, .integer(now)).run()
+      try SQLiteAuditStore.record(
+        .keyCreated(prefix: key.prefix, for: owner, partner: try Self.keyPartner(db, owner), by: actor, atMs: now), in: db)
     }
     return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
   }
 
-  package func revokeAPIKey(prefix: String) async throws {
+  package func revokeAPIKey(prefix: String, by actor: AuditActor) async throws {
     try await database.write { db in
-      try db.prepare("UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, ?) WHERE prefix = ?")
-        .bind(.integer(nowMs()), .text(prefix)).run()
-      guard db.changes == 1 else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
+      let now = nowMs()
+      let row = try db.prepare("SELECT partner_id, service_name, revoked_at_ms FROM api_keys WHERE prefix = ?").bind(.text(prefix))
+      guard try row.step() else { throw DomainError(.notFound, "no key with prefix \(prefix)") }
+      let owner: KeyOwner = row.isNull(0) ? .service(row.text(1)) : .partner(row.int(0))
+      // Revoking a revoked key changes nothing, so it records nothing.
+      guard row.isNull(2) else { return }
+      try db.prepare("UPDATE api_keys SET revoked_at_ms = ? WHERE prefix = ?").bind(.integer(now), .text(prefix)).run()
+      try SQLiteAuditStore.record(
+        .keyRevoked(prefix: prefix, of: owner, partner: try Self.keyPartner(db, owner), by: actor, atMs: now), in: db)
     }
+  }
+
+  /// The partner a key belongs to, if a partner's.
+  static func keyPartner(_ db: SQLiteConnection, _ owner: KeyOwner) throws -> Partner? {
+    guard case .partner(let id) = owner else { return nil }
+    return try loadPartners(db, ids: [id]).first
   }
 
   package func authenticate(key: String) async throws -> Principal? {

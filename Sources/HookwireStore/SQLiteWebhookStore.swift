@@ -30,12 +30,20 @@ package final class SQLiteWebhookStore: WebhookStore {
       }
       try db.prepare("INSERT INTO webhooks (\(Self.columns), secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(Self.values(webhook) + [.blob(encryptedSecret)]).run()
+      try SQLiteAuditStore.record(.webhookCreated(webhook), in: db)
     }
     remember(webhook)
   }
 
   package func webhook(id: String) async throws -> Webhook? {
     try await cache.webhook(id: id) { try await database.read { db in try Self.load(db, id: id) } }
+  }
+
+  package func loggedWebhook(id: String) async throws -> LoggedWebhook? {
+    try await database.read { db in
+      let row = try db.prepare("SELECT \(WebhookRow.loggedColumns) FROM webhooks WHERE id = ?").bind(.text(id))
+      return try row.step() ? WebhookRow.loggedWebhook(row) : nil
+    }
   }
 
   static func load(_ db: SQLiteConnection, id: String) throws -> Webhook? {
@@ -86,6 +94,7 @@ package final class SQLiteWebhookStore: WebhookStore {
           .integer(webhook.version), .text(webhook.description), .integer(author.partnerID), .integer(author.callerPartnerID),
           .text(author.keyPrefix), .integer(author.atMs), .text(id)
         ).run()
+      try SQLiteAuditStore.record(.webhookChanged(from: current, to: webhook), in: db)
       return webhook
     }
     remember(updated)
@@ -98,10 +107,12 @@ package final class SQLiteWebhookStore: WebhookStore {
       if let expectedVersion, expectedVersion != webhook.version {
         throw DomainError(.staleVersion, "webhook \(id) is at version \(webhook.version), not \(expectedVersion): reload and retry")
       }
+      // The row stays for the log's access rule; the secret goes.
       try db.prepare("""
-        UPDATE webhooks SET deleted_at_ms = ?, updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?,
+        UPDATE webhooks SET deleted_at_ms = ?, secret = X'', updated_by_partner = ?, updated_by_caller = ?, updated_by_key = ?,
           updated_at_ms = ?, version = version + 1 WHERE id = ?
         """).bind(.integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .integer(author.atMs), .text(id)).run()
+      try SQLiteAuditStore.record(.webhookDeleted(webhook, by: author), in: db)
     }
     cache.remember(id, nil, since: cache.generation)
   }

@@ -39,6 +39,10 @@ package enum WebhookRow {
     updated_by_partner, updated_by_caller, updated_by_key, updated_at_ms
     """
 
+  /// `columns`, then when the webhook was deleted (NULL while it exists),
+  /// in the order `loggedWebhook(_:)` reads.
+  package static let loggedColumns = columns + ", deleted_at_ms"
+
   /// `events` as the `events` column stores them.
   package static func eventsText(_ events: [String]) -> String { events.joined(separator: ",") }
 
@@ -62,6 +66,12 @@ package enum WebhookRow {
       disabledReason: row.text(10), version: row.int(11), description: row.text(12),
       createdBy: ChangeAuthor(partnerID: row.int(13), callerPartnerID: row.int(14), keyPrefix: row.text(15), atMs: row.int(16)),
       updatedBy: ChangeAuthor(partnerID: row.int(17), callerPartnerID: row.int(18), keyPrefix: row.text(19), atMs: row.int(20)))
+  }
+
+  /// The webhook, deleted or not, in a row of `loggedColumns`.
+  package static func loggedWebhook(_ row: some Cells) throws(StoreError) -> LoggedWebhook {
+    let deletedAt = 21
+    return LoggedWebhook(webhook: try webhook(row), deletedAtMs: row.isNull(deletedAt) ? nil : try row.int(deletedAt))
   }
 }
 

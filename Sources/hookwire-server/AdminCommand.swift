@@ -200,9 +200,9 @@ enum AdminCommand {
     case .createProgramme(let bu, let name, let id): print(try await store.createProgramme(buID: bu, name: name, id: id).id)
     case .createPartner(let id, let name, let kind, let home, let reach):
       print(try await store.createPartner(id: id, name: name, kind: kind, buID: home, reach: reach).id)
-    case .createKey(let partner): print(try await store.createAPIKey(for: .partner(partner)).plaintext)
-    case .createServiceKey(let name): print(try await store.createAPIKey(for: .service(name)).plaintext)
-    case .revokeKey(let prefix): try await store.revokeAPIKey(prefix: prefix)
+    case .createKey(let partner): print(try await store.createAPIKey(for: .partner(partner), by: operatorActor).plaintext)
+    case .createServiceKey(let name): print(try await store.createAPIKey(for: .service(name), by: operatorActor).plaintext)
+    case .revokeKey(let prefix): try await store.revokeAPIKey(prefix: prefix, by: operatorActor)
     case .createServiceIdentity(let name, let match): print(try await store.createServiceIdentity(service: name, match: match).id)
     case .revokeServiceIdentity(let selector): _ = try await store.revokeServiceIdentity(selector)
     case .listServiceIdentities:
@@ -220,6 +220,13 @@ enum AdminCommand {
         print("\(partner.id)\t\(partner.kind == .channel ? "channel" : "global")\t\(partner.buID)\t\(reach)\t\(partner.name)")
       }
     }
+  }
+
+  /// Who the audit trail names for key changes made here: the operator, by
+  /// the operating-system user running the command.
+  static var operatorActor: AuditActor {
+    let name = NSUserName()
+    return .admin(name: name.isEmpty ? "operator" : String(name.prefix(64)))
   }
 
   static func number(_ flags: CommandArguments, _ name: String) throws(UsageError) -> Int64 {

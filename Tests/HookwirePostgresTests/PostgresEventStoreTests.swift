@@ -166,7 +166,12 @@ struct PostgresEventStoreTests {
       _ = try await nodes.a.publish([Self.event("evt_1")], publisher: "rewards", nowMs: 1_000)
       let claimed = try #require(try await nodes.a.dueDeliveries(nowMs: 2_000, limit: 10, excluding: []).first)
       #expect(!claimed.manual)
-      let redelivered = try await nodes.b.redeliver(webhookID: "wh_1", eventID: "evt_1", nowMs: 3_000)
+      let author = ChangeAuthor(partnerID: 100, callerPartnerID: 100, keyPrefix: "test", atMs: 3_000)
+      let webhook = Webhook(
+        id: "wh_1", kind: .global, partnerID: 100, buID: 1, allBUs: false, programmeID: nil, payloadURL: "https://example.com/wh_1",
+        events: ["reward.issued"], secretHint: "abcd", description: "", createdBy: author, updatedBy: author)
+      let redelivered = try await nodes.b.redeliver(
+        webhookID: "wh_1", eventID: "evt_1", nowMs: 3_000, audit: AuditContext(author: author, webhook: webhook))
       #expect(redelivered.status == .retrying && redelivered.nextAttemptAtMs == 3_000)
       #expect(try await nodes.b.dueDeliveries(nowMs: 3_000, limit: 10, excluding: []).isEmpty)
       let again = try await nodes.a.dueDeliveries(nowMs: 3_000, limit: 10, excluding: [])

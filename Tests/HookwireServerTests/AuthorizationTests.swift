@@ -218,3 +218,82 @@ final class ScriptedChangeFeed: StoreChangeFeed, @unchecked Sendable {
     for observer in lock.withLock({ Array(observers.values) }) { observer(change) }
   }
 }
+
+/// The audit RPC's rows of the matrix: each caller sees the audit events of
+/// what it may see, and nothing else.
+extension AuthorizationTests {
+  /// What an audit event is about, as the matrix names it: `wh:<webhook id>` or `key:<partner id>`.
+  static func subject(_ event: HookwireAPI.AuditEvent, keys: [String: Int64]) -> String {
+    event.webhookID.isEmpty ? "key:\(keys[event.targetID] ?? 0)" : "wh:\(event.webhookID)"
+  }
+
+  @Test("Audit.ListAuditEvents against every kind of caller: the status the rules give and only the events of what the caller may see")
+  func auditMatrix() async throws {
+    try await withTeardown { teardown in
+      let deployment = try await Deployment()
+      teardown.add { await deployment.stop() }
+      let client = try deployment.client()
+      teardown.add { await client.close() }
+      let webhooks = Webhooks.Client(wrapping: client)
+      let audit = Audit.Client(wrapping: client)
+      func create(_ partner: Int64, allBUs: Bool = false, actAs: Int64? = nil) async throws -> String {
+        let request = CreateWebhookRequest(payloadURL: "https://example.com/hooks", generateSecret: true, events: ["reward.issued"], allBUs: allBUs)
+        return try await webhooks.createWebhook(request, metadata: deployment.metadata(partner, actAs: actAs)).webhook?.id ?? ""
+      }
+      let europe = try await create(12345)
+      let americas = try await create(12346)
+      let asia = try await create(12347)
+      let initechAll = try await create(20002, allBUs: true)
+      let deletedEurope = try await create(20002, actAs: 12345)
+      _ = try await webhooks.pauseWebhook(SetWebhookStateRequest(webhookID: americas), metadata: deployment.metadata(20002, actAs: 12346))
+      _ = try await webhooks.deleteWebhook(DeleteWebhookRequest(webhookID: deletedEurope), metadata: deployment.metadata(12345))
+      // Key events name the key by prefix: which partner's is it?
+      var keyOwners: [String: Int64] = [:]
+      for (partner, key) in deployment.keys { keyOwners[String(key.split(separator: "_")[1])] = partner }
+      keyOwners[String(deployment.revokedKey.split(separator: "_")[1])] = 20001
+      func seen(_ metadata: Metadata, _ request: ListAuditEventsRequest = ListAuditEventsRequest()) async -> (StatusCode?, Set<String>) {
+        var subjects: Set<String> = []
+        let status = await code {
+          var request = request
+          request.pageSize = 7
+          for _ in 0..<50 {
+            let page = try await audit.listAuditEvents(request, metadata: metadata)
+            subjects.formUnion(page.events.map { Self.subject($0, keys: keyOwners) })
+            request.pageToken = page.nextPageToken
+            if request.pageToken.isEmpty { break }
+          }
+        }
+        return (status, status == .ok ? subjects : [])
+      }
+      let euSeen: Set<String> = ["wh:\(europe)", "wh:\(deletedEurope)"]
+      // (subject, key, act-as, request, expected status, expected subjects)
+      let rows: [(String, String?, Int64?, ListAuditEventsRequest, StatusCode, Set<String>)] = [
+        ("no key", nil, nil, ListAuditEventsRequest(), .unauthenticated, []),
+        ("revoked key", deployment.revokedKey, nil, ListAuditEventsRequest(), .unauthenticated, []),
+        ("service key", deployment.serviceKey, nil, ListAuditEventsRequest(), .permissionDenied, []),
+        ("channel partner", deployment.keys[12345], nil, ListAuditEventsRequest(), .ok, euSeen.union(["key:12345"])),
+        ("channel partner, its deleted webhook", deployment.keys[12345], nil, ListAuditEventsRequest(webhookID: deletedEurope), .ok, ["wh:\(deletedEurope)"]),
+        ("channel partner, another BU's webhook", deployment.keys[12345], nil, ListAuditEventsRequest(webhookID: americas), .permissionDenied, []),
+        ("channel partner, another BU's deleted webhook", deployment.keys[12346], nil, ListAuditEventsRequest(webhookID: deletedEurope), .ok, []),
+        ("channel partner acting as another", deployment.keys[12345], 12346, ListAuditEventsRequest(), .permissionDenied, []),
+        ("global partner, BUs 1–2", deployment.keys[20002], nil, ListAuditEventsRequest(), .ok,
+         euSeen.union(["wh:\(americas)", "wh:\(initechAll)", "key:20002"])),
+        ("global partner acting within reach", deployment.keys[20002], 12346, ListAuditEventsRequest(), .ok, ["wh:\(americas)", "key:12346"]),
+        ("global partner acting beyond reach", deployment.keys[20002], 12347, ListAuditEventsRequest(), .permissionDenied, []),
+        ("global partner, every BU", deployment.keys[20001], nil, ListAuditEventsRequest(), .ok,
+         euSeen.union(["wh:\(americas)", "wh:\(asia)", "key:20001"])),
+        ("global partner, every BU, one partner's dashboard", deployment.keys[20001], nil, ListAuditEventsRequest(partnerID: 12346), .ok, ["wh:\(americas)"]),
+        ("acting as a partner that does not exist", deployment.keys[20001], 99999, ListAuditEventsRequest(), .notFound, []),
+        ("a bad page token", deployment.keys[12345], nil, ListAuditEventsRequest(pageToken: "garbage"), .invalidArgument, []),
+        ("since not before until", deployment.keys[12345], nil, ListAuditEventsRequest(sinceMs: 5, untilMs: 5), .invalidArgument, []),
+      ]
+      for (subject, key, actAs, request, status, subjects) in rows {
+        let (got, shown) = await seen(Self.metadata(key, actAs: actAs), request)
+        #expect(got == status, "\(subject): got \(got?.name ?? "no status")")
+        #expect(shown == subjects, "\(subject): saw \(shown.sorted())")
+      }
+      let oversized = await code { _ = try await audit.listAuditEvents(ListAuditEventsRequest(pageSize: 101), metadata: deployment.metadata(12345)) }
+      #expect(oversized == .invalidArgument)
+    }
+  }
+}

@@ -13,12 +13,14 @@ import Testing
 struct EngineUnitTests {
   struct Fixture {
     let partners = InMemoryPartnerStore()
-    let webhooks = InMemoryWebhookStore()
+    let webhooks: InMemoryWebhookStore
     let events: InMemoryEventStore
     let secrets: SecretBox
     let webhookID = "wh_unit"
 
-    init() throws {
+    /// Stores recording their changes in `audit`.
+    init(audit: InMemoryAuditStore = InMemoryAuditStore()) throws {
+      webhooks = InMemoryWebhookStore(audit: audit)
       events = InMemoryEventStore(webhooks: webhooks, partners: partners)
       secrets = try SecretBox(key: Crypto.randomBytes(32))
     }

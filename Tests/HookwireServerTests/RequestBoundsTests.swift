@@ -11,7 +11,7 @@ struct RequestBoundsTests {
   /// Every method Hookwire serves.
   static let methods =
     Health.Method.descriptors + Diagnostics.Method.descriptors + Partners.Method.descriptors + Webhooks.Method.descriptors
-    + Integrations.Method.descriptors + Events.Method.descriptors + EventLogs.Method.descriptors
+    + Integrations.Method.descriptors + Events.Method.descriptors + EventLogs.Method.descriptors + Audit.Method.descriptors
 
   static func row(_ path: String) -> RequestBounds.Row? { RequestBounds.table.first { $0.method.path == path } }
 

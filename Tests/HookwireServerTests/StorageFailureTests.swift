@@ -47,14 +47,15 @@ final class FailingRecordStore: EventStore {
   func eventLog(webhookID: String, eventID: String) async throws -> (Delivery, Event, [DeliveryAttempt])? {
     await inner.eventLog(webhookID: webhookID, eventID: eventID)
   }
+  func delivery(id: String) async throws -> Delivery? { await inner.delivery(id: id) }
   func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     try await inner.search(eventID: eventID, buIDs: buIDs, pageSize: pageSize, pageToken: pageToken)
   }
-  func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
-    try await inner.redeliver(webhookID: webhookID, eventID: eventID, nowMs: nowMs)
+  func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery {
+    try await inner.redeliver(webhookID: webhookID, eventID: eventID, nowMs: nowMs, audit: audit)
   }
-  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
-    await inner.recoverFailed(webhookID: webhookID, sinceMs: sinceMs, nowMs: nowMs)
+  func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int {
+    await inner.recoverFailed(webhookID: webhookID, sinceMs: sinceMs, nowMs: nowMs, audit: audit)
   }
 }
 

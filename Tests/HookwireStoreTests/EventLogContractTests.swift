@@ -77,11 +77,11 @@ struct EventLogContractTests {
       _ = try await stores.events.record(Fixture.attempt(delivery, 1, at: at + 1, ok: false), status: .failed, nextAttemptAtMs: 0)
       failed.append(delivery)
     }
-    let again = try await stores.events.redeliver(webhookID: "wh_a", eventID: "evt_0", nowMs: 5_000)
+    let again = try await stores.events.redeliver(webhookID: "wh_a", eventID: "evt_0", nowMs: 5_000, audit: World.audit("wh_a", at: 5_000))
     #expect(again.status == .retrying && again.nextAttemptAtMs == 5_000 && again.id == failed[0].id)
     let due = try await stores.events.dueDeliveries(nowMs: 5_000, limit: 10, excluding: []).filter { $0.delivery.webhookID == "wh_a" }
     #expect(due.map(\.delivery.eventID) == ["evt_0"] && due.first?.manual == true)
-    #expect(try await stores.events.recoverFailed(webhookID: "wh_a", sinceMs: 2_000, nowMs: 6_000) == 2)
+    #expect(try await stores.events.recoverFailed(webhookID: "wh_a", sinceMs: 2_000, nowMs: 6_000, audit: World.audit("wh_a", at: 6_000)) == 2)
     let recovered = try await stores.events.dueDeliveries(nowMs: 6_000, limit: 10, excluding: []).filter { $0.delivery.webhookID == "wh_a" }
     #expect(recovered.map(\.delivery.eventID).sorted() == ["evt_0", "evt_1", "evt_2"] && recovered.allSatisfy(\.manual))
     _ = try await stores.events.record(Fixture.attempt(failed[1], 2, at: 6_001, ok: true, trigger: .manual), status: .succeeded, nextAttemptAtMs: 0)
@@ -89,11 +89,11 @@ struct EventLogContractTests {
     #expect(log.2.map(\.trigger) == [.scheduled, .manual])
     // Held stays held; cancelled and unknown are NOT_FOUND.
     _ = try await stores.events.setOpenDeliveries(ofWebhook: "wh_b", to: .held, nowMs: 7_000)
-    #expect(try await stores.events.redeliver(webhookID: "wh_b", eventID: "evt_0", nowMs: 7_000).status == .held)
+    #expect(try await stores.events.redeliver(webhookID: "wh_b", eventID: "evt_0", nowMs: 7_000, audit: World.audit("wh_b", at: 7_000)).status == .held)
     _ = try await stores.events.setOpenDeliveries(ofWebhook: "wh_b", to: .cancelled, nowMs: 7_000)
-    await expectDomainError(.notFound) { _ = try await stores.events.redeliver(webhookID: "wh_b", eventID: "evt_0", nowMs: 8_000) }
-    await expectDomainError(.notFound) { _ = try await stores.events.redeliver(webhookID: "wh_a", eventID: "evt_missing", nowMs: 8_000) }
-    #expect(try await stores.events.recoverFailed(webhookID: "wh_b", sinceMs: 0, nowMs: 8_000) == 0)
+    await expectDomainError(.notFound) { _ = try await stores.events.redeliver(webhookID: "wh_b", eventID: "evt_0", nowMs: 8_000, audit: World.audit("wh_b", at: 8_000)) }
+    await expectDomainError(.notFound) { _ = try await stores.events.redeliver(webhookID: "wh_a", eventID: "evt_missing", nowMs: 8_000, audit: World.audit("wh_a", at: 8_000)) }
+    #expect(try await stores.events.recoverFailed(webhookID: "wh_b", sinceMs: 0, nowMs: 8_000, audit: World.audit("wh_b", at: 8_000)) == 0)
   }
 
   @Test("prune removes finished deliveries older than the cutoff and the old events left without any; open ones stay", arguments: StoreKind.available)

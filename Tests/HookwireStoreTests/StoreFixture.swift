@@ -29,13 +29,19 @@ struct StoreTrio: Sendable {
   let partners: any PartnerStore
   let webhooks: any WebhookStore
   let events: any EventStore
+  /// The audit trail the other three record their changes in.
+  let audit: any AuditStore
   /// Closes the database and removes its directory; call in `defer`.
   let cleanup: @Sendable () -> Void
 
-  init(partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, cleanup: @escaping @Sendable () -> Void) {
+  init(
+    partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, audit: any AuditStore,
+    cleanup: @escaping @Sendable () -> Void
+  ) {
     self.partners = partners
     self.webhooks = webhooks
     self.events = events
+    self.audit = audit
     self.cleanup = cleanup
   }
 
@@ -54,7 +60,7 @@ struct StoreTrio: Sendable {
     let partners = PostgresPartnerStore(database: database)
     let webhooks = PostgresWebhookStore(database: database)
     let events = PostgresEventStore(database: database, leases: DeliveryLeases(node: "contract", duration: .seconds(30), perWebhookLimit: .max))
-    return StoreTrio(partners: partners, webhooks: webhooks, events: events) {
+    return StoreTrio(partners: partners, webhooks: webhooks, events: events, audit: PostgresAuditStore(database: database)) {
       let closed = Task { await database.close() }
       _ = closed
     }
@@ -65,10 +71,12 @@ struct StoreTrio: Sendable {
     case .postgres:
       throw StoreError(.internal, "PostgreSQL stores are made with StoreTrio.make")
     case .memory:
-      let partners = InMemoryPartnerStore()
-      let webhooks = InMemoryWebhookStore()
+      let audit = InMemoryAuditStore()
+      let partners = InMemoryPartnerStore(audit: audit)
+      let webhooks = InMemoryWebhookStore(audit: audit)
       self.partners = partners
       self.webhooks = webhooks
+      self.audit = audit
       events = InMemoryEventStore(webhooks: webhooks, partners: partners)
       cleanup = {}
     case .sqlite:
@@ -84,6 +92,7 @@ struct StoreTrio: Sendable {
       partners = SQLitePartnerStore(database: database)
       webhooks = SQLiteWebhookStore(database: database)
       events = SQLiteEventStore(database: database)
+      audit = SQLiteAuditStore(database: database)
       cleanup = {
         database.close()
         try? FileManager.default.removeItem(at: directory)
@@ -115,6 +124,11 @@ struct World {
 
   static func author(_ partner: Int64, at ms: Int64 = 1) -> ChangeAuthor {
     ChangeAuthor(partnerID: partner, callerPartnerID: partner, keyPrefix: "test", atMs: ms)
+  }
+
+  /// Who asks, as `partner` at `ms`, to redeliver or recover the deliveries of webhook `id` (as `webhook(_:)` makes it).
+  static func audit(_ id: String, by partner: Int64 = channel, at ms: Int64) -> AuditContext {
+    AuditContext(author: author(partner, at: ms), webhook: webhook(id, partner: partner))
   }
 
   /// A webhook owned by `partner`; a programme webhook when `programme` is given.

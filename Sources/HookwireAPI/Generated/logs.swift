@@ -183,6 +183,17 @@ public struct DeliveryAttempt: WireMessage {
   ///
   /// Field 12.
   public var succeeded: Bool = false
+  /// Where the delivery stands once this attempt is logged, as
+  /// `TailDeliveries` reads it when it sends the attempt; unspecified
+  /// elsewhere (`GetEventLogResponse.entry` has it).
+  ///
+  /// Field 13.
+  public var deliveryStatus: DeliveryStatus = DeliveryStatus()
+  /// When the delivery is tried next, for a `PENDING` or `RETRYING`
+  /// `delivery_status`; 0 otherwise, and outside `TailDeliveries`.
+  ///
+  /// Field 14.
+  public var nextAttemptAtMs: Int64 = 0
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -204,7 +215,9 @@ public struct DeliveryAttempt: WireMessage {
     latencyMs: UInt32 = 0,
     responseExcerpt: String = "",
     error: String = "",
-    succeeded: Bool = false
+    succeeded: Bool = false,
+    deliveryStatus: DeliveryStatus = DeliveryStatus(),
+    nextAttemptAtMs: Int64 = 0
   ) {
     self.deliveryID = deliveryID
     self.webhookID = webhookID
@@ -218,6 +231,8 @@ public struct DeliveryAttempt: WireMessage {
     self.responseExcerpt = responseExcerpt
     self.error = error
     self.succeeded = succeeded
+    self.deliveryStatus = deliveryStatus
+    self.nextAttemptAtMs = nextAttemptAtMs
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -236,6 +251,8 @@ public struct DeliveryAttempt: WireMessage {
     if !self.responseExcerpt.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.responseExcerpt.utf8.count) }
     if !self.error.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.error.utf8.count) }
     if self.succeeded { size &+= 1 &+ 1 }
+    if self.deliveryStatus.rawValue != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: Int64(self.deliveryStatus.rawValue))) }
+    if self.nextAttemptAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.nextAttemptAtMs)) }
     return size
   }
 
@@ -290,6 +307,14 @@ public struct DeliveryAttempt: WireMessage {
       writer.writeByte(96)
       writer.writeByte(self.succeeded ? 1 : 0)
     }
+    if self.deliveryStatus.rawValue != 0 {
+      writer.writeByte(104)
+      writer.writeVarint(UInt64(bitPattern: Int64(self.deliveryStatus.rawValue)))
+    }
+    if self.nextAttemptAtMs != 0 {
+      writer.writeByte(112)
+      writer.writeVarint(UInt64(bitPattern: self.nextAttemptAtMs))
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -310,6 +335,8 @@ public struct DeliveryAttempt: WireMessage {
         case 82: self.responseExcerpt = try reader.readString()
         case 90: self.error = try reader.readString()
         case 96: self.succeeded = try reader.readBool()
+        case 104: self.deliveryStatus = DeliveryStatus(rawValue: try reader.readInt32())
+        case 112: self.nextAttemptAtMs = try reader.readInt64()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -324,6 +351,8 @@ public struct DeliveryAttempt: WireMessage {
           case 10: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 11: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           case 12: throw reader.wrongWireType(tag, expected: .varint)
+          case 13: throw reader.wrongWireType(tag, expected: .varint)
+          case 14: throw reader.wrongWireType(tag, expected: .varint)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }
@@ -377,6 +406,12 @@ public struct EventLogEntry: WireMessage {
   ///
   /// Field 11.
   public var lastError: String = ""
+  /// When the webhook was deleted; 0 while it exists. A deleted webhook's
+  /// log stays readable (by the same rule as a live one's) until retention
+  /// removes it; nothing new is delivered to it.
+  ///
+  /// Field 12.
+  public var webhookDeletedAtMs: Int64 = 0
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -397,7 +432,8 @@ public struct EventLogEntry: WireMessage {
     lastAttemptAtMs: Int64 = 0,
     nextAttemptAtMs: Int64 = 0,
     lastHTTPStatus: UInt32 = 0,
-    lastError: String = ""
+    lastError: String = "",
+    webhookDeletedAtMs: Int64 = 0
   ) {
     self.deliveryID = deliveryID
     self.webhookID = webhookID
@@ -410,6 +446,7 @@ public struct EventLogEntry: WireMessage {
     self.nextAttemptAtMs = nextAttemptAtMs
     self.lastHTTPStatus = lastHTTPStatus
     self.lastError = lastError
+    self.webhookDeletedAtMs = webhookDeletedAtMs
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -427,6 +464,7 @@ public struct EventLogEntry: WireMessage {
     if self.nextAttemptAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.nextAttemptAtMs)) }
     if self.lastHTTPStatus != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.lastHTTPStatus)) }
     if !self.lastError.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.lastError.utf8.count) }
+    if self.webhookDeletedAtMs != 0 { size &+= 1 &+ WireSize.varint(UInt64(bitPattern: self.webhookDeletedAtMs)) }
     return size
   }
 
@@ -477,6 +515,10 @@ public struct EventLogEntry: WireMessage {
       writer.writeByte(90)
       writer.writeLengthPrefixed(self.lastError)
     }
+    if self.webhookDeletedAtMs != 0 {
+      writer.writeByte(96)
+      writer.writeVarint(UInt64(bitPattern: self.webhookDeletedAtMs))
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -496,6 +538,7 @@ public struct EventLogEntry: WireMessage {
         case 72: self.nextAttemptAtMs = try reader.readInt64()
         case 80: self.lastHTTPStatus = try reader.readUInt32()
         case 90: self.lastError = try reader.readString()
+        case 96: self.webhookDeletedAtMs = try reader.readInt64()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
@@ -509,6 +552,7 @@ public struct EventLogEntry: WireMessage {
           case 9: throw reader.wrongWireType(tag, expected: .varint)
           case 10: throw reader.wrongWireType(tag, expected: .varint)
           case 11: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 12: throw reader.wrongWireType(tag, expected: .varint)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }
@@ -888,9 +932,12 @@ public struct GetEventLogResponse: WireMessage {
   }
 }
 
-/// Finds an event by id across every webhook the caller reaches.
+/// Finds an event's deliveries, or one delivery, across every webhook the
+/// caller reaches (deleted webhooks' included, until retention).
 public struct SearchEventLogsRequest: WireMessage {
-  /// Field `event_id`.
+  /// An event id (`hookwire-event-id`), for every delivery of that event;
+  /// or a delivery id (`dlv_…`, the `webhook-id` header a receiver got),
+  /// for that delivery. Both are matched: an id that is each finds both.
   ///
   /// Field 1.
   public var eventID: String = ""
@@ -1113,10 +1160,20 @@ public struct RedeliverRequest: WireMessage {
 
 /// The `RedeliverResponse` message of the schema.
 public struct RedeliverResponse: WireMessage {
-  /// Field `entry`.
+  /// `status` is `HELD` while the webhook is paused or disabled.
   ///
   /// Field 1.
   public var entry: EventLogEntry? = nil
+  /// Set when the webhook holds the delivery (paused or disabled): it is
+  /// sent once the webhook is resumed.
+  ///
+  /// Field 2.
+  public var held: Bool = false
+  /// Why it is held, in words: who paused the webhook, or why Hookwire
+  /// disabled it, and since when; empty unless `held`.
+  ///
+  /// Field 3.
+  public var heldReason: String = ""
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -1127,9 +1184,13 @@ public struct RedeliverResponse: WireMessage {
   /// A message with the given fields; the others keep their defaults.
   @inlinable
   public init(
-    entry: EventLogEntry? = nil
+    entry: EventLogEntry? = nil,
+    held: Bool = false,
+    heldReason: String = ""
   ) {
     self.entry = entry
+    self.held = held
+    self.heldReason = heldReason
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -1137,6 +1198,8 @@ public struct RedeliverResponse: WireMessage {
   public var encodedSize: Int {
     var size = unknownFields.bytes.count
     if let value = self.entry { size &+= 1 &+ WireSize.lengthDelimited(value.encodedSize) }
+    if self.held { size &+= 1 &+ 1 }
+    if !self.heldReason.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.heldReason.utf8.count) }
     return size
   }
 
@@ -1148,6 +1211,14 @@ public struct RedeliverResponse: WireMessage {
       let start = writer.beginLengthDelimited()
       value.encode(to: &writer)
       writer.endLengthDelimited(start)
+    }
+    if self.held {
+      writer.writeByte(16)
+      writer.writeByte(self.held ? 1 : 0)
+    }
+    if !self.heldReason.isEmpty {
+      writer.writeByte(26)
+      writer.writeLengthPrefixed(self.heldReason)
     }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
@@ -1161,9 +1232,13 @@ public struct RedeliverResponse: WireMessage {
           var value = self.entry ?? EventLogEntry()
           try reader.readMessage(into: &value)
           self.entry = value
+        case 16: self.held = try reader.readBool()
+        case 26: self.heldReason = try reader.readString()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .lengthDelimited)
+          case 2: throw reader.wrongWireType(tag, expected: .varint)
+          case 3: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }
@@ -1241,10 +1316,19 @@ public struct RecoverFailedRequest: WireMessage {
 
 /// The `RecoverFailedResponse` message of the schema.
 public struct RecoverFailedResponse: WireMessage {
-  /// Field `scheduled`.
+  /// Failed deliveries scheduled again (held ones included).
   ///
   /// Field 1.
   public var scheduled: UInt32 = 0
+  /// Set when the webhook is paused or disabled: the recovered deliveries
+  /// are `HELD` until it is resumed.
+  ///
+  /// Field 2.
+  public var held: Bool = false
+  /// Why, as `RedeliverResponse.held_reason` says it; empty unless `held`.
+  ///
+  /// Field 3.
+  public var heldReason: String = ""
   /// Fields that arrived but are not in this build's schema; written back on encode.
   public var unknownFields = UnknownFields()
 
@@ -1255,9 +1339,13 @@ public struct RecoverFailedResponse: WireMessage {
   /// A message with the given fields; the others keep their defaults.
   @inlinable
   public init(
-    scheduled: UInt32 = 0
+    scheduled: UInt32 = 0,
+    held: Bool = false,
+    heldReason: String = ""
   ) {
     self.scheduled = scheduled
+    self.held = held
+    self.heldReason = heldReason
   }
 
   /// The exact number of bytes `encode(to:)` writes.
@@ -1265,6 +1353,8 @@ public struct RecoverFailedResponse: WireMessage {
   public var encodedSize: Int {
     var size = unknownFields.bytes.count
     if self.scheduled != 0 { size &+= 1 &+ WireSize.varint(UInt64(self.scheduled)) }
+    if self.held { size &+= 1 &+ 1 }
+    if !self.heldReason.isEmpty { size &+= 1 &+ WireSize.lengthDelimited(self.heldReason.utf8.count) }
     return size
   }
 
@@ -1275,6 +1365,14 @@ public struct RecoverFailedResponse: WireMessage {
       writer.writeByte(8)
       writer.writeVarint(UInt64(self.scheduled))
     }
+    if self.held {
+      writer.writeByte(16)
+      writer.writeByte(self.held ? 1 : 0)
+    }
+    if !self.heldReason.isEmpty {
+      writer.writeByte(26)
+      writer.writeLengthPrefixed(self.heldReason)
+    }
     if !unknownFields.isEmpty { writer.writeRaw(unknownFields.bytes) }
   }
 
@@ -1284,9 +1382,13 @@ public struct RecoverFailedResponse: WireMessage {
     while let tag = try reader.nextTag() {
       switch tag {
         case 8: self.scheduled = try reader.readUInt32()
+        case 16: self.held = try reader.readBool()
+        case 26: self.heldReason = try reader.readString()
         default:
           switch tag >> 3 {
           case 1: throw reader.wrongWireType(tag, expected: .varint)
+          case 2: throw reader.wrongWireType(tag, expected: .varint)
+          case 3: throw reader.wrongWireType(tag, expected: .lengthDelimited)
           default: try reader.skipUnknown(tag, into: &unknownFields)
           }
       }
@@ -1356,7 +1458,7 @@ public enum EventLogs {
 
   /// Descriptors of the service's methods.
   public enum Method {
-    /// `ListEventLogs`.
+    /// A webhook's log, a deleted webhook's too (until retention removes it).
     public enum ListEventLogs {
       /// The request message.
       public typealias Input = ListEventLogsRequest
@@ -1383,7 +1485,8 @@ public enum EventLogs {
       /// The method's descriptor; its path is `/hookwire.v1.EventLogs/SearchEventLogs`.
       public static let descriptor = MethodDescriptor(service: "hookwire.v1.EventLogs", method: "SearchEventLogs", kind: .unary)
     }
-    /// Attempts the delivery again now.
+    /// Attempts the delivery again now, or holds it while the webhook is
+    /// paused or disabled (and says why); FAILED_PRECONDITION for a deleted webhook.
     public enum Redeliver {
       /// The request message.
       public typealias Input = RedeliverRequest
@@ -1401,7 +1504,7 @@ public enum EventLogs {
       /// The method's descriptor; its path is `/hookwire.v1.EventLogs/RecoverFailed`.
       public static let descriptor = MethodDescriptor(service: "hookwire.v1.EventLogs", method: "RecoverFailed", kind: .unary)
     }
-    /// `TailDeliveries`.
+    /// Each attempt carries where its delivery stands once it is logged.
     public enum TailDeliveries {
       /// The request message.
       public typealias Input = TailDeliveriesRequest
@@ -1416,17 +1519,18 @@ public enum EventLogs {
 
   /// What a server implements to serve `hookwire.v1.EventLogs`.
   public protocol ServiceProtocol: RPCService {
-    /// Handles `ListEventLogs`.
+    /// A webhook's log, a deleted webhook's too (until retention removes it).
     func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse
     /// Handles `GetEventLog`.
     func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse
     /// Handles `SearchEventLogs`.
     func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse
-    /// Attempts the delivery again now.
+    /// Attempts the delivery again now, or holds it while the webhook is
+    /// paused or disabled (and says why); FAILED_PRECONDITION for a deleted webhook.
     func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse
     /// Handles `RecoverFailed`.
     func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse
-    /// Handles `TailDeliveries`.
+    /// Each attempt carries where its delivery stands once it is logged.
     func tailDeliveries(_ request: TailDeliveriesRequest, responses: ResponseWriter<DeliveryAttempt>, context: ServerContext) async throws
   }
 
@@ -1438,7 +1542,7 @@ public enum EventLogs {
     /// Creates a client that sends its calls through `caller`.
     public init(wrapping caller: Caller) { self.caller = caller }
 
-    /// Lists a webhook's event log, newest first.
+    /// A webhook's log, a deleted webhook's too (until retention removes it).
     ///
     /// - Parameters:
     ///   - request: The `ListEventLogsRequest` to send.
@@ -1536,7 +1640,8 @@ public enum EventLogs {
       }
     }
 
-    /// Finds an event by id across every webhook the caller reaches.
+    /// Finds an event's deliveries, or one delivery, across every webhook the
+    /// caller reaches (deleted webhooks' included, until retention).
     ///
     /// - Parameters:
     ///   - request: The `SearchEventLogsRequest` to send.
@@ -1594,7 +1699,8 @@ public enum EventLogs {
       }
     }
 
-    /// Attempts the delivery again now.
+    /// Attempts the delivery again now, or holds it while the webhook is
+    /// paused or disabled (and says why); FAILED_PRECONDITION for a deleted webhook.
     ///
     /// - Parameters:
     ///   - request: The `RedeliverRequest` to send.
@@ -1674,7 +1780,7 @@ public enum EventLogs {
       }
     }
 
-    /// Streams attempts as they happen, for one webhook or the whole business unit.
+    /// Each attempt carries where its delivery stands once it is logged.
     ///
     /// - Parameters:
     ///   - request: The `TailDeliveriesRequest` to send.

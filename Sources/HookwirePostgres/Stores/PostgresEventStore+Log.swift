@@ -1,8 +1,9 @@
 import HookwireDomain
 import HookwireStore
 
-/// The event log's reads: a webhook's deliveries, one event's log, search,
-/// and one attempt as another server announced it.
+/// The event log: a webhook's deliveries, one event's log, one delivery,
+/// search, one attempt as another server announced it, and redelivery and
+/// recovery (held while the webhook is paused or disabled).
 extension PostgresEventStore {
   package func deliveries(ofWebhook webhookID: String, filter: LogFilter, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
@@ -45,10 +46,20 @@ extension PostgresEventStore {
     }
   }
 
+  package func delivery(id: String) async throws -> Delivery? {
+    try await database.read { connection in
+      try connection.query("SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE d.id = $1", .text(id)).first.map {
+        try Self.decodeDelivery($0)
+      }
+    }
+  }
+
   package func search(eventID: String, buIDs: Reach, pageSize: Int, pageToken: String) async throws -> Page<Delivery> {
     let size = try Paging.size(pageSize)
     let after = try Paging.value(fromToken: pageToken) ?? ""
-    var sql = "SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE d.event_id = $1 AND d.id > $2"
+    // The event's deliveries, and the delivery of that id when it may be one: each side has its index.
+    let match = DeliveryIDs.mayName(eventID) ? "(d.event_id = $1 OR d.id = $1)" : "d.event_id = $1"
+    var sql = "SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE \(match) AND d.id > $2"
     var values: [PostgresValue] = [.text(eventID), .text(after)]
     if case .units(let units) = buIDs {
       if units.isEmpty { return Page(items: [], nextToken: "") }
@@ -63,6 +74,46 @@ extension PostgresEventStore {
     }
     return Page(items: Array(items.prefix(size)), hasMore: items.count > size) { Paging.token(after: $0.id) }
   }
+
+  package func redeliver(webhookID: String, eventID: String, nowMs: Int64, audit: AuditContext) async throws -> Delivery {
+    try await database.write { connection in
+      let before = try connection.query(
+        "SELECT \(SQLiteEventStore.deliveryColumns) FROM deliveries d WHERE d.webhook_id = $1 AND d.event_id = $2 FOR UPDATE",
+        .text(webhookID), .text(eventID)
+      ).first.map { try Self.decodeDelivery($0) }
+      let rows = try connection.query("""
+        UPDATE deliveries d
+        SET status = CASE WHEN d.status = \(SQLCode.of(.held)) OR \(Self.webhookHolds) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+          next_attempt_at_ms = $1, manual = true
+        WHERE d.webhook_id = $2 AND d.event_id = $3 AND d.status <> \(SQLCode.of(.cancelled))
+        RETURNING \(SQLiteEventStore.deliveryColumns)
+        """, .integer(nowMs), .text(webhookID), .text(eventID))
+      guard let row = rows.first else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
+      let after = try Self.decodeDelivery(row)
+      try PostgresAuditStore.record(.redelivered(before ?? after, after, in: audit), on: connection)
+      return after
+    }
+  }
+
+  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64, audit: AuditContext) async throws -> Int {
+    try await database.write { connection in
+      let scheduled = try connection.query("""
+        UPDATE deliveries d
+        SET status = CASE WHEN \(Self.webhookHolds) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
+          next_attempt_at_ms = $1, manual = true
+        WHERE d.webhook_id = $2 AND d.status = \(SQLCode.of(.failed)) AND d.created_at_ms >= $3
+        """, .integer(nowMs), .text(webhookID), .integer(sinceMs)
+      ).affectedRows
+      try PostgresAuditStore.record(.recovered(sinceMs: sinceMs, scheduled: scheduled, in: audit), on: connection)
+      return scheduled
+    }
+  }
+
+  /// True when the webhook of the delivery `d` holds its deliveries
+  /// (`FanOut.initialStatus`: paused or disabled).
+  static let webhookHolds = """
+    EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.state <> \(SQLCode.of(Webhook.State.active)))
+    """
 
   /// Attempt `number` of a delivery as logged, with the delivery's business
   /// unit: what another server's announcement (`PostgresChanges`,

@@ -151,28 +151,4 @@ package final class PostgresEventStore: EventStore {
       }
     }
   }
-
-  package func redeliver(webhookID: String, eventID: String, nowMs: Int64) async throws -> Delivery {
-    try await database.write { connection in
-      let rows = try connection.query("""
-        UPDATE deliveries d
-        SET status = CASE WHEN d.status = \(SQLCode.of(.held)) THEN \(SQLCode.of(.held)) ELSE \(SQLCode.of(.retrying)) END,
-          next_attempt_at_ms = $1, manual = true
-        WHERE d.webhook_id = $2 AND d.event_id = $3 AND d.status <> \(SQLCode.of(.cancelled))
-        RETURNING \(SQLiteEventStore.deliveryColumns)
-        """, .integer(nowMs), .text(webhookID), .text(eventID))
-      guard let row = rows.first else { throw DomainError(.notFound, "no delivery of event \(eventID) to webhook \(webhookID)") }
-      return try Self.decodeDelivery(row)
-    }
-  }
-
-  package func recoverFailed(webhookID: String, sinceMs: Int64, nowMs: Int64) async throws -> Int {
-    try await database.write { connection in
-      try connection.query("""
-        UPDATE deliveries SET status = \(SQLCode.of(.retrying)), next_attempt_at_ms = $1, manual = true
-        WHERE webhook_id = $2 AND status = \(SQLCode.of(.failed)) AND created_at_ms >= $3
-        """, .integer(nowMs), .text(webhookID), .integer(sinceMs)
-      ).affectedRows
-    }
-  }
 }

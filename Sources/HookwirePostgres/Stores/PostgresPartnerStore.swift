@@ -120,7 +120,7 @@ package final class PostgresPartnerStore: PartnerStore {
     return partner
   }
 
-  package func createAPIKey(for owner: KeyOwner) async throws -> NewAPIKey {
+  package func createAPIKey(for owner: KeyOwner, by actor: AuditActor) async throws -> NewAPIKey {
     let key = APIKeyMint.make()
     try await database.write { connection in
       var partner: PostgresValue = .null
@@ -134,23 +134,42 @@ package final class PostgresPartnerStore: PartnerStore {
       case .service(let name):
         service = .text(try StoreRules.name(name))
       }
+      let now = nowMs()
       try connection.query(
         "INSERT INTO api_keys (prefix, hash, partner_id, service_name, created_at_ms) VALUES ($1, $2, $3, $4, $5)",
-        .text(key.prefix), .bytes(key.hash), partner, service, .integer(nowMs()))
+        .text(key.prefix), .bytes(key.hash), partner, service, .integer(now))
+      try PostgresAuditStore.record(
+        .keyCreated(prefix: key.prefix, for: owner, partner: try Self.keyPartner(connection, owner), by: actor, atMs: now), on: connection)
     }
     return NewAPIKey(plaintext: key.plaintext, prefix: key.prefix)
   }
 
-  package func revokeAPIKey(prefix: String) async throws {
+  package func revokeAPIKey(prefix: String, by actor: AuditActor) async throws {
     let notFound = DomainError(.notFound, "no key with prefix \(prefix)")
     // No key's prefix holds a NUL, and PostgreSQL's text cannot carry one.
     guard !prefix.utf8.contains(0) else { throw notFound }
     try await database.write { connection in
-      let updated = try connection.query(
-        "UPDATE api_keys SET revoked_at_ms = coalesce(revoked_at_ms, $1) WHERE prefix = $2", .integer(nowMs()), .text(prefix))
-      guard updated.affectedRows == 1 else { throw notFound }
+      let now = nowMs()
+      guard
+        let row = try connection.query(
+          "SELECT partner_id, service_name, revoked_at_ms FROM api_keys WHERE prefix = $1 FOR UPDATE", .text(prefix)
+        ).first
+      else { throw notFound }
+      let owner: KeyOwner = row.isNull(0) ? .service(try row.text(1)) : .partner(try row.int(0))
+      // Revoking a revoked key changes nothing, so it records nothing (it is announced again all the same).
+      if row.isNull(2) {
+        try connection.query("UPDATE api_keys SET revoked_at_ms = $1 WHERE prefix = $2", .integer(now), .text(prefix))
+        try PostgresAuditStore.record(
+          .keyRevoked(prefix: prefix, of: owner, partner: try Self.keyPartner(connection, owner), by: actor, atMs: now), on: connection)
+      }
       try connection.notify(channel: PostgresChanges.channel, payload: "key:\(prefix)")
     }
+  }
+
+  /// The partner a key belongs to, if a partner's.
+  static func keyPartner(_ connection: PostgresConnection, _ owner: KeyOwner) throws -> Partner? {
+    guard case .partner(let id) = owner else { return nil }
+    return try loadPartners(connection, ids: [id]).first
   }
 
   /// Looks the key up with its partner in one statement. Last use is kept

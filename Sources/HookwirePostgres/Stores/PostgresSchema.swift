@@ -95,6 +95,20 @@ package enum PostgresSchema {
         CREATE INDEX deliveries_leased ON deliveries(leased_until_ms) WHERE leased_until_ms IS NOT NULL;
         CREATE INDEX webhooks_by_programme ON webhooks(programme_id) WHERE programme_id IS NOT NULL AND deleted_at_ms IS NULL;
         """),
+    Migration(
+      version: 6,
+      sql: """
+        CREATE TABLE audit_events (
+          id text COLLATE "C" PRIMARY KEY, at_ms bigint NOT NULL, partner_id bigint NOT NULL, actor_kind bigint NOT NULL,
+          actor_partner_id bigint NOT NULL, actor_credential text NOT NULL, actor_name text NOT NULL, action bigint NOT NULL,
+          webhook_id text COLLATE "C" NOT NULL, target_id text NOT NULL, event_id text NOT NULL, before_json text NOT NULL,
+          after_json text NOT NULL, owner_partner_id bigint NOT NULL, bu_id bigint NOT NULL, all_bus boolean NOT NULL,
+          delivery_bu_id bigint);
+        CREATE INDEX audit_events_by_webhook ON audit_events(webhook_id, id);
+        CREATE INDEX audit_events_by_partner ON audit_events(partner_id, id);
+        CREATE INDEX audit_events_by_bu ON audit_events(bu_id, id);
+        CREATE INDEX audit_events_by_owner ON audit_events(owner_partner_id, id);
+        """),
   ]
 }
 

@@ -37,6 +37,8 @@ package final class PostgresStores: Sendable {
   package let webhooks: PostgresWebhookStore
   /// Events, deliveries and attempts.
   package let events: PostgresEventStore
+  /// The audit trail, written by the other stores' changes.
+  package let audit: PostgresAuditStore
   /// The options the stores were opened with.
   package let options: Options
   /// Other servers' writes, for this server's caches (`AuthInterceptor`'s).
@@ -50,6 +52,7 @@ package final class PostgresStores: Sendable {
     self.options = options
     partners = PostgresPartnerStore(database: database)
     webhooks = PostgresWebhookStore(database: database)
+    audit = PostgresAuditStore(database: database)
     events = PostgresEventStore(
       database: database,
       leases: DeliveryLeases(node: options.node, duration: options.leaseDuration, perWebhookLimit: options.perWebhookLimit))

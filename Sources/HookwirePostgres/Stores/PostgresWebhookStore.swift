@@ -54,6 +54,7 @@ package final class PostgresWebhookStore: WebhookStore {
       let inserted = try connection.query(
         "INSERT INTO webhooks (\(WebhookRow.columns), secret) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING", values)
       guard inserted.affectedRows == 1 else { throw DomainError(.conflict, "webhook \(webhook.id) exists") }
+      try PostgresAuditStore.record(.webhookCreated(webhook), on: connection)
       try Self.announce(webhook.id, on: connection)
     }
     cache.remember(webhook.id, webhook, since: generation)
@@ -61,6 +62,14 @@ package final class PostgresWebhookStore: WebhookStore {
 
   package func webhook(id: String) async throws -> Webhook? {
     try await cache.webhook(id: id) { try await database.read { connection in try Self.load(connection, id: id) } }
+  }
+
+  package func loggedWebhook(id: String) async throws -> LoggedWebhook? {
+    try await database.read { connection in
+      try connection.query("SELECT \(WebhookRow.loggedColumns) FROM webhooks WHERE id = $1", .text(id)).first.map {
+        row throws(StoreError) in try WebhookRow.loggedWebhook(row)
+      }
+    }
   }
 
   /// The webhook `id` unless it was deleted; locked until the transaction
@@ -110,6 +119,7 @@ package final class PostgresWebhookStore: WebhookStore {
         .text(WebhookRow.eventsText(webhook.events)), .integer(webhook.state.rawValue), .text(webhook.disabledReason),
         .integer(webhook.version), .text(webhook.description), .integer(author.partnerID), .integer(author.callerPartnerID),
         .text(author.keyPrefix), .integer(author.atMs), .text(id))
+      try PostgresAuditStore.record(.webhookChanged(from: current, to: webhook), on: connection)
       try Self.announce(id, on: connection)
       return webhook
     }
@@ -120,13 +130,15 @@ package final class PostgresWebhookStore: WebhookStore {
   package func delete(id: String, expectedVersion: Int64?, by author: ChangeAuthor) async throws {
     let generation = cache.generation
     try await database.write { connection in
-      _ = try Self.lockCurrent(connection, id: id, expectedVersion: expectedVersion)
+      let current = try Self.lockCurrent(connection, id: id, expectedVersion: expectedVersion)
+      // The row stays for the log's access rule; the secret goes.
       try connection.query(
         """
-        UPDATE webhooks SET deleted_at_ms = $1, updated_by_partner = $2, updated_by_caller = $3, updated_by_key = $4,
+        UPDATE webhooks SET deleted_at_ms = $1, secret = ''::bytea, updated_by_partner = $2, updated_by_caller = $3, updated_by_key = $4,
           updated_at_ms = $1, version = version + 1 WHERE id = $5
         """,
         .integer(author.atMs), .integer(author.partnerID), .integer(author.callerPartnerID), .text(author.keyPrefix), .text(id))
+      try PostgresAuditStore.record(.webhookDeleted(current, by: author), on: connection)
       try Self.announce(id, on: connection)
     }
     cache.remember(id, nil, since: generation)

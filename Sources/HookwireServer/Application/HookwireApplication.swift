@@ -56,11 +56,15 @@ package final class HookwireApplication: Sendable {
     package var changes: (any StoreChangeFeed)?
     /// Attempts other servers on the same database log, for live tails.
     package var sharedAttempts: (any DeliveryAttemptFeed)?
+    /// The audit trail the other stores write their changes' events to.
+    package var audit: any AuditStore
 
-    /// Stores of your choosing (in-memory ones in unit tests).
+    /// Stores of your choosing (in-memory ones in unit tests; `audit` is the
+    /// trail they record in, an empty one when not given).
     package init(
       partners: any PartnerStore, webhooks: any WebhookStore, events: any EventStore, secrets: SecretBox,
-      changes: (any StoreChangeFeed)? = nil, sharedAttempts: (any DeliveryAttemptFeed)? = nil
+      changes: (any StoreChangeFeed)? = nil, sharedAttempts: (any DeliveryAttemptFeed)? = nil,
+      audit: any AuditStore = InMemoryAuditStore()
     ) {
       self.partners = partners
       self.webhooks = webhooks
@@ -68,26 +72,27 @@ package final class HookwireApplication: Sendable {
       self.secrets = secrets
       self.changes = changes
       self.sharedAttempts = sharedAttempts
+      self.audit = audit
     }
 
     /// The SQLite stores over one database.
     package static func sqlite(_ database: Database, secrets: SecretBox) -> Stores {
       Stores(
         partners: SQLitePartnerStore(database: database), webhooks: SQLiteWebhookStore(database: database),
-        events: SQLiteEventStore(database: database), secrets: secrets)
+        events: SQLiteEventStore(database: database), secrets: secrets, audit: SQLiteAuditStore(database: database))
     }
 
     /// The PostgreSQL stores of one server among several on a database.
     package static func postgres(_ stores: PostgresStores, secrets: SecretBox) -> Stores {
       Stores(
         partners: stores.partners, webhooks: stores.webhooks, events: stores.events, secrets: secrets, changes: stores.changes,
-        sharedAttempts: stores.sharedAttempts)
+        sharedAttempts: stores.sharedAttempts, audit: stores.audit)
     }
   }
 
   /// The services every Hookwire server runs, by name (for health checks).
   package static let serviceNames = [
-    Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name,
+    Health.name, Diagnostics.name, Partners.name, Webhooks.name, Integrations.name, Events.name, EventLogs.name, Audit.name,
   ]
 
   /// The configuration the application was built from.
@@ -147,6 +152,7 @@ package final class HookwireApplication: Sendable {
       EventLogsService(
         events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, dueWork: dueWork,
         attempts: MergedAttemptFeed.of([engine, stores.sharedAttempts]), clock: clock),
+      AuditService(audit: stores.audit, webhooks: stores.webhooks),
     ]
     server = RPCServer(
       configuration: configuration.server, services: services,
@@ -165,6 +171,12 @@ package final class HookwireApplication: Sendable {
   package func run() async {
     await withDiscardingTaskGroup { group in
       if let engine { group.addTask { await engine.run() } }
+      // The audit trail is kept as long as the event log, pruned as often.
+      if let delivery = configuration.delivery {
+        let retention = AuditRetention(
+          audit: stores.audit, retention: delivery.retention, interval: delivery.pruneInterval, log: { [log = configuration.log] in log($0) })
+        group.addTask { await retention.run() }
+      }
       await withTaskCancellationHandler {
         while !stopping.load(ordering: .acquiring) && !Task.isCancelled {
           await stopRequested.wait(timeout: .seconds(3_600))
@@ -175,6 +187,7 @@ package final class HookwireApplication: Sendable {
       health.markAllNotServing()
       await server.shutdown()
       await engine?.stop()
+      group.cancelAll()
     }
     // The engine's task has returned, so no attempt reaches the sender now.
     await sender?.shutdown()

@@ -3,8 +3,10 @@ import HookwireCrypto
 import HookwireDomain
 import HookwireRPC
 
-/// View Event Logs: every event sent to a webhook with each attempt, search
-/// by event id, redelivery, recovery and a live tail.
+/// View Event Logs: every event sent to a webhook with each attempt (a
+/// deleted webhook's too, until retention), search by event or delivery
+/// id, redelivery and recovery (held, and why, while the webhook is paused
+/// or disabled), and a live tail.
 package struct EventLogsService: EventLogs.ServiceProtocol {
   let events: any EventStore
   let directory: WebhookDirectory
@@ -26,26 +28,28 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
   package func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
     let status = try HookwireDomain.DeliveryStatus.filter(request.status)
     let scope = try context.callerScope()
-    let webhook = try await directory.visible(request.webhookID, scope)
+    let logged = try await directory.visibleLog(request.webhookID, scope)
+    let webhook = logged.webhook
     let filter = LogFilter(
       status: status,
       eventType: request.eventType.isEmpty ? nil : request.eventType, sinceMs: request.sinceMs == 0 ? nil : request.sinceMs,
       untilMs: request.untilMs == 0 ? nil : request.untilMs)
     let page = try await events.deliveries(ofWebhook: webhook.id, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
     let shown = page.items.filter { AccessControl.canSee($0, of: webhook, in: scope) }
-    return ListEventLogsResponse(entries: shown.map(EventLogEntry.init), nextPageToken: page.nextToken)
+    return ListEventLogsResponse(entries: shown.map { EventLogEntry($0, of: logged) }, nextPageToken: page.nextToken)
   }
 
   package func getEventLog(_ request: GetEventLogRequest, context: ServerContext) async throws -> GetEventLogResponse {
     let scope = try context.callerScope()
-    let webhook = try await directory.visible(request.webhookID, scope)
+    let logged = try await directory.visibleLog(request.webhookID, scope)
+    let webhook = logged.webhook
     guard let (delivery, event, attempts) = try await events.eventLog(webhookID: webhook.id, eventID: request.eventID),
       AccessControl.canSee(delivery, of: webhook, in: scope)
     else {
       throw DomainError(.notFound, "event \(DomainError.echo(request.eventID)) was not sent to webhook \(webhook.id)")
     }
     return GetEventLogResponse(
-      entry: EventLogEntry(delivery), event: HookwireAPI.Event(event), attempts: attempts.map(HookwireAPI.DeliveryAttempt.init))
+      entry: EventLogEntry(delivery, of: logged), event: HookwireAPI.Event(event), attempts: attempts.map(HookwireAPI.DeliveryAttempt.init))
   }
 
   package func searchEventLogs(_ request: SearchEventLogsRequest, context: ServerContext) async throws -> SearchEventLogsResponse {
@@ -61,8 +65,9 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
     var token = request.pageToken
     repeat {
       let page = try await events.search(eventID: request.eventID, buIDs: scope.searchReach, pageSize: size, pageToken: token)
-      for delivery in page.items where try await visible.allows(delivery) {
-        entries.append(EventLogEntry(delivery))
+      for delivery in page.items {
+        guard let logged = try await visible.webhook(of: delivery) else { continue }
+        entries.append(EventLogEntry(delivery, of: logged))
         if entries.count == size { return SearchEventLogsResponse(entries: entries, nextPageToken: Paging.token(after: delivery.id)) }
       }
       token = page.nextToken
@@ -71,17 +76,36 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
   }
 
   package func redeliver(_ request: RedeliverRequest, context: ServerContext) async throws -> RedeliverResponse {
-    let webhook = try await directory.visible(request.webhookID, try context.callerScope())
-    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: directory.clock.nowMs())
+    let scope = try context.callerScope()
+    let webhook = try await deliverable(request.webhookID, scope)
+    let audit = AuditContext(author: try directory.author(scope), webhook: webhook)
+    let delivery = try await events.redeliver(webhookID: webhook.id, eventID: request.eventID, nowMs: audit.author.atMs, audit: audit)
     dueWork.workIsDue()
-    return RedeliverResponse(entry: EventLogEntry(delivery))
+    // The store holds it while the webhook does (or when a pause came between the two reads).
+    let held =
+      delivery.status != HookwireDomain.DeliveryStatus.held
+      ? "" : DeliveryHold.reason(webhook) ?? "the delivery is held until webhook \(webhook.id) is resumed"
+    return RedeliverResponse(entry: EventLogEntry(delivery), held: !held.isEmpty, heldReason: held)
   }
 
   package func recoverFailed(_ request: RecoverFailedRequest, context: ServerContext) async throws -> RecoverFailedResponse {
-    let webhook = try await directory.visible(request.webhookID, try context.callerScope())
-    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: directory.clock.nowMs())
+    let scope = try context.callerScope()
+    let webhook = try await deliverable(request.webhookID, scope)
+    let audit = AuditContext(author: try directory.author(scope), webhook: webhook)
+    let count = try await events.recoverFailed(webhookID: webhook.id, sinceMs: request.sinceMs, nowMs: audit.author.atMs, audit: audit)
     dueWork.workIsDue()
-    return RecoverFailedResponse(scheduled: UInt32(clamping: count))
+    let held = DeliveryHold.reason(webhook) ?? ""
+    return RecoverFailedResponse(scheduled: UInt32(clamping: count), held: !held.isEmpty, heldReason: held)
+  }
+
+  /// A visible webhook that may still be delivered to: a deleted one's log
+  /// is read, never sent again (FAILED_PRECONDITION says so).
+  private func deliverable(_ id: String, _ scope: CallerScope) async throws -> HookwireDomain.Webhook {
+    let logged = try await directory.visibleLog(id, scope)
+    guard !logged.isDeleted else {
+      throw DomainError(.precondition, "webhook \(logged.webhook.id) was deleted: its log is kept until retention removes it, but nothing is delivered to it")
+    }
+    return logged.webhook
   }
 
   package func tailDeliveries(
@@ -113,23 +137,35 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
     defer { revocation.cancel() }
     let visible = VisibleWebhooks(store: directory.webhooks, scope: scope)
     for await attempt in stream where try await visible.allows(webhookID: attempt.webhookID) {
-      try await responses.write(HookwireAPI.DeliveryAttempt(attempt))
+      // Where the delivery stands once the attempt is logged, so a line needs no other call.
+      try await responses.write(HookwireAPI.DeliveryAttempt(attempt, standing: try await events.delivery(id: attempt.deliveryID)))
     }
     if credential?.isRevoked == true { throw DomainError(.unauthenticated, "the API key was revoked") }
   }
 }
 
 extension EventLogEntry {
-  init(_ delivery: Delivery) {
+  /// The wire form of a delivery, saying when its webhook was deleted, if it was.
+  init(_ delivery: Delivery, of webhook: LoggedWebhook? = nil) {
     self.init(
       deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
       status: HookwireAPI.DeliveryStatus(delivery.status), attempts: UInt32(clamping: delivery.attempts),
       createdAtMs: delivery.createdAtMs, lastAttemptAtMs: delivery.lastAttemptAtMs, nextAttemptAtMs: delivery.nextAttemptAtMs,
-      lastHTTPStatus: UInt32(clamping: delivery.lastHTTPStatus), lastError: delivery.lastError)
+      lastHTTPStatus: UInt32(clamping: delivery.lastHTTPStatus), lastError: delivery.lastError,
+      webhookDeletedAtMs: webhook?.deletedAtMs ?? 0)
   }
 }
 
 extension HookwireAPI.DeliveryAttempt {
+  /// An attempt with where its delivery stands (`standing`, as read after
+  /// the attempt was logged): its status, and its next attempt when one is due.
+  init(_ attempt: HookwireDomain.DeliveryAttempt, standing: Delivery?) {
+    self.init(attempt)
+    guard let standing else { return }
+    deliveryStatus = HookwireAPI.DeliveryStatus(standing.status)
+    nextAttemptAtMs = HookwireDomain.DeliveryStatus.due.contains(standing.status) ? standing.nextAttemptAtMs : 0
+  }
+
   init(_ attempt: HookwireDomain.DeliveryAttempt) {
     self.init(
       deliveryID: attempt.deliveryID, webhookID: attempt.webhookID, eventID: attempt.eventID, eventType: attempt.eventType,

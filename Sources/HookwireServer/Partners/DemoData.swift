@@ -26,10 +26,13 @@ package enum DemoData {
   package static func seedWithServiceKeyIfEmpty(_ store: any PartnerStore) async throws -> Seeded? {
     let accounts = try await seedIfEmpty(store)
     guard !accounts.isEmpty else { return nil }
-    let service = try await store.createAPIKey(for: .service("rewards-engine"))
+    let service = try await store.createAPIKey(for: .service("rewards-engine"), by: demo)
     let globalFirst = accounts.filter { $0.partner.kind == .global } + accounts.filter { $0.partner.kind == .channel }
     return Seeded(accounts: globalFirst, serviceKey: service)
   }
+
+  /// Who the audit trail names for the demo's keys.
+  static let demo = AuditActor.admin(name: "demo")
 
   /// Seeds the data if the store has no business unit yet; returns the
   /// accounts created (empty when the store already had data).
@@ -54,7 +57,7 @@ package enum DemoData {
     var accounts: [Account] = []
     for (id, name, kind, bu, reach) in partners {
       let partner = try await store.createPartner(id: id, name: name, kind: kind, buID: bu, reach: reach)
-      accounts.append(Account(partner: partner, key: try await store.createAPIKey(for: .partner(id))))
+      accounts.append(Account(partner: partner, key: try await store.createAPIKey(for: .partner(id), by: demo)))
     }
     return accounts
   }

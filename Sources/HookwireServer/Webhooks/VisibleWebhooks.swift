@@ -8,28 +8,37 @@ import HookwireDomain
 final class VisibleWebhooks {
   private let store: any WebhookStore
   private let scope: CallerScope
-  private var known: [String: Webhook?] = [:]
+  private var known: [String: LoggedWebhook?] = [:]
 
   init(store: any WebhookStore, scope: CallerScope) {
     self.store = store
     self.scope = scope
   }
 
-  /// Whether the caller may see `delivery` (its webhook and its business unit).
-  func allows(_ delivery: Delivery) async throws -> Bool {
-    guard let webhook = try await webhook(delivery.webhookID) else { return false }
-    return AccessControl.canSee(delivery, of: webhook, in: scope)
+  /// Whether the caller may see `delivery` (its webhook, deleted or not,
+  /// and its business unit).
+  func allows(_ delivery: Delivery) async throws -> Bool { try await webhook(of: delivery) != nil }
+
+  /// The webhook of `delivery`, deleted or not, when the caller may see the
+  /// delivery; nil otherwise.
+  func webhook(of delivery: Delivery) async throws -> LoggedWebhook? {
+    guard let logged = try await webhook(delivery.webhookID), AccessControl.canSee(delivery, of: logged.webhook, in: scope) else {
+      return nil
+    }
+    return logged
   }
 
   /// Whether the caller may see the webhook `id` (false once it is deleted).
   func allows(webhookID id: String) async throws -> Bool {
-    guard let webhook = try await webhook(id) else { return false }
-    return AccessControl.canSee(webhook, in: scope)
+    guard let logged = try await webhook(id), !logged.isDeleted else { return false }
+    return AccessControl.canSee(logged.webhook, in: scope)
   }
 
-  private func webhook(_ id: String) async throws -> Webhook? {
+  private func webhook(_ id: String) async throws -> LoggedWebhook? {
     if let cached = known[id] { return cached }
-    let found = try await store.webhook(id: id)
+    // A live webhook from the store's cache; only a deleted one is read for its kept row.
+    let found: LoggedWebhook? =
+      if let live = try await store.webhook(id: id) { LoggedWebhook(webhook: live, deletedAtMs: nil) } else { try await store.loggedWebhook(id: id) }
     // A long tail meets many webhooks; the cache is only an optimization.
     if known.count >= 4_096 { known.removeAll(keepingCapacity: true) }
     known[id] = found

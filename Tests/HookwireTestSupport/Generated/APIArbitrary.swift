@@ -5,6 +5,48 @@
 import HookwireAPI
 import HookwireWire
 
+extension AuditEvent: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> AuditEvent {
+    var value = AuditEvent()
+    value.id = rng.string()
+    value.atMs = rng.int64()
+    value.partnerID = rng.uint64()
+    value.actorKind = rng.enumValue(AuditActorKind.knownCases, raw: \.rawValue, make: AuditActorKind.init(rawValue:))
+    value.actorPartnerID = rng.uint64()
+    value.actorCredential = rng.string()
+    value.actorName = rng.string()
+    value.action = rng.enumValue(AuditAction.knownCases, raw: \.rawValue, make: AuditAction.init(rawValue:))
+    value.webhookID = rng.string()
+    value.targetID = rng.string()
+    value.eventID = rng.string()
+    value.beforeJSON = rng.string()
+    value.afterJSON = rng.string()
+    return value
+  }
+}
+
+extension ListAuditEventsRequest: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListAuditEventsRequest {
+    var value = ListAuditEventsRequest()
+    value.webhookID = rng.string()
+    value.partnerID = rng.uint64()
+    value.sinceMs = rng.int64()
+    value.untilMs = rng.int64()
+    value.pageSize = rng.uint32()
+    value.pageToken = rng.string()
+    return value
+  }
+}
+
+extension ListAuditEventsResponse: ArbitraryMessage {
+  public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> ListAuditEventsResponse {
+    var value = ListAuditEventsResponse()
+    value.events = (0..<rng.count(upTo: depth > 0 ? 4 : 1)).map { _ in AuditEvent.arbitrary(using: &rng, depth: depth - 1) }
+    value.nextPageToken = rng.string()
+    return value
+  }
+}
+
 extension HealthCheckRequest: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> HealthCheckRequest {
     var value = HealthCheckRequest()
@@ -126,6 +168,8 @@ extension DeliveryAttempt: ArbitraryMessage {
     value.responseExcerpt = rng.string()
     value.error = rng.string()
     value.succeeded = rng.bool()
+    value.deliveryStatus = rng.enumValue(DeliveryStatus.knownCases, raw: \.rawValue, make: DeliveryStatus.init(rawValue:))
+    value.nextAttemptAtMs = rng.int64()
     return value
   }
 }
@@ -144,6 +188,7 @@ extension EventLogEntry: ArbitraryMessage {
     value.nextAttemptAtMs = rng.int64()
     value.lastHTTPStatus = rng.uint32()
     value.lastError = rng.string()
+    value.webhookDeletedAtMs = rng.int64()
     return value
   }
 }
@@ -222,6 +267,8 @@ extension RedeliverResponse: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> RedeliverResponse {
     var value = RedeliverResponse()
     if depth > 0 && rng.chance() { value.entry = EventLogEntry.arbitrary(using: &rng, depth: depth - 1) }
+    value.held = rng.bool()
+    value.heldReason = rng.string()
     return value
   }
 }
@@ -239,6 +286,8 @@ extension RecoverFailedResponse: ArbitraryMessage {
   public static func arbitrary(using rng: inout SeededGenerator, depth: Int) -> RecoverFailedResponse {
     var value = RecoverFailedResponse()
     value.scheduled = rng.uint32()
+    value.held = rng.bool()
+    value.heldReason = rng.string()
     return value
   }
 }
@@ -603,6 +652,9 @@ extension CreateProgrammeWebhookRequest: ArbitraryMessage {
 
 /// Every message type of the schema, for tests that cover them all.
 public let apiMessageTypes: [any ArbitraryMessage.Type] = [
+  AuditEvent.self,
+  ListAuditEventsRequest.self,
+  ListAuditEventsResponse.self,
   HealthCheckRequest.self,
   HealthCheckResponse.self,
   EchoRequest.self,
