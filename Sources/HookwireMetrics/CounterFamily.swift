@@ -28,6 +28,13 @@ package final class CounterFamily: MetricSource {
     cells.add(value, slot: slot, shard: shard)
   }
 
+  /// Adds `value` to series `slot` in `shard`, from the thread that alone
+  /// writes that shard (see `MetricCells.addAsOwner`).
+  @inline(__always)
+  package func add(_ slot: Int = 0, _ value: UInt64 = 1, owningShard shard: Int) {
+    cells.addAsOwner(value, slot: slot, shard: shard)
+  }
+
   /// Adds `value` to series `slot`, in the calling thread's shard.
   @inline(__always)
   package func add(_ slot: Int = 0, _ value: UInt64 = 1) {

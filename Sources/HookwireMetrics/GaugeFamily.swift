@@ -25,6 +25,13 @@ package final class GaugeFamily: MetricSource {
     cells.add(UInt64(bitPattern: delta), slot: slot, shard: shard)
   }
 
+  /// Moves series `slot` by `delta` in `shard`, from the thread that alone
+  /// writes that shard (see `MetricCells.addAsOwner`).
+  @inline(__always)
+  package func add(_ slot: Int = 0, _ delta: Int64, owningShard shard: Int) {
+    cells.addAsOwner(UInt64(bitPattern: delta), slot: slot, shard: shard)
+  }
+
   /// Moves series `slot` by `delta`, in the calling thread's shard.
   @inline(__always)
   package func add(_ slot: Int = 0, _ delta: Int64) {

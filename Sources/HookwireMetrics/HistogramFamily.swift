@@ -45,6 +45,17 @@ package final class HistogramFamily: MetricSource {
     cells.add(value, slot: start &+ bounds.count &+ 1, shard: shard)
   }
 
+  /// Counts `value` (base units) in series `slot` in `shard`, from the
+  /// thread that alone writes that shard (see `MetricCells.addAsOwner`).
+  @inline(__always)
+  package func observe(_ slot: Int = 0, _ value: UInt64, owningShard shard: Int) {
+    var bucket = 0
+    while bucket < bounds.count && value > bounds[bucket] { bucket += 1 }
+    let start = slot &* width
+    cells.addAsOwner(1, slot: start &+ bucket, shard: shard)
+    cells.addAsOwner(value, slot: start &+ bounds.count &+ 1, shard: shard)
+  }
+
   /// Counts `value` (base units) in series `slot`, in the calling thread's shard.
   @inline(__always)
   package func observe(_ slot: Int = 0, _ value: UInt64) {

@@ -44,6 +44,17 @@ package final class MetricCells: @unchecked Sendable {
     base[(shard & (shards &- 1)) &* stride &+ slot].wrappingAdd(value, ordering: .relaxed)
   }
 
+  /// Adds `value` to cell `slot` of `shard` from the one thread that owns
+  /// that shard (an event loop): a plain load and store, no atomic
+  /// read-modify-write, so it costs what a non-atomic add does. Any other
+  /// thread writing the shard would lose counts; scrapes may read it.
+  @inline(__always)
+  package func addAsOwner(_ value: UInt64, slot: Int, shard: Int) {
+    assert(slot >= 0 && slot < width, "slot \(slot) is outside 0..<\(width)")
+    let index = (shard & (shards &- 1)) &* stride &+ slot
+    base[index].store(base[index].load(ordering: .relaxed) &+ value, ordering: .relaxed)
+  }
+
   /// The sum of cell `slot` over every shard.
   package func total(_ slot: Int) -> UInt64 {
     var sum: UInt64 = 0

@@ -36,26 +36,30 @@ package final class MetricsRegistry: Sendable {
     }
   }
 
-  /// A new counter family, registered.
-  package func counter(_ name: String, help: String, labels: LabelSet = .single, hidesZeroSeries: Bool = false) -> CounterFamily {
-    let family = CounterFamily(name: name, help: help, labels: labels, shards: shards, hidesZeroSeries: hidesZeroSeries)
+  /// A new counter family, registered; `shards` overrides the registry's
+  /// (one per event loop, for families each loop writes alone).
+  package func counter(
+    _ name: String, help: String, labels: LabelSet = .single, hidesZeroSeries: Bool = false, shards: Int? = nil
+  ) -> CounterFamily {
+    let family = CounterFamily(name: name, help: help, labels: labels, shards: shards ?? self.shards, hidesZeroSeries: hidesZeroSeries)
     register(family, names: [name])
     return family
   }
 
-  /// A new gauge family, registered.
-  package func gauge(_ name: String, help: String, labels: LabelSet = .single) -> GaugeFamily {
-    let family = GaugeFamily(name: name, help: help, labels: labels, shards: shards)
+  /// A new gauge family, registered; `shards` overrides the registry's.
+  package func gauge(_ name: String, help: String, labels: LabelSet = .single, shards: Int? = nil) -> GaugeFamily {
+    let family = GaugeFamily(name: name, help: help, labels: labels, shards: shards ?? self.shards)
     register(family, names: [name])
     return family
   }
 
-  /// A new histogram family, registered.
+  /// A new histogram family, registered; `shards` overrides the registry's.
   package func histogram(
-    _ name: String, help: String, labels: LabelSet = .single, bounds: [UInt64], decimals: Int = 0, hidesZeroSeries: Bool = false
+    _ name: String, help: String, labels: LabelSet = .single, bounds: [UInt64], decimals: Int = 0, hidesZeroSeries: Bool = false,
+    shards: Int? = nil
   ) -> HistogramFamily {
     let family = HistogramFamily(
-      name: name, help: help, labels: labels, bounds: bounds, decimals: decimals, shards: shards, hidesZeroSeries: hidesZeroSeries)
+      name: name, help: help, labels: labels, bounds: bounds, decimals: decimals, shards: shards ?? self.shards, hidesZeroSeries: hidesZeroSeries)
     register(family, names: [name])
     return family
   }

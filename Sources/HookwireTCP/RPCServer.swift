@@ -149,7 +149,7 @@ public final class RPCServer: Sendable {
     let router = RPCRouter(
       services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: requestGuard)
     self.router = router
-    callMetrics = configuration.metrics.map { RPCServerMetrics(registry: $0, methods: router.methods) }
+    callMetrics = configuration.metrics.map { RPCServerMetrics(registry: $0, methods: router.methodsByOrdinal, loops: configuration.loops) }
     listenerMetrics = configuration.metrics.map { ListenerMetrics(registry: $0) }
   }
 

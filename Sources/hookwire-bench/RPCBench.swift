@@ -62,7 +62,10 @@ enum RPCBench {
       // `--rounds N` alternates the modes N times per level: on a noisy
       // machine the pairs, not single runs, compare.
       for connections in layouts {
-        for mode in Array(repeating: runs, count: options.int("rounds", default: 1)).joined() {
+        // Odd rounds run the modes in reverse (A B, B A, …), so a machine
+        // that speeds up or slows down during the sitting favours neither.
+        let rounds = (0..<options.int("rounds", default: 1)).map { $0 % 2 == 0 ? runs : runs.reversed() }
+        for mode in rounds.joined() {
           let tls = mode.tls
           guard let address = addresses[mode], let security = security[tls], let colon = address.lastIndex(of: ":"),
             let port = Int(address[address.index(after: colon)...])

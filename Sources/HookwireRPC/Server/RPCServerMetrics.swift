@@ -6,7 +6,10 @@ import HookwireWire
 ///
 /// Label values come from fixed sets only: the methods the router was
 /// built with (any other path counts as `unknown`), the 17 status codes,
-/// the GOAWAY reasons. Each connection records into its loop's shard.
+/// the GOAWAY reasons. Every family has one shard per event loop, and a
+/// connection records into its loop's shard alone, from its loop: a plain
+/// load and store per count (`MetricCells.addAsOwner`), no atomic
+/// read-modify-write and no lock.
 package final class RPCServerMetrics: Sendable {
   /// Calls that ended, by service, method and status code.
   package let requests: CounterFamily
@@ -38,8 +41,9 @@ package final class RPCServerMetrics: Sendable {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
   ]
 
-  /// Families for a server of `methods`, registered with `registry`.
-  package init(registry: MetricsRegistry, methods: [MethodDescriptor]) {
+  /// Families for a server of `methods` (in their router ordinals' order)
+  /// on `loops` event loops, registered with `registry`.
+  package init(registry: MetricsRegistry, methods: [MethodDescriptor], loops: Int) {
     var slots: [String: Int] = [:]
     var pairs: [[String]] = []
     for method in methods {
@@ -49,22 +53,25 @@ package final class RPCServerMetrics: Sendable {
     unknownSlot = pairs.count
     pairs.append(["unknown", "unknown"])
     self.slots = slots
-    shards = registry.shards
+    var shards = 1
+    while shards < loops { shards <<= 1 }
+    self.shards = shards
     let methodLabels = LabelSet(names: ["service", "method"], series: pairs)
     let codes = StatusCode.allKnown.map(\.name)
     requests = registry.counter(
       "hookwire_rpc_requests_total", help: "RPC calls that ended, by service, method and status code (unknown paths count as unknown).",
       labels: LabelSet(names: ["service", "method", "code"], series: pairs.flatMap { pair in codes.map { pair + [$0] } }),
-      hidesZeroSeries: true)
+      hidesZeroSeries: true, shards: shards)
     durations = registry.histogram(
       "hookwire_rpc_request_duration_seconds", help: "RPC call duration from OPEN to STATUS or cancellation, in seconds.",
-      labels: methodLabels, bounds: HistogramFamily.nanoseconds(Self.durationBuckets), decimals: 9, hidesZeroSeries: true)
-    inFlight = registry.gauge("hookwire_rpc_calls_in_flight", help: "RPC calls begun and not yet ended.")
-    bytesReceived = registry.counter("hookwire_rpc_received_bytes_total", help: "Bytes read from RPC clients (after TLS), in bytes.")
-    bytesSent = registry.counter("hookwire_rpc_sent_bytes_total", help: "Bytes written to RPC clients (before TLS), in bytes.")
+      labels: methodLabels, bounds: HistogramFamily.nanoseconds(Self.durationBuckets), decimals: 9, hidesZeroSeries: true, shards: shards)
+    inFlight = registry.gauge("hookwire_rpc_calls_in_flight", help: "RPC calls begun and not yet ended.", shards: shards)
+    bytesReceived = registry.counter(
+      "hookwire_rpc_received_bytes_total", help: "Bytes read from RPC clients (after TLS), in bytes.", shards: shards)
+    bytesSent = registry.counter("hookwire_rpc_sent_bytes_total", help: "Bytes written to RPC clients (before TLS), in bytes.", shards: shards)
     goAways = registry.counter(
       "hookwire_rpc_goaways_sent_total", help: "GOAWAY frames the server sent, by reason (a drain counts once).",
-      labels: LabelSet("reason", Self.goAwayReasons))
+      labels: LabelSet("reason", Self.goAwayReasons), shards: shards)
   }
 
   /// The method slot of an OPEN frame's path.
@@ -96,47 +103,49 @@ package final class RPCServerMetrics: Sendable {
   }
 }
 
-/// What one connection records into: the server's families and its loop's shard.
+/// What one connection records into: the server's families and its loop's
+/// shard, written from that loop only.
 package struct RPCMetricsRecorder: Sendable {
   /// The server's families.
   package let metrics: RPCServerMetrics
   /// The shard of the connection's loop.
   package let shard: Int
 
-  /// Records into `metrics` from the loop numbered `loopIndex`.
+  /// Records into `metrics` from the loop numbered `loopIndex` (below the loops it was made for).
   package init(_ metrics: RPCServerMetrics, loopIndex: Int) {
+    precondition(loopIndex < metrics.shards, "loop \(loopIndex) has no shard of its own")
     self.metrics = metrics
-    shard = MetricShard.ofLoop(loopIndex, of: metrics.shards)
+    shard = loopIndex
   }
 
   /// A call with an ended status that never began (refused at OPEN).
   @inline(__always)
   func refused(_ path: String, _ code: StatusCode) {
-    metrics.requests.add(metrics.requestSlot(metrics.slot(path), code), shard: shard)
+    metrics.requests.add(metrics.requestSlot(metrics.slot(path), code), owningShard: shard)
   }
 
   /// A call began.
   @inline(__always)
-  func began() { metrics.inFlight.add(0, 1, shard: shard) }
+  func began() { metrics.inFlight.add(0, 1, owningShard: shard) }
 
   /// A call that began ended with `code` after `nanoseconds`.
   @inline(__always)
   func ended(_ method: Int, _ code: StatusCode, nanoseconds: UInt64) {
-    metrics.requests.add(metrics.requestSlot(method, code), shard: shard)
-    metrics.durations.observe(method, nanoseconds, shard: shard)
-    metrics.inFlight.add(0, -1, shard: shard)
+    metrics.requests.add(metrics.requestSlot(method, code), owningShard: shard)
+    metrics.durations.observe(method, nanoseconds, owningShard: shard)
+    metrics.inFlight.add(0, -1, owningShard: shard)
   }
 
   /// Bytes arrived.
   @inline(__always)
-  func received(_ count: Int) { metrics.bytesReceived.add(0, UInt64(count), shard: shard) }
+  func received(_ count: Int) { metrics.bytesReceived.add(0, UInt64(count), owningShard: shard) }
 
   /// Bytes left.
   @inline(__always)
-  func sent(_ count: Int) { metrics.bytesSent.add(0, UInt64(count), shard: shard) }
+  func sent(_ count: Int) { metrics.bytesSent.add(0, UInt64(count), owningShard: shard) }
 
   /// A GOAWAY for `code`; `idle` tells an idle close from a drain (both `noError`).
   func goAway(_ code: GoAwayCode, idle: Bool = false) {
-    metrics.goAways.add(idle ? 1 : RPCServerMetrics.goAwaySlot(code), shard: shard)
+    metrics.goAways.add(idle ? 1 : RPCServerMetrics.goAwaySlot(code), owningShard: shard)
   }
 }

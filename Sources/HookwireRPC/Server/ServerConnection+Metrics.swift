@@ -5,7 +5,8 @@ extension ServerConnection {
   /// A call has state now: it counts as in flight from this moment.
   func metricsBegan(_ call: ServerCall, path: String) {
     guard let metrics else { return }
-    call.metricsSlot = metrics.metrics.slot(path)
+    // The router's ordinal is the slot: no lookup of the path on the way.
+    call.metricsSlot = call.handler?.ordinal ?? metrics.metrics.unknownSlot
     call.startedAt = loop.now()
     metrics.began()
   }
