@@ -18,7 +18,7 @@ final class RawConnection: @unchecked Sendable {
   deinit { close(fd) }
 
   /// Connects to `127.0.0.1:port`; reads give up after `timeout` without a byte.
-  static func open(port: Int, timeout: Duration = .seconds(5)) async throws -> RawConnection {
+  static func open(port: Int, timeout: Duration = .seconds(15)) async throws -> RawConnection {
     let fd = try await blocking { () throws -> Int32 in
       let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
       guard fd >= 0 else { throw RawConnectionError("socket failed") }
