@@ -6,12 +6,14 @@ import PackageDescription
 //
 // Modules, dependencies pointing inward (README, "Architecture"):
 //   HookwireWire         codec, frames, status codes (no Foundation, no Glibc)
+//   HookwireMetrics      counters, gauges and histograms sharded per thread, the text exposition format, process figures
 //   HookwireRPC          protocol state machines, router, interceptors, errors, request guard
 //   HookwireAPI          code generated from Schema/ (messages, services, clients)
 //   HookwireSchema       the schema language: parser, checker, Swift emitter
 //   CHookwirePosix, HookwirePosix  the only socket and epoll code: syscalls, event loops, TCP streams, clocks
 //   CSSL, HookwireTLS    TLS 1.2/1.3 through libssl over memory BIOs, driven by the event loops (client and server)
-//   HookwireHTTP         HTTP/1.1 for deliveries: the response parser (a state machine over chunks), the request writer, the client
+//   HookwireHTTP         HTTP/1.1 for deliveries: the response parser (a state machine over chunks), the request writer, the client;
+//                        and a small server (one loop of its own) for the metrics endpoint
 //   HookwireTCP          the RPC server's listener, admission and TLS, the stream link, the client's TCP transport (names, TLS)
 //   HookwireInProcess    the in-memory transport (tests)
 //   HookwireDomain       partners, access rules, webhooks, events, deliveries, store protocols
@@ -27,7 +29,8 @@ import PackageDescription
 //   HookwireTestSupport  shared fakes for the test targets (one per module, plus end-to-end)
 var targets: [Target] = [
   .target(name: "HookwireWire"),
-  .target(name: "HookwireRPC", dependencies: ["HookwireWire"]),
+  .target(name: "HookwireMetrics"),
+  .target(name: "HookwireRPC", dependencies: ["HookwireWire", "HookwireMetrics"]),
   .target(name: "HookwireAPI", dependencies: ["HookwireWire", "HookwireRPC"]),
   .target(name: "HookwireSchema"),
   .target(name: "CHookwirePosix"),
@@ -37,15 +40,16 @@ var targets: [Target] = [
   .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
   .target(name: "HookwireCrypto", dependencies: ["CCrypto"]),
   .target(name: "HookwireDomain"),
-  .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain"]),
+  .target(name: "HookwireStore", dependencies: ["CSQLite", "HookwireCrypto", "HookwireDomain", "HookwireMetrics"]),
   .target(name: "HookwirePostgres", dependencies: ["CPostgres", "HookwireDomain", "HookwireStore"]),
   .target(name: "HookwirePosix", dependencies: ["CHookwirePosix"]),
   .target(name: "HookwireCommandLine"),
   .target(name: "HookwireTLS", dependencies: ["CSSL", "HookwirePosix"]),
   .target(name: "HookwireHTTP", dependencies: ["HookwirePosix", "HookwireTLS"]),
-  .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire", "HookwireTLS"]),
+  .target(name: "HookwireTCP", dependencies: ["HookwireRPC", "HookwirePosix", "HookwireWire", "HookwireTLS", "HookwireMetrics"]),
   .target(name: "HookwireInProcess", dependencies: ["HookwireRPC", "HookwirePosix"]),
-  .target(name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix", "HookwireTLS"]),
+  .target(
+    name: "HookwireDelivery", dependencies: ["HookwireDomain", "HookwireCrypto", "HookwireHTTP", "HookwirePosix", "HookwireTLS", "HookwireMetrics"]),
   .target(
     name: "HookwireServer",
     dependencies: [
@@ -64,7 +68,7 @@ var targets: [Target] = [
     name: "hookwire-server",
     dependencies: [
       "HookwireServer", "HookwireAPI", "HookwireStore", "HookwireDomain", "HookwirePosix", "HookwireDelivery", "HookwireCommandLine",
-      "HookwireTLS", "HookwirePostgres", "HookwireCrypto",
+      "HookwireTLS", "HookwirePostgres", "HookwireCrypto", "HookwireMetrics", "HookwireHTTP",
     ]),
   .executableTarget(
     name: "hookwire-bench",
@@ -82,6 +86,12 @@ var targets: [Target] = [
     path: "Tests/HookwireTestSupport"
   ),
   .testTarget(name: "HookwireWireTests", dependencies: ["HookwireWire", "HookwireTestSupport"]),
+  .testTarget(
+    name: "HookwireMetricsTests",
+    dependencies: [
+      "HookwireMetrics", "HookwireHTTP", "HookwirePosix", "HookwireRPC", "HookwireTCP", "HookwireTestSupport", "HookwireClient", "HookwireAPI",
+      "HookwireServer", "hookwire-server", "hookwire",
+    ]),
   .testTarget(name: "HookwireRPCTests", dependencies: ["HookwireRPC", "HookwireAPI", "HookwireTestSupport"]),
   .testTarget(
     name: "HookwireAPITests", dependencies: ["HookwireAPI", "HookwireWire", "HookwireTestSupport"],

@@ -88,12 +88,19 @@ package final class ClientSender: HTTPSender {
       if error.kind == .timedOut {
         // The answer did not finish in time: a failed attempt, whatever its status line said.
         let seen = error.head.map { ", with only the head of an HTTP \($0.status) read" } ?? ""
-        return HTTPOutcome(status: nil, error: "timed out after \(timeout)\(seen)")
+        return HTTPOutcome(status: nil, error: "timed out after \(timeout)\(seen)", failure: .timeout)
       }
       let reason = error.reason
-      guard let head = error.head else { return HTTPOutcome(status: nil, error: reason) }
+      let failure: HTTPOutcome.Failure =
+        switch error.kind {
+        case .connectFailed: .connect
+        case .tls: .tls
+        case .timedOut: .timeout
+        default: .protocolError
+        }
+      guard let head = error.head else { return HTTPOutcome(status: nil, error: reason, failure: failure) }
       // The status arrived; the rest did not.
-      return HTTPOutcome(status: head.status, error: "HTTP \(head.status), then the response broke off: \(reason)")
+      return HTTPOutcome(status: head.status, error: "HTTP \(head.status), then the response broke off: \(reason)", failure: failure)
     }
   }
 }

@@ -32,6 +32,8 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     package var storagePause: Duration = .seconds(1)
     /// The longest pause while storage keeps failing.
     package var maxStoragePause: Duration = .seconds(30)
+    /// Where attempts, retries and disabled webhooks are counted; nil keeps no metrics.
+    package var metrics: DeliveryMetrics?
 
     /// A configuration with every default above.
     package init() {}
@@ -295,6 +297,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     let delivery = due.delivery
     let number = delivery.attempts + 1
     let started = clock.nowMs()
+    let startedAt = ContinuousClock.now
     var outcome: HTTPOutcome
     let checked: Result<CheckedTarget, TargetRefusal> =
       if let url = URL(string: due.payloadURL) { await targets.check(url) } else { .failure(TargetRefusal("the payload URL cannot be parsed")) }
@@ -319,6 +322,11 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     let result = DeliveryPolicy.Outcome(httpStatus: outcome.status, retryAfter: outcome.retryAfter)
     let succeeded = result.succeeded
     let decision = policy.decide(result, attempt: number, nowMs: finished)
+    if let metrics = configuration.metrics {
+      let refused = if case .success = checked { false } else { true }
+      metrics.attempted(refused ? .refusedTarget : DeliveryMetrics.Outcome(outcome), since: startedAt)
+      if decision.status == .retrying { metrics.retries.add(0) }
+    }
     if let reason = decision.disableWebhook { await disable(delivery.webhookID, reason: reason) }
     let attempt = DeliveryAttempt(
       deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
@@ -351,6 +359,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
       webhook.state = .disabled
       webhook.disabledReason = reason
     }
+    configuration.metrics?.disabled.add((reason == DeliveryPolicy.goneReason ? DeliveryMetrics.DisableReason.gone : .failing).rawValue)
     log("disabled webhook \(webhookID): \(reason)")
   }
 

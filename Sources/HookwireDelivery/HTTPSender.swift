@@ -11,13 +11,28 @@ package struct HTTPOutcome: Sendable, Equatable {
   package var error: String
   /// The `Retry-After` delay the endpoint asked for, if any.
   package var retryAfter: Duration?
+  /// What kind of failure `error` describes, when the exchange failed.
+  package var failure: Failure?
+
+  /// How an exchange failed, for metrics.
+  package enum Failure: Sendable, Equatable {
+    /// It did not finish within the timeout.
+    case timeout
+    /// No connection could be made.
+    case connect
+    /// TLS failed.
+    case tls
+    /// The answer broke HTTP or the connection ended inside it.
+    case protocolError
+  }
 
   /// An outcome; the fields left out are empty or nil.
-  package init(status: Int?, excerpt: String = "", error: String = "", retryAfter: Duration? = nil) {
+  package init(status: Int?, excerpt: String = "", error: String = "", retryAfter: Duration? = nil, failure: Failure? = nil) {
     self.status = status
     self.excerpt = excerpt
     self.error = error
     self.retryAfter = retryAfter
+    self.failure = failure
   }
 }
 

@@ -40,6 +40,8 @@ package struct HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case closedBeforeResponse = "closed_before_response"
 
     // Requests.
+    /// A request line is not `METHOD SP target SP HTTP/x.y` (the metrics server reads requests).
+    case malformedRequestLine = "malformed_request_line"
     /// The request target is empty, does not start with `/`, or holds a space, a control or a non-ASCII byte.
     case invalidTarget = "invalid_target"
     /// The host is empty or holds a space, a control or a non-ASCII byte.

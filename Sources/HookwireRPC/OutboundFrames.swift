@@ -8,6 +8,8 @@ final class OutboundFrames {
   private var flushScheduled = false
   private let sink: any ByteSink
   private let loop: any ConnectionLoop
+  /// Where the bytes handed to the transport are counted, if anywhere.
+  var metrics: RPCMetricsRecorder?
 
   init(sink: any ByteSink, loop: any ConnectionLoop) {
     self.sink = sink
@@ -45,6 +47,7 @@ final class OutboundFrames {
     guard !inSend else { return scheduleFlush() }
     inSend = true
     swap(&writer, &sending)
+    metrics?.sent(sending.count)
     sending.withUnsafeBytes { sink.send($0) }
     sending.removeAll()
     // Keep encoding into the grown buffer unless a nested write went to the small one.

@@ -14,6 +14,8 @@ public struct RPCRouter: Sendable {
   public struct Handler: Sendable {
     /// The method the handler serves.
     public let descriptor: MethodDescriptor
+    /// The method's number in registration order, from 0 (metrics count calls by it).
+    package let ordinal: Int
     /// Runs one call.
     public let run: @Sendable (
       _ request: [UInt8], _ context: ServerContext, _ send: @escaping @Sendable ([UInt8]) async throws -> Void
@@ -41,6 +43,12 @@ public struct RPCRouter: Sendable {
   /// Every registered method, sorted by path.
   public var methods: [MethodDescriptor] { handlers.values.map(\.descriptor).sorted { $0.path < $1.path } }
 
+  /// Every registered method, in the order of their ordinals.
+  package var methodsByOrdinal: [MethodDescriptor] { handlers.values.sorted { $0.ordinal < $1.ordinal }.map(\.descriptor) }
+
+  /// The ordinal a method registered now takes: its old one when registered again.
+  private func ordinal(for descriptor: MethodDescriptor) -> Int { handlers[descriptor.path]?.ordinal ?? handlers.count }
+
   /// Registers a unary method.
   public mutating func registerUnary<Request: WireMessage, Response: WireMessage>(
     _ descriptor: MethodDescriptor, request: Request.Type, response: Response.Type,
@@ -49,7 +57,7 @@ public struct RPCRouter: Sendable {
     let limits = self.limits
     let check = requestGuard?.requestCheck(for: descriptor, of: Request.self)
     let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
-    handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
+    handlers[descriptor.path] = Handler(descriptor: descriptor, ordinal: ordinal(for: descriptor)) { bytes, context, send in
       if offLoop || bytes.count >= Self.offLoopRequestBytes {
         let response = try await Self.offTheLoop {
           let request = try Request(serializedBytes: bytes, limits: limits)
@@ -74,7 +82,7 @@ public struct RPCRouter: Sendable {
     let limits = self.limits
     let check = requestGuard?.requestCheck(for: descriptor, of: Request.self)
     let offLoop = requestGuard?.runsOffLoop(descriptor) ?? false
-    handlers[descriptor.path] = Handler(descriptor: descriptor) { bytes, context, send in
+    handlers[descriptor.path] = Handler(descriptor: descriptor, ordinal: ordinal(for: descriptor)) { bytes, context, send in
       if offLoop || bytes.count >= Self.offLoopRequestBytes {
         return try await Self.offTheLoop {
           let request = try Request(serializedBytes: bytes, limits: limits)

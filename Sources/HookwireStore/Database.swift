@@ -31,19 +31,20 @@ package final class Database: Sendable {
   /// The schema version after migrations.
   package let schemaVersion: Int
 
-  /// Opens `path`, applies `migrations`, and starts the threads.
-  package init(path: String, readers readerCount: Int = 2, migrations: [Migration]) throws(StoreError) {
+  /// Opens `path`, applies `migrations`, and starts the threads; `metrics`
+  /// counts transactions, group sizes, commits and reads.
+  package init(path: String, readers readerCount: Int = 2, migrations: [Migration], metrics: StoreMetrics? = nil) throws(StoreError) {
     let connection = try SQLiteConnection(path: path)
     try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON")
     schemaVersion = try Self.migrate(connection, migrations)
-    writer = DatabaseThread(name: "hookwire-db-writer", connection: connection, groupCommit: true)
+    writer = DatabaseThread(name: "hookwire-db-writer", connection: connection, groupCommit: true, metrics: metrics)
     var readers: [DatabaseThread] = []
     for index in 0..<max(1, readerCount) {
       // Opened read-write but `query_only`: a read-only connection cannot
       // rebuild the WAL index after a crash and fails with an I/O error.
       let reader = try SQLiteConnection(path: path)
       try reader.execute("PRAGMA busy_timeout=5000; PRAGMA query_only=1")
-      readers.append(DatabaseThread(name: "hookwire-db-reader-\(index)", connection: reader, groupCommit: false))
+      readers.append(DatabaseThread(name: "hookwire-db-reader-\(index)", connection: reader, groupCommit: false, metrics: metrics))
     }
     self.readers = readers
   }
@@ -112,10 +113,14 @@ final class DatabaseThread: @unchecked Sendable {
   private let queue = Mutex<(jobs: [Job], stopping: Bool)>(([], false))
   private let ready = DispatchSemaphore(value: 0)
   private let finished = DispatchSemaphore(value: 0)
+  private let metrics: StoreMetrics?
+  /// Jobs submitted and not yet run (counted only with metrics).
+  private let outstanding = Atomic<Int>(0)
 
-  init(name: String, connection: SQLiteConnection, groupCommit: Bool) {
+  init(name: String, connection: SQLiteConnection, groupCommit: Bool, metrics: StoreMetrics? = nil) {
     self.connection = connection
     self.groupCommit = groupCommit
+    self.metrics = metrics
     let thread = Thread { [self] in run() }
     thread.name = name
     thread.start()
@@ -144,6 +149,10 @@ final class DatabaseThread: @unchecked Sendable {
         return true
       }
       if accepted {
+        if let metrics, !groupCommit {
+          metrics.reads.add(0)
+          if outstanding.wrappingAdd(1, ordering: .relaxed).oldValue > 0 { metrics.readerWaits.add(0) }
+        }
         ready.signal()
       } else {
         continuation.resume(throwing: StoreError(.io, "the database is closed"))
@@ -169,6 +178,7 @@ final class DatabaseThread: @unchecked Sendable {
         return (state.jobs, state.stopping)
       }
       if !jobs.isEmpty { runBatch(jobs) }
+      if metrics != nil && !groupCommit { outstanding.wrappingSubtract(jobs.count, ordering: .relaxed) }
       if stopping && queue.withLock({ $0.jobs.isEmpty }) { break }
     }
     finished.signal()
@@ -213,7 +223,9 @@ final class DatabaseThread: @unchecked Sendable {
     }
     connection.resetStatements()
     do {
+      let committing = ContinuousClock.now
       try connection.execute("COMMIT")
+      if let metrics, groupCommit { Self.committed(jobs.count, since: committing, into: metrics) }
       for job in jobs { job.complete(nil) }
     } catch {
       if connection.inTransaction { try? connection.execute("ROLLBACK") }

@@ -1,3 +1,4 @@
+import HookwireMetrics
 import HookwirePosix
 import HookwireRPC
 import HookwireTLS
@@ -58,6 +59,8 @@ public final class RPCServer: Sendable {
     public var tls: TLSServerConfiguration?
     /// How long a TLS handshake may take before the connection is closed.
     public var tlsHandshakeTimeout: Duration = .seconds(10)
+    /// Where calls, connections and handshakes are counted; nil keeps no metrics.
+    package var metrics: MetricsRegistry?
 
     /// The defaults: `127.0.0.1:7700`, one loop per core.
     public init() {}
@@ -127,6 +130,10 @@ public final class RPCServer: Sendable {
   /// The context new TLS handshakes use; replaced by `reloadTLS()`.
   private let tlsContext = Mutex<TLSContext?>(nil)
   private let handshakeFailures = HandshakeFailureLog()
+  /// Call metrics, when the configuration names a registry.
+  private let callMetrics: RPCServerMetrics?
+  /// Connection metrics, when the configuration names a registry.
+  private let listenerMetrics: ListenerMetrics?
 
   /// Prepares to serve `services`; `requestGuard` checks every request's
   /// bounds before its handler runs. Nothing is bound and no thread starts
@@ -139,8 +146,11 @@ public final class RPCServer: Sendable {
     self.interceptors = interceptors
     self.log = log
     registry = ConnectionRegistry(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerPeer)
-    router = RPCRouter(
+    let router = RPCRouter(
       services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: requestGuard)
+    self.router = router
+    callMetrics = configuration.metrics.map { RPCServerMetrics(registry: $0, methods: router.methodsByOrdinal, loops: configuration.loops) }
+    listenerMetrics = configuration.metrics.map { ListenerMetrics(registry: $0) }
   }
 
   /// The port the server listens on: nil until `start()`, then the one
@@ -247,20 +257,25 @@ public final class RPCServer: Sendable {
     let stream = TCPStream(fd: fd, loop: loop)
     stream.linger = Self.linger
     if serving.states[index].withLock({ $0.shuttingDown }).value {
+      listenerMetrics?.refused.add(ListenerMetrics.Refusal.shuttingDown.rawValue, shard: index)
       return refuse(stream, "the server is shutting down")
     }
     let record: ConnectionRecord
     switch registry.admit(peer, loopIndex: index) {
     case .refusedPerPeer:
       let from = peer.map { $0.family == .ipv4 ? "\($0.group)" : "\($0.group)/64" } ?? "this address"
+      listenerMetrics?.refused.add(ListenerMetrics.Refusal.perPeer.rawValue, shard: index)
       return refuse(stream, "too many connections from \(from) (limit \(registry.maxPerPeer))")
     case .refusedAtCapacity:
+      listenerMetrics?.refused.add(ListenerMetrics.Refusal.atCapacity.rawValue, shard: index)
       return refuse(stream, "the server has \(registry.maxConnections) connections open, each with a call in flight")
     case .admitted(let admitted, let victim):
       record = admitted
+      listenerMetrics?.accepted.add(0, shard: index)
       if let victim { evict(victim, on: serving) }
     }
     closedAll.withLock { _ in _ = connectionCount.add(1, ordering: .relaxed) }
+    listenerMetrics?.open.add(0, 1, shard: index)
     guard configuration.tls != nil else {
       let link = StreamLink(stream: stream)
       serve(link, record: record, interceptors: [record] + interceptors, on: serving)
@@ -286,6 +301,7 @@ public final class RPCServer: Sendable {
       tls = try TLSStream(server: context, over: stream)
     } catch {
       stream.close()
+      listenerMetrics?.handshakes.add(ListenerMetrics.Handshake.failed.rawValue, shard: record.loopIndex)
       handshakeFailures.record("\(from): \(error.reason)", log: log)
       return release(record, on: serving)
     }
@@ -303,6 +319,8 @@ public final class RPCServer: Sendable {
       stream.loop.cancelTimer(timer)
       if let error {
         let reason = timedOut ? "the TLS handshake did not finish within \(timeout)" : error.description
+        self.listenerMetrics?.handshakes.add(
+          (timedOut ? ListenerMetrics.Handshake.timedOut : .failed).rawValue, shard: record.loopIndex)
         self.handshakeFailures.record("\(from): \(reason)", log: self.log)
         return self.connectionClosed(record, on: serving)
       }
@@ -311,6 +329,7 @@ public final class RPCServer: Sendable {
         return self.connectionClosed(record, on: serving)
       }
       serving.states[record.loopIndex].withLock { _ = $0.handshakes.removeValue(forKey: record.serial) }
+      self.listenerMetrics?.handshakes.add(ListenerMetrics.Handshake.succeeded.rawValue, shard: record.loopIndex)
       let security = ConnectionSecurity(
         version: tls.negotiatedVersion ?? .tls13, applicationProtocol: tls.negotiatedApplicationProtocol, peerCertificate: tls.peerCertificate)
       self.serve(link, record: record, interceptors: [record, SecurityStamp(security)] + self.interceptors, on: serving)
@@ -323,6 +342,7 @@ public final class RPCServer: Sendable {
       host: link, router: router, interceptors: interceptors, limits: configuration.limits,
       log: { [log] in log($0) },
       onClose: { [weak self] in self?.connectionClosed(record, on: serving) })
+    if let callMetrics { connection.metrics = RPCMetricsRecorder(callMetrics, loopIndex: record.loopIndex) }
     link.setReceivers(
       received: { connection.received($0) }, drained: { connection.transportDrained() }, closed: { connection.transportClosed() })
     serving.states[record.loopIndex].withLock { $0.connections[record.serial] = connection }
@@ -400,6 +420,7 @@ public final class RPCServer: Sendable {
   /// count; the last one wakes `shutdown`.
   private func release(_ record: ConnectionRecord, on serving: Serving) {
     registry.remove(record)
+    listenerMetrics?.open.add(0, -1)
     memory.connectionClosed()
     // Decrement under the waiters' lock so `shutdown` cannot miss the last close.
     let waiters = closedAll.withLock { waiters -> [CheckedContinuation<Void, Never>] in

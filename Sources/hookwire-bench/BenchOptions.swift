@@ -31,11 +31,12 @@ struct BenchOptions {
     "rpc": [
       "duration": .integer(1...120), "concurrency": .integer(1...1_024), "connections": .integer(1...1_024), "server": .address,
       "server-loops": .integer(1...64), "tls": .choice(["off", "on", "both"]), "ca-file": .text,
-      "rounds": .integer(1...50),
+      "rounds": .integer(1...50), "metrics": .choice(["off", "on", "both"]),
     ],
     "rpc-server": [
       "loops": .integer(1...64), "tls-cert": .text, "tls-key": .text, "tls-client-ca": .text,
       "tls-client-certs": .choice(["none", "optional", "required"]), "control": .choice(["stdin"]),
+      "metrics": .choice(["off", "on"]),
     ],
     "handshakes": ["duration": .integer(1...120), "concurrency": .integer(1...256), "tls-resume": .choice(["off", "on", "both"])],
     "failed-handshakes": [

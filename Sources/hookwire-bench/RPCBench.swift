@@ -1,5 +1,7 @@
 import Foundation
 import HookwireClient
+import HookwireHTTP
+import HookwireMetrics
 import HookwirePosix
 import HookwireServer
 
@@ -16,6 +18,10 @@ enum RPCBench {
     // `--tls on|both`: a TLS server too, with certificates made for the run;
     // at each level plaintext runs first, then TLS.
     let modes = tlsModes(options)
+    // `--metrics on|both`: a server keeping metrics too; at each level and
+    // TLS mode, the one without runs first, then the one with.
+    let metricsChoices = metricsModes(options)
+    let runs = modes.flatMap { tls in metricsChoices.map { Mode(tls: tls, metrics: $0) } }
     var certificates: BenchCertificates?
     if modes.contains(true) && options.string("server") == nil {
       guard let made = try? BenchCertificates() else { return print("rpc error=tls_setup") }
@@ -29,29 +35,39 @@ enum RPCBench {
     } else if modes.contains(true) {
       return print("rpc error=tls_needs_ca_file")
     }
-    var servers: [Bool: Process] = [:]
-    var addresses: [Bool: String] = [:]
+    var servers: [Mode: Process] = [:]
+    var addresses: [Mode: String] = [:]
+    var metricsPorts: [Mode: Int] = [:]
     defer { servers.values.forEach { ChildServer.stop($0) } }
-    for tls in modes {
+    for mode in runs {
       if let address = options.string("server") {
-        addresses[tls] = address
+        addresses[mode] = address
         continue
       }
       let loops = options.int("server-loops", default: 1)
-      guard let (process, port) = startServer(loops: loops, extra: tls ? certificates?.serverArguments() ?? [] : []) else {
+      var extra = mode.tls ? certificates?.serverArguments() ?? [] : []
+      if mode.metrics { extra += ["--metrics", "on"] }
+      guard let (process, fields) = ChildServer.start(["rpc-server", "--loops", String(loops)] + extra, readyPrefix: "port="),
+        let port = fields.first.flatMap({ Int($0) })
+      else {
         print("rpc error=server_did_not_start")
         return
       }
-      servers[tls] = process
-      addresses[tls] = "127.0.0.1:\(port)"
+      servers[mode] = process
+      addresses[mode] = "127.0.0.1:\(port)"
+      metricsPorts[mode] = fields.dropFirst().first { $0.hasPrefix("metrics_port=") }.flatMap { Int($0.dropFirst("metrics_port=".count)) }
     }
     for concurrency in concurrencies {
       let layouts = connectionChoice.map { [$0] } ?? (concurrency == 1 ? [1] : [1, concurrency])
       // `--rounds N` alternates the modes N times per level: on a noisy
       // machine the pairs, not single runs, compare.
       for connections in layouts {
-        for tls in Array(repeating: modes, count: options.int("rounds", default: 1)).joined() {
-          guard let address = addresses[tls], let security = security[tls], let colon = address.lastIndex(of: ":"),
+        // Odd rounds run the modes in reverse (A B, B A, …), so a machine
+        // that speeds up or slows down during the sitting favours neither.
+        let rounds = (0..<options.int("rounds", default: 1)).map { $0 % 2 == 0 ? runs : runs.reversed() }
+        for mode in rounds.joined() {
+          let tls = mode.tls
+          guard let address = addresses[mode], let security = security[tls], let colon = address.lastIndex(of: ":"),
             let port = Int(address[address.index(after: colon)...])
           else {
             print("rpc error=bad_server_address")
@@ -59,7 +75,7 @@ enum RPCBench {
           }
           let host = String(address[..<colon])
           let perConnection = max(1, concurrency / connections)
-          let pid = servers[tls]?.processIdentifier
+          let pid = servers[mode]?.processIdentifier
           guard let result = LoadGenerator.run(
             host: host, port: port, connections: connections, inFlightPerConnection: perConnection, seconds: duration,
             cpuSampler: pid.map { pid in { cpuMicroseconds(of: pid) } }, security: security)
@@ -74,18 +90,14 @@ enum RPCBench {
           } else {
             line += " server_cpu_us_per_call=na"
           }
-          print(line + " tls=\(tls ? 1 : 0)")
+          line += " tls=\(tls ? 1 : 0)"
+          if metricsChoices.count > 1 || mode.metrics { line += " metrics=\(mode.metrics ? 1 : 0)" }
+          // The server with metrics counted every call: its scrape says how many so far.
+          if let metricsPort = metricsPorts[mode] { line += " scraped_calls=\(scrapedCalls(port: metricsPort).map(String.init) ?? "na")" }
+          print(line)
         }
       }
     }
-  }
-
-  /// Starts `hookwire-bench rpc-server` (this binary) on a free port.
-  static func startServer(loops: Int, extra: [String] = []) -> (Process, Int)? {
-    guard let (process, fields) = ChildServer.start(["rpc-server", "--loops", String(loops)] + extra, readyPrefix: "port="),
-      let port = fields.first.flatMap({ Int($0) })
-    else { return nil }
-    return (process, port)
   }
 
   /// The server side: health and echo on 127.0.0.1, port printed as `port=N`;
@@ -95,15 +107,21 @@ enum RPCBench {
     configuration.port = 0
     configuration.loops = options.int("loops", default: 1)
     configuration.tls = tlsConfiguration(options)
+    let metrics = options.string("metrics") == "on" ? MetricsRegistry() : nil
+    configuration.metrics = metrics
     do {
       let server = RPCServer(
         configuration: configuration, services: [HealthService(services: []), DiagnosticsService()],
         requestGuard: RequestBounds.standard, log: ServerLog(enabled: false))
       let port = try server.start()
-      print("port=\(port)")
+      // With metrics, they are served as hookwire-server serves them.
+      let endpoint = metrics.map { metrics in
+        HTTPServer(responder: HTTPPathResponder(path: "/metrics", contentType: ExpositionFormat.contentType) { Array(await metrics.scrape().utf8) })
+      }
+      if let endpoint { print("port=\(port) metrics_port=\(try endpoint.start())") } else { print("port=\(port)") }
       fflush(nil)
       signal(SIGTERM, SIG_DFL)
-      keepServing(server, options)
+      withExtendedLifetime(endpoint) { keepServing(server, options) }
     } catch {
       print("error=\(error)")
     }

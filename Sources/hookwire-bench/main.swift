@@ -18,6 +18,8 @@ let usage = """
             --duration S (default 5)  --server HOST:PORT (default: start one)  --server-loops N (default 1)
             --tls off|on|both (default off; both: plaintext, then TLS, at each level; tls=0|1 on each line)
             --ca-file FILE (the CA to trust with --tls and --server)  --rounds N (run each level's modes N times, alternating)
+            --metrics off|on|both (default off; on: the server keeps Prometheus metrics and serves them; both: without,
+            then with, at each level; metrics=0|1 and the calls the server's scrape counted on each line)
     handshakes  new connections/s: connect, TLS handshake, preface exchange, one echo, close
             --tls-resume off|on|both (default both: full handshakes and resumed TLS 1.3 sessions; plaintext always)
             --duration S (default 5)  --concurrency N (connections being made at once, default 8)

@@ -76,16 +76,17 @@ struct OpenedDatabase {
   ///
   /// `postgres` sets this server's part among several (node name, leases).
   /// An admin command (`forAdmin`) works on partners and keys only, so it
-  /// needs no secret key on PostgreSQL.
+  /// needs no secret key on PostgreSQL. `metrics` counts SQLite's transactions and reads.
   static func open(
     _ location: DatabaseLocation, secretKeyFile: String?, postgres options: PostgresStores.Options = PostgresStores.Options(),
-    forAdmin: Bool = false
+    forAdmin: Bool = false, metrics: StoreMetrics? = nil
   ) async throws -> OpenedDatabase {
     switch location {
     case .sqlite(let directory):
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
       let database = try Database(
-        path: URL(fileURLWithPath: directory).appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+        path: URL(fileURLWithPath: directory).appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations,
+        metrics: metrics)
       let keyFile = secretKeyFile ?? URL(fileURLWithPath: directory).appendingPathComponent("secret.key").path
       let secrets = try SecretBox(key: try SecretBox.loadOrCreateKey(at: keyFile))
       return OpenedDatabase(stores: .sqlite(database, secrets: secrets), close: { database.close() })

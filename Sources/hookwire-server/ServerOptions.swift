@@ -28,7 +28,13 @@ struct ServerOptions {
   var disableAfterHours = 120
   var tls: TLSServerConfiguration?
   var tlsHandshakeTimeoutSeconds = 10
+  /// Where `GET /metrics` is served; nil serves no metrics (the default).
+  var metricsListen: (host: String, port: Int)?
   var help = false
+
+  /// This build's version, as `hookwire_build_info` reports it: the same
+  /// as `hookwire --version` prints (a test holds the two equal).
+  static let version = "0.9.0"
 
   static let usage = """
     usage: hookwire-server [--listen HOST:PORT] [--loops N] [--database URL] [--demo] [--allow-http-targets]
@@ -67,6 +73,8 @@ struct ServerOptions {
       --tls-client-ca-optional  with --tls-client-ca: ask for a client certificate, accept clients without one
       --tls-handshake-timeout S  seconds a TLS handshake may take, 1…300 (default 10)
                           SIGHUP reads the certificate, key and CA files again (new connections use them)
+      --metrics-listen HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics (default off,
+                          env HOOKWIRE_METRICS_LISTEN); plain HTTP on a loop of its own, so keep it private
       -h, --help          show this help
 
     Unknown options and bad values are refused with exit status 2.
@@ -78,6 +86,7 @@ struct ServerOptions {
   static let valueFlags: Set<String> = [
     "listen", "loops", "data-dir", "database", "secret-key-file", "node-name", "delivery-lease", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
     "disable-after-hours", "delivery-ca-file", "dns-cache-ttl", "tls-cert", "tls-key", "tls-client-ca", "tls-handshake-timeout",
+    "metrics-listen",
   ]
 
   static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> ServerOptions {
@@ -86,6 +95,9 @@ struct ServerOptions {
     let parsed = try CommandArguments(arguments, command: "hookwire-server", values: valueFlags, switches: ["demo", "allow-http-targets", "tls-client-ca-optional"])
     options.help = parsed.help
     if let listen = parsed.string("listen") { try options.setListen(listen, source: "--listen") }
+    if let listen = parsed.string("metrics-listen") ?? environment["HOOKWIRE_METRICS_LISTEN"].flatMap({ $0.isEmpty ? nil : $0 }) {
+      options.metricsListen = try address(listen, source: parsed.string("metrics-listen") != nil ? "--metrics-listen" : "HOOKWIRE_METRICS_LISTEN")
+    }
     options.loops = try parsed.integer("loops", in: 1...256)
     options.database = try DatabaseLocation.chosen(parsed, environment: environment)
     if let file = parsed.string("secret-key-file") ?? environment["HOOKWIRE_SECRET_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
@@ -188,6 +200,11 @@ struct ServerOptions {
 
   /// `HOST:PORT` with a numeric host; IPv6 in brackets.
   mutating func setListen(_ text: String, source: String) throws(UsageError) {
+    (host, port) = try Self.address(text, source: source)
+  }
+
+  /// `HOST:PORT` with a numeric host (IPv6 in brackets) as the host without brackets and the port.
+  static func address(_ text: String, source: String) throws(UsageError) -> (host: String, port: Int) {
     let problem = source.hasPrefix("--") ? "option '\(source)'" : source
     guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
       throw UsageError("\(problem) takes HOST:PORT with a port 0…65535, not '\(text)'")
@@ -195,10 +212,9 @@ struct ServerOptions {
     var host = String(text[..<colon])
     let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
     if bracketed { host = String(host.dropFirst().dropLast()) }
-    guard !host.isEmpty, Self.isNumericAddress(host), bracketed == host.contains(":") else {
+    guard !host.isEmpty, isNumericAddress(host), bracketed == host.contains(":") else {
       throw UsageError("\(problem) takes a numeric host such as 127.0.0.1 or [::1], not '\(text)'")
     }
-    self.host = host
-    self.port = port
+    return (host, port)
   }
 }

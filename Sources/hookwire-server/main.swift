@@ -15,6 +15,8 @@ import HookwirePosix
 import HookwireTLS
 import HookwireDelivery
 import HookwireDomain
+import HookwireHTTP
+import HookwireMetrics
 import HookwireServer
 import HookwireStore
 
@@ -38,12 +40,16 @@ if options.help {
   exit(0)
 }
 
+// Metrics are kept only when they are served.
+let metrics = options.metricsListen.map { _ in MetricsRegistry() }
+if let metrics { ProcessMetrics.register(version: ServerOptions.version, with: metrics) }
 var postgresOptions = PostgresStores.Options()
 if let name = options.nodeName { postgresOptions.node = name }
 postgresOptions.leaseDuration = .seconds(options.deliveryLeaseSeconds)
 let data: OpenedDatabase
 do {
-  data = try await OpenedDatabase.open(options.database, secretKeyFile: options.secretKeyFile, postgres: postgresOptions)
+  data = try await OpenedDatabase.open(
+    options.database, secretKeyFile: options.secretKeyFile, postgres: postgresOptions, metrics: metrics.map { StoreMetrics(registry: $0) })
 } catch {
   log("cannot open the database \(options.database.description): \(error)")
   exit(1)
@@ -85,6 +91,15 @@ delivery.disableAfterFailing = .seconds(options.disableAfterHours * 3_600)
 if let delays = options.retryDelaysMilliseconds {
   delivery.schedule = RetrySchedule(delays: delays.map { .milliseconds($0) })
 }
+if let metrics {
+  let backlog: (@Sendable (Int64, Int) async throws -> (count: Int, oldestDueMs: Int64?))? =
+    switch data.stores.events {
+    case let store as SQLiteEventStore: { try await store.dueBacklog(nowMs: $0, limit: $1) }
+    case let store as PostgresEventStore: { try await store.dueBacklog(nowMs: $0, limit: $1) }
+    default: nil
+    }
+  delivery.metrics = DeliveryMetrics(registry: metrics, backlog: backlog)
+}
 configuration.delivery = delivery
 configuration.allowedPrivateTargets = options.allowPrivateTargets
 configuration.allowHTTPTargets = options.allowHTTPTargets
@@ -94,6 +109,7 @@ configuration.keyCacheTTL = .seconds(options.keyCacheSeconds)
 configuration.server.tls = options.tls
 configuration.server.tlsHandshakeTimeout = .seconds(options.tlsHandshakeTimeoutSeconds)
 configuration.log = log
+configuration.server.metrics = metrics
 
 let application: HookwireApplication
 do {
@@ -105,6 +121,23 @@ do {
 } catch {
   log("cannot listen on \(options.host):\(options.port): \(error)")
   exit(1)
+}
+var metricsServer: HTTPServer?
+if let metrics, let (host, port) = options.metricsListen {
+  var http = HTTPServer.Configuration()
+  http.host = host
+  http.port = port
+  let server = HTTPServer(
+    configuration: http,
+    responder: HTTPPathResponder(path: "/metrics", contentType: ExpositionFormat.contentType) { Array(await metrics.scrape().utf8) })
+  do {
+    let bound = try server.start()
+    log("serving metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/metrics")
+  } catch {
+    log("cannot serve metrics on \(host):\(port): \(error)")
+    exit(1)
+  }
+  metricsServer = server
 }
 let grace = configuration.server.shutdownGrace
 TerminationSignals.onSignal { _ in
@@ -130,6 +163,7 @@ case .required?: security = "TLS, client certificates required"
 // right after this line gets a clean drain.
 log("listening on \(options.host):\(application.port) (\(security)) with \(configuration.server.loops) event loops, data in \(options.database.description)")
 await application.run()
+await metricsServer?.shutdown()
 await data.close()
 log("stopped")
 exit(0)

@@ -27,6 +27,10 @@ final class ServerCall {
   var finished = false
   /// Set while the rest of an oversized request is being discarded.
   var discarding = false
+  /// The call's method among the server's metrics (when it keeps them).
+  var metricsSlot = 0
+  /// When the call began, for its duration (when the server keeps metrics).
+  var startedAt = MonotonicDeadline(nanoseconds: 0)
 
   init(id: UInt32, handler: RPCRouter.Handler?, metadata: Metadata, inboundWindow: Int, sendWindow: Int) {
     self.id = id

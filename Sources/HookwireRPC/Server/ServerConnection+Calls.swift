@@ -14,23 +14,24 @@ extension ServerConnection {
     let metadata: Metadata
     do throws(WireError) {
       guard metadataSize <= limits.maxMetadataSize else {
-        return refuse(id, .resourceExhausted, "metadata of \(metadataSize) bytes exceeds the limit of \(limits.maxMetadataSize)")
+        return refuse(id, open.method, .resourceExhausted, "metadata of \(metadataSize) bytes exceeds the limit of \(limits.maxMetadataSize)")
       }
       metadata = try Metadata(wire: open.metadata)
     } catch {
-      return refuse(id, .invalidArgument, error.detail)
+      return refuse(id, open.method, .invalidArgument, error.detail)
     }
     if case .draining(let drain) = state, drain.finalGoAway == .sent {
-      return refuse(id, .unavailable, "the server is shutting down")
+      return refuse(id, open.method, .unavailable, "the server is shutting down")
     }
     guard calls.count < limits.maxConcurrentCalls else {
-      return refuse(id, .resourceExhausted, "more than \(limits.maxConcurrentCalls) concurrent calls on one connection")
+      return refuse(id, open.method, .resourceExhausted, "more than \(limits.maxConcurrentCalls) concurrent calls on one connection")
     }
     let handler = router.handler(for: open.method)
     let call = ServerCall(
       id: id, handler: handler, metadata: metadata, inboundWindow: limits.initialCallWindow,
       sendWindow: peer.initialCallWindow)
     calls[id] = call
+    metricsBegan(call, path: open.method)
     guard handler != nil else {
       return finish(call, RPCError(code: .unimplemented, message: "method \(open.method) is not implemented"))
     }
@@ -47,7 +48,8 @@ extension ServerConnection {
   }
 
   /// Ends a call that never ran, before it has state.
-  private func refuse(_ id: UInt32, _ code: StatusCode, _ message: String) {
+  private func refuse(_ id: UInt32, _ path: String, _ code: StatusCode, _ message: String) {
+    metrics?.refused(path, code)
     writeStatus(id, RPCError(code: code, message: message))
   }
 
@@ -202,6 +204,7 @@ extension ServerConnection {
 
   func finish(_ call: ServerCall, _ error: RPCError?) {
     guard !call.finished else { return }
+    metricsEnded(call, error?.code ?? .ok)
     if error != nil { call.cancellation.cancel() }
     writeStatus(call.id, error)
     remove(call)
@@ -209,6 +212,7 @@ extension ServerConnection {
 
   /// Ends a call without a STATUS (cancelled by the client or the connection).
   func abandon(_ call: ServerCall, error: RPCError) {
+    metricsEnded(call, error.code)
     call.finished = true
     call.cancellation.cancel()
     call.wakeWaiters(error)

@@ -135,6 +135,7 @@ extension ServerConnection {
     case .awaitingPreface, .awaitingSettings, .open: peerGoingAway = false
     }
     FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: FrameHeader.maxCallID, debugText: "shutdown"), to: &out.writer)
+    metrics?.goAway(.noError)
     FrameEncoder.writePing(Self.drainPingToken, ack: false, to: &out.writer)
     out.scheduleFlush()
     let now = loop.now()
@@ -159,6 +160,7 @@ extension ServerConnection {
   func connectionError(_ code: GoAwayCode, _ text: String) {
     guard !isClosed else { return }
     log("closing a connection: \(code) \(text)")
+    metrics?.goAway(code)
     FrameEncoder.write(.goAway, callID: 0, message: GoAway(
         lastCallID: highestCallID, errorCode: code.rawValue, debugText: text.truncated(toUTF8Bytes: StatusPayload.maxMessageBytes)),
       to: &out.writer)

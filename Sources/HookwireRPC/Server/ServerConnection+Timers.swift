@@ -35,6 +35,7 @@ extension ServerConnection {
       return rearmIdleCheck(at: since + limits.idleTimeout)
     }
     FrameEncoder.write(.goAway, callID: 0, message: GoAway(lastCallID: highestCallID, debugText: "max_idle"), to: &out.writer)
+    metrics?.goAway(.noError, idle: true)
     closeGracefully()
   }
 

@@ -34,6 +34,10 @@ public final class ServerConnection: @unchecked Sendable {
   var pings = PingPolicy()
   /// Armed while a frame has been started but not finished (see `armPartialTimer`).
   var partialTimer: TimerHandle?
+  /// Where calls, bytes and GOAWAYs are counted; nil when the server keeps no metrics.
+  package var metrics: RPCMetricsRecorder? {
+    didSet { out.metrics = metrics }
+  }
 
   /// Creates the connection on `host` (its byte sink and its loop) and sends
   /// the server's preface and SETTINGS.
@@ -76,6 +80,7 @@ public final class ServerConnection: @unchecked Sendable {
   /// Bytes from the transport.
   public func received(_ bytes: UnsafeRawBufferPointer) {
     guard !isClosed else { return }
+    metrics?.received(bytes.count)
     decoder.append(bytes)
     do throws(WireError) {
       if case .awaitingPreface(let handshake) = state {
