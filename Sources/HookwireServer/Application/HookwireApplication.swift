@@ -122,7 +122,8 @@ package final class HookwireApplication: Sendable {
       self.sender = chosen
       engine = DeliveryEngine(
         events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: chosen,
-        targets: TargetGuard(allowed: configuration.allowedPrivateTargets, resolver: configuration.resolver), configuration: delivery, log: { log($0) })
+        targets: TargetGuard(allowed: configuration.allowedPrivateTargets, resolver: configuration.resolver), configuration: delivery,
+        log: { DeliveryLogLine.write($0, to: log) })
     } else {
       self.sender = nil
       engine = nil
@@ -151,7 +152,7 @@ package final class HookwireApplication: Sendable {
     server = RPCServer(
       configuration: configuration.server, services: services,
       interceptors: [AuthInterceptor(store: stores.partners, cacheTTL: configuration.keyCacheTTL, changes: stores.changes)], requestGuard: RequestBounds.standard,
-      log: log)
+      log: log, callFields: { $0.callerLogFields })
     port = try server.start()
   }
 
