@@ -20,10 +20,12 @@ final class HandshakeFailureLog: Sendable {
   /// Failed handshakes so far.
   var count: Int { state.withLock { $0.total } }
 
-  /// Counts a failure, logging `reason` when the interval allows.
-  func record(_ reason: String, log: ServerLog) {
+  /// Counts a failure from `peer`, logging it (a warning naming the peer
+  /// and `reason`, and how many failed unlogged since the last line) when
+  /// the interval allows.
+  func record(peer: String, reason: String, log: ServerLog) {
     let now = ContinuousClock.now
-    let line = state.withLock { state -> String? in
+    let unlogged = state.withLock { state -> Int? in
       state.total += 1
       if let last = state.lastLogged, now - last < interval {
         state.unlogged += 1
@@ -31,8 +33,11 @@ final class HandshakeFailureLog: Sendable {
       }
       state.lastLogged = now
       defer { state.unlogged = 0 }
-      return state.unlogged == 0 ? "TLS handshake failed: \(reason)" : "TLS handshake failed: \(reason) (and \(state.unlogged) more since the last line)"
+      return state.unlogged
     }
-    if let line { log(line) }
+    guard let unlogged else { return }
+    var fields: [LogField] = [.peer(peer), .error(reason)]
+    if unlogged > 0 { fields.append(LogField("unlogged_since_last", unlogged)) }
+    log.log(.warning, "TLS handshake failed", fields: fields)
   }
 }

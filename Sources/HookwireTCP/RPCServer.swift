@@ -121,6 +121,8 @@ public final class RPCServer: Sendable {
   let router: RPCRouter
   let interceptors: [any ServerInterceptor]
   let log: ServerLog
+  /// The log fields naming a call's caller, from what the interceptors attached.
+  let callFields: @Sendable (ServerContextValues) -> [LogField]
   private let lifecycle = Mutex(Lifecycle.idle)
   private let connectionCount = Atomic<Int>(0)
   private let closedAll: Mutex<[CheckedContinuation<Void, Never>]> = Mutex([])
@@ -136,15 +138,18 @@ public final class RPCServer: Sendable {
   private let listenerMetrics: ListenerMetrics?
 
   /// Prepares to serve `services`; `requestGuard` checks every request's
-  /// bounds before its handler runs. Nothing is bound and no thread starts
-  /// until `start()`.
+  /// bounds before its handler runs; `callFields` names a call's caller in
+  /// its log lines (the partner, the key prefix). Nothing is bound and no
+  /// thread starts until `start()`.
   public init(
     configuration: Configuration = Configuration(), services: [any RPCService],
-    interceptors: [any ServerInterceptor] = [], requestGuard: (any RequestGuard)? = nil, log: ServerLog = ServerLog()
+    interceptors: [any ServerInterceptor] = [], requestGuard: (any RequestGuard)? = nil, log: ServerLog = ServerLog(),
+    callFields: @escaping @Sendable (ServerContextValues) -> [LogField] = { _ in [] }
   ) {
     self.configuration = configuration
     self.interceptors = interceptors
     self.log = log
+    self.callFields = callFields
     registry = ConnectionRegistry(maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerPeer)
     let router = RPCRouter(
       services: services, limits: .init(maxMessageBytes: configuration.limits.maxMessageSize), requestGuard: requestGuard)
@@ -246,7 +251,7 @@ public final class RPCServer: Sendable {
           try box.value.start()
           serving.states[index].withLock { $0.listeners.append(box.value) }
         } catch {
-          self.log("cannot accept on \(host):\(serving.port): \(error)")
+          self.log.error("cannot accept connections", LogField("address", "\(host):\(serving.port)"), .error("\(error)"))
         }
       }
     }
@@ -278,11 +283,11 @@ public final class RPCServer: Sendable {
     listenerMetrics?.open.add(0, 1, shard: index)
     guard configuration.tls != nil else {
       let link = StreamLink(stream: stream)
-      serve(link, record: record, interceptors: [record] + interceptors, on: serving)
+      serve(link, record: record, peer: peer, interceptors: [record] + interceptors, on: serving)
       do {
         try link.start()
       } catch {
-        log("cannot start a connection: \(error)")
+        log.warning("cannot start a connection", .peer(peer.map(String.init(describing:)) ?? "unknown"), .error("\(error)"))
         stream.close(error)
       }
       return
@@ -294,7 +299,7 @@ public final class RPCServer: Sendable {
   /// handshake timeout, then serves it; a failure is logged (a line per
   /// interval) and costs the server this one short-lived connection.
   private func handshake(_ stream: TCPStream, peer: PeerAddress?, record: ConnectionRecord, on serving: Serving) {
-    let from = peer.map { $0.family == .ipv4 ? "\($0.group)" : "\($0.group)/64" } ?? "a client"
+    let from = peer.map(String.init(describing:)) ?? "unknown"
     guard let context = tlsContext.withLock({ $0 }) else { preconditionFailure("a TLS server has a context once started") }
     let tls: TLSStream
     do {
@@ -302,7 +307,7 @@ public final class RPCServer: Sendable {
     } catch {
       stream.close()
       listenerMetrics?.handshakes.add(ListenerMetrics.Handshake.failed.rawValue, shard: record.loopIndex)
-      handshakeFailures.record("\(from): \(error.reason)", log: log)
+      handshakeFailures.record(peer: from, reason: error.reason, log: log)
       return release(record, on: serving)
     }
     tls.replyToPlaintext = Self.tlsRequired
@@ -321,7 +326,7 @@ public final class RPCServer: Sendable {
         let reason = timedOut ? "the TLS handshake did not finish within \(timeout)" : error.description
         self.listenerMetrics?.handshakes.add(
           (timedOut ? ListenerMetrics.Handshake.timedOut : .failed).rawValue, shard: record.loopIndex)
-        self.handshakeFailures.record("\(from): \(reason)", log: self.log)
+        self.handshakeFailures.record(peer: from, reason: reason, log: self.log)
         return self.connectionClosed(record, on: serving)
       }
       guard !serving.states[record.loopIndex].withLock({ $0.shuttingDown }).value else {
@@ -332,15 +337,19 @@ public final class RPCServer: Sendable {
       self.listenerMetrics?.handshakes.add(ListenerMetrics.Handshake.succeeded.rawValue, shard: record.loopIndex)
       let security = ConnectionSecurity(
         version: tls.negotiatedVersion ?? .tls13, applicationProtocol: tls.negotiatedApplicationProtocol, peerCertificate: tls.peerCertificate)
-      self.serve(link, record: record, interceptors: [record, SecurityStamp(security)] + self.interceptors, on: serving)
+      self.serve(link, record: record, peer: peer, interceptors: [record, SecurityStamp(security)] + self.interceptors, on: serving)
     }
   }
 
   /// Runs the protocol over an open (and, for TLS, established) link.
-  private func serve(_ link: StreamLink, record: ConnectionRecord, interceptors: [any ServerInterceptor], on serving: Serving) {
+  private func serve(
+    _ link: StreamLink, record: ConnectionRecord, peer: PeerAddress?, interceptors: [any ServerInterceptor], on serving: Serving
+  ) {
+    let shownPeer = peer.map(String.init(describing:))
     let connection = ServerConnection(
       host: link, router: router, interceptors: interceptors, limits: configuration.limits,
-      log: { [log] in log($0) },
+      log: { [log] text in log.info(text, .peer(shownPeer ?? "unknown")) },
+      callEnded: { [log, callFields] end in Self.logCallEnd(end, peer: shownPeer, log: log, callFields: callFields) },
       onClose: { [weak self] in self?.connectionClosed(record, on: serving) })
     if let callMetrics { connection.metrics = RPCMetricsRecorder(callMetrics, loopIndex: record.loopIndex) }
     link.setReceivers(
@@ -393,7 +402,8 @@ public final class RPCServer: Sendable {
     }
     if due {
       let stats = registry.stats
-      log("refusing connections: \(reason) (so far \(stats.refusedPerPeer) over a peer's limit, \(stats.refusedAtCapacity) at the cap)")
+      log.warning(
+        "refusing connections: \(reason)", LogField("refused_per_peer", stats.refusedPerPeer), LogField("refused_at_capacity", stats.refusedAtCapacity))
     }
   }
 

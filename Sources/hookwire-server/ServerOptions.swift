@@ -1,5 +1,6 @@
 import HookwireCommandLine
 import HookwireDelivery
+import HookwirePosix
 import HookwireServer
 import HookwireTLS
 
@@ -30,6 +31,8 @@ struct ServerOptions {
   var tlsHandshakeTimeoutSeconds = 10
   /// Where `GET /metrics` is served; nil serves no metrics (the default).
   var metricsListen: (host: String, port: Int)?
+  var logFormat = LogFormat.text
+  var logLevel = LogLevel.info
   var help = false
 
   /// This build's version, as `hookwire_build_info` reports it: the same
@@ -75,6 +78,10 @@ struct ServerOptions {
                           SIGHUP reads the certificate, key and CA files again (new connections use them)
       --metrics-listen HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics (default off,
                           env HOOKWIRE_METRICS_LISTEN); plain HTTP on a loop of its own, so keep it private
+      --log-format text|json  log lines on standard error as text (TIME LEVEL message key=value …) or one
+                          JSON object per line (default text, env HOOKWIRE_LOG_FORMAT)
+      --log-level LEVEL   the least level logged: debug (also one line per call), info, warning or error
+                          (default info, env HOOKWIRE_LOG_LEVEL)
       -h, --help          show this help
 
     Unknown options and bad values are refused with exit status 2.
@@ -86,7 +93,7 @@ struct ServerOptions {
   static let valueFlags: Set<String> = [
     "listen", "loops", "data-dir", "database", "secret-key-file", "node-name", "delivery-lease", "key-cache-ttl", "allow-private-targets", "delivery-timeout", "retry-delays", "retention-days",
     "disable-after-hours", "delivery-ca-file", "dns-cache-ttl", "tls-cert", "tls-key", "tls-client-ca", "tls-handshake-timeout",
-    "metrics-listen",
+    "metrics-listen", "log-format", "log-level",
   ]
 
   static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> ServerOptions {
@@ -129,7 +136,25 @@ struct ServerOptions {
     if let text = parsed.string("retry-delays") { options.retryDelaysMilliseconds = try retryDelays(text) }
     options.tls = try tls(parsed)
     options.tlsHandshakeTimeoutSeconds = try parsed.integer("tls-handshake-timeout", in: 1...300) ?? options.tlsHandshakeTimeoutSeconds
+    try options.setLog(parsed, environment: environment)
     return options
+  }
+
+  /// `--log-format` and `--log-level`, or their variables when the flags
+  /// are not given; a bad value names the flag or the variable.
+  mutating func setLog(_ parsed: CommandArguments, environment: [String: String]) throws(UsageError) {
+    let formats = LogFormat.allCases.map(\.rawValue)
+    let levels = LogLevel.allCases.map(\.description)
+    func fromEnvironment(_ name: String, _ choices: [String]) throws(UsageError) -> String? {
+      guard let text = environment[name], !text.isEmpty else { return nil }
+      guard choices.contains(text.lowercased()) else { throw UsageError("\(name) takes \(choices.joined(separator: ", ")), not '\(text)'") }
+      return text.lowercased()
+    }
+    // The variables are checked even when a flag overrides them: a bad one is a mistake either way.
+    let formatVariable = try fromEnvironment("HOOKWIRE_LOG_FORMAT", formats)
+    let levelVariable = try fromEnvironment("HOOKWIRE_LOG_LEVEL", levels)
+    if let format = try parsed.choice("log-format", formats) ?? formatVariable { logFormat = LogFormat(rawValue: format) ?? logFormat }
+    if let level = try parsed.choice("log-level", levels) ?? levelVariable { logLevel = LogLevel(name: level) ?? logLevel }
   }
 
   /// The TLS flags as a server configuration, nil for plaintext. The files

@@ -1,6 +1,7 @@
 // hookwire-server: runs Hookwire's RPC server, or administers its data.
 //
 //   hookwire-server [--listen HOST:PORT] [--loops N] [--database URL] [--demo] [--tls-cert PEM --tls-key PEM …]
+//                   [--log-format text|json] [--log-level debug|info|warning|error]
 //   hookwire-server admin <command> [--database URL] …
 //
 // Listens on 127.0.0.1:7700 by default (or $HOOKWIRE_LISTEN); keeps its data
@@ -27,7 +28,6 @@ if arguments.first == "admin" {
   exit(await AdminCommand.run(Array(arguments.dropFirst())))
 }
 
-let log = ServerLog()
 var options = ServerOptions()
 do {
   options = try ServerOptions.parse(arguments, environment: ProcessInfo.processInfo.environment)
@@ -39,6 +39,8 @@ if options.help {
   print(ServerOptions.usage)
   exit(0)
 }
+let log = ServerLog(format: options.logFormat, level: options.logLevel)
+let database = LogField("database", options.database.description)
 
 // Metrics are kept only when they are served.
 let metrics = options.metricsListen.map { _ in MetricsRegistry() }
@@ -51,7 +53,7 @@ do {
   data = try await OpenedDatabase.open(
     options.database, secretKeyFile: options.secretKeyFile, postgres: postgresOptions, metrics: metrics.map { StoreMetrics(registry: $0) })
 } catch {
-  log("cannot open the database \(options.database.description): \(error)")
+  log.error("cannot open the database \(options.database.description)", database, .error("\(error)"))
   exit(1)
 }
 if options.demo {
@@ -71,11 +73,11 @@ if options.demo {
       }
       print("  service rewards-engine (publishes events):\n    \(seeded.serviceKey.plaintext)")
     } else {
-      log("demo data already present in \(options.database.description); its keys were printed when it was created")
+      log.info("demo data already present in \(options.database.description); its keys were printed when it was created", database)
     }
     fflush(nil)
   } catch {
-    log("cannot seed demo data: \(error)")
+    log.error("cannot seed demo data", database, .error("\(error)"))
     exit(1)
   }
 }
@@ -116,10 +118,10 @@ do {
   application = try HookwireApplication(configuration: configuration, stores: data.stores)
 } catch let error as TLSError {
   // The reason names the file: a TLS flag's or --delivery-ca-file's.
-  log("cannot start: \(error.reason)")
+  log.error("cannot start: \(error.reason)")
   exit(1)
 } catch {
-  log("cannot listen on \(options.host):\(options.port): \(error)")
+  log.error("cannot listen on \(options.host):\(options.port)", .error("\(error)"))
   exit(1)
 }
 var metricsServer: HTTPServer?
@@ -132,24 +134,24 @@ if let metrics, let (host, port) = options.metricsListen {
     responder: HTTPPathResponder(path: "/metrics", contentType: ExpositionFormat.contentType) { Array(await metrics.scrape().utf8) })
   do {
     let bound = try server.start()
-    log("serving metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/metrics")
+    log.info("serving metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/metrics")
   } catch {
-    log("cannot serve metrics on \(host):\(port): \(error)")
+    log.error("cannot serve metrics on \(host):\(port)", .error("\(error)"))
     exit(1)
   }
   metricsServer = server
 }
 let grace = configuration.server.shutdownGrace
 TerminationSignals.onSignal { _ in
-  log("shutting down: draining calls (grace \(grace))")
+  log.info("shutting down: draining calls (grace \(grace))")
   application.stop()
 }
 ReloadSignal.onSignal {
   do throws(TLSError) {
     try application.server.reloadTLS()
-    log("SIGHUP: reloaded the TLS certificate, key and client CA; new connections use them")
+    log.info("SIGHUP: reloaded the TLS certificate, key and client CA; new connections use them")
   } catch {
-    log("SIGHUP: \(error.reason); keeping the files loaded before")
+    log.error("SIGHUP: \(error.reason); keeping the files loaded before")
   }
 }
 let security: String
@@ -161,9 +163,13 @@ case .required?: security = "TLS, client certificates required"
 }
 // Signals are caught from the first line on; a supervisor that signals
 // right after this line gets a clean drain.
-log("listening on \(options.host):\(application.port) (\(security)) with \(configuration.server.loops) event loops, data in \(options.database.description)")
+// Tests and scripts read the address from this line's message, in either format.
+let address = options.host.contains(":") ? "[\(options.host)]:\(application.port)" : "\(options.host):\(application.port)"
+log.info(
+  "listening on \(address) (\(security)) with \(configuration.server.loops) event loops, data in \(options.database.description)",
+  LogField("address", address), LogField("security", security), LogField("loops", configuration.server.loops), database)
 await application.run()
 await metricsServer?.shutdown()
 await data.close()
-log("stopped")
+log.info("stopped")
 exit(0)

@@ -3,6 +3,8 @@ import HookwireWire
 /// The server's state for one call, owned by its connection.
 final class ServerCall {
   let id: UInt32
+  /// The method path the client sent.
+  let method: String
   let handler: RPCRouter.Handler?
   let metadata: Metadata
   let cancellation = RPCCancellation()
@@ -32,8 +34,9 @@ final class ServerCall {
   /// When the call began, for its duration (when the server keeps metrics).
   var startedAt = MonotonicDeadline(nanoseconds: 0)
 
-  init(id: UInt32, handler: RPCRouter.Handler?, metadata: Metadata, inboundWindow: Int, sendWindow: Int) {
+  init(id: UInt32, method: String, handler: RPCRouter.Handler?, metadata: Metadata, inboundWindow: Int, sendWindow: Int) {
     self.id = id
+    self.method = method
     self.handler = handler
     self.metadata = metadata
     self.inboundWindow = inboundWindow

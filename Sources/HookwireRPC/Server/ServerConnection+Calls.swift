@@ -28,7 +28,7 @@ extension ServerConnection {
     }
     let handler = router.handler(for: open.method)
     let call = ServerCall(
-      id: id, handler: handler, metadata: metadata, inboundWindow: limits.initialCallWindow,
+      id: id, method: open.method, handler: handler, metadata: metadata, inboundWindow: limits.initialCallWindow,
       sendWindow: peer.initialCallWindow)
     calls[id] = call
     metricsBegan(call, path: open.method)
@@ -48,9 +48,11 @@ extension ServerConnection {
   }
 
   /// Ends a call that never ran, before it has state.
-  private func refuse(_ id: UInt32, _ path: String, _ code: StatusCode, _ message: String) {
-    metrics?.refused(path, code)
-    writeStatus(id, RPCError(code: code, message: message))
+  private func refuse(_ id: UInt32, _ method: String, _ code: StatusCode, _ message: String) {
+    metrics?.refused(method, code)
+    let error = RPCError(code: code, message: message)
+    writeStatus(id, error)
+    callEnded?(CallEnd(id: CallID(connection: serial, call: id), method: method, error: error, values: ServerContextValues()))
   }
 
   func data(_ id: UInt32, _ payload: [UInt8], endStream: Bool, continues: Bool) {
@@ -114,12 +116,15 @@ extension ServerConnection {
     Task(executorPreference: limits.runHandlersOnEventLoop ? loop.taskExecutor : nil) { [self, brackets, interceptors] in
       for bracket in brackets { bracket.callBegan() }
       let status: RPCError?
+      // What the interceptors attached, for the call's log line.
+      var handlerValues = context.values
       do {
         if interceptors.isEmpty {
           // Straight to the handler: an empty chain would still cost two async frames.
           try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
         } else {
           try await interceptors.run(context) { context in
+            handlerValues = context.values
             try await handler.run(request, context) { bytes in try await self.send(bytes, on: id) }
           }
         }
@@ -128,8 +133,8 @@ extension ServerConnection {
         status = RPCError(converting: error)
       }
       for bracket in brackets.reversed() { bracket.callEnded() }
-      if let status, status.code == .unknown, let cause = status.cause { log("call \(handler.descriptor.path) failed: \(cause)") }
-      await onLoop { self.completed(id, status) }
+      let values = handlerValues
+      await onLoop { self.completed(id, status, values) }
     }
   }
 
@@ -195,18 +200,25 @@ extension ServerConnection {
   }
 
   /// The handler returned (nil) or threw.
-  private func completed(_ id: UInt32, _ error: RPCError?) {
+  private func completed(_ id: UInt32, _ error: RPCError?, _ values: ServerContextValues) {
     guard let call = calls[id], !call.finished else { return }
-    finish(call, error)
+    finish(call, error, values: values)
   }
 
   // MARK: - Ending calls
 
-  func finish(_ call: ServerCall, _ error: RPCError?) {
+  /// Sends the call's STATUS and forgets it. An INTERNAL or UNKNOWN
+  /// message is given the call's id, which `callEnded` hears with the rest.
+  func finish(_ call: ServerCall, _ error: RPCError?, values: ServerContextValues = ServerContextValues()) {
     guard !call.finished else { return }
     metricsEnded(call, error?.code ?? .ok)
-    if error != nil { call.cancellation.cancel() }
+    var error = error
+    if let failure = error {
+      call.cancellation.cancel()
+      if failure.code == .internal || failure.code == .unknown { error = failure.naming(CallID(connection: serial, call: call.id)) }
+    }
     writeStatus(call.id, error)
+    callEnded?(CallEnd(id: CallID(connection: serial, call: call.id), method: call.method, error: error, values: values))
     remove(call)
   }
 

@@ -23,6 +23,10 @@ public final class ServerConnection: @unchecked Sendable {
   let interceptors: [any ServerInterceptor]
   let limits: ConnectionLimits
   let log: @Sendable (String) -> Void
+  /// Told of every call that ends with a status, on the loop thread.
+  let callEnded: (@Sendable (CallEnd) -> Void)?
+  /// This connection's number in the process, the first part of its calls' ids.
+  let serial = CallID.nextConnection()
   let onClose: () -> Void
 
   var state: State
@@ -44,9 +48,10 @@ public final class ServerConnection: @unchecked Sendable {
   public convenience init(
     host: any ConnectionHost, router: RPCRouter, interceptors: [any ServerInterceptor] = [],
     limits: ConnectionLimits = ConnectionLimits(), log: @escaping @Sendable (String) -> Void = { _ in },
-    onClose: @escaping () -> Void = {}
+    callEnded: (@Sendable (CallEnd) -> Void)? = nil, onClose: @escaping () -> Void = {}
   ) {
-    self.init(sink: host, loop: host, router: router, interceptors: interceptors, limits: limits, log: log, onClose: onClose)
+    self.init(
+      sink: host, loop: host, router: router, interceptors: interceptors, limits: limits, log: log, callEnded: callEnded, onClose: onClose)
   }
 
   /// Creates the connection writing to `sink` on `loop` and sends the
@@ -54,7 +59,7 @@ public final class ServerConnection: @unchecked Sendable {
   public init(
     sink: any ByteSink, loop: any ConnectionLoop, router: RPCRouter, interceptors: [any ServerInterceptor] = [],
     limits: ConnectionLimits = ConnectionLimits(), log: @escaping @Sendable (String) -> Void = { _ in },
-    onClose: @escaping () -> Void = {}
+    callEnded: (@Sendable (CallEnd) -> Void)? = nil, onClose: @escaping () -> Void = {}
   ) {
     self.sink = sink
     self.loop = loop
@@ -62,6 +67,7 @@ public final class ServerConnection: @unchecked Sendable {
     (brackets, self.interceptors) = interceptors.splitLeadingBrackets
     self.limits = limits
     self.log = log
+    self.callEnded = callEnded
     self.onClose = onClose
     decoder = FrameDecoder(maxFrameSize: limits.maxFrameSize)
     out = OutboundFrames(sink: sink, loop: loop)

@@ -127,7 +127,8 @@ package final class HookwireApplication: Sendable {
       self.sender = chosen
       engine = DeliveryEngine(
         events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: chosen,
-        targets: TargetGuard(allowed: configuration.allowedPrivateTargets, resolver: configuration.resolver), configuration: delivery, log: { log($0) })
+        targets: TargetGuard(allowed: configuration.allowedPrivateTargets, resolver: configuration.resolver), configuration: delivery,
+        log: { DeliveryLogLine.write($0, to: log) })
     } else {
       self.sender = nil
       engine = nil
@@ -157,7 +158,7 @@ package final class HookwireApplication: Sendable {
     server = RPCServer(
       configuration: configuration.server, services: services,
       interceptors: [AuthInterceptor(store: stores.partners, cacheTTL: configuration.keyCacheTTL, changes: stores.changes)], requestGuard: RequestBounds.standard,
-      log: log)
+      log: log, callFields: { $0.callerLogFields })
     port = try server.start()
   }
 
@@ -174,7 +175,7 @@ package final class HookwireApplication: Sendable {
       // The audit trail is kept as long as the event log, pruned as often.
       if let delivery = configuration.delivery {
         let retention = AuditRetention(
-          audit: stores.audit, retention: delivery.retention, interval: delivery.pruneInterval, log: { [log = configuration.log] in log($0) })
+          audit: stores.audit, retention: delivery.retention, interval: delivery.pruneInterval, log: { [log = configuration.log] in log.info($0) })
         group.addTask { await retention.run() }
       }
       await withTaskCancellationHandler {
