@@ -3,7 +3,7 @@ import HookwireDomain
 /// Service identities on SQLite: `service_identities`, one row per
 /// registration; a partial unique index keeps at most one active row per
 /// match, and `AUTOINCREMENT` keeps ids from being reused. Each change
-/// writes its audit event in its own transaction.
+/// writes its audit event in the change's own transaction.
 extension SQLitePartnerStore {
   package func createServiceIdentity(service: String, match: CertificateMatch, by actor: AuditActor) async throws -> ServiceIdentity {
     let name = try ServiceIdentity.serviceName(service)

@@ -8,7 +8,7 @@ import HookwireStore
 /// sees it committed and is CONFLICT; without the lock the two inserts would
 /// wait on each other in the partial unique index, and two group
 /// transactions inserting two matches in opposite orders would deadlock.
-/// Each change writes its audit event in its own transaction.
+/// Each change writes its audit event in the change's own transaction.
 extension PostgresPartnerStore {
   package func createServiceIdentity(service: String, match: CertificateMatch, by actor: AuditActor) async throws -> ServiceIdentity {
     let name = try ServiceIdentity.serviceName(service)
