@@ -33,7 +33,7 @@ enum ExitStatus {
     switch code {
     case .unavailable: "is hookwire-server running at the --server address?"
     case .unauthenticated where keyGiven:
-      "this server does not know the key, or it was revoked: use one it printed (--demo prints its keys once, when it creates its data) or one from 'hookwire-server admin create-key'"
+      "use a key this server made: --demo prints its keys once, when it creates its data; 'hookwire-server admin create-key' makes one"
     case .unauthenticated: "pass an API key with --api-key or HOOKWIRE_API_KEY"
     case .deadlineExceeded: "the server did not answer in time; raise --timeout"
     default: nil
