@@ -26,10 +26,14 @@ enum ExitStatus {
             24 UNAVAILABLE, 26 UNAUTHENTICATED
     """
 
-  /// A short hint for statuses with an obvious next step.
-  static func hint(for code: StatusCode) -> String? {
+  /// A short hint for statuses with an obvious next step; `keyGiven` says
+  /// whether the call carried an API key, so a refused key is not answered
+  /// with "pass an API key".
+  static func hint(for code: StatusCode, keyGiven: Bool = false) -> String? {
     switch code {
     case .unavailable: "is hookwire-server running at the --server address?"
+    case .unauthenticated where keyGiven:
+      "use a key this server made: --demo prints its keys once, when it creates its data; 'hookwire-server admin create-key' makes one"
     case .unauthenticated: "pass an API key with --api-key or HOOKWIRE_API_KEY"
     case .deadlineExceeded: "the server did not answer in time; raise --timeout"
     default: nil

@@ -47,7 +47,7 @@ do {
   let failure = ConnectionFailure(error)
   if let failure, let address = try? options.address() {
     output.error(failure.hint(server: address, caFileGiven: options.security.caFile != nil))
-  } else if let hint = ExitStatus.hint(for: error.code) {
+  } else if let hint = ExitStatus.hint(for: error.code, keyGiven: options.apiKey != nil) {
     output.error(hint)
   }
   status = ExitStatus.forCall(error.code)

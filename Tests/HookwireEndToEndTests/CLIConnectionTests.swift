@@ -43,6 +43,20 @@ struct CLIConnectionTests {
     #expect(!result.stderr.contains("TLS"), "stderr: \(result.stderr)")
   }
 
+  @Test("a key the server does not know ends in UNAUTHENTICATED (26) with a hint about the key, not one to pass a key; no key gets that one")
+  func unknownKeyHint() async throws {
+    try await withServer { server in
+      let unknown = try await runCLI(["whoami", "--server", "127.0.0.1:\(server.port)", "--api-key", "hwk_abcd2345_notakeyofthisserver"])
+      #expect(unknown.status == 26, "stderr: \(unknown.stderr)")
+      #expect(unknown.stderr.contains("use a key this server made"), "stderr: \(unknown.stderr)")
+      #expect(!unknown.stderr.contains("pass an API key"), "stderr: \(unknown.stderr)")
+      #expect(!unknown.stderr.contains("notakeyofthisserver"), "the key is never echoed; stderr: \(unknown.stderr)")
+      let none = try await runCLI(["whoami", "--server", "127.0.0.1:\(server.port)"])
+      #expect(none.status == 26, "stderr: \(none.stderr)")
+      #expect(none.stderr.contains("pass an API key with --api-key or HOOKWIRE_API_KEY"), "stderr: \(none.stderr)")
+    }
+  }
+
   /// One refused invocation: arguments, environment, and what the first
   /// line of standard error must name.
   struct Refused: CustomTestStringConvertible, Sendable {
