@@ -23,7 +23,7 @@ struct ListenCommandTests {
 
     /// The secret in the ready line, once it is printed (at most 10 s).
     func secret() async throws -> String {
-      let end = ContinuousClock.now + .seconds(10)
+      let end = ContinuousClock.now + .seconds(30)  // a bound for a loaded machine; the waits end on their conditions
       while ContinuousClock.now < end {
         let ready = statuses.withLock { $0.first { $0.hasPrefix("Ready:") } }
         if let ready, let range = ready.range(of: "Signing secret: ") {
@@ -53,7 +53,7 @@ struct ListenCommandTests {
       teardown.add { listening.cancel() }
       let secret = try await printed.secret()
       #expect(secret.hasPrefix("whsec_"))
-      let end = ContinuousClock.now + .seconds(10)
+      let end = ContinuousClock.now + .seconds(30)  // a bound for a loaded machine; the waits end on their conditions
       while deployment.application.listeners.observerCount < 1 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
 
       let events = Events.Client(wrapping: client)
@@ -99,7 +99,7 @@ struct ListenCommandTests {
       }
       teardown.add { listening.cancel() }
       _ = try await printed.secret()
-      let end = ContinuousClock.now + .seconds(10)
+      let end = ContinuousClock.now + .seconds(30)  // a bound for a loaded machine; the waits end on their conditions
       while deployment.application.listeners.observerCount < 1 && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
       _ = try await Events.Client(wrapping: client).publishEvent(
         PublishEventRequest(buID: 1, eventType: "reward.issued", payloadJSON: "{}"), metadata: deployment.serviceMetadata)
