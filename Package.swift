@@ -99,7 +99,9 @@ var targets: [Target] = [
   ),
   .testTarget(name: "HookwireSchemaTests", dependencies: ["HookwireSchema"]),
   .testTarget(name: "HookwireStoreTests", dependencies: ["HookwireStore", "HookwireDomain", "HookwirePostgres", "HookwireTestSupport"]),
-  .testTarget(name: "HookwirePostgresTests", dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireTestSupport"]),
+  .testTarget(
+    name: "HookwirePostgresTests",
+    dependencies: ["HookwirePostgres", "HookwireDomain", "HookwireStore", "HookwireCrypto", "HookwireMetrics", "HookwireTestSupport"]),
   .testTarget(name: "HookwireDomainTests", dependencies: ["HookwireDomain", "HookwireStore"]),
   .testTarget(name: "HookwireCryptoTests", dependencies: ["HookwireCrypto"]),
   .testTarget(name: "HookwirePosixTests", dependencies: ["HookwirePosix"]),

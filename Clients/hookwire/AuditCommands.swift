@@ -48,10 +48,11 @@ enum AuditCommands {
     }
   }
 
-  /// The action's name as the domain spells it: `webhook.paused`.
+  /// The action's name as the domain spells it: `webhook.paused`,
+  /// `service_identity.created` (the verb is the last word).
   static func action(_ e: AuditEvent) -> String {
     let name = e.action.schemaName.lowercased()
-    guard let underscore = name.firstIndex(of: "_") else { return name }
+    guard let underscore = name.lastIndex(of: "_") else { return name }
     return name[..<underscore] + "." + name[name.index(after: underscore)...]
   }
 

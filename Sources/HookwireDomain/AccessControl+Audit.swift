@@ -7,10 +7,10 @@ extension AccessControl {
   /// business unit within the real caller's reach, as the delivery itself
   /// does. An event about a key is seen on its partner's dashboard only
   /// (by the partner, or by a global partner acting as it); a service's
-  /// keys by no partner. Partner keys only.
+  /// keys and client certificate identities by no partner. Partner keys only.
   package static func canSee(_ event: AuditEvent, in scope: CallerScope) -> Bool {
     guard let dashboard = scope.dashboardPartner else { return false }
-    if event.action.isAboutKey { return event.ownerPartnerID != 0 && event.ownerPartnerID == dashboard.id }
+    if event.action.isAboutCredential { return event.ownerPartnerID != 0 && event.ownerPartnerID == dashboard.id }
     guard canSeeWebhook(ownedBy: event.ownerPartnerID, buID: event.buID, allBUs: event.allBUs, in: scope) else { return false }
     if let deliveryBU = event.deliveryBUID { return scope.searchReach.contains(deliveryBU) }
     return true

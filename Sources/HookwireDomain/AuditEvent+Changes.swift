@@ -61,6 +61,22 @@ extension AuditEvent {
       after: AuditDocument().with("revoked", .bool(true)))
   }
 
+  /// A service identity registered by `actor`: its id, service and match
+  /// (a certificate's public names; there is no secret to leave out).
+  package static func serviceIdentityCreated(_ identity: ServiceIdentity, by actor: AuditActor) -> AuditEvent {
+    serviceIdentity(
+      identity, actor, atMs: identity.createdAtMs, .serviceIdentityCreated, before: AuditDocument(),
+      after: identityDocument(identity).with("revoked", .bool(false)))
+  }
+
+  /// A service identity revoked by `actor` at `atMs`: before, its id,
+  /// service and match.
+  package static func serviceIdentityRevoked(_ identity: ServiceIdentity, by actor: AuditActor, atMs: Int64) -> AuditEvent {
+    serviceIdentity(
+      identity, actor, atMs: atMs, .serviceIdentityRevoked, before: identityDocument(identity).with("revoked", .bool(false)),
+      after: AuditDocument().with("revoked", .bool(true)))
+  }
+
   /// A redelivery asked for in `context`: the delivery's status and next
   /// attempt before and after.
   package static func redelivered(_ before: Delivery, _ after: Delivery, in context: AuditContext) -> AuditEvent {
@@ -97,6 +113,24 @@ extension AuditEvent {
     AuditEvent(
       atMs: atMs, partnerID: partner?.id ?? 0, actor: actor, action: action, webhookID: "", targetID: prefix, before: before.json,
       after: after.json, ownerPartnerID: partner?.id ?? 0, buID: partner?.buID ?? 0, allBUs: false)
+  }
+
+  /// A service identity's event: seen by no partner, as a service's key's.
+  private static func serviceIdentity(
+    _ identity: ServiceIdentity, _ actor: AuditActor, atMs: Int64, _ action: AuditAction, before: AuditDocument,
+    after: AuditDocument
+  ) -> AuditEvent {
+    AuditEvent(
+      atMs: atMs, partnerID: 0, actor: actor, action: action, webhookID: "", targetID: "cert:\(identity.id)", before: before.json,
+      after: after.json, ownerPartnerID: 0, buID: 0, allBUs: false)
+  }
+
+  private static func identityDocument(_ identity: ServiceIdentity) -> AuditDocument {
+    let document = AuditDocument().with("id", .integer(identity.id)).with("service", .text(identity.serviceName))
+    return switch identity.match {
+    case .subject(let name): document.with("subject", .text(name.canonical))
+    case .uri(let uri): document.with("uri", .text(uri))
+    }
   }
 
   private static func keyDocument(_ prefix: String, _ owner: KeyOwner) -> AuditDocument {

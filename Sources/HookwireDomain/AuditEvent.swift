@@ -22,9 +22,19 @@ package enum AuditAction: Int64, Sendable, Equatable, CaseIterable {
   case deliveryRedelivered = 9
   /// A webhook's failed deliveries were scheduled again.
   case deliveriesRecovered = 10
+  /// A service's client certificate identity was registered.
+  case serviceIdentityCreated = 11
+  /// A service's client certificate identity was revoked.
+  case serviceIdentityRevoked = 12
 
-  /// Whether the event is about an API key rather than a webhook.
-  package var isAboutKey: Bool { self == .keyCreated || self == .keyRevoked }
+  /// Whether the event is about a credential (an API key or a service
+  /// identity) rather than a webhook.
+  package var isAboutCredential: Bool {
+    switch self {
+    case .keyCreated, .keyRevoked, .serviceIdentityCreated, .serviceIdentityRevoked: true
+    default: false
+    }
+  }
 
   /// The action's name, as the CLI and the documents show it (`webhook.paused`).
   package var name: String {
@@ -39,6 +49,8 @@ package enum AuditAction: Int64, Sendable, Equatable, CaseIterable {
     case .keyRevoked: "key.revoked"
     case .deliveryRedelivered: "delivery.redelivered"
     case .deliveriesRecovered: "deliveries.recovered"
+    case .serviceIdentityCreated: "service_identity.created"
+    case .serviceIdentityRevoked: "service_identity.revoked"
     }
   }
 }
@@ -138,7 +150,8 @@ package struct AuditEvent: Sendable, Equatable {
   package var action: AuditAction
   /// The webhook concerned; empty for a key.
   package var webhookID: String
-  /// What was acted on: the webhook's id, the key's prefix, or the redelivered delivery's id.
+  /// What was acted on: the webhook's id, the key's prefix, the service
+  /// identity as `cert:<identity id>`, or the redelivered delivery's id.
   package var targetID: String
   /// The event redelivered; empty otherwise.
   package var eventID: String

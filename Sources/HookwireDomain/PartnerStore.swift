@@ -31,14 +31,19 @@ package protocol PartnerStore: Sendable {
   /// Registers a client certificate identity for service `service`
   /// (`ServiceIdentity.serviceName`: trimmed, 1–200 bytes, no control
   /// characters) with the next id, never one used before; CONFLICT while an
-  /// active identity has the same match (a revoked one's may be registered again).
-  func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity
+  /// active identity has the same match (a revoked one's may be registered
+  /// again). Records its audit event (`AuditEvent.serviceIdentityCreated`,
+  /// by `actor`) in the same transaction.
+  func createServiceIdentity(service: String, match: CertificateMatch, by actor: AuditActor) async throws -> ServiceIdentity
   /// Every service identity, revoked ones too, by id.
   func serviceIdentities() async throws -> [ServiceIdentity]
   /// Revokes an identity and returns it as revoked: by id (NOT_FOUND if no
   /// identity has it; one already revoked keeps its first revocation time),
   /// or the active one with a match (NOT_FOUND if none is active).
-  func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) async throws -> ServiceIdentity
+  /// Revoking an active identity records its audit event
+  /// (`AuditEvent.serviceIdentityRevoked`, by `actor`) in the same
+  /// transaction; revoking a revoked one records nothing.
+  func revokeServiceIdentity(_ selector: ServiceIdentity.Selector, by actor: AuditActor) async throws -> ServiceIdentity
   /// The service principal a verified client certificate authenticates as
   /// (`ServiceIdentity.chosen(among:for:)` over the active identities), or
   /// nil when it satisfies none.
@@ -69,5 +74,16 @@ extension PartnerStore {
   /// Revokes a key as an operator (`AuditActor.admin(name: "operator")`).
   package func revokeAPIKey(prefix: String) async throws {
     try await revokeAPIKey(prefix: prefix, by: .admin(name: "operator"))
+  }
+
+  /// Registers a service identity as an operator (`AuditActor.admin(name: "operator")`).
+  package func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity {
+    try await createServiceIdentity(service: service, match: match, by: .admin(name: "operator"))
+  }
+
+  /// Revokes a service identity as an operator (`AuditActor.admin(name: "operator")`).
+  @discardableResult
+  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) async throws -> ServiceIdentity {
+    try await revokeServiceIdentity(selector, by: .admin(name: "operator"))
   }
 }

@@ -15,6 +15,11 @@ import Synchronization
 /// runs at most) before `.retryable` reaches its caller. A read runs in a read-only REPEATABLE READ transaction of its
 /// own: one snapshot for its duration.
 ///
+/// Given `StoreMetrics`, the pool counts what the SQLite `Database` counts:
+/// each committed group transaction with its writes and its COMMIT's
+/// duration, each read, and each read that found every reader connection
+/// busy and waited for one.
+///
 /// A lost connection is replaced: a thread that finds its connection gone
 /// connects again, backing off from 50 ms to 2 s while the database stays
 /// away. Meanwhile jobs fail promptly with `.unavailable` (within the
@@ -38,24 +43,32 @@ package final class PostgresDatabase: Sendable {
   private let writeQueue = PostgresJobQueue()
   private let readQueue = PostgresJobQueue()
   private let exits: WorkerExits
+  private let metrics: StoreMetrics?
+  /// Reader connections in the pool.
+  private let readerCount: Int
+  /// Reads submitted and not yet acknowledged (counted only with metrics).
+  private let outstandingReads = Atomic<Int>(0)
 
   /// Starts `writers` writer threads and `readers` reader threads (at least
   /// one of each); each connects at once, in the background. Nothing here
   /// waits for the database: the first job (or `migrate`) tells whether it
-  /// is reachable.
-  package init(url: PostgresURL, writers: Int = 2, readers: Int = 2) {
+  /// is reachable. `metrics` counts the pool's transactions and reads.
+  package init(url: PostgresURL, writers: Int = 2, readers: Int = 2, metrics: StoreMetrics? = nil) {
     self.url = url
+    self.metrics = metrics
     let writers = max(1, writers)
     let readers = max(1, readers)
+    readerCount = readers
     let exits = WorkerExits(count: writers + readers)
     self.exits = exits
     for index in 0..<writers {
       _ = PostgresWorker(
         name: "hookwire-pg-writer-\(index)", url: url, queue: writeQueue, batchLimit: PostgresWorker.groupLimit,
-        exited: exits.exited)
+        metrics: metrics, exited: exits.exited)
     }
     for index in 0..<readers {
-      _ = PostgresWorker(name: "hookwire-pg-reader-\(index)", url: url, queue: readQueue, batchLimit: 1, exited: exits.exited)
+      _ = PostgresWorker(
+        name: "hookwire-pg-reader-\(index)", url: url, queue: readQueue, batchLimit: 1, metrics: nil, exited: exits.exited)
     }
   }
 
@@ -101,7 +114,8 @@ package final class PostgresDatabase: Sendable {
   private func submit<T: Sendable>(
     _ kind: PostgresJob.Kind, to queue: PostgresJobQueue, _ body: @escaping @Sendable (PostgresConnection) throws -> T
   ) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+    let countsRead = kind == .read && metrics != nil
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
       let box = PostgresResultBox<T>()
       let job = PostgresJob(
         kind: kind,
@@ -128,13 +142,18 @@ package final class PostgresDatabase: Sendable {
             }
           }
         },
-        complete: { undoing in
+        complete: { [self] undoing in
+          if countsRead { self.outstandingReads.wrappingSubtract(1, ordering: .relaxed) }
           if let undoing { return continuation.resume(throwing: undoing) }
           continuation.resume(with: box.result ?? .failure(StoreError(.internal, "the work did not run")))
         })
-      if !queue.push(job) {
-        continuation.resume(throwing: StoreError(.unavailable, "the database is closed"))
+      // A read waits when every reader already has one, running or queued.
+      let waits = countsRead && outstandingReads.wrappingAdd(1, ordering: .relaxed).oldValue >= readerCount
+      guard queue.push(job) else {
+        if countsRead { outstandingReads.wrappingSubtract(1, ordering: .relaxed) }
+        return continuation.resume(throwing: StoreError(.unavailable, "the database is closed"))
       }
+      if countsRead { metrics?.read(waited: waits) }
     }
   }
 }

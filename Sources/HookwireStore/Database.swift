@@ -225,7 +225,7 @@ final class DatabaseThread: @unchecked Sendable {
     do {
       let committing = ContinuousClock.now
       try connection.execute("COMMIT")
-      if let metrics, groupCommit { Self.committed(jobs.count, since: committing, into: metrics) }
+      if let metrics, groupCommit { metrics.committed(jobs.count, since: committing) }
       for job in jobs { job.complete(nil) }
     } catch {
       if connection.inTransaction { try? connection.execute("ROLLBACK") }

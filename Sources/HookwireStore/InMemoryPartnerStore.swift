@@ -14,7 +14,7 @@ package actor InMemoryPartnerStore: PartnerStore {
   package nonisolated let audit: InMemoryAuditStore
 
   /// An empty store: no units, programmes, partners, keys or identities;
-  /// business-unit and identity ids start at 1; key changes recorded in `audit`.
+  /// business-unit and identity ids start at 1; key and identity changes recorded in `audit`.
   package init(audit: InMemoryAuditStore = InMemoryAuditStore()) { self.audit = audit }
 
   package func createBusinessUnit(name: String) throws -> BusinessUnit {
@@ -83,7 +83,7 @@ package actor InMemoryPartnerStore: PartnerStore {
     }
   }
 
-  package func createServiceIdentity(service: String, match: CertificateMatch) throws -> ServiceIdentity {
+  package func createServiceIdentity(service: String, match: CertificateMatch, by actor: AuditActor) throws -> ServiceIdentity {
     let name = try ServiceIdentity.serviceName(service)
     if let active = identities.values.first(where: { $0.isActive && $0.match == match }) {
       throw StoreRules.identityConflict(active)
@@ -91,18 +91,23 @@ package actor InMemoryPartnerStore: PartnerStore {
     let identity = ServiceIdentity(id: nextIdentity, serviceName: name, match: match, createdAtMs: nowMs())
     nextIdentity += 1
     identities[identity.id] = identity
+    audit.append(.serviceIdentityCreated(identity, by: actor))
     return identity
   }
 
   package func serviceIdentities() -> [ServiceIdentity] { identities.values.sorted { $0.id < $1.id } }
 
-  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) throws -> ServiceIdentity {
+  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector, by actor: AuditActor) throws -> ServiceIdentity {
     let found: ServiceIdentity? = switch selector {
     case .id(let id): identities[id]
     case .match(let match): identities.values.first { $0.isActive && $0.match == match }
     }
     guard var identity = found else { throw StoreRules.identityNotFound(selector) }
-    identity.revokedAtMs = identity.revokedAtMs ?? nowMs()
+    // Revoking a revoked identity changes nothing, so it records nothing.
+    guard identity.isActive else { return identity }
+    let now = nowMs()
+    audit.append(.serviceIdentityRevoked(identity, by: actor, atMs: now))
+    identity.revokedAtMs = now
     identities[identity.id] = identity
     return identity
   }

@@ -2,16 +2,19 @@ import HookwireDomain
 
 /// Service identities on SQLite: `service_identities`, one row per
 /// registration; a partial unique index keeps at most one active row per
-/// match, and `AUTOINCREMENT` keeps ids from being reused.
+/// match, and `AUTOINCREMENT` keeps ids from being reused. Each change
+/// writes its audit event in the change's own transaction.
 extension SQLitePartnerStore {
-  package func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity {
+  package func createServiceIdentity(service: String, match: CertificateMatch, by actor: AuditActor) async throws -> ServiceIdentity {
     let name = try ServiceIdentity.serviceName(service)
     return try await database.write { db in
       if let active = try Self.activeIdentity(db, match) { throw StoreRules.identityConflict(active) }
       let created = nowMs()
       try db.prepare("INSERT INTO service_identities (service_name, match_kind, match_value, created_at_ms) VALUES (?, ?, ?, ?)")
         .bind(.text(name), .integer(match.kind.rawValue), .text(match.value), .integer(created)).run()
-      return ServiceIdentity(id: db.lastInsertRowID, serviceName: name, match: match, createdAtMs: created)
+      let identity = ServiceIdentity(id: db.lastInsertRowID, serviceName: name, match: match, createdAtMs: created)
+      try SQLiteAuditStore.record(.serviceIdentityCreated(identity, by: actor), in: db)
+      return identity
     }
   }
 
@@ -26,7 +29,7 @@ extension SQLitePartnerStore {
     }
   }
 
-  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) async throws -> ServiceIdentity {
+  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector, by actor: AuditActor) async throws -> ServiceIdentity {
     try await database.write { db in
       let found: ServiceIdentity?
       switch selector {
@@ -37,9 +40,12 @@ extension SQLitePartnerStore {
         found = try Self.activeIdentity(db, match)
       }
       guard var identity = found else { throw StoreRules.identityNotFound(selector) }
-      identity.revokedAtMs = identity.revokedAtMs ?? nowMs()
-      try db.prepare("UPDATE service_identities SET revoked_at_ms = ? WHERE id = ?")
-        .bind(identity.revokedAtMs.map(SQLValue.integer) ?? .null, .integer(identity.id)).run()
+      // Revoking a revoked identity changes nothing, so it records nothing.
+      guard identity.isActive else { return identity }
+      let now = nowMs()
+      try db.prepare("UPDATE service_identities SET revoked_at_ms = ? WHERE id = ?").bind(.integer(now), .integer(identity.id)).run()
+      try SQLiteAuditStore.record(.serviceIdentityRevoked(identity, by: actor, atMs: now), in: db)
+      identity.revokedAtMs = now
       return identity
     }
   }

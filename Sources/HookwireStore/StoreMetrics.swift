@@ -1,8 +1,10 @@
 import HookwireMetrics
 
-/// The SQLite database's metrics: write transactions and how many writes
-/// each group commit carried, how long COMMIT took (the fsync), and reads,
-/// with those that waited behind another on their reader thread.
+/// The database's metrics, SQLite's or PostgreSQL's: write transactions and
+/// how many writes each group commit carried, how long COMMIT took (SQLite's
+/// fsync, PostgreSQL's round trip and WAL flush), and reads, with those that
+/// waited because every reader was busy (SQLite's reader thread,
+/// PostgreSQL's pooled reader connections).
 package final class StoreMetrics: Sendable {
   /// Write transactions committed.
   package let transactions: CounterFamily
@@ -12,7 +14,7 @@ package final class StoreMetrics: Sendable {
   package let commitDurations: HistogramFamily
   /// Reads submitted.
   package let reads: CounterFamily
-  /// Reads that found their reader thread busy and queued behind it.
+  /// Reads that found every reader busy and queued behind another read.
   package let readerWaits: CounterFamily
 
   /// Batch size buckets (writes per transaction).
@@ -22,26 +24,30 @@ package final class StoreMetrics: Sendable {
 
   /// Families registered with `registry`.
   package init(registry: MetricsRegistry) {
-    transactions = registry.counter("hookwire_store_write_transactions_total", help: "SQLite write transactions committed (each a group of writes).")
+    transactions = registry.counter("hookwire_store_write_transactions_total", help: "Database write transactions committed (each a group of writes).")
     batchSizes = registry.histogram(
-      "hookwire_store_group_commit_writes", help: "Writes carried by each committed SQLite write transaction (group commit).",
+      "hookwire_store_group_commit_writes", help: "Writes carried by each committed database write transaction (group commit).",
       bounds: Self.batchBuckets)
     commitDurations = registry.histogram(
-      "hookwire_store_commit_duration_seconds", help: "How long SQLite's COMMIT of a write transaction took (its fsync), in seconds.",
+      "hookwire_store_commit_duration_seconds", help: "How long the COMMIT of a database write transaction took, in seconds.",
       bounds: HistogramFamily.nanoseconds(Self.commitBuckets), decimals: 9)
-    reads = registry.counter("hookwire_store_reads_total", help: "SQLite reads submitted to the reader threads.")
+    reads = registry.counter("hookwire_store_reads_total", help: "Database reads submitted to the readers.")
     readerWaits = registry.counter(
-      "hookwire_store_reader_waits_total", help: "SQLite reads that queued behind another read on their reader thread.")
+      "hookwire_store_reader_waits_total", help: "Database reads that queued because every reader (thread or pooled connection) was busy.")
   }
-}
 
-extension DatabaseThread {
   /// A write transaction of `writes` writes whose COMMIT began at `start` has committed.
-  static func committed(_ writes: Int, since start: ContinuousClock.Instant, into metrics: StoreMetrics) {
+  package func committed(_ writes: Int, since start: ContinuousClock.Instant) {
     let elapsed = ContinuousClock.now - start
     let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-    metrics.transactions.add(0)
-    metrics.batchSizes.observe(0, UInt64(writes))
-    metrics.commitDurations.observe(0, UInt64(max(0, nanoseconds)))
+    transactions.add(0)
+    batchSizes.observe(0, UInt64(writes))
+    commitDurations.observe(0, UInt64(max(0, nanoseconds)))
+  }
+
+  /// A read was submitted; `waited` when every reader was busy with another.
+  package func read(waited: Bool) {
+    reads.add(0)
+    if waited { readerWaits.add(0) }
   }
 }

@@ -61,3 +61,44 @@ extension RPCBench {
     return String(text[end.upperBound...])
   }
 }
+
+extension RPCBench {
+  /// One run's figures, kept for the sitting's summary.
+  struct Measurement {
+    /// Calls per second.
+    var qps: Double
+    /// Server CPU per call, in microseconds, when it could be read.
+    var cpuPerCall: Double?
+  }
+
+  /// After `--rounds N`: one `rpc_summary` line per mode (medians over the
+  /// rounds) and, when metrics ran both ways, one `rpc_metrics_cost` line
+  /// with the median of each round's with/without ratios. A round's two
+  /// runs sit next to each other in time, so their ratio cancels the drift
+  /// of a shared machine that the medians of whole columns keep.
+  static func summarize(
+    _ measured: [[Mode: Measurement]], modes: [Mode], concurrency: Int, connections: Int, comparing: Bool
+  ) {
+    let level = "concurrency=\(concurrency) connections=\(connections) rounds=\(measured.count)"
+    for mode in modes {
+      let runs = measured.compactMap { $0[mode] }
+      let cpu = runs.compactMap(\.cpuPerCall)
+      var line = "rpc_summary \(level) tls=\(mode.tls ? 1 : 0) metrics=\(mode.metrics ? 1 : 0)"
+      line += String(format: " qps_median=%.0f", median(runs.map(\.qps)))
+      line += cpu.isEmpty ? " server_cpu_us_per_call_median=na" : String(format: " server_cpu_us_per_call_median=%.2f", median(cpu))
+      print(line)
+    }
+    guard comparing else { return }
+    for tls in Set(modes.map(\.tls)).sorted(by: { !$0 && $1 }) {
+      let without = Mode(tls: tls, metrics: false)
+      let with = Mode(tls: tls, metrics: true)
+      let pairs = measured.compactMap { round in round[without].flatMap { off in round[with].map { (off, $0) } } }
+      let qpsRatios = pairs.map { $0.1.qps / max($0.0.qps, 1) }
+      let cpuRatios = pairs.compactMap { pair in pair.0.cpuPerCall.flatMap { off in pair.1.cpuPerCall.map { $0 / max(off, 0.001) } } }
+      var line = "rpc_metrics_cost \(level) tls=\(tls ? 1 : 0)"
+      line += String(format: " qps_ratio_median=%.3f", median(qpsRatios))
+      line += cpuRatios.isEmpty ? " cpu_ratio_median=na" : String(format: " cpu_ratio_median=%.3f", median(cpuRatios))
+      print(line)
+    }
+  }
+}

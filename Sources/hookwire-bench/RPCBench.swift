@@ -65,36 +65,45 @@ enum RPCBench {
         // Odd rounds run the modes in reverse (A B, B A, …), so a machine
         // that speeds up or slows down during the sitting favours neither.
         let rounds = (0..<options.int("rounds", default: 1)).map { $0 % 2 == 0 ? runs : runs.reversed() }
-        for mode in rounds.joined() {
-          let tls = mode.tls
-          guard let address = addresses[mode], let security = security[tls], let colon = address.lastIndex(of: ":"),
-            let port = Int(address[address.index(after: colon)...])
-          else {
-            print("rpc error=bad_server_address")
-            return
+        var measured: [[Mode: Measurement]] = []
+        for (round, modes) in rounds.enumerated() {
+          measured.append([:])
+          for mode in modes {
+            let tls = mode.tls
+            guard let address = addresses[mode], let security = security[tls], let colon = address.lastIndex(of: ":"),
+              let port = Int(address[address.index(after: colon)...])
+            else {
+              print("rpc error=bad_server_address")
+              return
+            }
+            let host = String(address[..<colon])
+            let perConnection = max(1, concurrency / connections)
+            let pid = servers[mode]?.processIdentifier
+            guard let result = LoadGenerator.run(
+              host: host, port: port, connections: connections, inFlightPerConnection: perConnection, seconds: duration,
+              cpuSampler: pid.map { pid in { cpuMicroseconds(of: pid) } }, security: security)
+            else {
+              print("rpc concurrency=\(concurrency) connections=\(connections) error=load_failed tls=\(tls ? 1 : 0)")
+              continue
+            }
+            var line = "rpc concurrency=\(concurrency) connections=\(connections) duration_s=\(duration) calls=\(result.calls)"
+            line += String(format: " qps=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f", result.qps, result.p50, result.p99, result.p999)
+            if let used = result.serverCPUMicroseconds {
+              line += String(format: " server_cpu_us_per_call=%.2f", Double(used) / Double(max(result.calls, 1)))
+            } else {
+              line += " server_cpu_us_per_call=na"
+            }
+            line += " tls=\(tls ? 1 : 0)"
+            if metricsChoices.count > 1 || mode.metrics { line += " metrics=\(mode.metrics ? 1 : 0)" }
+            // The server with metrics counted every call: its scrape says how many so far.
+            if let metricsPort = metricsPorts[mode] { line += " scraped_calls=\(scrapedCalls(port: metricsPort).map(String.init) ?? "na")" }
+            print(line)
+            measured[round][mode] = Measurement(
+              qps: result.qps, cpuPerCall: result.serverCPUMicroseconds.map { Double($0) / Double(max(result.calls, 1)) })
           }
-          let host = String(address[..<colon])
-          let perConnection = max(1, concurrency / connections)
-          let pid = servers[mode]?.processIdentifier
-          guard let result = LoadGenerator.run(
-            host: host, port: port, connections: connections, inFlightPerConnection: perConnection, seconds: duration,
-            cpuSampler: pid.map { pid in { cpuMicroseconds(of: pid) } }, security: security)
-          else {
-            print("rpc concurrency=\(concurrency) connections=\(connections) error=load_failed tls=\(tls ? 1 : 0)")
-            continue
-          }
-          var line = "rpc concurrency=\(concurrency) connections=\(connections) duration_s=\(duration) calls=\(result.calls)"
-          line += String(format: " qps=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f", result.qps, result.p50, result.p99, result.p999)
-          if let used = result.serverCPUMicroseconds {
-            line += String(format: " server_cpu_us_per_call=%.2f", Double(used) / Double(max(result.calls, 1)))
-          } else {
-            line += " server_cpu_us_per_call=na"
-          }
-          line += " tls=\(tls ? 1 : 0)"
-          if metricsChoices.count > 1 || mode.metrics { line += " metrics=\(mode.metrics ? 1 : 0)" }
-          // The server with metrics counted every call: its scrape says how many so far.
-          if let metricsPort = metricsPorts[mode] { line += " scraped_calls=\(scrapedCalls(port: metricsPort).map(String.init) ?? "na")" }
-          print(line)
+        }
+        if rounds.count > 1 {
+          summarize(measured, modes: runs, concurrency: concurrency, connections: connections, comparing: metricsChoices.count > 1)
         }
       }
     }
@@ -127,7 +136,6 @@ enum RPCBench {
     }
   }
 
-  /// User + system CPU time of a process so far, in microseconds.
   /// CPU time (user + system) this process has used, in microseconds.
   static func ownCPUMicroseconds() -> Int64 {
     var usage = rusage()
@@ -136,6 +144,7 @@ enum RPCBench {
     return user + Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec)
   }
 
+  /// CPU time (user + system) process `pid` has used so far, in microseconds.
   static func cpuMicroseconds(of pid: Int32) -> Int64 {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
       let close = stat.lastIndex(of: ")")

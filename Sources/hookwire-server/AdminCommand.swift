@@ -203,8 +203,9 @@ enum AdminCommand {
     case .createKey(let partner): print(try await store.createAPIKey(for: .partner(partner), by: operatorActor).plaintext)
     case .createServiceKey(let name): print(try await store.createAPIKey(for: .service(name), by: operatorActor).plaintext)
     case .revokeKey(let prefix): try await store.revokeAPIKey(prefix: prefix, by: operatorActor)
-    case .createServiceIdentity(let name, let match): print(try await store.createServiceIdentity(service: name, match: match).id)
-    case .revokeServiceIdentity(let selector): _ = try await store.revokeServiceIdentity(selector)
+    case .createServiceIdentity(let name, let match):
+      print(try await store.createServiceIdentity(service: name, match: match, by: operatorActor).id)
+    case .revokeServiceIdentity(let selector): _ = try await store.revokeServiceIdentity(selector, by: operatorActor)
     case .listServiceIdentities:
       // One line each: id, service, subject|uri, the value matched, active|revoked.
       for identity in try await store.serviceIdentities() {
@@ -222,7 +223,7 @@ enum AdminCommand {
     }
   }
 
-  /// Who the audit trail names for key changes made here: the operator, by
+  /// Who the audit trail names for key and service identity changes made here: the operator, by
   /// the operating-system user running the command.
   static var operatorActor: AuditActor {
     let name = NSUserName()

@@ -76,7 +76,8 @@ struct OpenedDatabase {
   ///
   /// `postgres` sets this server's part among several (node name, leases).
   /// An admin command (`forAdmin`) works on partners and keys only, so it
-  /// needs no secret key on PostgreSQL. `metrics` counts SQLite's transactions and reads.
+  /// needs no secret key on PostgreSQL. `metrics` counts the database's
+  /// transactions and reads, on SQLite or PostgreSQL.
   static func open(
     _ location: DatabaseLocation, secretKeyFile: String?, postgres options: PostgresStores.Options = PostgresStores.Options(),
     forAdmin: Bool = false, metrics: StoreMetrics? = nil
@@ -91,13 +92,13 @@ struct OpenedDatabase {
       let secrets = try SecretBox(key: try SecretBox.loadOrCreateKey(at: keyFile))
       return OpenedDatabase(stores: .sqlite(database, secrets: secrets), close: { database.close() })
     case .postgres(let url) where forAdmin:
-      let stores = try await PostgresStores.open(url: url, options: options)
+      let stores = try await PostgresStores.open(url: url, options: options, metrics: metrics)
       let unused = try SecretBox(key: Crypto.randomBytes(32))
       return OpenedDatabase(stores: .postgres(stores, secrets: unused), close: { await stores.close() })
     case .postgres(let url):
       guard let secretKeyFile else { throw StartError("a PostgreSQL database needs --secret-key-file: every server on it shares one key file") }
       let secrets = try SecretBox(key: try SecretBox.loadOrCreateKey(at: secretKeyFile))
-      let stores = try await PostgresStores.open(url: url, options: options)
+      let stores = try await PostgresStores.open(url: url, options: options, metrics: metrics)
       do {
         try await stores.verifySecretKey(secrets)
       } catch {

@@ -9,7 +9,7 @@ struct AuditRulesTests {
 
   static func event(_ action: AuditAction, owner: Int64, bu: Int64, allBUs: Bool = false, deliveryBU: Int64? = nil) -> AuditEvent {
     AuditEvent(
-      atMs: 1, partnerID: owner, actor: .system, action: action, webhookID: action.isAboutKey ? "" : "wh_1", targetID: "wh_1", before: "",
+      atMs: 1, partnerID: owner, actor: .system, action: action, webhookID: action.isAboutCredential ? "" : "wh_1", targetID: "wh_1", before: "",
       after: "", ownerPartnerID: owner, buID: bu, allBUs: allBUs, deliveryBUID: deliveryBU)
   }
 
@@ -30,6 +30,7 @@ struct AuditRulesTests {
     ("global acting as the key's partner", World.scope(World.global, actingAs: World.channel), event(.keyCreated, owner: 100, bu: World.europe), true),
     ("global, a key of a partner it reaches", World.scope(World.global), event(.keyCreated, owner: 100, bu: World.europe), false),
     ("global, a service's key", World.scope(World.wider), event(.keyCreated, owner: 0, bu: 0), false),
+    ("global, a service identity", World.scope(World.wider), event(.serviceIdentityCreated, owner: 0, bu: 0), false),
     ("a service", CallerScope(principal: .service(name: "billing", keyPrefix: "s"), actingAs: nil), event(.webhookPaused, owner: 100, bu: World.europe), false),
   ])
   func visibility(_ who: String, _ scope: CallerScope, _ event: AuditEvent, _ sees: Bool) {
@@ -56,6 +57,23 @@ struct AuditRulesTests {
     for actor in [AuditActor.partner(id: 2, credential: "abc"), .service(name: "billing", credential: "cert:3"), .admin(name: "root"), .system] {
       #expect(AuditActor(storedKind: actor.kind.rawValue, partnerID: actor.partnerID, credential: actor.credential, name: actor.name) == actor)
     }
+  }
+
+  @Test("a service identity's events name it by id, service and match, and belong to no partner")
+  func serviceIdentityEvents() throws {
+    let subject = try DistinguishedName(parsing: "CN=billing,O=Rewards")
+    let identity = ServiceIdentity(id: 3, serviceName: "billing", match: .subject(subject), createdAtMs: 5)
+    let created = AuditEvent.serviceIdentityCreated(identity, by: .admin(name: "root"))
+    #expect(created.action == .serviceIdentityCreated && created.action.name == "service_identity.created")
+    #expect(created.targetID == "cert:3" && created.atMs == 5 && created.actor == .admin(name: "root"))
+    #expect(created.before == "")
+    #expect(created.after == #"{"id":3,"service":"billing","subject":"CN=billing,O=Rewards","revoked":false}"#)
+    #expect(created.partnerID == 0 && created.ownerPartnerID == 0 && created.webhookID == "")
+    let byURI = ServiceIdentity(id: 4, serviceName: "ledger", match: .uri("spiffe://rewards/ledger"), createdAtMs: 5)
+    let revoked = AuditEvent.serviceIdentityRevoked(byURI, by: .admin(name: "root"), atMs: 9)
+    #expect(revoked.action == .serviceIdentityRevoked && revoked.atMs == 9 && revoked.targetID == "cert:4")
+    #expect(revoked.before == #"{"id":4,"service":"ledger","uri":"spiffe://rewards/ledger","revoked":false}"#)
+    #expect(revoked.after == #"{"revoked":true}"#)
   }
 
   @Test("documents are JSON objects in the order written, with text escaped")

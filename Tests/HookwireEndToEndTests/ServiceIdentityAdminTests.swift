@@ -1,4 +1,6 @@
 import Foundation
+import HookwireDomain
+import HookwireStore
 import Testing
 
 /// `hookwire-server admin create-service-identity`, `list-service-identities`
@@ -11,7 +13,7 @@ struct ServiceIdentityAdminTests {
     return directory
   }
 
-  @Test("create prints the new id; list shows id, service, kind, canonical value and state; revoke by match or id marks it revoked")
+  @Test("create prints the new id; list shows id, service, kind, canonical value and state; revoke by match or id marks it revoked; each change is audited as the operator")
   func lifecycle() async throws {
     let directory = try Self.dataDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -27,6 +29,17 @@ struct ServiceIdentityAdminTests {
     #expect(try await runAdmin(["list-service-identities"], dataDirectory: directory).split(separator: "\n").map { $0.split(separator: "\t").last } == [
       "revoked", "revoked", "active",
     ])
+    // Each change is in the audit trail, made by the operating-system user that ran the command.
+    let database = try Database(path: directory.appendingPathComponent("hookwire.sqlite").path, migrations: DatabaseMigrations.migrations)
+    defer { database.close() }
+    let events = try await SQLiteAuditStore(database: database).events(matching: AuditFilter(), pageSize: 100, pageToken: "").items
+    #expect(events.reversed().map(\.action) == [
+      .serviceIdentityCreated, .serviceIdentityCreated, .serviceIdentityRevoked, .serviceIdentityRevoked, .serviceIdentityCreated,
+    ])
+    #expect(events.reversed().map(\.targetID) == ["cert:1", "cert:2", "cert:1", "cert:2", "cert:3"])
+    let user = NSUserName().isEmpty ? "operator" : String(NSUserName().prefix(64))
+    #expect(events.allSatisfy { $0.actor == .admin(name: user) })
+    #expect(events.last?.after == #"{"id":1,"service":"billing","subject":"CN=billing,O=Rewards","revoked":false}"#)
   }
 
   @Test("a second active identity for the same match, or revoking what is not there, exits 1 with the reason and changes nothing")

@@ -21,7 +21,16 @@ struct AuditAtomicityTests {
     let kept = try #require(try await webhooks.webhook(id: "wh_a"))
     #expect(kept.state == .active && kept.version == 1)
     await expectDomainErrorOrStorage { _ = try await partners.createAPIKey(for: .partner(World.channel), by: .admin(name: "root")) }
+    await expectDomainErrorOrStorage {
+      _ = try await partners.createServiceIdentity(service: "ledger", match: .uri("spiffe://rewards/ledger"), by: .admin(name: "root"))
+    }
+    await expectDomainErrorOrStorage { _ = try await partners.revokeServiceIdentity(.match(keptIdentity), by: .admin(name: "root")) }
+    let identities = try await partners.serviceIdentities()
+    #expect(identities.map(\.match) == [keptIdentity] && identities.allSatisfy(\.isActive))
   }
+
+  /// The identity both tests register before the audit table goes.
+  static let keptIdentity = CertificateMatch.uri("spiffe://rewards/billing")
 
   /// Expects `body` to throw (a storage error: the audit table is missing).
   static func expectDomainErrorOrStorage(sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
@@ -31,7 +40,7 @@ struct AuditAtomicityTests {
     } catch {}
   }
 
-  @Test("SQLite: without the audit table, no webhook or key change is made")
+  @Test("SQLite: without the audit table, no webhook, key or service identity change is made")
   func sqlite() async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -41,12 +50,13 @@ struct AuditAtomicityTests {
     let webhooks = SQLiteWebhookStore(database: database)
     try await World.seed(partners)
     try await webhooks.create(World.webhook("wh_a"), encryptedSecret: [1])
+    _ = try await partners.createServiceIdentity(service: "billing", match: Self.keptIdentity)
     try await database.write { db in try db.execute("DROP TABLE audit_events") }
     // A fresh store, so the read-through cache cannot answer for the database.
     try await Self.expectNothingChanges(webhooks: SQLiteWebhookStore(database: database), partners: partners)
   }
 
-  @Test("PostgreSQL: without the audit table, no webhook or key change is made", .enabled(if: PostgresTestServer.isAvailable))
+  @Test("PostgreSQL: without the audit table, no webhook, key or service identity change is made", .enabled(if: PostgresTestServer.isAvailable))
   func postgres() async throws {
     let url = try await PostgresTestServer.shared().makeDatabase()
     let database = PostgresDatabase(url: try PostgresURL(parsing: url), writers: 1, readers: 1)
@@ -58,6 +68,7 @@ struct AuditAtomicityTests {
       webhooks.setCaching(false)
       try await World.seed(partners)
       try await webhooks.create(World.webhook("wh_a"), encryptedSecret: [1])
+      _ = try await partners.createServiceIdentity(service: "billing", match: Self.keptIdentity)
       try await database.write { connection in try connection.query("DROP TABLE audit_events") }
       try await Self.expectNothingChanges(webhooks: webhooks, partners: partners)
     }

@@ -93,6 +93,31 @@ struct AuditStoreContractTests {
     for event in events { for text in plaintexts { #expect(!event.before.contains(text) && !event.after.contains(text)) } }
   }
 
+  @Test("service identity registration and revocation name the actor and the identity's service and match; revoking again or a refused one records nothing", arguments: StoreKind.available)
+  func serviceIdentityChanges(_ kind: StoreKind) async throws {
+    let stores = try await StoreTrio.make(kind)
+    defer { stores.cleanup() }
+    let subject = CertificateMatch.subject(try DistinguishedName(parsing: "CN=billing,O=Rewards"))
+    let billing = try await stores.partners.createServiceIdentity(service: "billing", match: subject, by: .admin(name: "root"))
+    let ledger = try await stores.partners.createServiceIdentity(service: "ledger", match: .uri("spiffe://rewards/ledger"), by: .admin(name: "root"))
+    await #expect(throws: DomainError.self) { _ = try await stores.partners.createServiceIdentity(service: "other", match: subject, by: .admin(name: "root")) }
+    try await stores.partners.revokeServiceIdentity(.match(subject), by: .admin(name: "ops"))
+    try await stores.partners.revokeServiceIdentity(.id(billing.id), by: .admin(name: "ops"))
+    await #expect(throws: DomainError.self) { _ = try await stores.partners.revokeServiceIdentity(.id(999), by: .admin(name: "ops")) }
+    let events = try await Self.all(stores).reversed().map { $0 }
+    #expect(events.map(\.action) == [.serviceIdentityCreated, .serviceIdentityCreated, .serviceIdentityRevoked])
+    #expect(events.map(\.targetID) == ["cert:\(billing.id)", "cert:\(ledger.id)", "cert:\(billing.id)"])
+    #expect(events.map(\.actor) == [.admin(name: "root"), .admin(name: "root"), .admin(name: "ops")])
+    #expect(events.allSatisfy { $0.partnerID == 0 && $0.ownerPartnerID == 0 && $0.webhookID == "" })
+    #expect(events[0].atMs == billing.createdAtMs && events[0].before == "")
+    #expect(events[0].after == #"{"id":\#(billing.id),"service":"billing","subject":"CN=billing,O=Rewards","revoked":false}"#)
+    #expect(events[1].after == #"{"id":\#(ledger.id),"service":"ledger","uri":"spiffe://rewards/ledger","revoked":false}"#)
+    #expect(events[2].before == #"{"id":\#(billing.id),"service":"billing","subject":"CN=billing,O=Rewards","revoked":false}"#)
+    #expect(events[2].after == #"{"revoked":true}"#)
+    let revoked = try #require(try await stores.partners.serviceIdentities().first { $0.id == billing.id })
+    #expect(events[2].atMs == revoked.revokedAtMs)
+  }
+
   @Test("redelivery and recovery are recorded with the delivery's before and after; one that finds no delivery records nothing", arguments: StoreKind.available)
   func deliveryChanges(_ kind: StoreKind) async throws {
     let stores = try await EventDeliveryContractTests.make(kind)

@@ -15,6 +15,8 @@ final class PostgresWorker: @unchecked Sendable {
   private let queue: PostgresJobQueue
   private let batchLimit: Int
   private let exited: @Sendable () -> Void
+  /// Where a writer counts its committed transactions.
+  private let metrics: StoreMetrics?
   private var connection: PostgresConnection?
   private var lastError = StoreError(.unavailable, "not connected yet")
   private var backoff = PostgresWorker.firstBackoff
@@ -30,8 +32,12 @@ final class PostgresWorker: @unchecked Sendable {
   /// The most writes one group transaction takes.
   static let groupLimit = 256
 
-  init(name: String, url: PostgresURL, queue: PostgresJobQueue, batchLimit: Int, exited: @escaping @Sendable () -> Void) {
+  init(
+    name: String, url: PostgresURL, queue: PostgresJobQueue, batchLimit: Int, metrics: StoreMetrics?,
+    exited: @escaping @Sendable () -> Void
+  ) {
     self.url = url
+    self.metrics = metrics
     self.queue = queue
     self.batchLimit = batchLimit
     self.exited = exited
@@ -198,7 +204,9 @@ final class PostgresWorker: @unchecked Sendable {
       }
     }
     do {
+      let committing = ContinuousClock.now
       try connection.commit()
+      metrics?.committed(jobs.count, since: committing)
       let undone = StoreError(.internal, "the write caught a database error and went on; it was rolled back")
       for (index, job) in zip(jobs.indices, jobs) { job.complete(swallowed.contains(index) ? undone : nil) }
     } catch {

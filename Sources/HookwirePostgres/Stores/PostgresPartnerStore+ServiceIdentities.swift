@@ -8,8 +8,9 @@ import HookwireStore
 /// sees it committed and is CONFLICT; without the lock the two inserts would
 /// wait on each other in the partial unique index, and two group
 /// transactions inserting two matches in opposite orders would deadlock.
+/// Each change writes its audit event in the change's own transaction.
 extension PostgresPartnerStore {
-  package func createServiceIdentity(service: String, match: CertificateMatch) async throws -> ServiceIdentity {
+  package func createServiceIdentity(service: String, match: CertificateMatch, by actor: AuditActor) async throws -> ServiceIdentity {
     let name = try ServiceIdentity.serviceName(service)
     return try await database.write { connection in
       try Self.lockIDs(connection)
@@ -18,7 +19,9 @@ extension PostgresPartnerStore {
       let rows = try connection.query(
         "INSERT INTO service_identities (service_name, match_kind, match_value, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
         .text(name), .integer(match.kind.rawValue), .text(match.value), .integer(created))
-      return ServiceIdentity(id: try Self.single(rows).int(0), serviceName: name, match: match, createdAtMs: created)
+      let identity = ServiceIdentity(id: try Self.single(rows).int(0), serviceName: name, match: match, createdAtMs: created)
+      try PostgresAuditStore.record(.serviceIdentityCreated(identity, by: actor), on: connection)
+      return identity
     }
   }
 
@@ -28,7 +31,7 @@ extension PostgresPartnerStore {
     }
   }
 
-  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector) async throws -> ServiceIdentity {
+  package func revokeServiceIdentity(_ selector: ServiceIdentity.Selector, by actor: AuditActor) async throws -> ServiceIdentity {
     try await database.write { connection in
       let found: ServiceIdentity?
       switch selector {
@@ -39,10 +42,20 @@ extension PostgresPartnerStore {
         found = try Self.activeIdentity(connection, match)
       }
       guard var identity = found else { throw StoreRules.identityNotFound(selector) }
-      let rows = try connection.query(
-        "UPDATE service_identities SET revoked_at_ms = coalesce(revoked_at_ms, $1) WHERE id = $2 RETURNING revoked_at_ms",
-        .integer(nowMs()), .integer(identity.id))
-      identity.revokedAtMs = try Self.single(rows).int(0)
+      let now = nowMs()
+      // Only the revocation that finds the identity active (after waiting
+      // for another server's) changes it and records it; revoking a revoked
+      // one keeps its first time and records nothing (it is announced again all the same).
+      if try connection.query(
+        "UPDATE service_identities SET revoked_at_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL RETURNING id", .integer(now),
+        .integer(identity.id)
+      ).isEmpty {
+        let rows = try connection.query("SELECT revoked_at_ms FROM service_identities WHERE id = $1", .integer(identity.id))
+        identity.revokedAtMs = try Self.single(rows).int(0)
+      } else {
+        try PostgresAuditStore.record(.serviceIdentityRevoked(identity, by: actor, atMs: now), on: connection)
+        identity.revokedAtMs = now
+      }
       try connection.notify(channel: PostgresChanges.channel, payload: "identity:\(identity.id)")
       return identity
     }

@@ -103,12 +103,13 @@ package final class PostgresStores: Sendable {
   }
 
   /// Connects, migrates (once across servers starting together) and
-  /// starts listening for other servers' changes.
+  /// starts listening for other servers' changes; `metrics` counts the
+  /// pool's transactions and reads.
   ///
   /// - Throws: `StoreError`: `.unavailable` when the database cannot be
   ///   reached, `.schemaTooNew` for a database a newer build migrated.
-  package static func open(url: PostgresURL, options: Options = Options()) async throws -> PostgresStores {
-    let database = PostgresDatabase(url: url, writers: options.writers, readers: options.readers)
+  package static func open(url: PostgresURL, options: Options = Options(), metrics: StoreMetrics? = nil) async throws -> PostgresStores {
+    let database = PostgresDatabase(url: url, writers: options.writers, readers: options.readers, metrics: metrics)
     do {
       _ = try await database.migrate(PostgresSchema.migrations)
     } catch {

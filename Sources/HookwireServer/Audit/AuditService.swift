@@ -51,6 +51,8 @@ extension HookwireAPI.AuditAction {
       case .keyRevoked: .keyRevoked
       case .deliveryRedelivered: .deliveryRedelivered
       case .deliveriesRecovered: .deliveriesRecovered
+      case .serviceIdentityCreated: .serviceIdentityCreated
+      case .serviceIdentityRevoked: .serviceIdentityRevoked
       }
   }
 }
