@@ -1,6 +1,7 @@
 import Foundation
 import HookwireCrypto
 import HookwireDomain
+import HookwirePosix
 import Synchronization
 
 /// Sends due deliveries: signs each with its webhook's secret (Standard
@@ -57,7 +58,8 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   let configuration: Configuration
   /// What each attempt's outcome means (from the configuration).
   let policy: DeliveryPolicy
-  let log: @Sendable (String) -> Void
+  /// Where disabled webhooks, storage outages, pruning and (at debug) every attempt are logged.
+  let log: ServerLog
   /// Stamps attempts, decides what is due and when a webhook has failed too long.
   let clock: DomainClock
   private let state: Mutex<State>
@@ -76,7 +78,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   package init(
     events: any EventStore, webhooks: any WebhookStore, secrets: SecretBox, sender: any HTTPSender,
     targets: TargetGuard = TargetGuard(), configuration: Configuration = Configuration(),
-    clock: DomainClock = .system, log: @escaping @Sendable (String) -> Void = { _ in }
+    clock: DomainClock = .system, log: ServerLog = ServerLog(enabled: false)
   ) {
     self.clock = clock
     self.events = events
@@ -124,7 +126,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
   /// Prunes what is older than the retention period at `nowMs`.
   package func prune(nowMs: Int64) async throws -> Int {
     let removed = try await events.prune(before: nowMs - configuration.retention.wholeMilliseconds)
-    if removed > 0 { log("pruned \(removed) deliveries older than \(configuration.retention)") }
+    if removed > 0 { log.info("pruned finished deliveries past the retention period", .count(removed)) }
     return removed
   }
 
@@ -299,6 +301,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     let started = clock.nowMs()
     let startedAt = ContinuousClock.now
     var outcome: HTTPOutcome
+    var sent = false
     let checked: Result<CheckedTarget, TargetRefusal> =
       if let url = URL(string: due.payloadURL) { await targets.check(url) } else { .failure(TargetRefusal("the payload URL cannot be parsed")) }
     if case .failure(let refusal) = checked {
@@ -315,6 +318,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
         (Self.eventIDHeader, delivery.eventID),
       ]
       outcome = await sender.post(to: target, headers: headers, body: body, timeout: configuration.timeout)
+      sent = true
     } else {
       outcome = HTTPOutcome(status: nil, error: "the webhook's payload URL or secret cannot be used")
     }
@@ -322,11 +326,12 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
     let result = DeliveryPolicy.Outcome(httpStatus: outcome.status, retryAfter: outcome.retryAfter)
     let succeeded = result.succeeded
     let decision = policy.decide(result, attempt: number, nowMs: finished)
+    let kind = sent ? DeliveryMetrics.Outcome(outcome) : .refusedTarget
     if let metrics = configuration.metrics {
-      let refused = if case .success = checked { false } else { true }
-      metrics.attempted(refused ? .refusedTarget : DeliveryMetrics.Outcome(outcome), since: startedAt)
+      metrics.attempted(kind, since: startedAt)
       if decision.status == .retrying { metrics.retries.add(0) }
     }
+    logAttempt(due, number: number, outcome: outcome, kind: kind, durationMs: finished - started)
     if let reason = decision.disableWebhook { await disable(delivery.webhookID, reason: reason) }
     let attempt = DeliveryAttempt(
       deliveryID: delivery.id, webhookID: delivery.webhookID, eventID: delivery.eventID, eventType: delivery.eventType,
@@ -340,11 +345,34 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
       }
     } catch {
       // Sent but not logged: back off rather than send it again at once.
-      if let line = state.withLock({ $0.backoff.failed(deliveryID: delivery.id, error: error, now: .now) }) { log(line) }
+      if let pause = state.withLock({ $0.backoff.failed(deliveryID: delivery.id, error: error, now: .now) }) {
+        log.error(
+          "cannot record delivery attempts; sending pauses", .deliveryID(pause.firstDeliveryID), .count(pause.unrecorded),
+          .pauseMs(pause.pause.wholeMilliseconds), .error(pause.error))
+      }
       return
     }
-    if let line = state.withLock({ $0.backoff.succeeded() }) { log(line) }
+    if let recovery = state.withLock({ $0.backoff.succeeded() }) {
+      log.info(
+        "delivery attempts are recorded again; those sent while storage failed will be sent again",
+        .deliveryID(recovery.firstDeliveryID), .count(recovery.unrecorded))
+    }
     for observer in observers.withLock({ Array($0.values) }) { observer(attempt, delivery.buID) }
+  }
+
+  /// One debug line per attempt: ids, number, outcome, status, duration
+  /// and the target's host; never its path or query, a header, the secret
+  /// or the body.
+  private func logAttempt(_ due: DueDelivery, number: Int, outcome: HTTPOutcome, kind: DeliveryMetrics.Outcome, durationMs: Int64) {
+    guard log.isEnabled(.debug) else { return }
+    let delivery = due.delivery
+    var fields: [LogField] = [
+      .webhookID(delivery.webhookID), .deliveryID(delivery.id), .eventID(delivery.eventID), .attempt(number), .outcome(kind.label),
+      .httpStatus(outcome.status ?? 0), .durationMs(durationMs),
+    ]
+    if let host = URL(string: due.payloadURL)?.host, !host.isEmpty { fields.append(.host(host)) }
+    if !outcome.error.isEmpty { fields.append(.error(outcome.error)) }
+    log.log(.debug, "delivery attempt", fields: fields)
   }
 
   private func signingKey(_ due: DueDelivery) -> [UInt8]? {
@@ -360,7 +388,7 @@ package final class DeliveryEngine: DueWorkSignal, DeliveryAttemptFeed {
       webhook.disabledReason = reason
     }
     configuration.metrics?.disabled.add((reason == DeliveryPolicy.goneReason ? DeliveryMetrics.DisableReason.gone : .failing).rawValue)
-    log("disabled webhook \(webhookID): \(reason)")
+    log.warning("webhook disabled", .webhookID(webhookID), .reason(reason))
   }
 
   /// The header every delivery carries the event's id in.

@@ -1,6 +1,7 @@
 import HookwireDelivery
 import Foundation
 import HookwireClient
+import HookwirePosix
 import HookwireCrypto
 import struct HookwireDomain.RetrySchedule
 
@@ -87,10 +88,10 @@ struct DeliveryTests {
   static func setup(
     delivery: TestDeployment.Delivery = .init(),
     responder: @escaping @Sendable (TestReceiver.Request, Int) -> TestReceiver.Response = { _, _ in .init(status: 200, body: "ok") },
-    url: ((Int) -> String)? = nil, address: TestReceiver.Address = .ipv4Loopback
+    url: ((Int) -> String)? = nil, address: TestReceiver.Address = .ipv4Loopback, log: ServerLog = ServerLog(enabled: false)
   ) async throws -> Setup {
     let receiver = try TestReceiver(address: address, responder: responder)
-    let deployment = try await TestDeployment(delivery: delivery)
+    let deployment = try await TestDeployment(delivery: delivery, log: log)
     let rpc = try deployment.client()
     let created = try await Webhooks.Client(wrapping: rpc).createWebhook(
       CreateWebhookRequest(

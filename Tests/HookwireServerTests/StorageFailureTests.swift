@@ -1,6 +1,7 @@
 import HookwireDelivery
 import Foundation
 import HookwireDomain
+import HookwirePosix
 import HookwireServer
 import HookwireStore
 import HookwireTestSupport
@@ -62,7 +63,7 @@ final class FailingRecordStore: EventStore {
 /// What the engine does when attempts cannot be logged.
 @Suite("Storage failures")
 struct StorageFailureTests {
-  @Test("while attempts cannot be logged the engine backs off: a bounded number of sends, one log line per pause, then every delivery succeeds")
+  @Test("while attempts cannot be recorded the engine backs off: a bounded number of sends, one error line per pause naming a delivery and the store's error, then every delivery succeeds and one info line counts what was sent unrecorded")
   func backoffWhileStorageFails() async throws {
     try await withTeardown { teardown in
       let fixture = try EngineUnitTests.Fixture()
@@ -70,7 +71,7 @@ struct StorageFailureTests {
       let store = FailingRecordStore(fixture.events)
       store.failing.store(true, ordering: .releasing)
       let sender = RecordingSender()
-      let lines = Mutex<[String]>([])
+      let lines = CapturedLog()
       var configuration = DeliveryEngine.Configuration()
       configuration.schedule = RetrySchedule(delays: [.zero, .milliseconds(10)], jitter: 0)
       configuration.pollInterval = .milliseconds(20)
@@ -79,7 +80,7 @@ struct StorageFailureTests {
       let engine = DeliveryEngine(
         events: store, webhooks: fixture.webhooks, secrets: fixture.secrets, sender: sender,
         targets: TargetGuard(allowed: TargetGuard.allowList("0.0.0.0/0") ?? []), configuration: configuration,
-        log: { line in lines.withLock { $0.append(line) } })
+        log: lines.log(.info))
       let now = Int64(Date().timeIntervalSince1970 * 1_000)
       let published = try await fixture.events.publish(
         (0..<20).map { _ in NewEvent(buID: 1, programmeID: nil, type: "reward.issued", payloadJSON: "{}", eventID: "", idempotencyKey: "") },
@@ -95,12 +96,16 @@ struct StorageFailureTests {
       try await Task.sleep(for: window)
       store.failing.store(false, ordering: .releasing)
       let failed = store.failureCount
-      let pauseLines = lines.withLock { $0.filter { $0.contains("cannot log delivery attempts") } }
+      let pauseLines = lines.lines(startingWith: "cannot record delivery attempts")
       #expect(failed >= 1 && failed <= 20, "\(failed) attempts were sent and not logged in \(window)")
       #expect(pauseLines.count >= 1 && pauseLines.count <= 10, "\(pauseLines.count) pause lines in \(window)")
       // One line per pause: only the attempts in flight when storage failed share the first; each probe after a pause has its own.
       #expect(failed <= pauseLines.count + configuration.perWebhookLimit - 1, "\(failed) failures, \(pauseLines.count) lines")
-      #expect(pauseLines.first?.contains("storage is full") == true, "\(pauseLines.first ?? "")")
+      #expect(pauseLines.allSatisfy { $0["level"] as? String == "error" }, "\(pauseLines)")
+      #expect((pauseLines.first?["error"] as? String)?.contains("storage is full") == true, "\(pauseLines.first ?? [:])")
+      let failedIDs = Set(store.failures.withLock { $0.keys })
+      #expect(pauseLines.allSatisfy { failedIDs.contains($0["delivery_id"] as? String ?? "") }, "\(pauseLines) name deliveries not among \(failedIDs)")
+      #expect(pauseLines.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } <= failed, "\(pauseLines)")
       // A delivery whose attempt was not logged waits out the pause before it is sent again.
       for (delivery, times) in store.failures.withLock({ $0 }) {
         for (earlier, later) in zip(times, times.dropFirst()) {
@@ -114,7 +119,11 @@ struct StorageFailureTests {
         #expect(log?.0.status == .succeeded)
       }
       #expect(sender.recorded.count == store.failureCount + 20, "\(sender.recorded.count) sends for 20 deliveries and \(store.failureCount) unlogged attempts")
-      #expect(lines.withLock { $0.filter { $0.contains("logged again") }.count } == 1)
+      let recovered = lines.lines(startingWith: "delivery attempts are recorded again")
+      #expect(recovered.count == 1, "\(lines.all)")
+      #expect(recovered.first?["level"] as? String == "info")
+      #expect(recovered.first?["count"] as? Int == store.failureCount, "\(recovered)")
+      #expect(failedIDs.contains(recovered.first?["delivery_id"] as? String ?? ""), "\(recovered)")
     }
   }
 

@@ -39,10 +39,12 @@ final class TestDeployment: @unchecked Sendable {
   }
 
   /// A deployment; with `tls` its port serves TLS only (then reach it
-  /// with `client(security:)`).
-  init(allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5), tls: TLSServerConfiguration? = nil)
-    async throws
-  {
+  /// with `client(security:)`); the server and the engine write to `log`
+  /// (nowhere by default).
+  init(
+    allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5), tls: TLSServerConfiguration? = nil,
+    log: ServerLog = ServerLog(enabled: false)
+  ) async throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     databasePath = directory.appendingPathComponent("hookwire.sqlite").path
@@ -66,6 +68,7 @@ final class TestDeployment: @unchecked Sendable {
       serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
       var configuration = Self.configuration(allowHTTPTargets: allowHTTPTargets, delivery: delivery, keyCacheTTL: keyCacheTTL)
       configuration.server.tls = tls
+      configuration.log = log
       application = try HookwireApplication(configuration: configuration, stores: stores, sender: delivery?.sender)
     } catch {
       database.close()
@@ -76,7 +79,7 @@ final class TestDeployment: @unchecked Sendable {
     running = Task { await application.run() }
   }
 
-  /// The application's configuration: one loop on a free port, no log.
+  /// The application's configuration: one loop on a free port, no log (until the caller gives one).
   private static func configuration(allowHTTPTargets: Bool, delivery: Delivery?, keyCacheTTL: Duration) -> HookwireApplication.Configuration {
     var configuration = HookwireApplication.Configuration()
     configuration.server.port = 0

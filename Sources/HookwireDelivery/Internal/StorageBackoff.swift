@@ -9,8 +9,28 @@
 /// until a write succeeds. Deliveries whose attempt was not logged are kept
 /// out of the scans until the pause has passed. One log line starts each
 /// pause and one ends the outage, so the log grows per interval, not per
-/// attempt.
+/// attempt; each names the first delivery it counts.
 struct StorageBackoff {
+  /// A pause that began: what its error line says.
+  struct Pause: Equatable {
+    /// The first delivery whose attempt went unrecorded since the last line.
+    let firstDeliveryID: String
+    /// Attempts not recorded since the last line, this one included.
+    let unrecorded: Int
+    /// How long sending pauses.
+    let pause: Duration
+    /// The store's error, in its own words.
+    let error: String
+  }
+
+  /// The end of an outage: what its line says.
+  struct Recovery: Equatable {
+    /// The first delivery whose attempt went unrecorded in the outage.
+    let firstDeliveryID: String
+    /// Attempts sent but not recorded in the outage (they will be sent again).
+    let unrecorded: Int
+  }
+
   let initial: Duration
   let maximum: Duration
   /// Pauses since the last successful write.
@@ -21,6 +41,9 @@ struct StorageBackoff {
   /// Attempts not logged since the last log line, and since the outage began.
   private var unloggedSinceLine = 0
   private var unloggedInOutage = 0
+  /// The first delivery not logged since the last log line, and since the outage began.
+  private var firstSinceLine: String?
+  private var firstInOutage: String?
 
   init(initial: Duration, maximum: Duration) {
     self.initial = initial
@@ -32,28 +55,32 @@ struct StorageBackoff {
   var probing: Bool { pauses > 0 }
 
   /// Logging `deliveryID`'s attempt failed with `error` at `now`; returns
-  /// the line to log when this starts a pause.
-  mutating func failed(deliveryID: String, error: any Error, now: ContinuousClock.Instant) -> String? {
+  /// the pause to log when this starts one.
+  mutating func failed(deliveryID: String, error: any Error, now: ContinuousClock.Instant) -> Pause? {
     parked.insert(deliveryID)
     unloggedSinceLine += 1
     unloggedInOutage += 1
+    if firstSinceLine == nil { firstSinceLine = deliveryID }
+    if firstInOutage == nil { firstInOutage = deliveryID }
     if let pausedUntil, now < pausedUntil { return nil }
     var pause = initial
     for _ in 0..<min(pauses, 30) where pause < maximum { pause = pause * 2 }
     pause = min(pause, maximum)
     pauses += 1
     pausedUntil = now + pause
-    defer { unloggedSinceLine = 0 }
-    let count = unloggedSinceLine == 1 ? "1 attempt" : "\(unloggedSinceLine) attempts"
-    return "cannot log delivery attempts (\(error)): \(count) not logged; sending pauses for \(pause)"
+    defer {
+      unloggedSinceLine = 0
+      firstSinceLine = nil
+    }
+    return Pause(firstDeliveryID: firstSinceLine ?? deliveryID, unrecorded: unloggedSinceLine, pause: pause, error: "\(error)")
   }
 
-  /// A write succeeded; returns the line to log when this ends an outage.
-  mutating func succeeded() -> String? {
+  /// A write succeeded; returns the recovery to log when this ends an outage.
+  mutating func succeeded() -> Recovery? {
     guard pauses > 0 || !parked.isEmpty else { return nil }
-    let line = "attempts are logged again; \(unloggedInOutage) sent while storage failed will be sent again"
+    let recovery = Recovery(firstDeliveryID: firstInOutage ?? "", unrecorded: unloggedInOutage)
     self = StorageBackoff(initial: initial, maximum: maximum)
-    return line
+    return recovery
   }
 
   /// How long sending stays paused at `now`, or nil when it may go on

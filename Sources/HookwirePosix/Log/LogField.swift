@@ -64,6 +64,34 @@ extension LogField {
   /// A delivery's id.
   public static func deliveryID(_ id: String) -> LogField { LogField("delivery_id", id) }
 
+  /// An event's id, the same for every webhook it reaches.
+  public static func eventID(_ id: String) -> LogField { LogField("event_id", id) }
+
+  /// A delivery attempt's number: 1 for the first.
+  public static func attempt(_ number: Int) -> LogField { LogField("attempt", number) }
+
+  /// What a delivery attempt came to, by the name its metrics label uses
+  /// (`success`, `http_4xx`, `timeout`, `refused_target`…).
+  public static func outcome(_ name: String) -> LogField { LogField("outcome", name) }
+
+  /// The HTTP status a delivery's endpoint answered, 0 when none came.
+  public static func httpStatus(_ status: Int) -> LogField { LogField("http_status", status) }
+
+  /// How long something took, in milliseconds.
+  public static func durationMs(_ milliseconds: Int64) -> LogField { LogField("duration_ms", milliseconds) }
+
+  /// The host a delivery went to: never its path, query, user or password.
+  public static func host(_ name: String) -> LogField { LogField("host", name) }
+
+  /// How many things an event was about (deliveries pruned, attempts not recorded).
+  public static func count(_ number: Int) -> LogField { LogField("count", number) }
+
+  /// Why something was done, e.g. why a webhook was disabled.
+  public static func reason(_ text: String) -> LogField { LogField("reason", text) }
+
+  /// How long something pauses, in milliseconds.
+  public static func pauseMs(_ milliseconds: Int64) -> LogField { LogField("pause_ms", milliseconds) }
+
   /// The address a connection came from.
   public static func peer(_ address: String) -> LogField { LogField("peer", address) }
 

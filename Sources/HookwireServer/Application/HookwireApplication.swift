@@ -128,7 +128,7 @@ package final class HookwireApplication: Sendable {
       engine = DeliveryEngine(
         events: stores.events, webhooks: stores.webhooks, secrets: stores.secrets, sender: chosen,
         targets: TargetGuard(allowed: configuration.allowedPrivateTargets, resolver: configuration.resolver), configuration: delivery,
-        log: { DeliveryLogLine.write($0, to: log) })
+        log: log)
     } else {
       self.sender = nil
       engine = nil
