@@ -166,7 +166,7 @@ case .required?: security = "TLS, client certificates required"
 // Tests and scripts read the address from this line's message, in either format.
 let address = options.host.contains(":") ? "[\(options.host)]:\(application.port)" : "\(options.host):\(application.port)"
 log.info(
-  "listening on \(address)", LogField("address", address), LogField("security", security), LogField("loops", configuration.server.loops), database)
+  "listening on \(address) (\(security))", LogField("address", address), LogField("security", security), LogField("loops", configuration.server.loops), database)
 await application.run()
 await metricsServer?.shutdown()
 await data.close()

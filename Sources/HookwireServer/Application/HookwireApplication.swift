@@ -175,7 +175,7 @@ package final class HookwireApplication: Sendable {
       // The audit trail is kept as long as the event log, pruned as often.
       if let delivery = configuration.delivery {
         let retention = AuditRetention(
-          audit: stores.audit, retention: delivery.retention, interval: delivery.pruneInterval, log: { [log = configuration.log] in log.info($0) })
+          audit: stores.audit, retention: delivery.retention, interval: delivery.pruneInterval, log: configuration.log)
         group.addTask { await retention.run() }
       }
       await withTaskCancellationHandler {

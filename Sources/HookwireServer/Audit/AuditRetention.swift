@@ -1,4 +1,5 @@
 import HookwireDomain
+import HookwirePosix
 
 /// Keeps the audit trail for the retention period, as the delivery engine
 /// keeps the event log: every `interval`, events older than `retention` are
@@ -12,13 +13,13 @@ package struct AuditRetention: Sendable {
   let interval: Duration
   /// The time pruning counts back from.
   let clock: DomainClock
-  /// Where what was pruned is told.
-  let log: @Sendable (String) -> Void
+  /// Where what was pruned, and a prune that failed, are told.
+  let log: ServerLog
 
   /// Retention over `audit`, on `clock`, logging what it removes.
   package init(
     audit: any AuditStore, retention: Duration, interval: Duration, clock: DomainClock = .system,
-    log: @escaping @Sendable (String) -> Void = { _ in }
+    log: ServerLog = ServerLog(enabled: false)
   ) {
     self.audit = audit
     self.retention = retention
@@ -31,7 +32,7 @@ package struct AuditRetention: Sendable {
   package func prune(nowMs: Int64) async throws -> Int {
     let cutoff = nowMs - retention.wholeMilliseconds
     let removed = try await audit.prune(before: cutoff)
-    if removed > 0 { log("pruned \(removed) audit events older than \(retention)") }
+    if removed > 0 { log.info("pruned audit events past the retention period", .count(removed)) }
     return removed
   }
 
@@ -39,7 +40,11 @@ package struct AuditRetention: Sendable {
   /// prune is tried again at the next interval.
   package func run() async {
     while !Task.isCancelled {
-      _ = try? await prune(nowMs: clock.nowMs())
+      do {
+        _ = try await prune(nowMs: clock.nowMs())
+      } catch {
+        log.warning("cannot prune audit events; trying again at the next interval", .error("\(error)"))
+      }
       try? await Task.sleep(for: interval)
     }
   }
