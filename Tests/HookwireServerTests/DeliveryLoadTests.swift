@@ -25,12 +25,12 @@ struct DeliveryLoadTests {
     try await withTeardown { teardown in
       let released = Gate()
       // The slow endpoint answers only once the test releases it (at most
-      // 20 s); attempts time out only after 30 s, so a busy machine that takes
+      // 60 s); attempts time out only after 90 s, so a busy machine that takes
       // long over the fast endpoint makes no second round of attempts here.
       var delivery = TestDeployment.Delivery()
-      delivery.timeout = .seconds(30)
+      delivery.timeout = .seconds(90)
       let setup = try await DeliveryTests.setup(delivery: delivery) { _, _ in
-        released.wait(atMost: .seconds(20))
+        released.wait(atMost: .seconds(60))
         return .init(status: 200, body: "ok")
       }
       teardown.add { await setup.stop() }
