@@ -22,9 +22,9 @@ import HookwireStore
 ///    servers hold there and this server's attempts in flight
 ///    (`excluding`); locked `FOR UPDATE SKIP LOCKED` and leased (a lease
 ///    row inserted, or the lapsed or own one there taken over).
-/// 3. This server's other leases: those in `excluding` (in flight here)
-///    are renewed once half their time has passed, the rest (no longer in
-///    the caller's hands) released.
+/// 3. In the same statement, this server's other leases: those in
+///    `excluding` (in flight here) are renewed once half their time has
+///    passed, the rest (no longer in the caller's hands) released.
 ///
 /// Every statement walks an index bounded by the work in hand, never the
 /// backlog: candidates come oldest first from `deliveries_due`
@@ -79,26 +79,12 @@ extension PostgresEventStore {
       try Self.inClaimTransaction(connection, leases: leases) {
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
-          .integer(Int64(limit)), .integer(nowMs + leases.durationMs))
+          .integer(Int64(limit)), .integer(nowMs + leases.durationMs), .integer(nowMs + leases.durationMs / 2))
         let due = try rows.map { row in
           DueDelivery(
             delivery: try Self.decodeDelivery(row), payloadURL: try row.text(12), payloadJSON: try row.text(13),
             publishedAtMs: try row.int(14), encryptedSecret: try row.bytes(15), manual: try row.bool(16))
         }.sorted { ($0.delivery.nextAttemptAtMs, $0.delivery.id) < ($1.delivery.nextAttemptAtMs, $1.delivery.id) }
-        // Renewing a lease is a write of its own: only those past half
-        // their time are renewed, so an attempt's row is written about
-        // once a half-lease rather than at every claim.
-        try connection.query("""
-          WITH mine AS (
-            SELECT l.delivery_id, l.leased_until_ms FROM delivery_leases l
-            WHERE l.leased_by = $1::text AND l.delivery_id <> ALL($2::text[]) FOR UPDATE SKIP LOCKED
-          ), released AS (
-            DELETE FROM delivery_leases l USING mine m WHERE l.delivery_id = m.delivery_id AND m.delivery_id <> ALL($3::text[])
-          )
-          UPDATE delivery_leases l SET leased_until_ms = $4 FROM mine m
-          WHERE l.delivery_id = m.delivery_id AND m.delivery_id = ANY($3::text[]) AND m.leased_until_ms < $5
-          """, .text(leases.node), Self.textArray(due.map(\.delivery.id)), excluded, .integer(nowMs + leases.durationMs),
-          .integer(nowMs + leases.durationMs / 2))
         return due
       }
     }
@@ -136,9 +122,10 @@ extension PostgresEventStore {
     }
   }
 
-  /// Step 2 of a claim. $1 now, $2 this node, $3 excluding (`text[]`), $4
-  /// the per-webhook limit, $5 the candidate pool's size, $6 the limit, $7
-  /// the new lease's end.
+  /// Steps 2 and 3 of a claim, one statement. $1 now, $2 this node, $3
+  /// excluding (`text[]`), $4 the per-webhook limit, $5 the candidate
+  /// pool's size, $6 the limit, $7 the new lease's end, $8 the time before
+  /// which a lease in flight is renewed (half a lease from now).
   ///
   /// `candidates` reads the oldest claimable deliveries from the due index,
   /// once (materialized: otherwise the planner may join it to the
@@ -156,6 +143,13 @@ extension PostgresEventStore {
   /// claims fewer, so the per-webhook room is never exceeded. `held` reads
   /// other servers' leases as two ranges of the holder index: with one
   /// server, nothing.
+  ///
+  /// `mine` locks this server's other leases (not those just claimed,
+  /// which `leased` writes: no row is written twice), skipping any a
+  /// record is deleting; `released` deletes those no longer in the
+  /// caller's hands, and `renewed` extends those in flight once half
+  /// their time has passed, so an attempt's lease is written about once a
+  /// half-lease rather than at every claim.
   static let claimSQL = """
     WITH held AS (
       SELECT h.webhook_id, count(*) AS n FROM (
@@ -193,6 +187,14 @@ extension PostgresEventStore {
       INSERT INTO delivery_leases (delivery_id, webhook_id, leased_until_ms, leased_by)
       SELECT l.id, l.webhook_id, $7, $2::text FROM locked l
       ON CONFLICT (delivery_id) DO UPDATE SET leased_until_ms = excluded.leased_until_ms, leased_by = excluded.leased_by
+    ), mine AS (
+      SELECT l.delivery_id, l.leased_until_ms FROM delivery_leases l
+      WHERE l.leased_by = $2::text AND l.delivery_id NOT IN (SELECT id FROM locked) FOR UPDATE SKIP LOCKED
+    ), released AS (
+      DELETE FROM delivery_leases l USING mine m WHERE l.delivery_id = m.delivery_id AND m.delivery_id <> ALL($3::text[])
+    ), renewed AS (
+      UPDATE delivery_leases l SET leased_until_ms = $7 FROM mine m
+      WHERE l.delivery_id = m.delivery_id AND m.delivery_id = ANY($3::text[]) AND m.leased_until_ms < $8
     )
     SELECT * FROM locked
     """
