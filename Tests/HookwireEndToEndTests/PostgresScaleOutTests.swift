@@ -105,7 +105,7 @@ struct PostgresScaleOutTests {
       // Which server held each delivery, as far as sampling the leases shows.
       var leasedBy: [String: String] = [:]
       let finished = await PostgresDeployment.waitUntil(within: .seconds(30), every: .milliseconds(10)) {
-        for row in try await deployment.texts("SELECT id::text, leased_by::text FROM deliveries WHERE leased_by IS NOT NULL") {
+        for row in try await deployment.texts("SELECT delivery_id::text, leased_by::text FROM delivery_leases") {
           if let id = row[0], let node = row[1] { leasedBy[id] = node }
         }
         return try await deployment.integer("SELECT count(*) FROM deliveries WHERE status = \(Self.succeeded)") == Int64(2 * eventCount)
@@ -229,7 +229,7 @@ struct PostgresScaleOutTests {
       }
       try #require(attached, "A's tail showed no attempt")
       let quiet = await PostgresDeployment.waitUntil(within: .seconds(10)) {
-        try await deployment.integer("SELECT count(*) FROM deliveries WHERE leased_until_ms IS NOT NULL OR status <> \(Self.succeeded)") == 0
+        try await deployment.integer("SELECT (SELECT count(*) FROM delivery_leases) + (SELECT count(*) FROM deliveries WHERE status <> \(Self.succeeded))") == 0
       }
       try #require(quiet, "the first delivery did not settle")
 
@@ -243,7 +243,7 @@ struct PostgresScaleOutTests {
       }
       let deliveries = try await deployment.integer("SELECT count(*) FROM deliveries")
       let deliveredByB = await PostgresDeployment.waitUntil(within: .seconds(15)) {
-        try await deployment.integer("SELECT count(*) FROM deliveries WHERE status = \(Self.succeeded) AND leased_until_ms IS NULL") == deliveries
+        try await deployment.integer("SELECT count(*) FROM deliveries d WHERE d.status = \(Self.succeeded) AND NOT EXISTS (SELECT 1 FROM delivery_leases l WHERE l.delivery_id = d.id)") == deliveries
       }
       if !deliveredByB {
         let sessions = try await deployment.texts(
@@ -319,7 +319,7 @@ struct PostgresScaleOutTests {
       var inFlight: Int64 = 0
       let halfway = await PostgresDeployment.waitUntil(within: .seconds(20), every: .milliseconds(5)) {
         guard acknowledged.count >= 100 else { return false }
-        inFlight = try await deployment.integer("SELECT count(*) FROM deliveries WHERE leased_by = 'a'")
+        inFlight = try await deployment.integer("SELECT count(*) FROM delivery_leases WHERE leased_by = 'a'")
         return inFlight > 0
       }
       #expect(halfway, "A held no deliveries while the events were published")

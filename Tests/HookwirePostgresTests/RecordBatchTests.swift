@@ -167,8 +167,9 @@ struct RecordBatchTests {
       let (deliveries, attempts, streaks) = try await nodes.database.read { connection in
         (
           try connection.query("""
-            SELECT event_id || '/' || webhook_id, status, attempts, last_attempt_at_ms, last_http_status, last_error, next_attempt_at_ms,
-              coalesce(leased_by, '-'), manual FROM deliveries ORDER BY 1
+            SELECT d.event_id || '/' || d.webhook_id, d.status, d.attempts, d.last_attempt_at_ms, d.last_http_status, d.last_error,
+              d.next_attempt_at_ms, coalesce(l.leased_by, '-'), d.manual
+            FROM deliveries d LEFT JOIN delivery_leases l ON l.delivery_id = d.id ORDER BY 1
             """).map { row in try (0..<9).map { try row.text($0) }.joined(separator: " ") },
           try connection.query("""
             SELECT d.event_id || '/' || d.webhook_id, a.attempt_number, a.trigger, a.attempted_at_ms, a.http_status, a.latency_ms,

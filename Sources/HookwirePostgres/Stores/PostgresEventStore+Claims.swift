@@ -5,6 +5,11 @@ import HookwireStore
 /// server (`DeliveryLeases`), so servers sharing the database never attempt
 /// one delivery at once, and the per-webhook limit holds across them.
 ///
+/// Leases live in `delivery_leases`, one narrow row per leased delivery
+/// (its webhook, holder and end), apart from the wide delivery row and its
+/// indexes: a claim inserts small rows, and recording an attempt deletes
+/// its server's lease. A lapsed row counts as no lease.
+///
 /// A claim is one transaction of its own on a writer's connection:
 /// 1. `pg_advisory_xact_lock(claimLock)`: claims run one at a time across
 ///    servers, so each sees every lease the one before it committed (the
@@ -12,18 +17,21 @@ import HookwireStore
 ///    round trip: under READ COMMITTED the next statement's snapshot is
 ///    taken after the lock was granted, after that COMMIT).
 /// 2. The claim (`claimSQL`): due deliveries of active webhooks, not in
-///    `excluding`, unleased or leased to this server or whose lease has
-///    lapsed, oldest first, per webhook no more than the limit less the
-///    live leases other servers hold there and this server's attempts in
-///    flight (`excluding`); locked `FOR UPDATE SKIP LOCKED` and leased.
-/// 3. This server's other leases: those in `excluding` (in flight here)
-///    are renewed once half their time has passed, the rest (no longer in
-///    the caller's hands) released.
+///    `excluding`, without a live lease of another server, oldest first,
+///    per webhook no more than the limit less the live leases other
+///    servers hold there and this server's attempts in flight
+///    (`excluding`); locked `FOR UPDATE SKIP LOCKED` and leased (a lease
+///    row inserted, or the lapsed or own one there taken over).
+/// 3. In the same statement, this server's other leases: those in
+///    `excluding` (in flight here) are renewed once half their time has
+///    passed, the rest (no longer in the caller's hands) released.
 ///
 /// Every statement walks an index bounded by the work in hand, never the
 /// backlog: candidates come oldest first from `deliveries_due`
-/// (`next_attempt_at_ms, id`), stopping at the pool's size, and leases
-/// from `deliveries_leased`, which holds only leased rows.
+/// (`next_attempt_at_ms, id`), stopping at the pool's size, each looked up
+/// in `delivery_leases` by its key, and the other servers' leases come from
+/// `delivery_leases_by_holder` as the names below and above this server's,
+/// never reading this server's own.
 ///
 /// A server that stops between the claim's statements (frozen, paused,
 /// descheduled) would hold the advisory lock, and so every server's claims,
@@ -32,10 +40,18 @@ import HookwireStore
 /// rolling the claim back and letting the others claim again.
 ///
 /// The claim never waits on a row lock while it holds the advisory lock
-/// (every row it writes is taken with SKIP LOCKED), and no other
+/// (every delivery it leases and every lease it renews or releases is
+/// taken with SKIP LOCKED; a lease row is locked elsewhere only by a
+/// record, which locks the delivery's row first), and no other
 /// transaction takes the advisory lock, so claims cannot deadlock. It is
 /// not part of a write group, so the lock is held only for the claim's own
 /// statements, not for other writes and a group's COMMIT.
+///
+/// A lease is read from the statement's snapshot, not checked again on
+/// the row as committed: every lease is written by a claim, and claims
+/// run one at a time, so the snapshot, taken after the lock was granted,
+/// holds every lease but those a record deleted since; such a record also
+/// changed the delivery's row, which is checked again.
 ///
 /// Calling it again on one server returns the same deliveries (its own
 /// leases), as a store without leases would. Lease times are on the
@@ -63,22 +79,12 @@ extension PostgresEventStore {
       try Self.inClaimTransaction(connection, leases: leases) {
         let rows = try connection.query(
           Self.claimSQL, .integer(nowMs), .text(leases.node), excluded, .integer(Int64(leases.perWebhookLimit)), .integer(pool),
-          .integer(Int64(limit)), .integer(nowMs + leases.durationMs))
+          .integer(Int64(limit)), .integer(nowMs + leases.durationMs), .integer(nowMs + leases.durationMs / 2))
         let due = try rows.map { row in
           DueDelivery(
             delivery: try Self.decodeDelivery(row), payloadURL: try row.text(12), payloadJSON: try row.text(13),
             publishedAtMs: try row.int(14), encryptedSecret: try row.bytes(15), manual: try row.bool(16))
         }.sorted { ($0.delivery.nextAttemptAtMs, $0.delivery.id) < ($1.delivery.nextAttemptAtMs, $1.delivery.id) }
-        // Renewing a lease is a write of its own: only those past half
-        // their time are renewed, so an attempt's row is written about
-        // once a half-lease rather than at every claim.
-        try connection.query("""
-          UPDATE deliveries SET leased_until_ms = CASE WHEN id = ANY($3::text[]) THEN $4 END,
-            leased_by = CASE WHEN id = ANY($3::text[]) THEN $1::text END
-          WHERE id IN (SELECT id FROM deliveries WHERE leased_until_ms IS NOT NULL AND leased_by = $1::text
-            AND id <> ALL($2::text[]) AND (id <> ALL($3::text[]) OR leased_until_ms < $5) FOR UPDATE SKIP LOCKED)
-          """, .text(leases.node), Self.textArray(due.map(\.delivery.id)), excluded, .integer(nowMs + leases.durationMs),
-          .integer(nowMs + leases.durationMs / 2))
         return due
       }
     }
@@ -116,9 +122,10 @@ extension PostgresEventStore {
     }
   }
 
-  /// Step 2 of a claim. $1 now, $2 this node, $3 excluding (`text[]`), $4
-  /// the per-webhook limit, $5 the candidate pool's size, $6 the limit, $7
-  /// the new lease's end.
+  /// Steps 2 and 3 of a claim, one statement. $1 now, $2 this node, $3
+  /// excluding (`text[]`), $4 the per-webhook limit, $5 the candidate
+  /// pool's size, $6 the limit, $7 the new lease's end, $8 the time before
+  /// which a lease in flight is renewed (half a lease from now).
   ///
   /// `candidates` reads the oldest claimable deliveries from the due index,
   /// once (materialized: otherwise the planner may join it to the
@@ -127,24 +134,36 @@ extension PostgresEventStore {
   /// `ranked` numbers each
   /// webhook's from its oldest, and `chosen` keeps those within the
   /// webhook's room (`held` counts what is in flight there elsewhere or
-  /// here), oldest first, up to the limit. `locked` locks them, skipping
-  /// rows another transaction holds (a record, a hold, a redelivery under
-  /// way: claimed at a later call instead of waited on), and repeats the
-  /// conditions so PostgreSQL checks them again on the row as committed
-  /// (a delivery recorded since `candidates` read it is not claimed). Skipping
-  /// only ever claims fewer, so the per-webhook room is never exceeded.
+  /// here), oldest first, up to the limit. `locked` locks them with what
+  /// an attempt needs, skipping rows another transaction holds (a record,
+  /// a hold, a redelivery under way: claimed at a later call instead of
+  /// waited on), and repeats the conditions so PostgreSQL checks them again
+  /// on the row as committed (a delivery recorded since `candidates` read
+  /// it is not claimed); `leased` writes their leases. Skipping only ever
+  /// claims fewer, so the per-webhook room is never exceeded. `held` reads
+  /// other servers' leases as two ranges of the holder index: with one
+  /// server, nothing.
+  ///
+  /// `mine` locks this server's other leases (not those just claimed,
+  /// which `leased` writes: no row is written twice), skipping any a
+  /// record is deleting; `released` deletes those no longer in the
+  /// caller's hands, and `renewed` extends those in flight once half
+  /// their time has passed, so an attempt's lease is written about once a
+  /// half-lease rather than at every claim.
   static let claimSQL = """
     WITH held AS (
       SELECT h.webhook_id, count(*) AS n FROM (
-        SELECT d.webhook_id FROM deliveries d
-        WHERE d.leased_until_ms IS NOT NULL AND d.leased_until_ms > $1 AND d.leased_by <> $2::text
+        SELECT l.webhook_id FROM delivery_leases l WHERE l.leased_by < $2::text AND l.leased_until_ms > $1
+        UNION ALL
+        SELECT l.webhook_id FROM delivery_leases l WHERE l.leased_by > $2::text AND l.leased_until_ms > $1
         UNION ALL
         SELECT d.webhook_id FROM deliveries d WHERE d.id = ANY($3::text[])
       ) h GROUP BY h.webhook_id
     ), candidates AS MATERIALIZED (
       SELECT d.id, d.webhook_id, d.next_attempt_at_ms FROM deliveries d
-      WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
-        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text) AND d.id <> ALL($3::text[])
+      WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1 AND d.id <> ALL($3::text[])
+        AND NOT EXISTS (
+          SELECT 1 FROM delivery_leases l WHERE l.delivery_id = d.id AND l.leased_until_ms > $1 AND l.leased_by <> $2::text)
       ORDER BY d.next_attempt_at_ms, d.id LIMIT $5
     ), pool AS (
       SELECT c.id, c.webhook_id, c.next_attempt_at_ms FROM candidates c
@@ -160,15 +179,29 @@ extension PostgresEventStore {
       WHERE r.rank <= $4 - coalesce(h.n, 0)
       ORDER BY r.next_attempt_at_ms, r.id LIMIT $6
     ), locked AS (
-      SELECT d.id FROM deliveries d
+      SELECT \(SQLiteEventStore.deliveryColumns), w.payload_url, e.payload_json, e.published_at_ms, w.secret, d.manual
+      FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
       WHERE d.id IN (SELECT id FROM chosen) AND d.status IN \(SQLCode.list(DeliveryStatus.due)) AND d.next_attempt_at_ms <= $1
-        AND (d.leased_until_ms IS NULL OR d.leased_until_ms <= $1 OR d.leased_by = $2::text)
-      FOR UPDATE SKIP LOCKED
+      FOR UPDATE OF d SKIP LOCKED
+    ), leased AS (
+      INSERT INTO delivery_leases (delivery_id, webhook_id, leased_until_ms, leased_by)
+      SELECT l.id, l.webhook_id, $7, $2::text FROM locked l
+      ON CONFLICT (delivery_id) DO UPDATE SET leased_until_ms = excluded.leased_until_ms, leased_by = excluded.leased_by
+    ), mine AS (
+      SELECT l.delivery_id, l.leased_until_ms FROM delivery_leases l
+      WHERE l.leased_by = $2::text AND l.delivery_id NOT IN (SELECT id FROM locked) FOR UPDATE SKIP LOCKED
+    ), released AS (
+      DELETE FROM delivery_leases l USING mine m WHERE l.delivery_id = m.delivery_id AND m.delivery_id <> ALL($3::text[])
+    ), renewed AS (
+      UPDATE delivery_leases l SET leased_until_ms = $7 FROM mine m
+      WHERE l.delivery_id = m.delivery_id AND m.delivery_id = ANY($3::text[]) AND m.leased_until_ms < $8
     )
-    UPDATE deliveries d SET leased_until_ms = $7, leased_by = $2::text
-    FROM locked l, webhooks w, events e
-    WHERE d.id = l.id AND w.id = d.webhook_id AND e.id = d.event_id
-    RETURNING \(SQLiteEventStore.deliveryColumns), w.payload_url, e.payload_json, e.published_at_ms, w.secret, d.manual
+    SELECT * FROM locked
+    """
+
+  /// True when another server holds a live lease on delivery `d` (`$1` this server).
+  static let othersLease = """
+    SELECT 1 FROM delivery_leases l WHERE l.delivery_id = d.id AND l.leased_by <> $1::text
     """
 
   package func nextDueMs() async throws -> Int64? {
@@ -180,32 +213,36 @@ extension PostgresEventStore {
       // The due index in order, as in a claim (see there): stale statistics must not make this a scan of the backlog.
       // The oldest 256 are looked at first; only when none of them is an
       // active webhook's is the whole backlog searched. Other servers'
-      // leases are read from their index, the 1,024 ending first (a wake-up
-      // hint: the engine also looks for work every second).
+      // leases are read from their index, the 1,024 ending first of those
+      // below this server's name and of those above it (a wake-up hint: the
+      // engine also looks for work every second).
       try connection.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
       return try connection.query("""
         SELECT least(
           coalesce(
             (SELECT min(c.next_attempt_at_ms) FROM (
                SELECT d.next_attempt_at_ms, d.webhook_id FROM deliveries d
-               WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)
+               WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND NOT EXISTS (\(Self.othersLease))
                ORDER BY d.next_attempt_at_ms, d.id LIMIT 256 OFFSET 0) c
              WHERE EXISTS (
                SELECT 1 FROM webhooks w
                WHERE w.id = c.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)),
             (SELECT d.next_attempt_at_ms FROM deliveries d
-             WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND (d.leased_until_ms IS NULL OR d.leased_by = $1::text)
+             WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND NOT EXISTS (\(Self.othersLease))
                AND EXISTS (
                  SELECT 1 FROM webhooks w
                  WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)
              ORDER BY d.next_attempt_at_ms, d.id LIMIT 1)),
-          (SELECT min(greatest(l.next_attempt_at_ms, l.leased_until_ms)) FROM (
-             SELECT d.next_attempt_at_ms, d.leased_until_ms, d.webhook_id, d.status FROM deliveries d
-             WHERE d.leased_until_ms IS NOT NULL AND d.leased_by <> $1::text
-             ORDER BY d.leased_until_ms LIMIT 1024 OFFSET 0) l
-           WHERE l.status IN \(SQLCode.list(DeliveryStatus.due)) AND EXISTS (
+          (SELECT min(greatest(d.next_attempt_at_ms, l.leased_until_ms)) FROM (
+             (SELECT l.delivery_id, l.leased_until_ms FROM delivery_leases l WHERE l.leased_by < $1::text
+              ORDER BY l.leased_until_ms LIMIT 1024)
+             UNION ALL
+             (SELECT l.delivery_id, l.leased_until_ms FROM delivery_leases l WHERE l.leased_by > $1::text
+              ORDER BY l.leased_until_ms LIMIT 1024)) l
+           JOIN deliveries d ON d.id = l.delivery_id
+           WHERE d.status IN \(SQLCode.list(DeliveryStatus.due)) AND EXISTS (
              SELECT 1 FROM webhooks w
-             WHERE w.id = l.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)))
+             WHERE w.id = d.webhook_id AND w.state = \(SQLCode.of(Webhook.State.active)) AND w.deleted_at_ms IS NULL)))
         """, .text(node)
       ).first?.optionalInt(0)
     }

@@ -138,9 +138,12 @@ extension PostgresEventStore {
   /// $17/$18 webhooks whose streak starts unless one is under way, $19 the
   /// channel.
   ///
-  /// The announcements are sent by the UPDATE's RETURNING, one per delivery
-  /// it updated; data-modifying CTEs always run, and each touches its own
-  /// rows (a webhook is in one of $14, $15 and $17 at most).
+  /// The announcements are sent for what `updated` returns, one per
+  /// delivery it updated; data-modifying CTEs always run, and each touches
+  /// its own rows (a webhook is in one of $14, $15 and $17 at most).
+  /// `released` deletes this server's leases of the deliveries `updated`
+  /// wrote, reading their ids from it, so each delivery's row is locked
+  /// before its lease, the order in which a claim takes them.
   static let batchSQL = """
     WITH input AS (
       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
@@ -162,16 +165,18 @@ extension PostgresEventStore {
     ), started AS (
       INSERT INTO webhook_failures (webhook_id, failing_since_ms) SELECT * FROM unnest($17::text[], $18::bigint[])
       ON CONFLICT (webhook_id) DO NOTHING
+    ), updated AS (
+      UPDATE deliveries d SET attempts = u.attempt_number, last_attempt_at_ms = u.attempted_at_ms, last_http_status = u.http_status,
+        last_error = u.error, manual = false,
+        status = CASE WHEN d.status IN \(SQLCode.list([.held, .cancelled])) AND u.status <> \(SQLCode.of(.succeeded)) THEN d.status
+          ELSE u.status END,
+        next_attempt_at_ms = u.next_attempt_at_ms
+      FROM input u WHERE d.id = u.delivery_id
+      RETURNING d.id, u.notice
+    ), released AS (
+      DELETE FROM delivery_leases l USING updated p WHERE l.delivery_id = p.id AND l.leased_by = $12::text
     )
-    UPDATE deliveries d SET attempts = u.attempt_number, last_attempt_at_ms = u.attempted_at_ms, last_http_status = u.http_status,
-      last_error = u.error, manual = false,
-      status = CASE WHEN d.status IN \(SQLCode.list([.held, .cancelled])) AND u.status <> \(SQLCode.of(.succeeded)) THEN d.status
-        ELSE u.status END,
-      next_attempt_at_ms = u.next_attempt_at_ms,
-      leased_until_ms = CASE WHEN d.leased_by = $12::text THEN NULL ELSE d.leased_until_ms END,
-      leased_by = CASE WHEN d.leased_by = $12::text THEN NULL ELSE d.leased_by END
-    FROM input u WHERE d.id = u.delivery_id
-    RETURNING pg_notify($19::text, u.notice)
+    SELECT pg_notify($19::text, p.notice) FROM updated p
     """
 }
 

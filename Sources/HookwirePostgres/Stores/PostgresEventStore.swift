@@ -3,7 +3,7 @@ import HookwireStore
 
 /// How servers sharing one database share its due deliveries.
 package struct DeliveryLeases: Sendable, Equatable {
-  /// This server's name in `leased_by`; unique among the servers on the database.
+  /// This server's name on its leases (`delivery_leases.leased_by`); unique among the servers on the database.
   package var node: String
   /// How long a claim holds a delivery before another server may take it.
   package var duration: Duration
@@ -83,6 +83,10 @@ package final class PostgresEventStore: EventStore {
           gone AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM doomed))
           DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed)
           """, .integer(cutoffMs)).affectedRows
+        // Leases left on the deliveries just removed (a server that went
+        // before recording them), after their rows: the order records take.
+        try connection.query(
+          "DELETE FROM delivery_leases l WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = l.delivery_id)")
         try connection.query("""
           DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.published_at_ms < $1
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT 2000)

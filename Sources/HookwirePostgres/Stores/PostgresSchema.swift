@@ -116,6 +116,23 @@ package enum PostgresSchema {
       sql: """
         CREATE INDEX deliveries_by_webhook_status ON deliveries(webhook_id, status, created_at_ms, id);
         """),
+    // Leases in a narrow table of their own: a claim writes a small row
+    // rather than a new version of the wide delivery row and an entry in
+    // each of its indexes. One row per leased delivery; a lease lapses at
+    // `leased_until_ms` (a lapsed row counts as no lease). Held by server,
+    // ending first: a server's own leases and the others' are read apart.
+    Migration(
+      version: 8,
+      sql: """
+        CREATE TABLE delivery_leases (
+          delivery_id text COLLATE "C" PRIMARY KEY, webhook_id text COLLATE "C" NOT NULL, leased_until_ms bigint NOT NULL,
+          leased_by text COLLATE "C" NOT NULL);
+        CREATE INDEX delivery_leases_by_holder ON delivery_leases(leased_by, leased_until_ms);
+        INSERT INTO delivery_leases (delivery_id, webhook_id, leased_until_ms, leased_by)
+          SELECT id, webhook_id, leased_until_ms, leased_by FROM deliveries WHERE leased_until_ms IS NOT NULL AND leased_by IS NOT NULL;
+        DROP INDEX deliveries_leased;
+        ALTER TABLE deliveries DROP COLUMN leased_until_ms, DROP COLUMN leased_by;
+        """),
   ]
 }
 
