@@ -15,7 +15,7 @@ struct OutageTests {
     return nil
   }
 
-  @Test("with the database stopped, work fails as unavailable within 5 s; after a restart the same pool serves again")
+  @Test("with the database stopped, work fails as unavailable within seconds (10 at most); after a restart the same pool serves again")
   func stopAndRestart() async throws {
     try await withTeardown { teardown in
       let server = try await PostgresTestServer.start()
@@ -37,7 +37,7 @@ struct OutageTests {
           #expect(error.code == .unavailable)
         }
         await #expect(throws: StoreError.self) { try await database.read { connection in try connection.query("SELECT 1") } }
-        #expect(started.duration(to: .now) < .seconds(5))
+        #expect(started.duration(to: .now) < .seconds(10))
       }
 
       try await server.restart()
