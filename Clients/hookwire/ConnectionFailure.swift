@@ -1,13 +1,15 @@
 import HookwireClient
 
-/// Why a call could not reach the server, read from the UNAVAILABLE error
-/// the client library reports, so `hookwire` can say what to do next
-/// instead of always asking whether the server runs.
+/// Why a call could not reach the server, or why the server ended it,
+/// read from the UNAVAILABLE error the client library reports, so
+/// `hookwire` can say what to do next instead of always asking whether the
+/// server runs.
 ///
 /// The library says the cause only in the message's words (the resolver's
 /// "cannot resolve host", the connector's "connection refused by", the TLS
-/// layer's reasons, the server's GOAWAY text), so that is what is matched;
-/// an error no pattern knows gets the general hint.
+/// layer's reasons, the server's GOAWAY text, a draining server's "is
+/// shutting down"), so that is what is matched; an error no pattern knows
+/// gets the general hint.
 enum ConnectionFailure: Equatable, CaseIterable {
   /// The host name has no address.
   case cannotResolve
@@ -29,6 +31,9 @@ enum ConnectionFailure: Equatable, CaseIterable {
   case serverExpectsTLS
   /// A TLS client reached a port that serves plaintext.
   case serverNotTLS
+  /// The server is draining: it ended the call (a listen or a tail) or
+  /// refused it because it is shutting down, not because it is absent.
+  case serverShuttingDown
 
   /// What each cause's message says, most specific first: a TLS reason
   /// follows "cannot reach HOST:PORT:", and a host name holds no blanks, so
@@ -46,6 +51,8 @@ enum ConnectionFailure: Equatable, CaseIterable {
     ("connection refused by", .refused),
     ("timed out connecting", .timedOut),
     ("timed out in the TLS handshake", .timedOut),
+    ("the server is shutting down", .serverShuttingDown),
+    ("the server is going away", .serverShuttingDown),
   ]
 
   /// The cause `error` reports, nil when it is not an UNAVAILABLE the
@@ -83,6 +90,8 @@ enum ConnectionFailure: Equatable, CaseIterable {
       "the server expects TLS: add --tls (and --ca-file if its certificate is from a private CA)"
     case .serverNotTLS:
       "the server does not speak TLS on this port: drop --tls (and --ca-file, --cert, --key, HOOKWIRE_TLS)"
+    case .serverShuttingDown:
+      "the server at \(server) is shutting down: run the command again to reconnect (to another server at that address, or to this one once it is back)"
     }
   }
 }

@@ -64,10 +64,11 @@ enum PartnerCommands {
       if !response.serviceName.isEmpty { pairs.append(("service", .string(response.serviceName))) }
       output.line(Output.JSON.object(pairs).text)
     } else if let caller = response.caller {
-      output.line("partner   \(partnerLine(caller))")
-      if let acting = response.actingAs { output.line("acting as \(partnerLine(acting))") }
-      output.line("current business unit: \(response.currentBUID)")
-      output.line("key prefix: \(response.keyPrefix)")
+      var rows: [(label: String, cells: [String])] = [("partner", partnerRow(caller))]
+      if let acting = response.actingAs { rows.append(("acting as", partnerRow(acting))) }
+      rows.append(("current bu", [String(response.currentBUID)]))
+      rows.append(("key prefix", [response.keyPrefix]))
+      for text in whoamiLines(rows, aligned: output.isTerminal) { output.line(text) }
     } else if let identity = response.certificateIdentity, response.authenticatedBy == .clientCertificate {
       let matched = identity.subject.isEmpty ? "uri \(identity.uri)" : "subject \(identity.subject)"
       output.line("service \(response.serviceName) (client certificate, identity \(identity.id): \(matched))")
@@ -75,6 +76,19 @@ enum PartnerCommands {
       output.line("service \(response.serviceName) (key prefix \(response.keyPrefix))")
     }
     return ExitStatus.success
+  }
+
+  /// `whoami`'s labelled rows: on a terminal a block with the values lined
+  /// up after `label:`, a partner's cells as `12345 Acme (channel, bu 1,
+  /// reach 1)`; piped, the label and then each cell, tab-separated, a row a line.
+  static func whoamiLines(_ rows: [(label: String, cells: [String])], aligned: Bool) -> [String] {
+    guard aligned else { return Table(columns: ["FIELD", "VALUE"], rows: rows.map { [$0.label] + $0.cells }).lines(aligned: false) }
+    let width = rows.map(\.label.count).max() ?? 0
+    return rows.map { row in
+      var value = row.cells.prefix(2).joined(separator: " ")
+      if row.cells.count > 2 { value += " (" + row.cells.dropFirst(2).joined(separator: ", ") + ")" }
+      return row.label + ":" + String(repeating: " ", count: width - row.label.count + 2) + (value.isEmpty ? "-" : value)
+    }
   }
 
   /// Searches partners by id or name words.

@@ -14,6 +14,13 @@ enum WebhookCommands {
     FlagSpec(name: "generate-secret", kind: .none, placeholder: "", help: "let the server make the secret (printed once)"),
   ]
 
+  /// `--url`, shared by both create commands: https, or plain http where
+  /// the server accepts it.
+  static let urlFlag = FlagSpec(
+    name: "url", kind: .text, placeholder: "URL",
+    help: "the https URL deliveries are POSTed to (http is accepted when the server runs with --allow-http-targets); immutable",
+    required: true)
+
   /// The `webhooks` group's commands.
   static let specs: [CommandSpec] = [
     CommandSpec(
@@ -23,7 +30,7 @@ enum WebhookCommands {
     CommandSpec(group: "webhooks", verb: "get", summary: "show one webhook", positionals: [.webhookID], run: get),
     CommandSpec(
       group: "webhooks", verb: "create", summary: "create a global webhook",
-      flags: [FlagSpec(name: "url", kind: .text, placeholder: "URL", help: "the https URL deliveries are POSTed to; immutable", required: true)]
+      flags: [urlFlag]
         + secretFlags + [
           FlagSpec(name: "events", kind: .list, placeholder: "A,B", help: "event types to subscribe to (see 'hookwire events types')", required: true),
           FlagSpec(name: "all-bus", kind: .none, placeholder: "", help: "for every business unit within reach, not only the current one"),
@@ -61,7 +68,7 @@ enum WebhookCommands {
     group: "integrations", verb: "create-webhook", summary: "create a linked programme webhook, as a programme's Integrations does",
     flags: [
       FlagSpec(name: "programme", kind: .text, placeholder: "ID", help: "the programme", required: true),
-      FlagSpec(name: "url", kind: .text, placeholder: "URL", help: "the https URL deliveries are POSTed to; immutable", required: true),
+      urlFlag,
     ] + secretFlags + [
       FlagSpec(name: "events", kind: .list, placeholder: "A,B", help: "programme-level event types", required: true),
       FlagSpec(name: "description", kind: .text, placeholder: "TEXT", help: "a note for the dashboard"),

@@ -40,10 +40,11 @@ final class TestDeployment: @unchecked Sendable {
 
   /// A deployment; with `tls` its port serves TLS only (then reach it
   /// with `client(security:)`); the server and the engine write to `log`
-  /// (nowhere by default).
+  /// (nowhere by default); `shutdownGrace` replaces the server's grace
+  /// period for calls still running when it drains.
   init(
     allowHTTPTargets: Bool = false, delivery: Delivery? = nil, keyCacheTTL: Duration = .seconds(5), tls: TLSServerConfiguration? = nil,
-    log: ServerLog = ServerLog(enabled: false)
+    log: ServerLog = ServerLog(enabled: false), shutdownGrace: Duration? = nil
   ) async throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookwire-deploy-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -68,6 +69,7 @@ final class TestDeployment: @unchecked Sendable {
       serviceKey = try await store.createAPIKey(for: .service("rewards-engine")).plaintext
       var configuration = Self.configuration(allowHTTPTargets: allowHTTPTargets, delivery: delivery, keyCacheTTL: keyCacheTTL)
       configuration.server.tls = tls
+      if let shutdownGrace { configuration.server.shutdownGrace = shutdownGrace }
       configuration.log = log
       application = try HookwireApplication(configuration: configuration, stores: stores, sender: delivery?.sender)
     } catch {

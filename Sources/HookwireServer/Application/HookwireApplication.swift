@@ -109,6 +109,8 @@ package final class HookwireApplication: Sendable {
   package let listeners: LocalEventFeed
   /// Health of the server and each service; NOT_SERVING once draining.
   package let health: HealthService
+  /// Begun when the drain does: open listens and tails end UNAVAILABLE at once.
+  package let drain = DrainSignal()
   private let stopRequested = Waker()
   private let stopping = Atomic<Bool>(false)
 
@@ -149,10 +151,10 @@ package final class HookwireApplication: Sendable {
         dueWork: dueWork, clock: clock),
       IntegrationsService(
         webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, allowHTTPTargets: allowHTTP, clock: clock),
-      EventsService(events: stores.events, partners: stores.partners, dueWork: dueWork, clock: clock, listeners: listeners),
+      EventsService(events: stores.events, partners: stores.partners, dueWork: dueWork, clock: clock, listeners: listeners, drain: drain),
       EventLogsService(
         events: stores.events, webhooks: stores.webhooks, partners: stores.partners, secrets: stores.secrets, dueWork: dueWork,
-        attempts: MergedAttemptFeed.of([engine, stores.sharedAttempts]), clock: clock),
+        attempts: MergedAttemptFeed.of([engine, stores.sharedAttempts]), clock: clock, drain: drain),
       AuditService(audit: stores.audit, webhooks: stores.webhooks),
     ]
     server = RPCServer(
@@ -166,8 +168,9 @@ package final class HookwireApplication: Sendable {
   package let port: Int
 
   /// Serves and delivers until `stop()` (or the task's cancellation), then
-  /// drains: health turns NOT_SERVING, calls in flight finish within the
-  /// server's grace period, the engine lets its attempts in flight end.
+  /// drains: health turns NOT_SERVING, open listens and tails end
+  /// UNAVAILABLE, other calls in flight finish within the server's grace
+  /// period, the engine lets its attempts in flight end.
   /// Returns when all of that is done.
   package func run() async {
     await withDiscardingTaskGroup { group in
@@ -186,6 +189,7 @@ package final class HookwireApplication: Sendable {
         stop()
       }
       health.markAllNotServing()
+      drain.begin()
       await server.shutdown()
       await engine?.stop()
       group.cancelAll()

@@ -12,17 +12,21 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
   let directory: WebhookDirectory
   let dueWork: any DueWorkSignal
   let attempts: (any DeliveryAttemptFeed)?
+  let drain: DrainSignal
 
   /// Creates the service; redeliveries and recoveries tell `dueWork`, and
-  /// live tails read `attempts` (without it, tails are UNAVAILABLE).
+  /// live tails read `attempts` (without it, tails are UNAVAILABLE) until
+  /// `drain` begins.
   package init(
     events: any EventStore, webhooks: any WebhookStore, partners: any PartnerStore, secrets: SecretBox,
-    dueWork: any DueWorkSignal = NoDeliveryWorker(), attempts: (any DeliveryAttemptFeed)? = nil, clock: DomainClock = .system
+    dueWork: any DueWorkSignal = NoDeliveryWorker(), attempts: (any DeliveryAttemptFeed)? = nil, clock: DomainClock = .system,
+    drain: DrainSignal = DrainSignal()
   ) {
     self.events = events
     directory = WebhookDirectory(webhooks: webhooks, credentials: .sealed(by: secrets), clock: clock)
     self.dueWork = dueWork
     self.attempts = attempts
+    self.drain = drain
   }
 
   package func listEventLogs(_ request: ListEventLogsRequest, context: ServerContext) async throws -> ListEventLogsResponse {
@@ -135,12 +139,21 @@ package struct EventLogsService: EventLogs.ServiceProtocol {
       if credential.isRevoked { continuation.finish() }
     }
     defer { revocation.cancel() }
+    // A tail never ends on its own: the drain ends it rather than wait out the grace period.
+    let draining = Task { [drain] in
+      await drain.untilBegun()
+      if drain.hasBegun { continuation.finish() }
+    }
+    defer { draining.cancel() }
     let visible = VisibleWebhooks(store: directory.webhooks, scope: scope)
     for await attempt in stream where try await visible.allows(webhookID: attempt.webhookID) {
+      // Draining: end now rather than send what waits.
+      if drain.hasBegun { break }
       // Where the delivery stands once the attempt is logged, so a line needs no other call.
       try await responses.write(HookwireAPI.DeliveryAttempt(attempt, standing: try await events.delivery(id: attempt.deliveryID)))
     }
     if credential?.isRevoked == true { throw DomainError(.unauthenticated, "the API key was revoked") }
+    if drain.hasBegun { throw DrainSignal.shuttingDown }
   }
 }
 

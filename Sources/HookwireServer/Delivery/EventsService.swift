@@ -9,18 +9,20 @@ package struct EventsService: Events.ServiceProtocol {
   let publishing: EventPublishing
   let listeners: (any PublishedEventFeed)?
   let listenerBacklog: Int
+  let drain: DrainSignal
 
   /// Creates the service; each publish tells `dueWork` and announces its new
   /// events to `listeners`, which `Listen` streams from (without a feed,
   /// listening is UNAVAILABLE). A listener more than `listenerBacklog`
-  /// events behind is ended.
+  /// events behind is ended, and every listener is ended once `drain` begins.
   package init(
     events: any EventStore, partners: any PartnerStore, dueWork: any DueWorkSignal = NoDeliveryWorker(), clock: DomainClock = .system,
-    listeners: (any PublishedEventFeed)? = nil, listenerBacklog: Int = EventListening.defaultBacklog
+    listeners: (any PublishedEventFeed)? = nil, listenerBacklog: Int = EventListening.defaultBacklog, drain: DrainSignal = DrainSignal()
   ) {
     publishing = EventPublishing(events: events, partners: partners, dueWork: dueWork, clock: clock, listeners: listeners)
     self.listeners = listeners
     self.listenerBacklog = listenerBacklog
+    self.drain = drain
   }
 
   package func publishEvent(_ request: PublishEventRequest, context: ServerContext) async throws -> PublishEventResponse {
@@ -41,13 +43,20 @@ package struct EventsService: Events.ServiceProtocol {
       if subscription.wants(event) { relay.offer(event) }
     }
     defer { listeners.removeObserver(token) }
+    // A listener never ends on its own: the drain ends it rather than wait out the grace period.
+    let draining = Task { [drain] in
+      await drain.untilBegun()
+      if drain.hasBegun { relay.finish() }
+    }
+    defer { draining.cancel() }
     try await relay.run(in: context) {
       for await event in relay.stream {
-        // Behind by more than the backlog: end now rather than send what waits.
-        if relay.fellBehind { return }
+        // Behind by more than the backlog, or draining: end now rather than send what waits.
+        if relay.fellBehind || drain.hasBegun { return }
         try await responses.write(ListenedEvent(event))
       }
     }
+    if drain.hasBegun { throw DrainSignal.shuttingDown }
   }
 
   private func publisherName(_ context: ServerContext) throws -> String {
